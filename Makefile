@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+# PostgreSQL for the test suite (every test runs on SQLite and on PostgreSQL).
+PORTAL_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export PORTAL_TEST_POSTGRES_URL
+
+.PHONY: run test bench setup clean
+
+$(BIN)/.installed: pyproject.toml
+	./scripts/system-deps.sh run
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES/messages.po $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ -l $*
+
+setup: $(BIN)/.installed portal/translations/zh/LC_MESSAGES/messages.mo
+
+run: setup
+	$(BIN)/portal setup
+	$(BIN)/portal sync --by demo .
+	@echo
+	@echo "演示门户 / demo portal: http://$(HOST):$(PORT)/"
+	@$(BIN)/portal create-admin --remember instance/demo-logins.txt
+	@echo
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - 'portal:create_app()'
+
+test: setup
+	./scripts/system-deps.sh test
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python bench/check_large_site.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .benchmarks

@@ -1,0 +1,22 @@
+"""Configuration of the demo site in this repository.
+
+The engine's defaults are in portal/settings.py. A real center copies this file beside its own
+declaration folder and points PORTAL_CONFIG at it; every value can also come from the
+environment (PORTAL_DATABASE_URL, PORTAL_SITE_DIR, PORTAL_SECRET_KEY).
+"""
+
+import os
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# The folder holding schema/, forms/ and print_templates/.
+PORTAL_SITE_DIR = os.environ.get("PORTAL_SITE_DIR", str(HERE))
+
+# Embedded SQLite for the demo; set PORTAL_DATABASE_URL=postgresql+psycopg://… in production.
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "PORTAL_DATABASE_URL", f"sqlite:///{HERE / 'instance' / 'portal.db'}")
+
+# Sessions and CSRF tokens are signed with this key: set PORTAL_SECRET_KEY in production.
+# The demo keeps a random key in instance/secret_key so logins survive a restart.
+SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY")

@@ -1,0 +1,10 @@
+"""The portal engine: declarations in, generated admin, cases, documents and assessments out."""
+
+__version__ = "0.1.0"
+
+
+def create_app(config: object | None = None):  # noqa: ANN201 - avoids importing Flask eagerly
+    """Application factory (see :mod:`portal.app`)."""
+    from portal.app import create_app as _create_app
+
+    return _create_app(config)

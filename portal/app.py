@@ -1,0 +1,66 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+from portal.models import db
+from portal.settings import REPO
+
+MIGRATIONS = REPO / "migrations"
+
+
+class PortalAppBuilder(AppBuilder):
+    @property
+    def app_name(self) -> str:
+        from portal.current import current_site
+
+        site = current_site()
+        return site.name if site is not None else super().app_name
+
+
+def create_app(config: dict[str, Any] | object | None = None) -> Flask:
+    """Build the portal. ``config`` (a mapping or object) overrides settings and config.py."""
+    app = Flask("portal", instance_path=str(REPO / "instance"),
+                template_folder=str(Path(__file__).parent / "web" / "templates"))
+    app.config.from_object("portal.settings")
+    site_config = os.environ.get("PORTAL_CONFIG") or str(REPO / "config.py")
+    if Path(site_config).is_file():
+        app.config.from_pyfile(site_config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    db.init_app(app)
+    Migrate(app, db, directory=str(MIGRATIONS))
+    CSRFProtect(app)  # before AppBuilder: its login API needs it in place (TRAPS.md)
+
+    from portal.web.views import HomeView
+
+    with app.app_context():
+        appbuilder = PortalAppBuilder(indexview=HomeView)
+        appbuilder.init_app(app, db.session)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in instance/secret_key (demo and tests); production sets its own."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.touch(mode=0o600)
+    path.write_text(key, encoding="utf-8")
+    return key

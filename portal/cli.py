@@ -1,0 +1,191 @@
+"""The ``portal`` command: check, sync and export declarations; set up the database.
+
+Domain errors (:class:`PortalError`) become click errors here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from portal.errors import PortalError
+from portal.problems import Problem
+
+SITE_DIR_HELP = "the site folder holding schema/, forms/ and print_templates/"
+
+
+def _default_site_dir() -> str:
+    return os.environ.get("PORTAL_SITE_DIR", ".")
+
+
+def _domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PortalError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def _create_app() -> Any:
+    from portal.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """政务服务中心 portal engine."""
+
+
+def _show(problems: list[Problem], root: Path) -> tuple[int, int]:
+    """Print problems with file paths usable from the current directory."""
+    base = "" if root.resolve() == Path.cwd().resolve() else os.path.relpath(root) + "/"
+    errors = warnings = 0
+    for problem in problems:
+        line = str(problem)
+        if base and problem.file:
+            line = base + line
+        click.echo(line)
+        if problem.is_error:
+            errors += 1
+        else:
+            warnings += 1
+    return errors, warnings
+
+
+def _load(directory: str) -> tuple[Any, list[Problem], Path]:
+    from portal.declarations import load_site
+
+    root = Path(directory)
+    if not root.is_dir():
+        raise PortalError(f"{directory} is not a folder", hint=SITE_DIR_HELP)
+    site, problems = load_site(root)
+    return site, problems, root
+
+
+@main.command()
+@click.argument("directory", required=False)
+@click.option("--strict", is_flag=True, help="fail on warnings too")
+@_domain_errors
+def check(directory: str | None, strict: bool) -> None:
+    """Check a declaration folder and print every problem at once."""
+    site, problems, root = _load(directory or _default_site_dir())
+    errors, warnings = _show(problems, root)
+    summary = f"{errors} error(s), {warnings} warning(s)"
+    if site is not None:
+        summary += (f"; {len(site.subcenters)} sub-centers, {len(site.items)} items, "
+                    f"content hash {site.content_hash[:12]}")
+    click.echo(summary, err=True)
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("directory", required=False)
+@click.option("--by", default=lambda: os.environ.get("USER", "cli"), show_default="$USER",
+              help="who publishes (recorded on the version)")
+@with_appcontext
+@_domain_errors
+def sync(directory: str | None, by: str) -> None:
+    """Publish a declaration folder as a new immutable version (nothing, if it has errors)."""
+    from portal.models import db
+    from portal.publish import publish
+    from portal.security import sync_permissions
+
+    site, problems, root = _load(directory or current_app.config["PORTAL_SITE_DIR"])
+    errors, _ = _show(problems, root)
+    if site is None:
+        raise PortalError(f"{errors} error(s): nothing was published",
+                          hint="fix them and run `portal check` until it reports no error")
+    result = publish(db.session, site, by=by)
+    sync_permissions(current_app)
+    version = result.version
+    if not result.published:
+        click.echo(f"unchanged: version {version.number} ({version.content_hash[:12]}) is current")
+    elif result.created:
+        click.echo(f"published version {version.number} ({version.content_hash[:12]})")
+    else:
+        click.echo(f"version {version.number} ({version.content_hash[:12]}) is current again")
+
+
+@main.command()
+@click.argument("version")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+@_domain_errors
+def export(version: str, directory: Path) -> None:
+    """Write published VERSION (number, hash prefix or 'current') as files into DIRECTORY."""
+    from portal.declarations.export import write_documents
+    from portal.models import db
+    from portal.publish import find_version
+
+    found = find_version(db.session, version)
+    written = write_documents(found.documents, directory, found.number)
+    click.echo(f"wrote {len(written)} files of version {found.number} "
+               f"({found.content_hash[:12]}) to {directory}")
+
+
+@main.command()
+@with_appcontext
+def versions() -> None:
+    """List published versions, newest first."""
+    from sqlalchemy import select
+
+    from portal.models import SiteVersion, db
+    from portal.publish import current_version
+
+    current = current_version(db.session)
+    for version in db.session.scalars(select(SiteVersion).order_by(SiteVersion.number.desc())):
+        mark = "*" if current is not None and version.id == current.id else " "
+        click.echo(f"{mark} {version.number:>4}  {version.content_hash[:12]}  "
+                   f"{version.created_at:%Y-%m-%d %H:%M}  {version.source:<8} {version.created_by}")
+
+
+@main.command()
+@with_appcontext
+@_domain_errors
+def setup() -> None:
+    """Bring the database to the newest schema and create the built-in roles."""
+    from flask_migrate import upgrade
+
+    from portal.security import sync_permissions
+
+    upgrade()
+    sync_permissions(current_app)
+    click.echo("database is up to date")
+
+
+@main.command("create-admin")
+@click.option("--username", default="admin", show_default=True)
+@click.option("--password", envvar="PORTAL_ADMIN_PASSWORD", default=None,
+              help="default: $PORTAL_ADMIN_PASSWORD, else a random one that is printed")
+@click.option("--remember", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="demo only: keep the generated password in this file (mode 600) to show it again")
+@with_appcontext
+@_domain_errors
+def create_admin(username: str, password: str | None, remember: Path | None) -> None:
+    """Create the center admin (中心管理员) unless it exists, and say how to log in."""
+    from portal.security import ensure_center_admin
+
+    created, password = ensure_center_admin(username, password)
+    if created and remember is not None:
+        remember.parent.mkdir(parents=True, exist_ok=True)
+        remember.touch(mode=0o600)
+        remember.write_text(f"{username}\t{password}\n", encoding="utf-8")
+    elif not created and remember is not None and remember.exists():
+        known_user, _, known = remember.read_text(encoding="utf-8").strip().partition("\t")
+        password = known if known_user == username else None
+    if password:
+        click.echo(f"中心管理员 / center admin: {username} / {password}")
+    else:
+        click.echo(f"中心管理员 / center admin: {username} (exists; password unchanged)")

@@ -1,0 +1,382 @@
+"""Second pass: references between files and the center's unified rules (五统一)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+from pathlib import PurePosixPath
+from typing import Any, Iterator
+
+from portal import workdays
+from portal.declarations.fields import did_you_mean, region_name, span_days
+from portal.declarations.loader import Folder, Loaded
+from portal.declarations.tables import (
+    DISCLOSURES, FREE, INSTANT, LOCKED, POLICY, PROMISED, TIGHTEN,
+)
+from portal.problems import Problem
+
+
+def check_folder(folder: Folder) -> list[Problem]:
+    """All cross-file problems of a folder whose files were shape-checked."""
+    problems: list[Problem] = []
+    center = folder.center
+    policy = {name: default for name, (default, _) in POLICY.items()}
+    if center is not None and center.ok:
+        problems += _check_center(center)
+        policy.update({k: v for k, v in center.data.get("overlay_policy", {}).items()
+                       if v in POLICY[k][1]})
+    items = _unique(folder.items, "item", problems)
+    templates = {PurePosixPath(name).stem for name in folder.templates if name.endswith(".html")}
+    for loaded in items.values():
+        if loaded.ok:
+            problems += _check_item(loaded, templates)
+    offered: set[str] = set()
+    subcenters = _unique(folder.subcenters, "sub-center", problems)
+    window_owner: dict[str, str] = {}
+    for loaded in subcenters.values():
+        for i, window in enumerate(loaded.data.get("windows", [])):
+            code = window.get("code") if isinstance(window, dict) else None
+            if code is None:
+                continue
+            if code in window_owner:
+                problems.append(loaded.problem(
+                    "schema.E040", ("windows", i, "code"),
+                    f"window code {code!r} is already used by sub-center {window_owner[code]!r}",
+                    "window codes are unique across the site"))
+            else:
+                window_owner[code] = loaded.data.get("code", "")
+    names: dict[str, str] = {}
+    for loaded in subcenters.values():
+        if not loaded.ok:
+            continue
+        if center is not None and center.ok:
+            problems += _check_name(loaded, center.data, names)
+        problems += _check_offers(loaded, items, policy, window_owner, offered)
+    for code, loaded in items.items():
+        if loaded.ok and code not in offered and subcenters:
+            problems.append(loaded.problem("schema.W004", ("code",),
+                                           f"item {code!r} is offered by no sub-center",
+                                           "list it under 'items:' of the sub-center that handles it"))
+    return problems
+
+
+def _unique(files: list[Loaded], what: str, problems: list[Problem]) -> dict[str, Loaded]:
+    """Files by their code; a second file with the same code is a problem, and file names should match."""
+    out: dict[str, Loaded] = {}
+    for loaded in files:
+        code = loaded.data.get("code")
+        if not isinstance(code, str):
+            continue
+        if code in out:
+            problems.append(loaded.problem("schema.E040", ("code",),
+                                           f"{what} code {code!r} is already declared in {out[code].file}",
+                                           "each code is declared once"))
+            continue
+        out[code] = loaded
+        stem = PurePosixPath(loaded.file).stem
+        if loaded.ok and stem != code:
+            problems.append(loaded.problem("schema.W002", ("code",),
+                                           f"file is named {stem!r} but declares {what} {code!r}",
+                                           f"rename the file to {code}.yaml"))
+    return out
+
+
+# --- center ---------------------------------------------------------------------------------
+
+def _check_center(center: Loaded) -> list[Problem]:
+    data = center.data
+    problems: list[Problem] = []
+    for mode_key, mode in data.get("overlay_policy", {}).items():
+        allowed = POLICY[mode_key][1]
+        if mode not in allowed:
+            problems.append(center.problem(
+                "schema.E060", ("overlay_policy", mode_key),
+                f"{mode_key!r} cannot be {mode!r}",
+                "allowed: " + ", ".join(allowed) + " (the seven disclosures stay unified)"))
+    seen: set[str] = set()
+    for i, norm in enumerate(data.get("service_norms", [])):
+        if norm["code"] in seen:
+            problems.append(center.problem("schema.E040", ("service_norms", i, "code"),
+                                           f"norm code {norm['code']!r} is given twice"))
+        seen.add(norm["code"])
+    region = region_name(data["region_code"])
+    if region and region != data["city"]:
+        problems.append(center.problem(
+            "schema.W005", ("region_code",),
+            f"region code {data['region_code']} is {region}, not {data['city']}",
+            "check the GB/T 2260 code of the center's city or county"))
+    for year, schedule in data.get("holidays", {}).items():
+        problems += _check_holidays(center, year, schedule)
+    return problems
+
+
+def _check_holidays(center: Loaded, year: int, schedule: dict[str, Any]) -> Iterator[Problem]:
+    if workdays.library_knows(year):
+        yield center.problem("schema.W001", ("holidays", year),
+                             f"chinese-calendar already knows {year}; this schedule is not used",
+                             "declare only years the library does not cover")
+    rest: set[dt.date] = set()
+    for i, span in enumerate(schedule["holidays"]):
+        days = span_days(span)
+        if any(d.year != year for d in days):
+            yield center.problem("schema.E059", ("holidays", year, "holidays", i),
+                                 f"{span} is not in {year}")
+        rest.update(days)
+    for i, text in enumerate(schedule["workdays"]):
+        day = dt.date.fromisoformat(text)
+        path = ("holidays", year, "workdays", i)
+        if day.year != year:
+            yield center.problem("schema.E059", path, f"{text} is not in {year}")
+        elif day in rest:
+            yield center.problem("schema.E059", path, f"{text} is both a holiday and a working day")
+        elif day.weekday() < 5:
+            yield center.problem("schema.E059", path, f"{text} is a weekday, already a working day",
+                                 "list only weekend days worked in exchange (调休)")
+
+
+# --- items ----------------------------------------------------------------------------------
+
+def _missing(value: Any) -> bool:
+    return value is None or value == [] or value == ""
+
+
+def _check_item(item: Loaded, templates: set[str]) -> list[Problem]:
+    data = item.data
+    problems: list[Problem] = []
+    for element, keys in DISCLOSURES.items():
+        for key in keys:
+            if _missing(data.get(key)):
+                problems.append(item.problem(
+                    "schema.E050", (key,),
+                    f"七公开 element {element} is missing: {key!r} is absent or empty",
+                    "every item discloses all seven elements before it can be published"))
+    problems += _check_limits(item, data)
+    seen: set[str] = set()
+    for i, material in enumerate(data.get("materials") or []):
+        if material["name"] in seen:
+            problems.append(item.problem("schema.E040", ("materials", i, "name"),
+                                         f"material {material['name']!r} is listed twice"))
+        seen.add(material["name"])
+    fee = data.get("fee")
+    if fee and fee["charged"]:
+        for key in ("basis", "standard"):
+            if not fee.get(key):
+                problems.append(item.problem("schema.E058", ("fee", key),
+                                             f"the item charges a fee but gives no {key}",
+                                             "收费 items disclose the legal basis and the standard"))
+    template = data["result"].get("template")
+    if template and template not in templates:
+        hint = did_you_mean(template, templates) or f"create print_templates/{template}.html"
+        problems.append(item.problem("schema.E043", ("result", "template"),
+                                     f"template {template!r} is not in print_templates/", hint))
+    return problems
+
+
+def _check_limits(owner: Loaded, item: dict[str, Any], at: tuple[str | int, ...] = (),
+                  overlaid: tuple[str, ...] | None = None) -> list[Problem]:
+    """Time limits of a catalog item, or of an item merged with the overlay at path ``at``.
+
+    For an overlay (``overlaid`` = the keys it sets) only what the overlay changed is reported.
+    """
+    problems: list[Problem] = []
+    promised, legal = item.get("promised_days"), item.get("legal_days")
+    case_type = item.get("case_type")
+    if promised is None:
+        return problems
+    days_changed = overlaid is None or "promised_days" in overlaid
+    if days_changed and legal is not None and promised > legal:
+        problems.append(owner.problem("schema.E052", at + ("promised_days",),
+                                      f"promised limit {promised} is longer than the legal limit {legal}",
+                                      "承诺时限 may not exceed 法定时限"))
+    if days_changed and case_type == INSTANT and promised != 0:
+        problems.append(owner.problem("schema.E057", at + ("promised_days",),
+                                      f"a 即办件 is completed the same day, but promised_days is {promised}",
+                                      "set promised_days: 0 or make it a 承诺件"))
+    if days_changed and case_type == PROMISED and promised == 0:
+        problems.append(owner.problem("schema.E057", at + ("promised_days",),
+                                      "a 承诺件 needs at least one promised working day",
+                                      "make it a 即办件 or give the promised working days"))
+    steps = item.get("steps")
+    if steps and sum(step["days"] for step in steps) != promised:
+        total = sum(step["days"] for step in steps)
+        where = "promised_days" if overlaid is not None and "steps" not in overlaid else "steps"
+        problems.append(owner.problem(
+            "schema.E056", at + (where,),
+            f"steps take {total} working days in all, but promised_days is {promised}",
+            "each step's days are its share of the promised limit; make them add up"))
+    return problems
+
+
+# --- sub-centers ----------------------------------------------------------------------------
+
+def _literal_parts(pattern: str, center: dict[str, Any]) -> list[str]:
+    parts: list[str] = []
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        if literal:
+            parts.append(literal)
+        if name == "city":
+            parts.append(center["city"])
+    return [p for p in parts if len(p) >= 2]
+
+
+def unified_name(center: dict[str, Any], kind: str, name: str) -> str:
+    """The sign every page and document carries: the center's pattern with the sub-center's part."""
+    pattern = center["naming"][kind]["pattern"]
+    return pattern.format(city=center["city"], name=name)
+
+
+def _check_name(sub: Loaded, center: dict[str, Any], names: dict[str, str]) -> list[Problem]:
+    problems: list[Problem] = []
+    kind, name = sub.data["kind"], sub.data["name"]
+    rule = center["naming"][kind]
+    pattern = rule["pattern"]
+    fixed = [part for part in _literal_parts(pattern, center) if part in name]
+    if fixed:
+        bare = name
+        for part in fixed:
+            bare = bare.replace(part, "")
+        problems.append(sub.problem(
+            "schema.E051", ("name",),
+            f"name {name!r} repeats {fixed[0]!r} from the center's pattern {pattern!r}",
+            f"give only the part that replaces {{name}}, e.g. {bare!r}"))
+    elif not re.search(rule["name_rule"], name):
+        problems.append(sub.problem(
+            "schema.E051", ("name",),
+            f"name {name!r} does not fit the center's rule {rule['name_rule']!r} for {kind}",
+            f"the sign would read {unified_name(center, kind, name)!r}"))
+    full = unified_name(center, kind, name)
+    if full in names:
+        problems.append(sub.problem("schema.E040", ("name",),
+                                    f"unified name {full!r} is already used by sub-center {names[full]!r}"))
+    names.setdefault(full, sub.data["code"])
+    return problems
+
+
+def _check_offers(sub: Loaded, items: dict[str, Loaded], policy: dict[str, str],
+                  window_owner: dict[str, str], offered: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    own_windows = {w["code"] for w in sub.data["windows"]}
+    used_windows: set[str] = set()
+    seen: set[str] = set()
+    for i, offer in enumerate(sub.data["items"]):
+        code = offer["item"]
+        if code in seen:
+            problems.append(sub.problem("schema.E044", ("items", i, "item"),
+                                        f"item {code!r} is listed twice in this sub-center",
+                                        "list each item once, with all its windows"))
+            continue
+        seen.add(code)
+        for j, window in enumerate(offer["windows"]):
+            if window in own_windows:
+                used_windows.add(window)
+                continue
+            owner = window_owner.get(window)
+            hint = (f"{window!r} belongs to sub-center {owner!r}" if owner else
+                    did_you_mean(window, own_windows) or "windows here: " + ", ".join(sorted(own_windows)))
+            problems.append(sub.problem("schema.E042", ("items", i, "windows", j),
+                                        f"window {window!r} is not a window of this sub-center", hint))
+        base = items.get(code)
+        if base is None:
+            hint = did_you_mean(code, items) or f"declare it in schema/items/{code}.yaml"
+            problems.append(sub.problem("schema.E041", ("items", i, "item"),
+                                        f"no item {code!r} in the center's catalog", hint))
+            continue
+        offered.add(code)
+        if base.ok:
+            problems += _check_overlay(sub, ("items", i), offer, base.data, policy)
+    if not sub.data["items"]:
+        problems.append(sub.problem("schema.W003", ("items",), "this sub-center offers no item",
+                                    "list the catalog items it handles under 'items:'"))
+    for i, window in enumerate(sub.data["windows"]):
+        if sub.data["items"] and window["code"] not in used_windows:
+            problems.append(sub.problem("schema.W003", ("windows", i, "code"),
+                                        f"window {window['code']!r} handles no item",
+                                        "name it in the 'windows:' of an item, or remove it"))
+    return problems
+
+
+def overlay_keys(offer: dict[str, Any]) -> list[str]:
+    return [key for key in offer if key not in ("item", "windows")]
+
+
+def _check_overlay(sub: Loaded, at: tuple[str | int, ...], offer: dict[str, Any],
+                   base: dict[str, Any], policy: dict[str, str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for key in overlay_keys(offer):
+        mode, value = policy[key], offer[key]
+        if mode == FREE:
+            continue
+        if mode == LOCKED:
+            if value != base.get(key):
+                problems.append(sub.problem(
+                    "schema.E055", at + (key,), f"{key!r} is locked by the center (五统一)",
+                    "remove it here; only the center's catalog may change it", key=True))
+            continue
+        assert mode == TIGHTEN
+        problems += _TIGHTEN[key](sub, at, value, base)
+    changed = tuple(overlay_keys(offer))
+    if {"promised_days", "steps"} & set(changed):
+        problems += _check_limits(sub, merge(base, offer), at, changed)
+    return problems
+
+
+def _tighten_days(sub: Loaded, at: tuple, value: int, base: dict[str, Any]) -> list[Problem]:
+    limit = base.get("promised_days")
+    if limit is not None and value > limit:
+        return [sub.problem("schema.E053", at + ("promised_days",),
+                            f"promised limit {value} is longer than the center's {limit}",
+                            "a sub-center may shorten a promised limit, never lengthen it")]
+    return []
+
+
+def _tighten_materials(sub: Loaded, at: tuple, value: list, base: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    mine = {m["name"]: m for m in value}
+    for material in base.get("materials") or []:
+        if not material["required"]:
+            continue
+        own = mine.get(material["name"])
+        if own is None:
+            problems.append(sub.problem("schema.E054", at + ("materials",),
+                                        f"required material {material['name']!r} is dropped",
+                                        "a sub-center may add materials, never drop required ones"))
+        elif not own["required"]:
+            index = value.index(own)
+            problems.append(sub.problem("schema.E054", at + ("materials", index, "required"),
+                                        f"required material {material['name']!r} is made optional",
+                                        "keep required: true"))
+    return problems
+
+
+def _tighten_steps(sub: Loaded, at: tuple, value: list, base: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    base_steps = base.get("steps") or []
+    names = [s["name"] for s in base_steps]
+    if [s["name"] for s in value] != names or [s["role"] for s in value] != [s["role"] for s in base_steps]:
+        return [sub.problem("schema.E061", at + ("steps",),
+                            "steps must keep the center's names, roles and order",
+                            "the center's process is " + " → ".join(names))]
+    for i, (own, center_step) in enumerate(zip(value, base_steps)):
+        if own["days"] > center_step["days"]:
+            problems.append(sub.problem("schema.E061", at + ("steps", i, "days"),
+                                        f"step {own['name']!r} takes {own['days']} days, "
+                                        f"longer than the center's {center_step['days']}",
+                                        "a sub-center may only shorten a step"))
+    return problems
+
+
+_TIGHTEN = {
+    "promised_days": _tighten_days,
+    "materials": _tighten_materials,
+    "steps": _tighten_steps,
+}
+
+
+def merge(base: dict[str, Any], offer: dict[str, Any]) -> dict[str, Any]:
+    """The item as a sub-center publishes it: the center's layer with the overlay on top."""
+    merged = dict(base)
+    for key in overlay_keys(offer):
+        merged[key] = offer[key]
+    return merged
+

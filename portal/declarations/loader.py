@@ -1,0 +1,170 @@
+"""Load a declaration folder: read, shape-check every file, then check the whole (two passes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from marshmallow import Schema, ValidationError
+from marshmallow import fields as mf
+
+from portal.declarations import fields as f
+from portal.declarations.shapes import SCHEMAS
+from portal.declarations.source import Document, read_document
+from portal.problems import Problem, join_path
+
+CENTER_FILE = "schema/center.yaml"
+SUBCENTER_DIR = "schema/subcenters"
+ITEM_DIR = "schema/items"
+TEMPLATE_DIR = "print_templates"
+TEMPLATE_SUFFIXES = (".html", ".css")
+
+
+@dataclass
+class Loaded:
+    """A declaration file after the shape pass: its normalised data and whether it is whole."""
+
+    kind: str
+    doc: Document
+    data: dict[str, Any]
+    ok: bool
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    def problem(self, code: str, path: Sequence[str | int], message: str, hint: str = "",
+                key: bool = False) -> Problem:
+        return Problem(self.file, self.doc.line_of(path, key=key), join_path(*path), code,
+                       message, hint)
+
+
+@dataclass
+class Folder:
+    """Everything read from a site folder, before the cross-file checks."""
+
+    root: Path
+    center: Loaded | None = None
+    subcenters: list[Loaded] = field(default_factory=list)
+    items: list[Loaded] = field(default_factory=list)
+    templates: dict[str, str] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_folder(root: Path) -> Folder:
+    """First pass: every file read and shape-checked; every problem collected."""
+    folder = Folder(root)
+    center_path = root / CENTER_FILE
+    if center_path.exists() or center_path.is_symlink():
+        folder.center = _shape(folder, "center", center_path)
+    else:
+        folder.problems.append(Problem(CENTER_FILE, None, "", "schema.E006",
+                                       "the center's declaration is missing",
+                                       f"create {CENTER_FILE} with the center's name, city and naming rules"))
+    for path in _yaml_files(root / SUBCENTER_DIR):
+        loaded = _shape(folder, "subcenter", path)
+        if loaded is not None:
+            folder.subcenters.append(loaded)
+    for path in _yaml_files(root / ITEM_DIR):
+        loaded = _shape(folder, "item", path)
+        if loaded is not None:
+            folder.items.append(loaded)
+    _read_templates(folder)
+    return folder
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.suffix == ".yaml")
+
+
+def _read_templates(folder: Folder) -> None:
+    directory = folder.root / TEMPLATE_DIR
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.rglob("*")):
+        if path.suffix not in TEMPLATE_SUFFIXES or path.is_dir():
+            continue
+        rel = path.relative_to(folder.root).as_posix()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            folder.problems.append(Problem(rel, None, "", "schema.E001",
+                                           f"cannot read the file: {exc.strerror or exc}",
+                                           "check that it exists and is readable"))
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            folder.problems.append(Problem(rel, raw.count(b"\n", 0, exc.start) + 1, "", "schema.E002",
+                                           f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8",
+                                           "save the file as UTF-8"))
+            continue
+        folder.templates[path.relative_to(directory).as_posix()] = text
+
+
+def _shape(folder: Folder, kind: str, path: Path) -> Loaded | None:
+    doc, problems = read_document(folder.root, path)
+    folder.problems.extend(problems)
+    if doc is None:
+        return None
+    schema = SCHEMAS[kind]()
+    try:
+        data = schema.load(doc.data)
+        ok = not problems
+    except ValidationError as exc:
+        data = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        ok = False
+        folder.problems.extend(_flatten(doc, exc.messages, schema, ()))
+    return Loaded(kind, doc, data, ok)
+
+
+def _flatten(doc: Document, errors: Any, where: Schema | mf.Field | None,
+             path: tuple[str | int, ...]) -> Iterable[Problem]:
+    """Turn marshmallow's nested error dict into located problems, walking the schema beside it."""
+    if isinstance(errors, list):
+        for message in errors:
+            if isinstance(message, str):
+                yield _problem(doc, message, path, where)
+            else:  # nested structures under a list of errors
+                yield from _flatten(doc, message, where, path)
+        return
+    for key, sub in errors.items():
+        if key == "_schema":
+            yield from _flatten(doc, sub, where, path)
+            continue
+        if isinstance(where, mf.Dict):
+            # {key: {"key": [...], "value": {...}}}
+            for part, inner in sub.items():
+                target = where.key_field if part == "key" else where.value_field
+                yield from _flatten(doc, inner, target, path + (key,))
+            continue
+        yield from _flatten(doc, sub, _child(where, key), path + (key,))
+
+
+def _child(where: Schema | mf.Field | None, key: str | int) -> Schema | mf.Field | None:
+    if isinstance(where, mf.Nested):
+        where = where.schema
+    if isinstance(where, mf.List):
+        return where.inner if isinstance(key, int) else None
+    if isinstance(where, Schema):
+        return where.fields.get(str(key), where)  # unknown keys keep the schema for hints
+    return None
+
+
+def _problem(doc: Document, message: str, path: tuple[str | int, ...],
+             where: Schema | mf.Field | None) -> Problem:
+    code, text, hint = f.split_message(message)
+    is_key = code in ("E010",)
+    if code == "E010" and path:
+        owner = where.schema if isinstance(where, mf.Nested) else where
+        if isinstance(owner, Schema):
+            hint = f.did_you_mean(str(path[-1]), owner.fields) or "known keys: " + ", ".join(owner.fields)
+        text = f"unknown key {path[-1]!r}"
+    if code == "E011" and path:
+        text = f"required key {path[-1]!r} is missing"
+        hint = hint or f"add '{path[-1]}:' here"
+    line = doc.line_of(path, key=is_key)
+    return Problem(doc.file, line, join_path(*path), f"schema.{code}", text, hint)

@@ -1,0 +1,174 @@
+"""The shape of each declaration file, as marshmallow schemas (first pass).
+
+Loading returns the normalised document (defaults filled in, dates as ISO text); that
+document is what gets published and hashed, and what ``portal export`` writes back.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from marshmallow import RAISE, Schema
+
+from portal.declarations import fields as f
+from portal.declarations.tables import (
+    CASE_TYPES, FREE, ITEM_TYPES, LOCKED, MATERIAL_SOURCES, POLICY, STEP_ROLES, SUBCENTER_KINDS,
+    TIGHTEN,
+)
+
+
+class Shape(Schema):
+    """Base: unknown keys are problems, and schema-level errors carry codes."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    error_messages = {
+        "unknown": f.msg("E010", "unknown key"),
+        "type": f.msg("E024", "must be a mapping of keys"),
+    }
+
+
+# --- center -------------------------------------------------------------------------------
+
+class NamingRule(Shape):
+    pattern = f.Pattern(("city", "name"), required=True)
+    name_rule = f.Regex(load_default=r"^[\u4e00-\u9fa5]{1,12}$")
+
+
+class Naming(Shape):
+    subcenter = f.Nested(NamingRule, required=True)
+    town_center = f.Nested(NamingRule, required=True)
+
+
+class Norm(Shape):
+    code = f.Code("norm", required=True)
+    name = f.Text(required=True)
+    text = f.Text(required=True)
+
+
+class HolidayYear(Shape):
+    holidays = f.List(f.DaySpan(), required=True, non_empty=True)
+    workdays = f.List(f.Date(), load_default=list)
+    note = f.Text()
+
+
+class Center(Shape):
+    code = f.Code(required=True)
+    name = f.Text(required=True)
+    city = f.Text(required=True)
+    region_code = f.RegionCode(required=True)
+    address = f.Text()
+    phone = f.Phone()
+    naming = f.Nested(Naming, required=True)
+    service_norms = f.List(f.Nested(Norm), required=True, non_empty=True)
+    holidays = f.Dict(keys=f.Year(), values=f.Nested(HolidayYear), load_default=dict)
+    overlay_policy = f.Dict(keys=f.Choice(POLICY), values=f.Choice((LOCKED, TIGHTEN, FREE)),
+                            load_default=dict)
+
+
+# --- items --------------------------------------------------------------------------------
+
+class LegalBasis(Shape):
+    name = f.Text(required=True)
+    article = f.Text()
+
+
+class Material(Shape):
+    name = f.Text(required=True)
+    source = f.Choice(MATERIAL_SOURCES, load_default="申请人自备")
+    originals = f.Whole(load_default=1)
+    copies = f.Whole(load_default=0)
+    required = f.YesNo(load_default=True)
+    note = f.Text()
+
+
+class Step(Shape):
+    name = f.Text(required=True)
+    role = f.Choice(STEP_ROLES, required=True)
+    days = f.Whole(required=True)
+
+
+class Fee(Shape):
+    charged = f.YesNo(required=True)
+    basis = f.Text()
+    standard = f.Text()
+
+
+class Result(Shape):
+    name = f.Text(required=True)
+    template = f.Code()
+
+
+class Contact(Shape):
+    where = f.Text()
+    when = f.Text()
+    phones = f.List(f.Phone(), required=True, non_empty=True)
+
+
+class Item(Shape):
+    """One service item (事项) of the center's catalog: GB/T 39046-2020 Table 4 elements."""
+
+    code = f.Code(required=True)
+    name = f.Text(required=True)
+    type = f.Choice(ITEM_TYPES, required=True)
+    department = f.Text(required=True)
+    # the seven disclosures: optional here, so a missing one gets its own code (E050)
+    legal_basis = f.List(f.Nested(LegalBasis))
+    conditions = f.List(f.Text())
+    materials = f.List(f.Nested(Material))
+    steps = f.List(f.Nested(Step))
+    case_type = f.Choice(CASE_TYPES, required=True)
+    legal_days = f.Whole()
+    promised_days = f.Whole()
+    fee = f.Nested(Fee)
+    completion = f.Text()
+    result = f.Nested(Result, required=True)
+    consultation = f.Nested(Contact, required=True)
+    supervision = f.Nested(Contact, required=True)
+    form = f.Code()
+
+
+def _overlay_fields() -> dict[str, Any]:
+    """Every item property, optional: the overlay may name any, the layer check decides."""
+    out: dict[str, Any] = {}
+    for name, field in Item._declared_fields.items():
+        if name == "code":
+            continue
+        clone = copy.copy(field)
+        clone.required = False
+        out[name] = clone
+    return out
+
+
+# A sub-center's overlay of one catalog item: where it is handled and what it changes.
+Offer = Shape.from_dict({
+    "item": f.Code(required=True),
+    "windows": f.List(f.Code("upper"), required=True, non_empty=True),
+    **_overlay_fields(),
+}, name="Offer")
+
+
+# --- sub-centers --------------------------------------------------------------------------
+
+class Window(Shape):
+    code = f.Code("upper", required=True)
+    name = f.Text(required=True)
+    department = f.Text(required=True)
+
+
+class SubCenter(Shape):
+    code = f.Code(required=True)
+    kind = f.Choice(SUBCENTER_KINDS, load_default="subcenter")
+    name = f.Text(required=True)
+    department = f.Text(required=True)
+    address = f.Text(required=True)
+    phone = f.Phone(required=True)
+    hours = f.Text(required=True)
+    windows = f.List(f.Nested(Window), required=True, non_empty=True)
+    items = f.List(f.Nested(Offer), load_default=list)
+
+
+SCHEMAS: dict[str, type[Shape]] = {"center": Center, "subcenter": SubCenter, "item": Item}

@@ -1,0 +1,164 @@
+"""The loaded site: read-only metadata the rest of the engine works with."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from portal.declarations.checks import check_folder, merge, unified_name
+from portal.declarations.loader import Folder, read_folder
+from portal.declarations.tables import ITEM_TYPES
+from portal.problems import Problem, has_errors
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One item as published, either the center's or a sub-center's merged view."""
+
+    code: str
+    name: str
+    type: str
+    case_type: str
+    legal_days: int
+    promised_days: int
+    data: Mapping[str, Any]
+
+    @property
+    def type_code(self) -> str:
+        return ITEM_TYPES[self.type]
+
+    @classmethod
+    def from_data(cls, code: str, data: dict[str, Any]) -> "ItemSpec":
+        return cls(code, data["name"], data["type"], data["case_type"], data["legal_days"],
+                   data["promised_days"], _frozen(data))
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    code: str
+    name: str
+    department: str
+    subcenter: str
+
+
+@dataclass(frozen=True)
+class Offering:
+    """An item as one sub-center offers it: merged with its overlay, at its windows."""
+
+    item: ItemSpec
+    windows: tuple[str, ...]
+    overlay: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SubCenterSpec:
+    code: str
+    kind: str
+    name: str
+    unified_name: str
+    department: str
+    address: str
+    phone: str
+    hours: str
+    windows: tuple[WindowSpec, ...]
+    offerings: Mapping[str, Offering]
+
+
+@dataclass(frozen=True)
+class Site:
+    """A whole, checked declaration folder. Build it with :func:`load_site`."""
+
+    center: Mapping[str, Any]
+    subcenters: Mapping[str, SubCenterSpec]
+    items: Mapping[str, ItemSpec]
+    templates: Mapping[str, str]
+    documents: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.center["name"]
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.documents)
+
+    def window(self, code: str) -> WindowSpec:
+        for sub in self.subcenters.values():
+            for window in sub.windows:
+                if window.code == code:
+                    return window
+        raise KeyError(code)
+
+
+def content_hash(documents: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a site's documents: same declarations, same hash."""
+    return hashlib.sha256(canonical_json(documents).encode("utf-8")).hexdigest()
+
+
+def canonical_json(documents: Mapping[str, Any]) -> str:
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    return json.dumps(plain(documents), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def load_site(root: Path | str) -> tuple[Site | None, list[Problem]]:
+    """Read and check a declaration folder. The site is ``None`` when any problem is an error."""
+    folder = read_folder(Path(root))
+    problems = folder.problems + check_folder(folder)
+    problems.sort(key=lambda p: (p.file, p.line or 0, p.path, p.code))
+    if has_errors(problems):
+        return None, problems
+    return build_site(folder), problems
+
+
+def documents_of(folder: Folder) -> dict[str, Any]:
+    assert folder.center is not None
+    return {
+        "center": folder.center.data,
+        "subcenters": {s.data["code"]: s.data for s in folder.subcenters},
+        "items": {i.data["code"]: i.data for i in folder.items},
+        "templates": dict(folder.templates),
+    }
+
+
+def build_site(folder: Folder) -> Site:
+    documents = json.loads(canonical_json(documents_of(folder)))  # plain, detached copy
+    return site_from_documents(documents)
+
+
+def site_from_documents(documents: dict[str, Any]) -> Site:
+    """Rebuild the metadata from published documents (as stored in the database)."""
+    center = documents["center"]
+    items = {code: ItemSpec.from_data(code, data) for code, data in documents["items"].items()}
+    subcenters = {}
+    for code, data in documents["subcenters"].items():
+        windows = tuple(WindowSpec(w["code"], w["name"], w["department"], code) for w in data["windows"])
+        offerings = {
+            offer["item"]: Offering(
+                ItemSpec.from_data(offer["item"], merge(documents["items"][offer["item"]], offer)),
+                tuple(offer["windows"]), _frozen(offer))
+            for offer in data["items"]
+        }
+        subcenters[code] = SubCenterSpec(
+            code, data["kind"], data["name"], unified_name(center, data["kind"], data["name"]),
+            data["department"], data["address"], data["phone"], data["hours"], windows,
+            MappingProxyType(offerings))
+    return Site(_frozen(center), MappingProxyType(subcenters), MappingProxyType(items),
+                MappingProxyType(dict(documents["templates"])), _frozen(documents))

@@ -1,0 +1,64 @@
+"""Domain tables the checker applies: item types, the seven disclosures, overlay policy."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+# 事项类型 and their two-digit codes in the national catalogue of government service items.
+ITEM_TYPES = MappingProxyType({
+    "行政许可": "01",
+    "行政处罚": "02",
+    "行政强制": "03",
+    "行政征收": "04",
+    "行政给付": "05",
+    "行政检查": "06",
+    "行政确认": "07",
+    "行政奖励": "08",
+    "行政裁决": "09",
+    "其他行政权力": "10",
+    "公共服务": "20",
+})
+
+CASE_TYPES = ("即办件", "承诺件")
+INSTANT, PROMISED = CASE_TYPES
+
+MATERIAL_SOURCES = ("申请人自备", "政府部门核发", "中介机构出具", "其他")
+
+# Who acts at a process step (roles of DESIGN.md).
+STEP_ROLES = ("clerk", "manager")
+
+SUBCENTER_KINDS = ("subcenter", "town_center")
+
+# 七公开 (seed 004): element -> the item keys that disclose it.
+DISCLOSURES = MappingProxyType({
+    "设立依据": ("legal_basis",),
+    "申报条件": ("conditions",),
+    "申报材料": ("materials",),
+    "办理流程": ("steps",),
+    "办理期限": ("legal_days", "promised_days"),
+    "办结方式": ("completion",),
+    "收费标准": ("fee",),
+})
+
+LOCKED, TIGHTEN, FREE = "locked", "tighten", "free"
+
+# Item property -> (default mode, modes the center may choose). A sub-center's overlay may
+# change a property only as its mode allows (DESIGN.md: layers with locks).
+POLICY = MappingProxyType({
+    "name": (LOCKED, (LOCKED,)),
+    "type": (LOCKED, (LOCKED,)),
+    "department": (LOCKED, (LOCKED, FREE)),
+    "legal_basis": (LOCKED, (LOCKED,)),
+    "conditions": (LOCKED, (LOCKED,)),
+    "materials": (TIGHTEN, (LOCKED, TIGHTEN)),
+    "steps": (TIGHTEN, (LOCKED, TIGHTEN)),
+    "case_type": (LOCKED, (LOCKED,)),
+    "legal_days": (LOCKED, (LOCKED,)),
+    "promised_days": (TIGHTEN, (LOCKED, TIGHTEN)),
+    "fee": (LOCKED, (LOCKED,)),
+    "completion": (LOCKED, (LOCKED, FREE)),
+    "result": (LOCKED, (LOCKED,)),
+    "consultation": (FREE, (LOCKED, FREE)),
+    "supervision": (FREE, (LOCKED, FREE)),
+    "form": (LOCKED, (LOCKED, FREE)),
+})

@@ -1,0 +1,13 @@
+"""SQLAlchemy models. Importing this package registers every table on FAB's metadata."""
+
+from portal.models.base import db
+from portal.models.case import CASE_STATES, Case
+from portal.models.site import (
+    Center, Item, Offering, SitePublication, SiteVersion, SubCenter, Window, offering_window,
+)
+from portal.models.users import PortalUser, user_sub_center, user_window
+
+__all__ = [
+    "CASE_STATES", "Case", "Center", "Item", "Offering", "PortalUser", "SitePublication",
+    "SiteVersion", "SubCenter", "Window", "db", "offering_window", "user_sub_center", "user_window",
+]

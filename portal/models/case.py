@@ -1,0 +1,49 @@
+"""办件: one application, from intake to completion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_appbuilder import Model
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import JSONType, created_at, updated_at
+from portal.models.site import Item, SiteVersion, SubCenter, Window
+
+CASE_STATES = ("draft", "submitted", "accepted", "rejected", "notice_missing", "paused",
+               "completed")
+
+
+class Case(Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False, index=True)
+    sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
+    site_version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)
+    applicant_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    applicant_id_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    applicant_id_number: Mapped[str] = mapped_column(String(40), nullable=False)
+    applicant_phone: Mapped[str | None] = mapped_column(String(40))
+    form_code: Mapped[str | None] = mapped_column(String(40))
+    form_version: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[Any] = mapped_column(JSONType, nullable=False, default=dict)
+    state: Mapped[str] = mapped_column(String(20), nullable=False, default="draft", index=True)
+    created_at: Mapped[dt.datetime] = created_at()
+    updated_at: Mapped[dt.datetime] = updated_at()
+    # optimistic locking: a second save of a stale copy is refused, never overwrites
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    item: Mapped[Item] = relationship()
+    sub_center: Mapped[SubCenter] = relationship()
+    window: Mapped[Window] = relationship()
+    site_version: Mapped[SiteVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,36 @@
+"""Users: FAB's user, extended with the scope the one scope rule reads (sub-centers, windows)."""
+
+from __future__ import annotations
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Boolean, Column, ForeignKey, Table, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.site import SubCenter, Window
+
+user_sub_center = Table(
+    "user_sub_center",
+    Model.metadata,
+    Column("user_id", ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("sub_center_id", ForeignKey("sub_center.id"), primary_key=True),
+)
+
+user_window = Table(
+    "user_window",
+    Model.metadata,
+    Column("user_id", ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("window_id", ForeignKey("window.id"), primary_key=True),
+)
+
+
+class PortalUser(User):
+    """A user with a scope. Without ``center_wide`` and without sub-centers a user sees nothing."""
+
+    __tablename__ = "ab_user"
+    __table_args__ = {"extend_existing": True}
+
+    center_wide: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                              server_default=false())
+    sub_centers: Mapped[list[SubCenter]] = relationship(secondary=user_sub_center)
+    windows: Mapped[list[Window]] = relationship(secondary=user_window)

@@ -1,0 +1,166 @@
+"""Publishing a checked site as an immutable, hashed version, and making it current."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.declarations import Site, site_from_documents
+from portal.declarations.site import canonical_json
+from portal.errors import PortalError
+from portal.models import (
+    Center, Item, Offering, SitePublication, SiteVersion, SubCenter, Window,
+)
+
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: SiteVersion
+    created: bool  # a new version row was written
+    published: bool  # the current version changed
+
+
+def current_version(session: Session) -> SiteVersion | None:
+    return session.scalar(
+        select(SiteVersion).join(SitePublication).order_by(SitePublication.id.desc()).limit(1))
+
+
+def find_version(session: Session, ref: str) -> SiteVersion:
+    """A version by number, by (a prefix of) its hash, or 'current'."""
+    if ref == "current":
+        version = current_version(session)
+    elif ref.isdigit():
+        version = session.scalar(select(SiteVersion).where(SiteVersion.number == int(ref)))
+    else:
+        matches = session.scalars(select(SiteVersion).where(
+            SiteVersion.content_hash.startswith(ref.lower()))).all() if len(ref) >= 6 else []
+        if len(matches) > 1:
+            raise PortalError(f"hash prefix {ref!r} matches {len(matches)} versions",
+                              hint="give more characters of the hash")
+        version = matches[0] if matches else None
+    if version is None:
+        raise PortalError(f"no published version {ref!r}",
+                          hint="give a version number, a hash of at least 6 characters, or 'current'")
+    return version
+
+
+def publish(session: Session, site: Site, by: str, source: str = "cli") -> PublishResult:
+    """Store ``site`` as a version (unless identical to one stored) and make it current.
+
+    Runs in one transaction: on any failure nothing is written. Two publishers racing on the
+    same content end with one version.
+    """
+    for attempt in range(3):
+        try:
+            result = _publish_once(session, site, by, source)
+            session.commit()
+            return result
+        except IntegrityError:
+            session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _publish_once(session: Session, site: Site, by: str, source: str) -> PublishResult:
+    digest = site.content_hash
+    current = current_version(session)
+    if current is not None and current.content_hash == digest:
+        return PublishResult(current, created=False, published=False)
+    version = session.scalar(select(SiteVersion).where(SiteVersion.content_hash == digest))
+    created = version is None
+    if version is None:
+        number = (session.scalar(select(func.max(SiteVersion.number))) or 0) + 1
+        version = SiteVersion(number=number, content_hash=digest, source=source, created_by=by,
+                              documents=json.loads(canonical_json(site.documents)))
+        session.add(version)
+        session.flush()
+    session.add(SitePublication(version=version, published_by=by))
+    materialize(session, site, version)
+    session.flush()
+    return PublishResult(version, created=created, published=True)
+
+
+def site_of(version: SiteVersion) -> Site:
+    return site_from_documents(version.documents)
+
+
+def _by(session: Session, model: type[M], key: str = "code") -> dict[Any, M]:
+    return {getattr(row, key): row for row in session.scalars(select(model))}
+
+
+def _upsert(session: Session, existing: dict[Any, M], model: type[M], key: Any, **values: Any) -> M:
+    row = existing.get(key)
+    if row is None:
+        row = model(**values)
+        session.add(row)
+        existing[key] = row
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    return row
+
+
+def _retire(rows: dict[Any, Any], keep: set[Any]) -> None:
+    for key, row in rows.items():
+        if key not in keep:
+            row.active = False
+
+
+def materialize(session: Session, site: Site, version: SiteVersion) -> None:
+    """Bring the entity tables in line with ``site``. Removed entities are retired, not deleted."""
+    plain = json.loads(canonical_json(site.documents))
+    center = plain["center"]
+    centers = _by(session, Center)
+    _upsert(session, centers, Center, center["code"], code=center["code"], name=center["name"],
+            city=center["city"], region_code=center["region_code"], data=center, active=True,
+            version_id=version.id)
+    _retire(centers, {center["code"]})
+
+    items = _by(session, Item)
+    for code, spec in site.items.items():
+        _upsert(session, items, Item, code, code=code, name=spec.name, type=spec.type,
+                type_code=spec.type_code, case_type=spec.case_type, legal_days=spec.legal_days,
+                promised_days=spec.promised_days, data=plain["items"][code], active=True,
+                version_id=version.id)
+    _retire(items, set(site.items))
+
+    subs, windows = _by(session, SubCenter), _by(session, Window)
+    for code, spec in site.subcenters.items():
+        _upsert(session, subs, SubCenter, code, code=code, kind=spec.kind, name=spec.name,
+                unified_name=spec.unified_name, department=spec.department, address=spec.address,
+                phone=spec.phone, hours=spec.hours, data=plain["subcenters"][code], active=True,
+                version_id=version.id)
+    session.flush()
+    declared_windows: set[str] = set()
+    for code, spec in site.subcenters.items():
+        for window in spec.windows:
+            declared_windows.add(window.code)
+            _upsert(session, windows, Window, window.code, code=window.code,
+                    sub_center_id=subs[code].id, name=window.name, department=window.department,
+                    data={"code": window.code, "name": window.name, "department": window.department},
+                    active=True, version_id=version.id)
+    _retire(windows, declared_windows)
+    _retire(subs, set(site.subcenters))
+    session.flush()
+
+    offerings = {(o.sub_center_id, o.item_id): o for o in session.scalars(select(Offering))}
+    declared: set[tuple[int, int]] = set()
+    for code, spec in site.subcenters.items():
+        for item_code, offering in spec.offerings.items():
+            key = (subs[code].id, items[item_code].id)
+            declared.add(key)
+            row = _upsert(session, offerings, Offering, key, sub_center_id=key[0], item_id=key[1],
+                          promised_days=offering.item.promised_days,
+                          data=json.loads(canonical_json(offering.item.data)),
+                          overlay=json.loads(canonical_json(offering.overlay)),
+                          active=True, version_id=version.id)
+            row.windows = [windows[w] for w in offering.windows]
+    _retire(offerings, declared)

@@ -1,0 +1,1 @@
+"""Web layer: Flask-AppBuilder views and templates."""

@@ -1,0 +1,17 @@
+"""Pages of the portal that are not generated from declarations."""
+
+from __future__ import annotations
+
+from flask_appbuilder import IndexView, expose
+
+from portal.current import current_site
+
+
+class HomeView(IndexView):
+    """The start page: the center, its sub-centers under their unified names."""
+
+    index_template = "portal/index.html"
+
+    @expose("/")
+    def index(self):  # noqa: ANN201
+        return self.render_template(self.index_template, site=current_site())

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install the Debian packages a make target needs, only those missing.
+#   scripts/system-deps.sh run|test
+set -eu
+need="python3 python3-venv python3-pip"
+case "${1:-run}" in
+  test) need="$need chromium fonts-noto-cjk" ;;
+esac
+missing=""
+for pkg in $need; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+# python3/venv may come from elsewhere (pyenv …): accept a working `python3 -m venv`.
+if python3 -m venv --help >/dev/null 2>&1; then
+  missing=$(echo "$missing" | tr ' ' '\n' | grep -v -x -e python3 -e python3-venv -e python3-pip | tr '\n' ' ')
+fi
+missing=$(echo "$missing" | xargs)
+[ -z "$missing" ] && exit 0
+echo "installing Debian packages: $missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
