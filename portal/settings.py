@@ -17,6 +17,7 @@ APP_NAME = "政务服务中心"
 APP_ICON = ""
 BABEL_DEFAULT_LOCALE = "zh"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent / "translations")
 LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},
     "en": {"flag": "gb", "name": "English"},

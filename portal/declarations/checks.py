@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 from portal import workdays
 from portal.declarations.fields import did_you_mean, region_name, span_days
-from portal.declarations.loader import Folder, Loaded
+from portal.declarations.loader import ITEM_DIR, Folder, Loaded
 from portal.declarations.tables import (
     DISCLOSURES, FREE, INSTANT, LOCKED, POLICY, PROMISED, TIGHTEN,
 )
@@ -52,9 +52,11 @@ def check_folder(folder: Folder) -> list[Problem]:
             continue
         if center is not None and center.ok:
             problems += _check_name(loaded, center.data, names)
-        problems += _check_offers(loaded, items, policy, window_owner, offered)
+        problems += _check_offers(loaded, items, policy, window_owner, offered, folder.unreadable)
+    all_read = subcenters and all(s.ok for s in subcenters.values()) and not any(
+        name.startswith("schema/subcenters/") for name in folder.unreadable)
     for code, loaded in items.items():
-        if loaded.ok and code not in offered and subcenters:
+        if all_read and loaded.ok and code not in offered:
             problems.append(loaded.problem("schema.W004", ("code",),
                                            f"item {code!r} is offered by no sub-center",
                                            "list it under 'items:' of the sub-center that handles it"))
@@ -64,7 +66,8 @@ def check_folder(folder: Folder) -> list[Problem]:
 def _unique(files: list[Loaded], what: str, problems: list[Problem]) -> dict[str, Loaded]:
     """Files by their code; a second file with the same code is a problem, and file names should match."""
     out: dict[str, Loaded] = {}
-    for loaded in files:
+    # a file named after its code owns the code; any other file declaring it is the duplicate
+    for loaded in sorted(files, key=lambda f: PurePosixPath(f.file).stem != f.data.get("code")):
         code = loaded.data.get("code")
         if not isinstance(code, str):
             continue
@@ -93,7 +96,7 @@ def _check_center(center: Loaded) -> list[Problem]:
             problems.append(center.problem(
                 "schema.E060", ("overlay_policy", mode_key),
                 f"{mode_key!r} cannot be {mode!r}",
-                "allowed: " + ", ".join(allowed) + " (the seven disclosures stay unified)"))
+                "allowed: " + ", ".join(allowed) + "; the seven disclosures stay unified"))
     seen: set[str] = set()
     for i, norm in enumerate(data.get("service_norms", [])):
         if norm["code"] in seen:
@@ -132,7 +135,7 @@ def _check_holidays(center: Loaded, year: int, schedule: dict[str, Any]) -> Iter
             yield center.problem("schema.E059", path, f"{text} is both a holiday and a working day")
         elif day.weekday() < 5:
             yield center.problem("schema.E059", path, f"{text} is a weekday, already a working day",
-                                 "list only weekend days worked in exchange (调休)")
+                                 "list only weekend days worked in exchange, i.e. 调休")
 
 
 # --- items ----------------------------------------------------------------------------------
@@ -254,7 +257,8 @@ def _check_name(sub: Loaded, center: dict[str, Any], names: dict[str, str]) -> l
 
 
 def _check_offers(sub: Loaded, items: dict[str, Loaded], policy: dict[str, str],
-                  window_owner: dict[str, str], offered: set[str]) -> list[Problem]:
+                  window_owner: dict[str, str], offered: set[str],
+                  unreadable: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     own_windows = {w["code"] for w in sub.data["windows"]}
     used_windows: set[str] = set()
@@ -277,6 +281,8 @@ def _check_offers(sub: Loaded, items: dict[str, Loaded], policy: dict[str, str],
             problems.append(sub.problem("schema.E042", ("items", i, "windows", j),
                                         f"window {window!r} is not a window of this sub-center", hint))
         base = items.get(code)
+        if base is None and f"{ITEM_DIR}/{code}.yaml" in unreadable:
+            continue  # its file could not be read: that problem is already reported
         if base is None:
             hint = did_you_mean(code, items) or f"declare it in schema/items/{code}.yaml"
             problems.append(sub.problem("schema.E041", ("items", i, "item"),

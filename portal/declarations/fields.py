@@ -171,8 +171,12 @@ def region_name(code: str) -> str:
     info = numdb.get("cn/loc").info(code)
     if len(info) < 2 or not info[1][1]:
         return ""
-    name = info[1][1].get("county", "")
-    return re.sub(r"^\[[^\]]*\]", "", name)
+    # e.g. '城区,[1984-]京口区': names with their years; keep the one still in use
+    for entry in reversed(info[1][1].get("county", "").split(",")):
+        match = re.fullmatch(r"(?:\[(\d{4})?-(\d{4})?\])?(.+)", entry.strip())
+        if match and not match.group(2):
+            return match.group(3)
+    return ""
 
 
 class Year(Whole):

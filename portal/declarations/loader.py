@@ -50,6 +50,7 @@ class Folder:
     items: list[Loaded] = field(default_factory=list)
     templates: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)  # files already reported as unreadable
 
 
 def read_folder(root: Path) -> Folder:
@@ -109,6 +110,7 @@ def _shape(folder: Folder, kind: str, path: Path) -> Loaded | None:
     doc, problems = read_document(folder.root, path)
     folder.problems.extend(problems)
     if doc is None:
+        folder.unreadable.add(path.relative_to(folder.root).as_posix())
         return None
     schema = SCHEMAS[kind]()
     try:

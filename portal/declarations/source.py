@@ -17,7 +17,16 @@ except AttributeError:  # pragma: no cover - only without libyaml
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that remembers keys given twice instead of keeping the last silently."""
+    """Safe loader that remembers keys given twice instead of keeping the last silently.
+
+    Dates stay text (the shape pass parses them), so 2027-02-30 is a located problem, not a
+    ValueError from YAML's timestamp constructor.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -97,7 +106,7 @@ def read_document(root: Path, path: Path) -> tuple[Document | None, list[Problem
         line = raw.count(b"\n", 0, exc.start) + 1
         return None, [Problem(rel, line, "", "schema.E002",
                               f"byte {raw[exc.start]:#04x} at offset {exc.start} is not UTF-8",
-                              "save the file as UTF-8 (GBK/GB18030 is not accepted)")]
+                              "save the file as UTF-8; GBK/GB18030 is not accepted")]
     loader = _Loader(text)
     try:
         data = loader.get_single_data()
@@ -109,7 +118,7 @@ def read_document(root: Path, path: Path) -> tuple[Document | None, list[Problem
             what = f"{what} ({exc.context})" if exc.problem else exc.context
         return None, [Problem(rel, line, "", "schema.E003", f"malformed YAML: {what}",
                               "check indentation and quoting around this line")]
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
         return None, [Problem(rel, None, "", "schema.E003", f"malformed YAML: {exc}",
                               "check the file's syntax")]
     finally:

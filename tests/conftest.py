@@ -1,0 +1,87 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is found through PORTAL_TEST_POSTGRES_URL (``make test`` sets it to the local
+server). Without it the PostgreSQL half is skipped — except under CI=true, where a missing
+PostgreSQL fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from tests.support.sites import copy_demo
+
+PG_ENV = "PORTAL_TEST_POSTGRES_URL"
+
+
+def _postgres_url() -> str:
+    url = os.environ.get(PG_ENV)
+    reason = f"{PG_ENV} is not set"
+    if url:
+        try:
+            engine = sa.create_engine(url)
+            with engine.connect():
+                pass
+            engine.dispose()
+            return url
+        except sa.exc.OperationalError as exc:
+            reason = f"PostgreSQL at {url} is unreachable: {exc.orig}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true needs PostgreSQL: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new schema in the PostgreSQL test database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'portal.db'}"
+        return
+    base = _postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path):
+    """The portal on a migrated database with its roles, nothing published yet."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.models import db
+    from portal.security import sync_permissions
+
+    application = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-" + "k" * 60,
+        "TESTING": True,
+        "PORTAL_SITE_DIR": str(tmp_path / "site"),
+    })
+    with application.app_context():
+        upgrade()
+        sync_permissions(application)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo_site(tmp_path: Path) -> Path:
+    """A private copy of the repository's demo declarations."""
+    return copy_demo(tmp_path / "site")
