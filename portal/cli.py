@@ -189,3 +189,7 @@ def create_admin(username: str, password: str | None, remember: Path | None) -> 
         click.echo(f"中心管理员 / center admin: {username} / {password}")
     else:
         click.echo(f"中心管理员 / center admin: {username} (exists; password unchanged)")
+
+
+if __name__ == "__main__":  # `python -m portal.cli`
+    main()

@@ -1,0 +1,64 @@
+"""`portal check` as a sub-center manager runs it: every problem at once, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.sites import REPO, make_example
+
+LINE = re.compile(r"^(?P<file>[^:]+)(?::(?P<line>\d+))?: (?:(?P<path>[^:]+): )?(?P<code>schema\.[EW]\d{3}): "
+                  r"(?P<message>.+?)(?: \((?P<hint>.+)\))?$")
+
+
+def portal(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "portal.cli", *args], cwd=cwd, text=True,
+                          capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_demo_site_checks_clean_without_warnings() -> None:
+    result = portal("check", "--strict", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert "0 error(s), 0 warning(s); 7 sub-centers, 34 items" in result.stderr
+
+
+def test_broken_folder_lists_every_problem_and_fails(demo_site: Path) -> None:
+    (demo_site / "schema/items/mz-dibao.yaml").write_text(
+        (demo_site / "schema/items/mz-dibao.yaml").read_text(encoding="utf-8")
+        .replace("  copies: 0\n  required: true\n- name: 家庭经济", "  copies: two\n  required: true\n- name: 家庭经济")
+        .replace("conditions:", "condtions:"), encoding="utf-8")
+    (demo_site / "schema/items/gbk.yaml").write_bytes("name: 测试\n".encode("gbk"))
+    (demo_site / "schema/items/broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    (demo_site / "schema/items/ghost.yaml").symlink_to("nowhere.yaml")
+    result = portal("check", str(demo_site), cwd=demo_site.parent)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert all(LINE.match(line) for line in lines), lines
+    assert "site/schema/items/mz-dibao.yaml:30: materials[2].copies: schema.E021: " \
+           "must be a whole number ≥ 0, got 'two' (write it in digits, e.g. 2)" in lines
+    assert any(":12: condtions: schema.E010: unknown key 'condtions' (did you mean 'conditions'?)" in line
+               for line in lines)
+    codes = {LINE.match(line)["code"] for line in lines}
+    assert {"schema.E001", "schema.E002", "schema.E003", "schema.E010", "schema.E021"} <= codes
+    assert "error(s)" in result.stderr
+
+
+def test_warnings_pass_unless_strict(tmp_path: Path) -> None:
+    root = make_example("schema.W003", tmp_path / "site")
+    assert portal("check", str(root)).returncode == 0
+    assert portal("check", "--strict", str(root)).returncode == 1
+
+
+@pytest.mark.parametrize("target", ["does-not-exist", "README.md"])
+def test_a_missing_folder_is_a_clear_error(target: str) -> None:
+    result = portal("check", target)
+    assert result.returncode == 1
+    assert "is not a folder" in result.stderr
+    assert "Traceback" not in result.stderr

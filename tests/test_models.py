@@ -1,0 +1,80 @@
+"""The database: migrations match the models; cases keep server time and refuse stale saves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.declarations import load_site
+from portal.models import Case, Item, SubCenter, Window, db
+from portal.publish import publish
+
+
+def test_migrations_create_exactly_the_models(app) -> None:
+    with app.app_context():
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, db.metadatas[None])
+    assert diff == []
+
+
+@pytest.fixture
+def published(app, demo_site: Path):
+    site, problems = load_site(demo_site)
+    assert site is not None, problems
+    with app.app_context():
+        publish(db.session, site, by="test")
+    return app
+
+
+def _new_case(number: str) -> Case:
+    item = db.session.scalar(select(Item).where(Item.code == "mz-dibao"))
+    sub = db.session.scalar(select(SubCenter).where(SubCenter.code == "mz"))
+    window = db.session.scalar(select(Window).where(Window.code == "MZ01"))
+    return Case(number=number, item=item, sub_center=sub, window=window,
+                site_version_id=item.version_id, applicant_name="王秀英",
+                applicant_id_type="居民身份证", applicant_id_number="32118319550312002X",
+                data={"household_size": 2}, state="accepted")
+
+
+def test_case_times_are_taken_by_the_database(published) -> None:
+    with published.app_context():
+        case = _new_case("MZ-20261122-0001")
+        db.session.add(case)
+        db.session.commit()
+        db.session.refresh(case)
+        database_now = db.session.scalar(select(func.now()))
+        if database_now.tzinfo is None:  # SQLite's CURRENT_TIMESTAMP is UTC without a zone
+            database_now = database_now.replace(tzinfo=dt.timezone.utc)
+        created = case.created_at
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=dt.timezone.utc)
+        assert abs(database_now - created) < dt.timedelta(minutes=1)
+        assert case.updated_at is not None
+        assert case.data == {"household_size": 2}
+        assert case.row_version == 1
+
+
+def test_a_stale_copy_of_a_case_cannot_overwrite(published) -> None:
+    with published.app_context():
+        db.session.add(_new_case("MZ-20261122-0003"))
+        db.session.commit()
+        engine = db.engine
+    with Session(engine) as first, Session(engine) as second:
+        mine = first.scalar(select(Case).where(Case.number == "MZ-20261122-0003"))
+        theirs = second.scalar(select(Case).where(Case.number == "MZ-20261122-0003"))
+        mine.applicant_phone = "13905110001"
+        first.commit()
+        theirs.applicant_phone = "13905110002"
+        with pytest.raises(StaleDataError):
+            second.commit()
+    with published.app_context():
+        kept = db.session.scalar(select(Case).where(Case.number == "MZ-20261122-0003"))
+        assert kept.applicant_phone == "13905110001"

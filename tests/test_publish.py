@@ -1,0 +1,129 @@
+"""`portal sync` and `portal export` as a center admin uses them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from portal.cli import main
+from portal.declarations import load_site
+from portal.models import (
+    Case, Item, Offering, SitePublication, SiteVersion, SubCenter, Window, db,
+)
+
+
+def run(app, *args: str):
+    result = CliRunner().invoke(main, list(args), obj=_script_info(app), catch_exceptions=False)
+    return result
+
+
+def _script_info(app):
+    from flask.cli import ScriptInfo
+
+    return ScriptInfo(create_app=lambda: app)
+
+
+def counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+                for model in (SiteVersion, SitePublication, SubCenter, Window, Item, Offering)}
+
+
+def test_sync_publishes_the_demo_once(app, demo_site: Path) -> None:
+    first = run(app, "sync", str(demo_site), "--by", "张主任")
+    assert first.exit_code == 0, first.output
+    assert "published version 1" in first.output
+    again = run(app, "sync", str(demo_site))
+    assert again.exit_code == 0
+    assert "unchanged: version 1" in again.output
+    assert counts(app) == {"SiteVersion": 1, "SitePublication": 1, "SubCenter": 7, "Window": 18,
+                           "Item": 34, "Offering": 41}
+    with app.app_context():
+        version = db.session.scalar(select(SiteVersion))
+        site, _ = load_site(demo_site)
+        assert version.content_hash == site.content_hash
+        assert version.created_by == "张主任"
+        mz = db.session.scalar(select(SubCenter).where(SubCenter.code == "mz"))
+        assert mz.unified_name == "句容市政务服务民政分中心"
+        dibao = db.session.scalar(select(Offering).join(Item).where(
+            Item.code == "mz-dibao", Offering.sub_center_id == mz.id))
+        assert dibao.promised_days == 15  # the sub-center's tightened limit
+        assert dibao.item.promised_days == 20  # the center's
+        assert [w.code for w in dibao.windows] == ["MZ01"]
+
+
+def test_a_changed_file_makes_a_new_version_and_a_revert_reuses_the_old(app, demo_site: Path) -> None:
+    assert run(app, "sync", str(demo_site)).exit_code == 0
+    path = demo_site / "schema/items/mz-lnyd.yaml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("年满60周岁", "年满60周岁的老年人"), encoding="utf-8")
+    changed = run(app, "sync", str(demo_site))
+    assert "published version 2" in changed.output
+    path.write_text(original, encoding="utf-8")
+    reverted = run(app, "sync", str(demo_site))
+    assert "version 1" in reverted.output and "current again" in reverted.output
+    assert counts(app)["SiteVersion"] == 2
+    assert counts(app)["SitePublication"] == 3
+    with app.app_context():
+        item = db.session.scalar(select(Item).where(Item.code == "mz-lnyd"))
+        assert "年满60周岁的老年人" not in str(item.data["conditions"])
+
+
+def test_a_folder_with_any_error_changes_nothing(app, demo_site: Path) -> None:
+    assert run(app, "sync", str(demo_site)).exit_code == 0
+    before = counts(app)
+    (demo_site / "schema/subcenters/mz.yaml").write_text(
+        (demo_site / "schema/subcenters/mz.yaml").read_text(encoding="utf-8")
+        .replace("promised_days: 15", "promised_days: 25"), encoding="utf-8")
+    (demo_site / "schema/items/new-item.yaml").write_text("code: new-item\n", encoding="utf-8")
+    result = run(app, "sync", str(demo_site))
+    assert result.exit_code == 1
+    assert "schema.E053" in result.output and "schema.E011" in result.output
+    assert "nothing was published" in result.output
+    assert counts(app) == before
+
+
+def test_removed_sub_center_is_retired_not_deleted(app, demo_site: Path) -> None:
+    assert run(app, "sync", str(demo_site)).exit_code == 0
+    (demo_site / "schema/subcenters/baohua.yaml").unlink()
+    assert run(app, "sync", str(demo_site)).exit_code == 0
+    with app.app_context():
+        baohua = db.session.scalar(select(SubCenter).where(SubCenter.code == "baohua"))
+        assert baohua.active is False
+        assert db.session.scalar(select(Window).where(Window.code == "BH01")).active is False
+
+
+def test_export_writes_files_that_check_clean_and_hash_the_same(app, demo_site: Path, tmp_path: Path) -> None:
+    assert run(app, "sync", str(demo_site)).exit_code == 0
+    out = tmp_path / "exported"
+    result = run(app, "export", "1", str(out))
+    assert result.exit_code == 0, result.output
+    site, problems = load_site(out)
+    assert problems == []
+    original, _ = load_site(demo_site)
+    assert site.content_hash == original.content_hash
+    # and syncing the export publishes nothing new
+    assert "unchanged: version 1" in run(app, "sync", str(out)).output
+    text = (out / "schema/items/mz-dibao.yaml").read_text(encoding="utf-8")
+    assert "城乡最低生活保障对象认定" in text  # Chinese stays readable, not \u-escaped
+
+
+def test_export_refuses_a_folder_with_files(app, demo_site: Path, tmp_path: Path) -> None:
+    assert run(app, "sync", str(demo_site)).exit_code == 0
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "keep.txt").write_text("x", encoding="utf-8")
+    result = run(app, "export", "current", str(tmp_path / "busy"))
+    assert result.exit_code == 1
+    assert "not an empty folder" in result.output
+    assert (tmp_path / "busy" / "keep.txt").read_text(encoding="utf-8") == "x"
+
+
+@pytest.mark.parametrize("ref", ["7", "abcdef"])
+def test_export_of_an_unknown_version_says_so(app, demo_site: Path, tmp_path: Path, ref: str) -> None:
+    assert run(app, "sync", str(demo_site)).exit_code == 0
+    result = run(app, "export", ref, str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert f"no published version '{ref}'" in result.output

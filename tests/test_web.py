@@ -1,0 +1,90 @@
+"""The web portal as a center admin first meets it: a Chinese login page, then the home page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from portal.declarations import load_site
+from portal.models import db
+from portal.publish import publish
+from portal.security import ensure_center_admin
+
+
+@pytest.fixture
+def portal(app, demo_site: Path):
+    site, problems = load_site(demo_site)
+    assert site is not None, problems
+    with app.app_context():
+        publish(db.session, site, by="test")
+        ensure_center_admin("admin", "正确的密码-2026")
+    return app
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "the login form carries a CSRF token"
+    return match.group(1)
+
+
+def test_login_page_is_in_simplified_chinese(portal) -> None:
+    page = portal.test_client().get("/login/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<title>句容市政务服务中心</title>" in html
+    for text in ("登录", "用户名", "密码"):
+        assert text in html
+    assert "Username" not in html and "Password" not in html
+
+
+def test_center_admin_logs_in_and_sees_every_sub_center(portal) -> None:
+    client = portal.test_client()
+    token = _csrf(client.get("/login/").get_data(as_text=True))
+    response = client.post("/login/", data={"username": "admin", "password": "正确的密码-2026",
+                                            "csrf_token": token}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for name in ("句容市政务服务卫生分中心", "句容市政务服务民政分中心", "句容市政务服务人社分中心",
+                 "句容市政务服务公安交巡警分中心", "句容市政务服务房地产交易分中心",
+                 "华阳街道便民服务中心", "宝华镇便民服务中心"):
+        assert name in html
+    assert "注销" in html  # logged in: the logout link shows
+
+
+def test_wrong_password_is_refused(portal) -> None:
+    client = portal.test_client()
+    token = _csrf(client.get("/login/").get_data(as_text=True))
+    response = client.post("/login/", data={"username": "admin", "password": "wrong",
+                                            "csrf_token": token}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "注销" not in html
+    assert "登录" in html
+
+
+def test_login_without_csrf_token_is_rejected(portal) -> None:
+    client = portal.test_client()
+    client.get("/login/")
+    response = client.post("/login/", data={"username": "admin", "password": "正确的密码-2026"})
+    assert response.status_code == 400
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert "注销" not in home
+
+
+def test_session_cookie_is_http_only(portal) -> None:
+    response = portal.test_client().get("/login/")
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_english_is_the_second_locale(portal) -> None:
+    client = portal.test_client()
+    client.get("/lang/en")
+    html = client.get("/login/").get_data(as_text=True)
+    assert "Username" in html or "User Name" in html
+
+
+def test_home_page_before_any_sync_says_what_to_do(app) -> None:
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert "尚未发布任何声明" in html
