@@ -37,7 +37,8 @@ def ensure_center_admin(username: str, password: str | None) -> tuple[bool, str 
     role = sm.find_role(sm.auth_role_admin)
     if role is None:
         raise PortalError("the admin role does not exist yet", hint="run `portal setup` first")
-    user = sm.add_user(username, "中心", "管理员", f"{username}@portal.invalid", role, password=password)
+    user = sm.add_user(username, "中心管理员", username, f"{username}@portal.invalid", role,
+                       password=password)
     if not user:
         raise PortalError(f"could not create user {username!r}", hint="see the log above")
     user.center_wide = True

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from portal.declarations.checks import check_folder, merge, unified_name
 from portal.declarations.loader import Folder, read_folder
-from portal.declarations.tables import ITEM_TYPES
+from portal.declarations.tables import ITEM_TYPES, SUBCENTER_KINDS
 from portal.problems import Problem, has_errors
 
 
@@ -146,9 +146,12 @@ def build_site(folder: Folder) -> Site:
 def site_from_documents(documents: dict[str, Any]) -> Site:
     """Rebuild the metadata from published documents (as stored in the database)."""
     center = documents["center"]
-    items = {code: ItemSpec.from_data(code, data) for code, data in documents["items"].items()}
+    items = {code: ItemSpec.from_data(code, data) for code, data in sorted(documents["items"].items())}
     subcenters = {}
-    for code, data in documents["subcenters"].items():
+    # department sub-centers first, then town centers; each by code
+    ordered = sorted(documents["subcenters"].items(),
+                     key=lambda kv: (SUBCENTER_KINDS.index(kv[1]["kind"]), kv[0]))
+    for code, data in ordered:
         windows = tuple(WindowSpec(w["code"], w["name"], w["department"], code) for w in data["windows"])
         offerings = {
             offer["item"]: Offering(

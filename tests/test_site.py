@@ -1,0 +1,113 @@
+"""The loaded site: what the engine learns from the demo declarations, and how layers merge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portal.declarations import load_site
+from tests.support.sites import BASE, REPO, make_example
+
+
+@pytest.fixture(scope="module")
+def demo():
+    site, problems = load_site(REPO)
+    assert problems == []
+    return site
+
+
+def test_every_sub_center_carries_the_unified_name(demo) -> None:
+    names = {code: sub.unified_name for code, sub in demo.subcenters.items()}
+    assert names == {
+        "ws": "句容市政务服务卫生分中心",
+        "mz": "句容市政务服务民政分中心",
+        "rs": "句容市政务服务人社分中心",
+        "jj": "句容市政务服务公安交巡警分中心",
+        "fc": "句容市政务服务房地产交易分中心",
+        "huayang": "华阳街道便民服务中心",
+        "baohua": "宝华镇便民服务中心",
+    }
+
+
+def test_each_department_sub_center_offers_at_least_six_items(demo) -> None:
+    for code in ("ws", "mz", "rs", "jj", "fc"):
+        assert len(demo.subcenters[code].offerings) >= 6, code
+
+
+def test_items_disclose_all_seven_elements(demo) -> None:
+    for item in demo.items.values():
+        data = item.data
+        assert data["legal_basis"] and data["conditions"] and data["materials"] and data["steps"]
+        assert data["completion"] and data["fee"]["standard" if not data["fee"]["charged"] else "basis"]
+        assert item.promised_days <= item.legal_days
+
+
+def test_item_type_has_its_national_code(demo) -> None:
+    assert demo.items["fc-ysxk"].type == "行政许可" and demo.items["fc-ysxk"].type_code == "01"
+    assert demo.items["mz-dibao"].type_code == "05"
+    assert demo.items["yb-grxx"].type_code == "20"
+
+
+def test_sub_center_overlay_tightens_the_center_layer(demo) -> None:
+    offered = demo.subcenters["mz"].offerings["mz-dibao"]
+    assert offered.item.promised_days == 15
+    assert [s["days"] for s in offered.item.data["steps"]] == [1, 7, 6, 1]
+    assert demo.items["mz-dibao"].promised_days == 20  # the center's layer is unchanged
+    # a town center offering the same item has the center's version
+    assert demo.subcenters["huayang"].offerings["mz-lnyd"].item.data == demo.items["mz-lnyd"].data
+
+
+def test_added_material_is_kept_and_base_materials_stay(demo) -> None:
+    materials = [m["name"] for m in demo.subcenters["jj"].offerings["jj-jdczc"].item.data["materials"]]
+    assert "机动车查验记录表" in materials
+    assert set(m["name"] for m in demo.items["jj-jdczc"].data["materials"]) <= set(materials)
+
+
+def test_defaults_are_filled_in(demo) -> None:
+    lnyd = demo.items["mz-lnyd"].data
+    assert lnyd["materials"][0]["required"] is True
+
+
+def test_window_lookup(demo) -> None:
+    window = demo.window("JJ02")
+    assert (window.name, window.subcenter) == ("机动车登记窗口", "jj")
+
+
+def test_metadata_is_read_only(demo) -> None:
+    with pytest.raises(TypeError):
+        demo.items["mz-dibao"].data["name"] = "改名"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        demo.items["mz-dibao"].promised_days = 99  # type: ignore[misc]
+
+
+def test_comments_and_key_order_do_not_change_the_hash(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(BASE, tmp_path / "site")
+    path = tmp_path / "site/schema/items/mz-lnyd.yaml"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    path.write_text("# 注释\n" + "\n".join([lines[1], lines[0], *lines[2:]]) + "\n", encoding="utf-8")
+    before, _ = load_site(BASE)
+    after, problems = load_site(tmp_path / "site")
+    assert problems == []
+    assert before.content_hash == after.content_hash
+
+
+@pytest.mark.parametrize("overlay, allowed", [
+    ("    promised_days: 10\n    steps:\n      - {name: 受理, role: clerk, days: 1}\n"
+     "      - {name: 审核, role: manager, days: 8}\n      - {name: 办结, role: clerk, days: 1}\n", True),
+    ("    consultation:\n      phones: [0511-87280622]\n", True),
+    ("    materials:\n      - {name: 居民身份证}\n      - {name: 户口簿}\n      - {name: 结婚证}\n", True),
+    ("    name: 低保\n", False),
+    ("    fee: {charged: true, basis: 无, standard: 1元}\n", False),
+])
+def test_what_an_overlay_may_change(tmp_path: Path, overlay: str, allowed: bool) -> None:
+    root = make_example("schema.W003", tmp_path / "site")  # any valid site will do
+    path = root / "schema/subcenters/mz.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "  - item: mz-dibao\n    windows: [MZ01]\n", "  - item: mz-dibao\n    windows: [MZ01]\n" + overlay)
+    path.write_text(text, encoding="utf-8")
+    site, problems = load_site(root)
+    assert (site is not None) == allowed, [str(p) for p in problems]
