@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -11,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.declarations import Site, site_from_documents
-from portal.declarations.site import canonical_json
+from portal.declarations.site import plain
 from portal.errors import PortalError
 from portal.models import (
     Center, Item, Offering, SitePublication, SiteVersion, SubCenter, Window,
@@ -79,7 +78,7 @@ def _publish_once(session: Session, site: Site, by: str, source: str) -> Publish
     if version is None:
         number = (session.scalar(select(func.max(SiteVersion.number))) or 0) + 1
         version = SiteVersion(number=number, content_hash=digest, source=source, created_by=by,
-                              documents=json.loads(canonical_json(site.documents)))
+                              documents=site.documents)
         session.add(version)
         session.flush()
     session.add(SitePublication(version=version, published_by=by))
@@ -116,8 +115,8 @@ def _retire(rows: dict[Any, Any], keep: set[Any]) -> None:
 
 def materialize(session: Session, site: Site, version: SiteVersion) -> None:
     """Bring the entity tables in line with ``site``. Removed entities are retired, not deleted."""
-    plain = json.loads(canonical_json(site.documents))
-    center = plain["center"]
+    docs = site.documents
+    center = docs["center"]
     centers = _by(session, Center)
     _upsert(session, centers, Center, center["code"], code=center["code"], name=center["name"],
             city=center["city"], region_code=center["region_code"], data=center, active=True,
@@ -128,7 +127,7 @@ def materialize(session: Session, site: Site, version: SiteVersion) -> None:
     for code, spec in site.items.items():
         _upsert(session, items, Item, code, code=code, name=spec.name, type=spec.type,
                 type_code=spec.type_code, case_type=spec.case_type, legal_days=spec.legal_days,
-                promised_days=spec.promised_days, data=plain["items"][code], active=True,
+                promised_days=spec.promised_days, data=docs["items"][code], active=True,
                 version_id=version.id)
     _retire(items, set(site.items))
 
@@ -136,7 +135,7 @@ def materialize(session: Session, site: Site, version: SiteVersion) -> None:
     for code, spec in site.subcenters.items():
         _upsert(session, subs, SubCenter, code, code=code, kind=spec.kind, name=spec.name,
                 unified_name=spec.unified_name, department=spec.department, address=spec.address,
-                phone=spec.phone, hours=spec.hours, data=plain["subcenters"][code], active=True,
+                phone=spec.phone, hours=spec.hours, data=docs["subcenters"][code], active=True,
                 version_id=version.id)
     session.flush()
     declared_windows: set[str] = set()
@@ -159,8 +158,7 @@ def materialize(session: Session, site: Site, version: SiteVersion) -> None:
             declared.add(key)
             row = _upsert(session, offerings, Offering, key, sub_center_id=key[0], item_id=key[1],
                           promised_days=offering.item.promised_days,
-                          data=json.loads(canonical_json(offering.item.data)),
-                          overlay=json.loads(canonical_json(offering.overlay)),
+                          data=plain(offering.item.data), overlay=plain(offering.overlay),
                           active=True, version_id=version.id)
             row.windows = [windows[w] for w in offering.windows]
     _retire(offerings, declared)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import string
 from pathlib import PurePosixPath
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from portal import workdays
 from portal.declarations.fields import did_you_mean, region_name, span_days
@@ -302,7 +302,7 @@ def _check_offers(sub: Loaded, items: dict[str, Loaded], policy: dict[str, str],
     return problems
 
 
-def overlay_keys(offer: dict[str, Any]) -> list[str]:
+def overlay_keys(offer: Mapping[str, Any]) -> list[str]:
     return [key for key in offer if key not in ("item", "windows")]
 
 
@@ -379,7 +379,7 @@ _TIGHTEN = {
 }
 
 
-def merge(base: dict[str, Any], offer: dict[str, Any]) -> dict[str, Any]:
+def merge(base: Mapping[str, Any], offer: Mapping[str, Any]) -> dict[str, Any]:
     """The item as a sub-center publishes it: the center's layer with the overlay on top."""
     merged = dict(base)
     for key in overlay_keys(offer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -112,7 +113,7 @@ def _shape(folder: Folder, kind: str, path: Path) -> Loaded | None:
     if doc is None:
         folder.unreadable.add(path.relative_to(folder.root).as_posix())
         return None
-    schema = SCHEMAS[kind]()
+    schema = _schema(kind)
     try:
         data = schema.load(doc.data)
         ok = not problems
@@ -121,6 +122,12 @@ def _shape(folder: Folder, kind: str, path: Path) -> Loaded | None:
         ok = False
         folder.problems.extend(_flatten(doc, exc.messages, schema, ()))
     return Loaded(kind, doc, data, ok)
+
+
+@functools.cache
+def _schema(kind: str) -> Schema:
+    """One instance per kind: marshmallow builds nested schemas on first use, so reuse it."""
+    return SCHEMAS[kind]()
 
 
 def _flatten(doc: Document, errors: Any, where: Schema | mf.Field | None,

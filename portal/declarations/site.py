@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from portal.declarations.checks import check_folder, merge, unified_name
+from portal.declarations.checks import check_folder, merge, overlay_keys, unified_name
 from portal.declarations.loader import Folder, read_folder
 from portal.declarations.tables import ITEM_TYPES, SUBCENTER_KINDS
 from portal.problems import Problem, has_errors
@@ -41,8 +41,12 @@ class ItemSpec:
 
     @classmethod
     def from_data(cls, code: str, data: dict[str, Any]) -> "ItemSpec":
+        return cls.from_frozen(code, _frozen(data))
+
+    @classmethod
+    def from_frozen(cls, code: str, data: Mapping[str, Any]) -> "ItemSpec":
         return cls(code, data["name"], data["type"], data["case_type"], data["legal_days"],
-                   data["promised_days"], _frozen(data))
+                   data["promised_days"], data)
 
 
 @dataclass(frozen=True)
@@ -84,15 +88,17 @@ class Site:
     subcenters: Mapping[str, SubCenterSpec]
     items: Mapping[str, ItemSpec]
     templates: Mapping[str, str]
-    documents: Mapping[str, Any]
+    canonical: str = field(repr=False)  # canonical JSON of every document: what is published
+    content_hash: str = ""
 
     @property
     def name(self) -> str:
         return self.center["name"]
 
     @property
-    def content_hash(self) -> str:
-        return content_hash(self.documents)
+    def documents(self) -> dict[str, Any]:
+        """A fresh, plain copy of the published documents (center, sub-centers, items, templates)."""
+        return json.loads(self.canonical)
 
     def window(self, code: str) -> WindowSpec:
         for sub in self.subcenters.values():
@@ -104,17 +110,23 @@ class Site:
 
 def content_hash(documents: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON of a site's documents: same declarations, same hash."""
-    return hashlib.sha256(canonical_json(documents).encode("utf-8")).hexdigest()
+    return _sha256(canonical_json(documents))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def plain(value: Any) -> Any:
+    """A mutable, JSON-ready copy of frozen metadata (mappings to dicts, tuples to lists)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
 
 
 def canonical_json(documents: Mapping[str, Any]) -> str:
-    def plain(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {str(k): plain(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        return value
-
     return json.dumps(plain(documents), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
@@ -139,12 +151,14 @@ def documents_of(folder: Folder) -> dict[str, Any]:
 
 
 def build_site(folder: Folder) -> Site:
-    documents = json.loads(canonical_json(documents_of(folder)))  # plain, detached copy
-    return site_from_documents(documents)
+    canonical = canonical_json(documents_of(folder))
+    return site_from_documents(json.loads(canonical), canonical)
 
 
-def site_from_documents(documents: dict[str, Any]) -> Site:
+def site_from_documents(documents: dict[str, Any], canonical: str | None = None) -> Site:
     """Rebuild the metadata from published documents (as stored in the database)."""
+    if canonical is None:
+        canonical = canonical_json(documents)
     center = documents["center"]
     items = {code: ItemSpec.from_data(code, data) for code, data in sorted(documents["items"].items())}
     subcenters = {}
@@ -153,15 +167,18 @@ def site_from_documents(documents: dict[str, Any]) -> Site:
                      key=lambda kv: (SUBCENTER_KINDS.index(kv[1]["kind"]), kv[0]))
     for code, data in ordered:
         windows = tuple(WindowSpec(w["code"], w["name"], w["department"], code) for w in data["windows"])
-        offerings = {
-            offer["item"]: Offering(
-                ItemSpec.from_data(offer["item"], merge(documents["items"][offer["item"]], offer)),
-                tuple(offer["windows"]), _frozen(offer))
-            for offer in data["items"]
-        }
+        offerings = {}
+        for offer in data["items"]:
+            overlay = _frozen(offer)
+            base = items[offer["item"]]
+            if overlay_keys(offer):
+                merged = ItemSpec.from_frozen(base.code, MappingProxyType(merge(base.data, overlay)))
+            else:
+                merged = base
+            offerings[offer["item"]] = Offering(merged, tuple(offer["windows"]), overlay)
         subcenters[code] = SubCenterSpec(
             code, data["kind"], data["name"], unified_name(center, data["kind"], data["name"]),
             data["department"], data["address"], data["phone"], data["hours"], windows,
             MappingProxyType(offerings))
     return Site(_frozen(center), MappingProxyType(subcenters), MappingProxyType(items),
-                MappingProxyType(dict(documents["templates"])), _frozen(documents))
+                MappingProxyType(dict(documents["templates"])), canonical, _sha256(canonical))
