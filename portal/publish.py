@@ -157,8 +157,7 @@ def materialize(session: Session, site: Site, version: SiteVersion) -> None:
             key = (subs[code].id, items[item_code].id)
             declared.add(key)
             row = _upsert(session, offerings, Offering, key, sub_center_id=key[0], item_id=key[1],
-                          promised_days=offering.item.promised_days,
-                          data=plain(offering.item.data), overlay=plain(offering.overlay),
+                          promised_days=offering.item.promised_days, overlay=plain(offering.overlay),
                           active=True, version_id=version.id)
             row.windows = [windows[w] for w in offering.windows]
     _retire(offerings, declared)

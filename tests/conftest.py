@@ -85,3 +85,15 @@ def app(database_url: str, tmp_path: Path):
 def demo_site(tmp_path: Path) -> Path:
     """A private copy of the repository's demo declarations."""
     return copy_demo(tmp_path / "site")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the shape cache of the test run out of the user's ~/.cache."""
+    previous = os.environ.get("PORTAL_CACHE_DIR")
+    os.environ["PORTAL_CACHE_DIR"] = str(tmp_path_factory.mktemp("portal-cache"))
+    yield
+    if previous is None:
+        del os.environ["PORTAL_CACHE_DIR"]
+    else:
+        os.environ["PORTAL_CACHE_DIR"] = previous

@@ -110,7 +110,7 @@ def _check_center(center: Loaded) -> list[Problem]:
             f"region code {data['region_code']} is {region}, not {data['city']}",
             "check the GB/T 2260 code of the center's city or county"))
     for year, schedule in data.get("holidays", {}).items():
-        problems += _check_holidays(center, year, schedule)
+        problems += _check_holidays(center, int(year), schedule)
     return problems
 
 

@@ -180,15 +180,15 @@ def region_name(code: str) -> str:
 
 
 class Year(Whole):
-    """A calendar year as a mapping key: 2027 or '2027'."""
+    """A calendar year as a mapping key: 2027 or '2027', kept as text like every JSON key."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if isinstance(value, str) and re.fullmatch(r"\d{4}", value):
             value = int(value)
         year = super()._deserialize(value, attr, data, **kwargs)
         if not 2000 <= year <= 2100:
             raise ValidationError(msg("E026", f"{value!r} is not a year", "write it as 2027"))
-        return year
+        return str(year)
 
 
 class Date(fields.Field):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -11,6 +14,7 @@ from marshmallow import Schema, ValidationError
 from marshmallow import fields as mf
 
 from portal.declarations import fields as f
+from portal.declarations.cache import ShapeCache, entry_key
 from portal.declarations.shapes import SCHEMAS
 from portal.declarations.source import Document, read_document
 from portal.problems import Problem, join_path
@@ -54,26 +58,90 @@ class Folder:
     unreadable: set[str] = field(default_factory=set)  # files already reported as unreadable
 
 
-def read_folder(root: Path) -> Folder:
-    """First pass: every file read and shape-checked; every problem collected."""
+# Below this many files a worker pool costs more than it saves.
+PARALLEL_FROM = 400
+
+
+def read_folder(root: Path, workers: int | None = None, use_cache: bool = True) -> Folder:
+    """First pass: every file read and shape-checked; every problem collected.
+
+    ``workers``: processes for the shape pass (default: one per CPU, up to 4, for large
+    folders; 1 for small ones). ``use_cache``: reuse shape results of unchanged files.
+    """
     folder = Folder(root)
     center_path = root / CENTER_FILE
+    jobs: list[tuple[str, Path]] = []
     if center_path.exists() or center_path.is_symlink():
-        folder.center = _shape(folder, "center", center_path)
+        jobs.append(("center", center_path))
     else:
         folder.problems.append(Problem(CENTER_FILE, None, "", "schema.E006",
                                        "the center's declaration is missing",
                                        f"create {CENTER_FILE} with the center's name, city and naming rules"))
-    for path in _yaml_files(root / SUBCENTER_DIR):
-        loaded = _shape(folder, "subcenter", path)
-        if loaded is not None:
-            folder.subcenters.append(loaded)
-    for path in _yaml_files(root / ITEM_DIR):
-        loaded = _shape(folder, "item", path)
-        if loaded is not None:
-            folder.items.append(loaded)
+    jobs += [("subcenter", p) for p in _yaml_files(root / SUBCENTER_DIR)]
+    jobs += [("item", p) for p in _yaml_files(root / ITEM_DIR)]
+    for kind, path, loaded, problems in _shape_cached(root, jobs, workers, use_cache):
+        folder.problems.extend(problems)
+        if loaded is None:
+            folder.unreadable.add(path.relative_to(root).as_posix())
+        elif kind == "center":
+            folder.center = loaded
+        else:
+            (folder.subcenters if kind == "subcenter" else folder.items).append(loaded)
     _read_templates(folder)
     return folder
+
+
+_Shaped = tuple[str, Path, "Loaded | None", list[Problem]]
+
+
+def _shape_cached(root: Path, jobs: list[tuple[str, Path]], workers: int | None,
+                  use_cache: bool) -> list[_Shaped]:
+    shapes = ShapeCache(root) if use_cache else None
+    results: list[_Shaped | None] = [None] * len(jobs)
+    keys: dict[int, str] = {}
+    for i, (kind, path) in enumerate(jobs):
+        if shapes is None:
+            break
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue  # reported by the shape pass itself
+        keys[i] = entry_key(kind, path.relative_to(root).as_posix(), raw)
+        hit = shapes.get(keys[i])
+        if hit is not None:
+            results[i] = hit
+    todo = [i for i, done in enumerate(results) if done is None]
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_FROM else 1
+    for i, shaped in zip(todo, _shape_all(root, [jobs[i] for i in todo], workers)):
+        results[i] = shaped
+        if shapes is not None and i in keys:
+            shapes.put(keys[i], _detached(shaped))
+    if shapes is not None:
+        shapes.save()
+    return [shaped for shaped in results if shaped is not None]
+
+
+def _detached(shaped: _Shaped) -> _Shaped:
+    kind, path, loaded, problems = shaped
+    if loaded is not None:
+        loaded = Loaded(loaded.kind, loaded.doc.detached(), loaded.data, loaded.ok)
+    return kind, path, loaded, problems
+
+
+def _shape_all(root: Path, jobs: list[tuple[str, Path]], workers: int) -> list[_Shaped]:
+    if workers <= 1:
+        return [_shape(root, kind, path) for kind, path in jobs]
+    chunks = [jobs[i::workers] for i in range(workers)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        parts = list(pool.map(_shape_chunk, [root] * workers, chunks))
+    order = {path: i for i, (_, path) in enumerate(jobs)}
+    return sorted((shaped for part in parts for shaped in part), key=lambda s: order[s[1]])
+
+
+def _shape_chunk(root: Path, jobs: list[tuple[str, Path]]) -> list[_Shaped]:
+    return [_detached(_shape(root, kind, path)) for kind, path in jobs]
 
 
 def _yaml_files(directory: Path) -> list[Path]:
@@ -107,12 +175,11 @@ def _read_templates(folder: Folder) -> None:
         folder.templates[path.relative_to(directory).as_posix()] = text
 
 
-def _shape(folder: Folder, kind: str, path: Path) -> Loaded | None:
-    doc, problems = read_document(folder.root, path)
-    folder.problems.extend(problems)
+def _shape(root: Path, kind: str, path: Path) -> _Shaped:
+    """Read one file and check its shape; a pure function, so it can run in a worker."""
+    doc, problems = read_document(root, path)
     if doc is None:
-        folder.unreadable.add(path.relative_to(folder.root).as_posix())
-        return None
+        return kind, path, None, problems
     schema = _schema(kind)
     try:
         data = schema.load(doc.data)
@@ -120,8 +187,8 @@ def _shape(folder: Folder, kind: str, path: Path) -> Loaded | None:
     except ValidationError as exc:
         data = exc.valid_data if isinstance(exc.valid_data, dict) else {}
         ok = False
-        folder.problems.extend(_flatten(doc, exc.messages, schema, ()))
-    return Loaded(kind, doc, data, ok)
+        problems = problems + list(_flatten(doc, exc.messages, schema, ()))
+    return kind, path, Loaded(kind, doc, data, ok), problems
 
 
 @functools.cache

@@ -16,9 +16,10 @@ from portal.problems import Problem, has_errors
 
 
 def _frozen(value: Any) -> Any:
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         return MappingProxyType({k: _frozen(v) for k, v in value.items()})
-    if isinstance(value, list):
+    if kind is list:
         return tuple(_frozen(v) for v in value)
     return value
 
@@ -119,20 +120,33 @@ def _sha256(text: str) -> str:
 
 def plain(value: Any) -> Any:
     """A mutable, JSON-ready copy of frozen metadata (mappings to dicts, tuples to lists)."""
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind is MappingProxyType or kind is dict:
         return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if kind is tuple or kind is list:
         return [plain(v) for v in value]
     return value
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
 def canonical_json(documents: Mapping[str, Any]) -> str:
-    return json.dumps(plain(documents), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """Sorted keys, no spaces, UTF-8 text: the form that is hashed and stored."""
+    return json.dumps(documents, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=_json_default)
 
 
-def load_site(root: Path | str) -> tuple[Site | None, list[Problem]]:
-    """Read and check a declaration folder. The site is ``None`` when any problem is an error."""
-    folder = read_folder(Path(root))
+def load_site(root: Path | str, workers: int | None = None,
+              use_cache: bool = True) -> tuple[Site | None, list[Problem]]:
+    """Read and check a declaration folder. The site is ``None`` when any problem is an error.
+
+    ``workers`` and ``use_cache`` tune only speed (see :func:`read_folder`), never results.
+    """
+    folder = read_folder(Path(root), workers, use_cache)
     problems = folder.problems + check_folder(folder)
     problems.sort(key=lambda p: (p.file, p.line or 0, p.path, p.code))
     if has_errors(problems):
@@ -151,8 +165,8 @@ def documents_of(folder: Folder) -> dict[str, Any]:
 
 
 def build_site(folder: Folder) -> Site:
-    canonical = canonical_json(documents_of(folder))
-    return site_from_documents(json.loads(canonical), canonical)
+    documents = documents_of(folder)
+    return site_from_documents(documents, canonical_json(documents))
 
 
 def site_from_documents(documents: dict[str, Any], canonical: str | None = None) -> Site:

@@ -33,14 +33,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         self.duplicates: list[tuple[int, str]] = []
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set = set()
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            key = key_node.value
-            if key in seen:
-                self.duplicates.append((key_node.start_mark.line + 1, str(key)))
-            seen.add(key)
+        keys = [k.value for k, _ in node.value if type(k) is yaml.ScalarNode]
+        if len(set(keys)) != len(keys):
+            seen: set = set()
+            for key_node, _ in node.value:
+                if type(key_node) is yaml.ScalarNode:
+                    if key_node.value in seen:
+                        self.duplicates.append((key_node.start_mark.line + 1, key_node.value))
+                    seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
 
 
@@ -50,8 +50,13 @@ class Document:
 
     file: str  # path relative to the site folder, with forward slashes
     data: Any
-    text: str = field(repr=False)
+    text: str | None = field(repr=False)  # None after crossing a process: read again if needed
+    source: Path | None = field(default=None, repr=False)
     _root: Any = field(default=None, repr=False)
+
+    def detached(self) -> "Document":
+        """A copy without the text, cheap to send back from a worker process."""
+        return Document(self.file, self.data, None, self.source)
 
     def line_of(self, path: Sequence[str | int], key: bool = False) -> int | None:
         """1-based line of the value at ``path`` (or of its key with ``key=True``).
@@ -59,8 +64,10 @@ class Document:
         Falls back to the nearest existing ancestor, so a missing key points at its parent.
         """
         if self._root is None:
+            if self.text is None and self.source is not None:
+                self.text = self.source.read_bytes().decode("utf-8-sig", errors="replace")
             try:
-                self._root = yaml.compose(self.text, Loader=_BaseLoader)
+                self._root = yaml.compose(self.text or "", Loader=_BaseLoader)
             except yaml.YAMLError:
                 return None
         node = self._root
@@ -134,4 +141,4 @@ def read_document(root: Path, path: Path) -> tuple[Document | None, list[Problem
                                 f"the file must hold a mapping of keys, got {got}",
                                 "start with keys such as 'code:' and 'name:'"))
         return None, problems
-    return Document(rel, data, text), problems
+    return Document(rel, data, text, path), problems

@@ -126,13 +126,15 @@ offering_window = Table(
 )
 
 
-class Offering(_Published, Model):
-    """An item as one sub-center offers it: the center's layer merged with the sub-center's."""
+class Offering(Model):
+    """An item as one sub-center offers it: the center's layer (``item.data``) with the
+    sub-center's ``overlay`` on top; ``promised_days`` is the effective limit."""
 
     __tablename__ = "offering"
     __table_args__ = (UniqueConstraint("sub_center_id", "item_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False, index=True)
     promised_days: Mapped[int] = mapped_column(Integer, nullable=False)
