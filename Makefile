@@ -29,7 +29,7 @@ run: setup
 	@echo "演示门户 / demo portal: http://$(HOST):$(PORT)/"
 	@$(BIN)/portal create-admin --remember instance/demo-logins.txt
 	@echo
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - 'portal:create_app()'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile - 'portal:create_app()'
 
 test: setup
 	./scripts/system-deps.sh test

@@ -6,6 +6,7 @@ worker start (FAB_UPDATE_PERMS is off; TRAPS.md).
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from flask import Flask, current_app
@@ -20,10 +21,23 @@ class PortalSecurityManager(SecurityManager):
     user_model = PortalUser
 
 
+class _NoUserYetFilter(logging.Filter):
+    """FAB advises `flask fab create-admin` when no user exists; ours is `portal create-admin`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "No user yet created" not in record.getMessage()
+
+
 def sync_permissions(app: Flask) -> None:
     """Create the built-in roles and every view's permissions; give them to the center admin."""
     appbuilder = app.appbuilder
-    BaseSecurityManager.create_db(appbuilder.sm)  # roles only: tables belong to Alembic
+    quiet = _NoUserYetFilter()
+    log = logging.getLogger("flask_appbuilder.security.manager")
+    log.addFilter(quiet)
+    try:
+        BaseSecurityManager.create_db(appbuilder.sm)  # roles only: tables belong to Alembic
+    finally:
+        log.removeFilter(quiet)
     appbuilder.add_permissions(update_perms=True)
     appbuilder.sm.session.commit()
 
