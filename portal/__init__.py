@@ -3,7 +3,7 @@
 __version__ = "0.1.0"
 
 
-def create_app(config: object | None = None):  # noqa: ANN201 - avoids importing Flask eagerly
+def create_app(config: object | None = None):
     """Application factory (see :mod:`portal.app`)."""
     from portal.app import create_app as _create_app
 

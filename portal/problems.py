@@ -6,8 +6,8 @@ them all and ``tests/examples/<code>/`` holds a failing example for each.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"

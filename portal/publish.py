@@ -13,7 +13,13 @@ from portal.declarations import Site, site_from_documents
 from portal.declarations.site import plain
 from portal.errors import PortalError
 from portal.models import (
-    Center, Item, Offering, SitePublication, SiteVersion, SubCenter, Window,
+    Center,
+    Item,
+    Offering,
+    SitePublication,
+    SiteVersion,
+    SubCenter,
+    Window,
 )
 
 M = TypeVar("M")

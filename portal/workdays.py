@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 
 import chinese_calendar
 
 
-@lru_cache(maxsize=None)
+@cache
 def library_knows(year: int) -> bool:
     """Whether chinese-calendar carries the State Council's schedule for ``year``."""
     try:

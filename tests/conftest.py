@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -85,6 +85,20 @@ def app(database_url: str, tmp_path: Path):
 def demo_site(tmp_path: Path) -> Path:
     """A private copy of the repository's demo declarations."""
     return copy_demo(tmp_path / "site")
+
+
+@pytest.fixture
+def published(app, demo_site: Path):
+    """The portal with the demo site published (version 1)."""
+    from portal.declarations import load_site
+    from portal.models import db
+    from portal.publish import publish
+
+    site, problems = load_site(demo_site)
+    assert site is not None, problems
+    with app.app_context():
+        publish(db.session, site, by="test")
+    return app
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -41,7 +41,7 @@ def test_center_admin_logs_in_in_chinese(browser, database_url: str, demo_site: 
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
         outside: list[str] = []
 
-        def only_local(route) -> None:  # noqa: ANN001 - Playwright's Route
+        def only_local(route) -> None:
             if urlparse(route.request.url).hostname != "127.0.0.1":
                 outside.append(route.request.url)
                 route.abort()

@@ -31,7 +31,8 @@ def test_demo_site_checks_clean_without_warnings() -> None:
 def test_broken_folder_lists_every_problem_and_fails(demo_site: Path) -> None:
     (demo_site / "schema/items/mz-dibao.yaml").write_text(
         (demo_site / "schema/items/mz-dibao.yaml").read_text(encoding="utf-8")
-        .replace("  copies: 0\n  required: true\n- name: 家庭经济", "  copies: two\n  required: true\n- name: 家庭经济")
+        .replace("  copies: 0\n  required: true\n- name: 家庭经济",
+                 "  copies: two\n  required: true\n- name: 家庭经济")
         .replace("conditions:", "condtions:"), encoding="utf-8")
     (demo_site / "schema/items/gbk.yaml").write_bytes("name: 测试\n".encode("gbk"))
     (demo_site / "schema/items/broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")

@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 from portal.cli import main
 from portal.declarations import load_site
 from portal.models import (
-    Case, Item, Offering, SitePublication, SiteVersion, SubCenter, Window, db,
+    Item,
+    Offering,
+    SitePublication,
+    SiteVersion,
+    SubCenter,
+    Window,
+    db,
 )
 
 

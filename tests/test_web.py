@@ -3,30 +3,34 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from portal.declarations import load_site
-from portal.models import db
-from portal.publish import publish
 from portal.security import ensure_center_admin
+
+PASSWORD = "正确的密码-2026"
 
 
 @pytest.fixture
-def portal(app, demo_site: Path):
-    site, problems = load_site(demo_site)
-    assert site is not None, problems
-    with app.app_context():
-        publish(db.session, site, by="test")
-        ensure_center_admin("admin", "正确的密码-2026")
-    return app
+def portal(published):
+    with published.app_context():
+        ensure_center_admin("admin", PASSWORD)
+    return published
 
 
 def _csrf(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, "the login form carries a CSRF token"
     return match.group(1)
+
+
+def login(client, password: str) -> str:
+    """Log in through the form as a user would; return the page that follows."""
+    token = _csrf(client.get("/login/").get_data(as_text=True))
+    response = client.post("/login/", data={"username": "admin", "password": password,
+                                            "csrf_token": token}, follow_redirects=True)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
 
 
 def test_login_page_is_in_simplified_chinese(portal) -> None:
@@ -40,12 +44,7 @@ def test_login_page_is_in_simplified_chinese(portal) -> None:
 
 
 def test_center_admin_logs_in_and_sees_every_sub_center(portal) -> None:
-    client = portal.test_client()
-    token = _csrf(client.get("/login/").get_data(as_text=True))
-    response = client.post("/login/", data={"username": "admin", "password": "正确的密码-2026",
-                                            "csrf_token": token}, follow_redirects=True)
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    html = login(portal.test_client(), PASSWORD)
     for name in ("句容市政务服务卫生分中心", "句容市政务服务民政分中心", "句容市政务服务人社分中心",
                  "句容市政务服务公安交巡警分中心", "句容市政务服务房地产交易分中心",
                  "华阳街道便民服务中心", "宝华镇便民服务中心"):
@@ -54,11 +53,7 @@ def test_center_admin_logs_in_and_sees_every_sub_center(portal) -> None:
 
 
 def test_wrong_password_is_refused(portal) -> None:
-    client = portal.test_client()
-    token = _csrf(client.get("/login/").get_data(as_text=True))
-    response = client.post("/login/", data={"username": "admin", "password": "wrong",
-                                            "csrf_token": token}, follow_redirects=True)
-    html = response.get_data(as_text=True)
+    html = login(portal.test_client(), "wrong")
     assert "注销" not in html
     assert "登录" in html
 
@@ -66,7 +61,7 @@ def test_wrong_password_is_refused(portal) -> None:
 def test_login_without_csrf_token_is_rejected(portal) -> None:
     client = portal.test_client()
     client.get("/login/")
-    response = client.post("/login/", data={"username": "admin", "password": "正确的密码-2026"})
+    response = client.post("/login/", data={"username": "admin", "password": PASSWORD})
     assert response.status_code == 400
     home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "注销" not in home

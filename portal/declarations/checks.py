@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from portal import workdays
 from portal.declarations.fields import did_you_mean, region_name, span_days
 from portal.declarations.loader import ITEM_DIR, Folder, Loaded
 from portal.declarations.tables import (
-    DISCLOSURES, FREE, INSTANT, LOCKED, POLICY, PROMISED, TIGHTEN,
+    DISCLOSURES,
+    FREE,
+    INSTANT,
+    LOCKED,
+    POLICY,
+    PROMISED,
+    TIGHTEN,
 )
 from portal.problems import Problem
 
@@ -363,7 +370,7 @@ def _tighten_steps(sub: Loaded, at: tuple, value: list, base: dict[str, Any]) ->
         return [sub.problem("schema.E061", at + ("steps",),
                             "steps must keep the center's names, roles and order",
                             "the center's process is " + " → ".join(names))]
-    for i, (own, center_step) in enumerate(zip(value, base_steps)):
+    for i, (own, center_step) in enumerate(zip(value, base_steps, strict=True)):
         if own["days"] > center_step["days"]:
             problems.append(sub.problem("schema.E061", at + ("steps", i, "days"),
                                         f"step {own['name']!r} takes {own['days']} days, "

@@ -11,11 +11,11 @@ import datetime as dt
 import difflib
 import re
 import string
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 from stdnum import numdb
-
 
 _SEP = "\x1f"  # ASCII unit separator: never typed into a declaration
 
@@ -252,11 +252,12 @@ class Pattern(Text):
             names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
         except ValueError as exc:
             raise ValidationError(msg("E031", f"pattern {text!r} is malformed: {exc}",
-                                      "placeholders are written {name}"))
+                                      "placeholders are written {name}")) from exc
         unknown = names - self.placeholders
         if unknown:
+            known = " and ".join("{" + p + "}" for p in sorted(self.placeholders))
             raise ValidationError(msg("E031", f"unknown placeholder {{{sorted(unknown)[0]}}}",
-                                      "use " + " and ".join("{" + p + "}" for p in sorted(self.placeholders))))
+                                      f"use {known}"))
         if "name" not in names:
             raise ValidationError(msg("E031", f"pattern {text!r} has no {{name}}",
                                       "the sub-center's own part goes where {name} stands"))
@@ -269,7 +270,7 @@ class Regex(Text):
         try:
             re.compile(text)
         except re.error as exc:
-            raise ValidationError(msg("E031", f"name rule is not a valid regular expression: {exc}"))
+            raise ValidationError(msg("E031", f"name rule is not a valid regular expression: {exc}")) from exc
         return text
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from marshmallow import Schema, ValidationError
 from marshmallow import fields as mf
@@ -113,7 +114,7 @@ def _shape_cached(root: Path, jobs: list[tuple[str, Path]], workers: int | None,
     todo = [i for i, done in enumerate(results) if done is None]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_FROM else 1
-    for i, shaped in zip(todo, _shape_all(root, [jobs[i] for i in todo], workers)):
+    for i, shaped in zip(todo, _shape_all(root, [jobs[i] for i in todo], workers), strict=True):
         results[i] = shaped
         if shapes is not None and i in keys:
             shapes.put(keys[i], _detached(shaped))

@@ -13,7 +13,14 @@ from marshmallow import RAISE, Schema
 
 from portal.declarations import fields as f
 from portal.declarations.tables import (
-    CASE_TYPES, FREE, ITEM_TYPES, LOCKED, MATERIAL_SOURCES, POLICY, STEP_ROLES, SUBCENTER_KINDS,
+    CASE_TYPES,
+    FREE,
+    ITEM_TYPES,
+    LOCKED,
+    MATERIAL_SOURCES,
+    POLICY,
+    STEP_ROLES,
+    SUBCENTER_KINDS,
     TIGHTEN,
 )
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from portal.declarations.checks import check_folder, merge, overlay_keys, unified_name
 from portal.declarations.loader import Folder, read_folder
@@ -41,11 +42,11 @@ class ItemSpec:
         return ITEM_TYPES[self.type]
 
     @classmethod
-    def from_data(cls, code: str, data: dict[str, Any]) -> "ItemSpec":
+    def from_data(cls, code: str, data: dict[str, Any]) -> ItemSpec:
         return cls.from_frozen(code, _frozen(data))
 
     @classmethod
-    def from_frozen(cls, code: str, data: Mapping[str, Any]) -> "ItemSpec":
+    def from_frozen(cls, code: str, data: Mapping[str, Any]) -> ItemSpec:
         return cls(code, data["name"], data["type"], data["case_type"], data["legal_days"],
                    data["promised_days"], data)
 

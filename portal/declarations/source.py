@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
 
@@ -54,7 +55,7 @@ class Document:
     source: Path | None = field(default=None, repr=False)
     _root: Any = field(default=None, repr=False)
 
-    def detached(self) -> "Document":
+    def detached(self) -> Document:
         """A copy without the text, cheap to send back from a worker process."""
         return Document(self.file, self.data, None, self.source)
 

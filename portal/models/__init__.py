@@ -3,7 +3,14 @@
 from portal.models.base import db
 from portal.models.case import CASE_STATES, Case
 from portal.models.site import (
-    Center, Item, Offering, SitePublication, SiteVersion, SubCenter, Window, offering_window,
+    Center,
+    Item,
+    Offering,
+    SitePublication,
+    SiteVersion,
+    SubCenter,
+    Window,
+    offering_window,
 )
 from portal.models.users import PortalUser, user_sub_center, user_window
 

@@ -16,11 +16,11 @@ db = SQLA(model_class=Model)
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-def created_at():  # noqa: ANN201 - a mapped_column factory
+def created_at():
     """Set by the database when the row is written; never by a client."""
     return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
 
-def updated_at():  # noqa: ANN201
+def updated_at():
     return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now(),
                          onupdate=func.now())

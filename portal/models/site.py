@@ -76,7 +76,7 @@ class SubCenter(_Published, Model):
     hours: Mapped[str] = mapped_column(Text, nullable=False)
     version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)
 
-    windows: Mapped[list["Window"]] = relationship(back_populates="sub_center",
+    windows: Mapped[list[Window]] = relationship(back_populates="sub_center",
                                                    order_by="Window.code")
 
     def __str__(self) -> str:

@@ -13,5 +13,5 @@ class HomeView(IndexView):
     index_template = "portal/index.html"
 
     @expose("/")
-    def index(self):  # noqa: ANN201
+    def index(self):
         return self.render_template(self.index_template, site=current_site())

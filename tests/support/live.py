@@ -8,9 +8,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from tests.support.sites import REPO
 
@@ -47,7 +47,7 @@ def live_portal(database_url: str, site: Path, workdir: Path) -> Iterator[tuple[
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("portal did not start: "
-                                       + (workdir / "gunicorn.log").read_text(encoding="utf-8"))
+                                       + (workdir / "gunicorn.log").read_text(encoding="utf-8")) from None
                 time.sleep(0.2)
         yield url, env["PORTAL_ADMIN_PASSWORD"]
     finally:
