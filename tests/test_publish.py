@@ -133,3 +133,33 @@ def test_export_of_an_unknown_version_says_so(app, demo_site: Path, tmp_path: Pa
     result = run(app, "export", ref, str(tmp_path / "out"))
     assert result.exit_code == 1
     assert f"no published version '{ref}'" in result.output
+
+
+def test_two_publishers_at_once_make_one_version(app, demo_site: Path) -> None:
+    import threading
+
+    from portal.publish import publish
+
+    site, _ = load_site(demo_site)
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def publisher(name: str) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                results.append(publish(db.session, site, by=name))
+            except Exception as exc:
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=publisher, args=(n,)) for n in ("甲", "乙")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(r.created for r in results) == [False, True]
+    assert counts(app)["SiteVersion"] == 1
+    assert counts(app)["SitePublication"] == 1
