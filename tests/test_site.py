@@ -111,3 +111,13 @@ def test_what_an_overlay_may_change(tmp_path: Path, overlay: str, allowed: bool)
     path.write_text(text, encoding="utf-8")
     site, problems = load_site(root)
     assert (site is not None) == allowed, [str(p) for p in problems]
+
+
+def test_a_window_code_used_by_two_sub_centers_is_reported_once(demo_site: Path) -> None:
+    path = demo_site / "schema/subcenters/rs.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("RS03", "MZ01"), encoding="utf-8")
+    site, problems = load_site(demo_site)
+    assert site is None
+    assert [(p.file, p.path, p.code) for p in problems] == [
+        ("schema/subcenters/rs.yaml", "windows[2].code", "schema.E040")]
+    assert "already used by sub-center 'mz'" in problems[0].message

@@ -40,19 +40,7 @@ def check_folder(folder: Folder) -> list[Problem]:
             problems += _check_item(loaded, templates)
     offered: set[str] = set()
     subcenters = _unique(folder.subcenters, "sub-center", problems)
-    window_owner: dict[str, str] = {}
-    for loaded in subcenters.values():
-        for i, window in enumerate(loaded.data.get("windows", [])):
-            code = window.get("code") if isinstance(window, dict) else None
-            if code is None:
-                continue
-            if code in window_owner:
-                problems.append(loaded.problem(
-                    "schema.E040", ("windows", i, "code"),
-                    f"window code {code!r} is already used by sub-center {window_owner[code]!r}",
-                    "window codes are unique across the site"))
-            else:
-                window_owner[code] = loaded.data.get("code", "")
+    window_owner = _window_owners(subcenters, problems)
     names: dict[str, str] = {}
     for loaded in subcenters.values():
         if not loaded.ok:
@@ -68,6 +56,24 @@ def check_folder(folder: Folder) -> list[Problem]:
                                            f"item {code!r} is offered by no sub-center",
                                            "list it under 'items:' of the sub-center that handles it"))
     return problems
+
+
+def _window_owners(subcenters: dict[str, Loaded], problems: list[Problem]) -> dict[str, str]:
+    """Window code -> sub-center code; a window code used twice is a problem."""
+    owner: dict[str, str] = {}
+    for code, loaded in subcenters.items():
+        for i, window in enumerate(loaded.data.get("windows", [])):
+            window_code = window.get("code")
+            if window_code is None:
+                continue
+            if window_code not in owner:
+                owner[window_code] = code
+            elif loaded.ok:  # indices of a partly loaded file would point at the wrong entry
+                problems.append(loaded.problem(
+                    "schema.E040", ("windows", i, "code"),
+                    f"window code {window_code!r} is already used by sub-center {owner[window_code]!r}",
+                    "window codes are unique across the site"))
+    return owner
 
 
 def _unique(files: list[Loaded], what: str, problems: list[Problem]) -> dict[str, Loaded]:
