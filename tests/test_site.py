@@ -121,3 +121,15 @@ def test_a_window_code_used_by_two_sub_centers_is_reported_once(demo_site: Path)
     assert [(p.file, p.path, p.code) for p in problems] == [
         ("schema/subcenters/rs.yaml", "windows[2].code", "schema.E040")]
     assert "already used by sub-center 'mz'" in problems[0].message
+
+
+def test_a_parallel_check_finds_exactly_what_a_serial_one_finds(demo_site: Path) -> None:
+    path = demo_site / "schema/items/mz-dibao.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("copies: 1", "copies: x", 1), encoding="utf-8")
+    (demo_site / "schema/items/gbk.yaml").write_bytes("name: 测试\n".encode("gbk"))
+    serial = load_site(demo_site, workers=1, use_cache=False)
+    parallel = load_site(demo_site, workers=3, use_cache=False)
+    assert serial == parallel
+    assert {p.code for p in parallel[1]} == {"schema.E002", "schema.E021"}
+    intact, _ = load_site(REPO, workers=3, use_cache=False)
+    assert intact.content_hash == load_site(REPO, workers=1, use_cache=False)[0].content_hash

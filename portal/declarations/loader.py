@@ -135,8 +135,10 @@ def _shape_all(root: Path, jobs: list[tuple[str, Path]], workers: int) -> list[_
         return [_shape(root, kind, path) for kind, path in jobs]
     chunks = [jobs[i::workers] for i in range(workers)]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = list(pool.map(_shape_chunk, [root] * workers, chunks))
+    # this process shapes the first chunk itself while the workers shape the others
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+        others = pool.map(_shape_chunk, [root] * (workers - 1), chunks[1:])
+        parts = [[_shape(root, kind, path) for kind, path in chunks[0]], *others]
     order = {path: i for i, (_, path) in enumerate(jobs)}
     return sorted((shaped for part in parts for shaped in part), key=lambda s: order[s[1]])
 
