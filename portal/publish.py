@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.declarations import Site, site_from_documents
+from portal.declarations import Site
 from portal.declarations.site import plain
 from portal.errors import PortalError
 from portal.models import (
@@ -93,10 +93,6 @@ def _publish_once(session: Session, site: Site, by: str, source: str) -> Publish
     return PublishResult(version, created=created, published=True)
 
 
-def site_of(version: SiteVersion) -> Site:
-    return site_from_documents(version.documents)
-
-
 def _by(session: Session, model: type[M], key: str = "code") -> dict[Any, M]:
     return {getattr(row, key): row for row in session.scalars(select(model))}
 
@@ -146,12 +142,11 @@ def materialize(session: Session, site: Site, version: SiteVersion) -> None:
     session.flush()
     declared_windows: set[str] = set()
     for code, spec in site.subcenters.items():
-        for window in spec.windows:
+        for window, declared in zip(spec.windows, docs["subcenters"][code]["windows"], strict=True):
             declared_windows.add(window.code)
             _upsert(session, windows, Window, window.code, code=window.code,
                     sub_center_id=subs[code].id, name=window.name, department=window.department,
-                    data={"code": window.code, "name": window.name, "department": window.department},
-                    active=True, version_id=version.id)
+                    data=declared, active=True, version_id=version.id)
     _retire(windows, declared_windows)
     _retire(subs, set(site.subcenters))
     session.flush()

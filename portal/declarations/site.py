@@ -110,12 +110,8 @@ class Site:
         raise KeyError(code)
 
 
-def content_hash(documents: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a site's documents: same declarations, same hash."""
-    return _sha256(canonical_json(documents))
-
-
 def _sha256(text: str) -> str:
+    """The content hash: same declarations, same canonical JSON, same hash."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
