@@ -163,3 +163,20 @@ def test_two_publishers_at_once_make_one_version(app, demo_site: Path) -> None:
     assert sorted(r.created for r in results) == [False, True]
     assert counts(app)["SiteVersion"] == 1
     assert counts(app)["SitePublication"] == 1
+
+
+def test_a_published_version_cannot_be_edited_or_deleted(app, demo_site: Path) -> None:
+    from portal.errors import PortalError
+
+    assert run(app, "sync", str(demo_site)).exit_code == 0
+    with app.app_context():
+        version = db.session.scalar(select(SiteVersion))
+        version.documents = {"center": {}}
+        with pytest.raises(PortalError, match="cannot be changed"):
+            db.session.commit()
+        db.session.rollback()
+        db.session.delete(db.session.scalar(select(SiteVersion)))
+        with pytest.raises(PortalError, match="cannot be changed"):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(select(SiteVersion)).documents["center"]["code"] == "jurong"

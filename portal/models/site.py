@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.errors import PortalError
 from portal.models.base import JSONType, created_at
 
 
@@ -27,6 +28,13 @@ class SiteVersion(Model):
 
     def __repr__(self) -> str:
         return f"<SiteVersion {self.number} {self.content_hash[:12]}>"
+
+
+@event.listens_for(SiteVersion, "before_update")
+@event.listens_for(SiteVersion, "before_delete")
+def _versions_are_immutable(mapper: Any, connection: Any, target: SiteVersion) -> None:
+    raise PortalError(f"published version {target.number} cannot be changed or deleted",
+                      hint="publish a new version instead")
 
 
 class SitePublication(Model):
