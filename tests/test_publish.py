@@ -180,3 +180,28 @@ def test_a_published_version_cannot_be_edited_or_deleted(app, demo_site: Path) -
             db.session.commit()
         db.session.rollback()
         assert db.session.scalar(select(SiteVersion)).documents["center"]["code"] == "jurong"
+
+
+def test_versions_lists_the_current_one(app, demo_site: Path) -> None:
+    assert run(app, "sync", str(demo_site), "--by", "李科长").exit_code == 0
+    site, _ = load_site(demo_site)
+    listing = run(app, "versions").output.splitlines()
+    assert len(listing) == 1
+    assert listing[0].startswith(f"*    1  {site.content_hash[:12]}")
+    assert listing[0].endswith("李科长")
+
+
+def test_create_admin_prints_the_login_once_and_remembers_it_for_the_demo(app, tmp_path: Path) -> None:
+    remember = tmp_path / "instance" / "demo-logins.txt"
+    first = run(app, "create-admin", "--remember", str(remember))
+    password = first.output.strip().rsplit(" / ", 1)[1]
+    assert first.output.startswith("中心管理员 / center admin: admin / ")
+    assert len(password) >= 12
+    assert oct(remember.stat().st_mode & 0o777) == "0o600"
+    again = run(app, "create-admin", "--remember", str(remember))
+    assert again.output == first.output
+    with app.app_context():
+        user = app.appbuilder.sm.auth_user_db("admin", password)
+        assert user is not None and user.center_wide
+        assert [role.name for role in user.roles] == ["中心管理员"]
+        assert user.password.startswith("scrypt:")  # a modern hash, not the password
