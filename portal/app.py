@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,22 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
 
 
 def _instance_secret(instance: Path) -> str:
-    """A random key kept in instance/secret_key (demo and tests); production sets its own."""
+    """A random key kept in instance/secret_key (the demo); production sets PORTAL_SECRET_KEY.
+
+    Created exclusively, so workers starting together all end up with the same key.
+    """
     path = instance / "secret_key"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
     instance.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another worker may be writing it right now
+            key = path.read_text(encoding="utf-8").strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise
     key = secrets.token_hex(32)
-    path.touch(mode=0o600)
-    path.write_text(key, encoding="utf-8")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
     return key

@@ -83,3 +83,15 @@ def test_english_is_the_second_locale(portal) -> None:
 def test_home_page_before_any_sync_says_what_to_do(app) -> None:
     html = app.test_client().get("/").get_data(as_text=True)
     assert "尚未发布任何声明" in html
+
+
+def test_workers_starting_together_share_one_demo_secret(tmp_path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from portal.app import _instance_secret
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: _instance_secret(tmp_path / "instance"), range(8)))
+    assert len(keys) == 1
+    assert len(keys.pop()) == 64
+    assert oct((tmp_path / "instance" / "secret_key").stat().st_mode & 0o777) == "0o600"
