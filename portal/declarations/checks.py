@@ -11,7 +11,7 @@ from typing import Any
 
 from portal import workdays
 from portal.declarations.fields import did_you_mean, region_name, span_days
-from portal.declarations.loader import ITEM_DIR, Folder, Loaded
+from portal.declarations.loader import ITEM_DIR, SUBCENTER_DIR, Folder, Loaded
 from portal.declarations.tables import (
     DISCLOSURES,
     FREE,
@@ -49,7 +49,7 @@ def check_folder(folder: Folder) -> list[Problem]:
             problems += _check_name(loaded, center.data, names)
         problems += _check_offers(loaded, items, policy, window_owner, offered, folder.unreadable)
     all_read = subcenters and all(s.ok for s in subcenters.values()) and not any(
-        name.startswith("schema/subcenters/") for name in folder.unreadable)
+        name.startswith(f"{SUBCENTER_DIR}/") for name in folder.unreadable)
     for code, loaded in items.items():
         if all_read and loaded.ok and code not in offered:
             problems.append(loaded.problem("schema.W004", ("code",),

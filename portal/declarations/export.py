@@ -11,7 +11,7 @@ from marshmallow import Schema
 from marshmallow import fields as mf
 
 from portal.declarations.loader import CENTER_FILE, ITEM_DIR, SUBCENTER_DIR, TEMPLATE_DIR
-from portal.declarations.shapes import SCHEMAS
+from portal.declarations.shapes import schema_for
 from portal.errors import PortalError
 
 _HEADER = "# Exported by `portal export` from published version {version}.\n"
@@ -34,7 +34,7 @@ def _ordered(value: Any, where: Schema | mf.Field | None) -> Any:
 
 def _dump(path: Path, data: Any, kind: str, version: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(_ordered(data, SCHEMAS[kind]()), allow_unicode=True, sort_keys=False,
+    text = yaml.safe_dump(_ordered(data, schema_for(kind)), allow_unicode=True, sort_keys=False,
                           width=100, indent=2)
     path.write_text(_HEADER.format(version=version) + text, encoding="utf-8")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
@@ -16,7 +15,7 @@ from marshmallow import fields as mf
 
 from portal.declarations import fields as f
 from portal.declarations.cache import ShapeCache, entry_key
-from portal.declarations.shapes import SCHEMAS
+from portal.declarations.shapes import schema_for
 from portal.declarations.source import Document, read_document
 from portal.problems import Problem, join_path
 
@@ -183,7 +182,7 @@ def _shape(root: Path, kind: str, path: Path) -> _Shaped:
     doc, problems = read_document(root, path)
     if doc is None:
         return kind, path, None, problems
-    schema = _schema(kind)
+    schema = schema_for(kind)
     try:
         data = schema.load(doc.data)
         ok = not problems
@@ -193,11 +192,6 @@ def _shape(root: Path, kind: str, path: Path) -> _Shaped:
         problems = problems + list(_flatten(doc, exc.messages, schema, ()))
     return kind, path, Loaded(kind, doc, data, ok), problems
 
-
-@functools.cache
-def _schema(kind: str) -> Schema:
-    """One instance per kind: marshmallow builds nested schemas on first use, so reuse it."""
-    return SCHEMAS[kind]()
 
 
 def _flatten(doc: Document, errors: Any, where: Schema | mf.Field | None,

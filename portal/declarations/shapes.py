@@ -7,6 +7,7 @@ document is what gets published and hashed, and what ``portal export`` writes ba
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 from marshmallow import RAISE, Schema
@@ -179,3 +180,9 @@ class SubCenter(Shape):
 
 
 SCHEMAS: dict[str, type[Shape]] = {"center": Center, "subcenter": SubCenter, "item": Item}
+
+
+@functools.cache
+def schema_for(kind: str) -> Shape:
+    """One instance per kind: marshmallow builds nested schemas on first use, so reuse it."""
+    return SCHEMAS[kind]()
