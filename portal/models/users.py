@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Column, ForeignKey, Table, false
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.site import SubCenter, Window
@@ -32,5 +34,7 @@ class PortalUser(User):
 
     center_wide: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
                                               server_default=false())
+    # set after repeated failed logins (PORTAL_LOCKOUT_ATTEMPTS); logins are refused until then
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     sub_centers: Mapped[list[SubCenter]] = relationship(secondary=user_sub_center)
     windows: Mapped[list[Window]] = relationship(secondary=user_window)

@@ -1,0 +1,137 @@
+"""The one scope rule: what the signed-in user may see of scoped data.
+
+Every ORM statement a request runs (lists, show pages, edits, deletes, searches, counts, CSV
+exports, REST calls, FAB's bulk actions, lazy loads) passes through ``_apply_scope``, which adds
+one criterion per scoped model with ``with_loader_criteria``. Views never filter by sub-center
+themselves, so they cannot disagree.
+
+- A center-wide user (``center_wide``) sees everything.
+- Otherwise the user's sub-centers are those assigned directly plus those of their windows.
+  Sub-centers, windows and offerings are visible within those sub-centers; cases within the
+  directly assigned sub-centers and at the user's windows (a clerk bound to windows sees only
+  the cases of those windows).
+- Users: oneself, and the users of the sub-centers one sees. The security machinery's own
+  lookups (signing in, loading the signed-in user) run ``unscoped()``.
+- A signed-in user with no assignment, and an anonymous visitor, see no scoped row at all.
+
+Outside a request (CLI, publishing, tests' setup) nothing is filtered: those are the operator's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import ColumnElement, event, false, or_, select
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+
+from portal.models import Case, Offering, PortalUser, SubCenter, Window, db
+from portal.models.users import user_sub_center, user_window
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The sub-centers and windows one user may see."""
+
+    everything: bool = False
+    user_id: int | None = None
+    sub_centers: frozenset[int] = frozenset()  # assigned directly
+    windows: frozenset[int] = frozenset()
+    window_sub_centers: frozenset[int] = frozenset()  # the sub-centers of those windows
+
+    @property
+    def visible_sub_centers(self) -> frozenset[int]:
+        return self.sub_centers | self.window_sub_centers
+
+    @classmethod
+    def of(cls, user: Any) -> Scope:
+        """The scope of a FAB user object (anonymous users and ``None`` see nothing)."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return NOTHING
+        if user.center_wide:
+            return EVERYTHING
+        return cls(user_id=user.id, sub_centers=frozenset(s.id for s in user.sub_centers),
+                   windows=frozenset(w.id for w in user.windows),
+                   window_sub_centers=frozenset(w.sub_center_id for w in user.windows))
+
+
+EVERYTHING = Scope(everything=True)
+NOTHING = Scope()
+
+# The scoped models and the criterion each one gets: the table a new scoped model joins.
+RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
+    SubCenter: lambda s: SubCenter.id.in_(s.visible_sub_centers),
+    Window: lambda s: Window.sub_center_id.in_(s.visible_sub_centers),
+    Offering: lambda s: Offering.sub_center_id.in_(s.visible_sub_centers),
+    Case: lambda s: _any_of(Case.sub_center_id, s.sub_centers, Case.window_id, s.windows),
+    # users: oneself, and the users assigned to a visible sub-center or to one of its windows
+    PortalUser: lambda s: or_(
+        PortalUser.id == (s.user_id or 0),
+        PortalUser.id.in_(select(user_sub_center.c.user_id)
+                          .where(user_sub_center.c.sub_center_id.in_(s.visible_sub_centers))),
+        PortalUser.id.in_(select(user_window.c.user_id).join(Window, Window.id == user_window.c.window_id)
+                          .where(Window.sub_center_id.in_(s.visible_sub_centers)))),
+}
+
+
+def _any_of(*pairs: Any) -> ColumnElement[bool]:
+    """``col IN ids OR …`` leaving out empty sets, so the planner keeps using the indexes
+    (an empty IN renders as ``IN (NULL) AND 1 != 1``, which PostgreSQL does not fold away)."""
+    terms = [column.in_(ids) for column, ids in zip(pairs[::2], pairs[1::2], strict=True) if ids]
+    if not terms:
+        return false()
+    return terms[0] if len(terms) == 1 else or_(*terms)
+
+
+@contextmanager
+def unscoped() -> Iterator[None]:
+    """Run the security machinery's own queries (loading the signed-in user) unfiltered."""
+    if not has_request_context():
+        yield
+        return
+    previous = g.get("portal_unscoped", False)
+    g.portal_unscoped = True
+    try:
+        yield
+    finally:
+        g.portal_unscoped = previous
+
+
+def current_scope() -> Scope | None:
+    """The request's scope, computed once; ``None`` outside a request (no filtering)."""
+    if not has_request_context() or g.get("portal_unscoped", False):
+        return None
+    scope = g.get("portal_scope")
+    if scope is None:
+        from flask_login import current_user
+
+        with unscoped():
+            scope = Scope.of(current_user._get_current_object())
+        g.portal_scope = scope
+    return scope
+
+
+def _apply_scope(state: ORMExecuteState) -> None:
+    if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
+        return
+    scope = current_scope()
+    if scope is None or scope.everything:
+        return
+    state.statement = state.statement.options(*(
+        with_loader_criteria(model, rule(scope), include_aliases=True)
+        for model, rule in RULES.items()))
+
+
+def init_app() -> None:
+    """Install the rule on the portal's session (idempotent)."""
+    if not event.contains(db.session, "do_orm_execute", _apply_scope):
+        event.listen(db.session, "do_orm_execute", _apply_scope)
+
+
+def forget_scope() -> None:
+    """Drop the cached scope (after login, logout, or a change of the user's assignment)."""
+    if has_request_context():
+        g.pop("portal_scope", None)
