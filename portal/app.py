@@ -31,7 +31,8 @@ class PortalAppBuilder(AppBuilder):
 def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     """Build the portal. ``config`` (a mapping or object) overrides settings and config.py."""
     app = Flask("portal", instance_path=str(REPO / "instance"),
-                template_folder=str(Path(__file__).parent / "web" / "templates"))
+                template_folder=str(Path(__file__).parent / "web" / "templates"),
+                static_folder=str(Path(__file__).parent / "web" / "static"))
     app.config.from_object("portal.settings")
     site_config = os.environ.get("PORTAL_CONFIG") or str(REPO / "config.py")
     if Path(site_config).is_file():
@@ -47,11 +48,17 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     Migrate(app, db, directory=str(MIGRATIONS))
     CSRFProtect(app)  # before AppBuilder: its login API needs it in place (TRAPS.md)
 
+    from portal import scope
+    from portal.web import generate, identity, sections
     from portal.web.views import HomeView
 
+    scope.init_app()
+    identity.init_app(app)
+    sections.init_app(app)
     with app.app_context():
-        appbuilder = PortalAppBuilder(indexview=HomeView)
+        appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")
         appbuilder.init_app(app, db.session)
+        generate.register(appbuilder)
     return app
 
 

@@ -176,20 +176,54 @@ def setup() -> None:
 @_domain_errors
 def create_admin(username: str, password: str | None, remember: Path | None) -> None:
     """Create the center admin (中心管理员) unless it exists, and say how to log in."""
+    from portal.demo import read_remembered
+    from portal.demo import remember as keep
     from portal.security import ensure_center_admin
 
     created, password = ensure_center_admin(username, password)
-    if created and remember is not None:
-        remember.parent.mkdir(parents=True, exist_ok=True)
-        remember.touch(mode=0o600)
-        remember.write_text(f"{username}\t{password}\n", encoding="utf-8")
-    elif not created and remember is not None and remember.exists():
-        known_user, _, known = remember.read_text(encoding="utf-8").strip().partition("\t")
-        password = known if known_user == username else None
+    if created:
+        keep(remember, username, password)
+    else:
+        password = read_remembered(remember).get(username)
     if password:
         click.echo(f"中心管理员 / center admin: {username} / {password}")
     else:
         click.echo(f"中心管理员 / center admin: {username} (exists; password unchanged)")
+
+
+@main.command("demo-users")
+@click.option("--remember", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="keep generated passwords in this file (mode 600) to show them again")
+@click.option("--password", envvar="PORTAL_DEMO_PASSWORD", default=None,
+              help="one password for every new demo account (default: a random one each)")
+@with_appcontext
+@_domain_errors
+def demo_users(remember: Path | None, password: str | None) -> None:
+    """Create a manager, a clerk and an auditor for every sub-center, and print the logins."""
+    from portal.demo import ensure_demo_users
+    from portal.roles import ROLE_NAMES
+
+    for login in ensure_demo_users(remember, password):
+        password = login.password or "(exists; password unchanged)"
+        click.echo(f"{ROLE_NAMES[login.role]:<8} {login.username:<18} {password:<14} {login.scope}")
+
+
+@main.command("demo-cases")
+@click.option("--count", default=300, show_default=True, help="how many cases to add")
+@click.option("--if-empty", is_flag=True, help="only when there is no case yet")
+@with_appcontext
+@_domain_errors
+def demo_cases(count: int, if_empty: bool) -> None:
+    """Add demo cases spread over every window (demos and benchmarks only)."""
+    from sqlalchemy import func, select
+
+    from portal.demo import seed_cases
+    from portal.models import Case, db
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Case)):
+        click.echo("demo cases: there are cases already, none added")
+        return
+    click.echo(f"demo cases: added {seed_cases(count)}")
 
 
 if __name__ == "__main__":  # `python -m portal.cli`

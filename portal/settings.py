@@ -35,5 +35,21 @@ AUTH_ROLE_PUBLIC = "公众"
 AUTH_USER_REGISTRATION = False
 
 WTF_CSRF_ENABLED = True
+# Cookies: never readable by scripts, not sent on cross-site posts, and only over HTTPS when
+# the site is served over HTTPS (PORTAL_SECURE_COOKIES=1; the demo runs on plain http://127.0.0.1).
+_SECURE = os.environ.get("PORTAL_SECURE_COOKIES", "") not in ("", "0", "false")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _SECURE
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = _SECURE
+PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day at the counter
+
+# Lock-out: after this many failed logins in a row the account refuses logins for a while.
+PORTAL_LOCKOUT_ATTEMPTS = 5
+PORTAL_LOCKOUT_SECONDS = 15 * 60
+
+# REST API documentation: the OpenAPI document at /api/v1/_openapi (portal/web/generate.py);
+# FAB's Swagger UI stays off: it loads its scripts from a CDN.
+FAB_API_SWAGGER_UI = False

@@ -1,0 +1,146 @@
+"""Demo accounts: one login per role for every sub-center of the published site (`make run`).
+
+Passwords are random per installation and kept in a file only the owner can read, so the
+demo can print them again; a real center creates its users in the browser.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, insert, select
+from werkzeug.security import generate_password_hash
+
+from portal.errors import PortalError
+from portal.models import SubCenter, db
+from portal.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str | None  # None: the account existed and its password is not known here
+    role: str  # role key
+    scope: str  # what it sees, in words
+
+
+def read_remembered(path: Path | None) -> dict[str, str]:
+    if path is None or not path.exists():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        username, _, password = line.partition("\t")
+        if username and password:
+            out[username] = password
+    return out
+
+
+def remember(path: Path | None, username: str, password: str) -> None:
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"{username}\t{password}\n")
+
+
+def ensure_demo_users(remembered: Path | None = None, password: str | None = None) -> list[Login]:
+    """Create the demo accounts that are missing; return every demo login.
+
+    ``password``: one password for all of them (tests); by default each gets a random one.
+    """
+    sm = current_app.appbuilder.sm
+    known = read_remembered(remembered)
+    subs = db.session.scalars(select(SubCenter).where(SubCenter.active)
+                              .order_by(SubCenter.kind, SubCenter.code)).all()
+    if not subs:
+        raise PortalError("no sub-center is published yet", hint="run `portal sync` first")
+    wanted: list[tuple[str, str, str, dict]] = [
+        ("center-auditor", AUDITOR, "监督考核员（全中心）", {"center_wide": True}),
+    ]
+    for sub in subs:
+        first = sub.windows[0]
+        wanted += [
+            (f"{sub.code}-manager", MANAGER, sub.unified_name, {"sub_centers": [sub]}),
+            (f"{sub.code}-clerk", CLERK, f"{sub.unified_name} {first.code} {first.name}",
+             {"windows": [first]}),
+            (f"{sub.code}-auditor", AUDITOR, sub.unified_name, {"sub_centers": [sub]}),
+        ]
+    shared_hash = _hash(password) if password else ""  # one hash for all: scrypt is slow
+    logins = []
+    created: list[tuple[str, str]] = []
+    for username, role_key, scope, assign in wanted:
+        secret = known.get(username)
+        if sm.find_user(username=username) is None:
+            role = sm.find_role(ROLE_NAMES[role_key])
+            if role is None:
+                raise PortalError(f"role {ROLE_NAMES[role_key]!r} does not exist",
+                                  hint="run `portal setup` first")
+            secret = password or secrets.token_urlsafe(9)
+            user = sm.add_user(username, ROLE_NAMES[role_key], scope,
+                               f"{username}@portal.invalid", role,
+                               hashed_password=shared_hash or _hash(secret), commit=False)
+            if not user:
+                raise PortalError(f"could not create user {username!r}", hint="see the log above")
+            for key, value in assign.items():
+                setattr(user, key, value)
+            created.append((username, secret))
+        logins.append(Login(username, secret, role_key, scope))
+    db.session.commit()
+    for username, secret in created:  # only once they exist
+        remember(remembered, username, secret)
+    return logins
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["FAB_PASSWORD_HASH_METHOD"])
+
+
+DEMO_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+DEMO_GIVEN = ("建国", "秀英", "志强", "丽娟", "海燕", "俊杰", "晓明", "桂芳", "子涵", "国华")
+DEMO_STATES = ("accepted", "accepted", "accepted", "completed", "completed", "paused",
+               "notice_missing", "submitted")
+
+
+def seed_cases(count: int, chunk: int = 10_000) -> int:
+    """Add ``count`` demo cases spread over every window's offered items. Returns the count.
+
+    Bulk inserts (one statement per chunk), so 200,000 cases take seconds; for demos and
+    benchmarks, never for real data: real cases come from intake.
+    """
+    from portal.models import Case, Offering
+    from portal.publish import current_version
+
+    version = current_version(db.session)
+    if version is None:
+        raise PortalError("nothing is published yet", hint="run `portal sync` first")
+    slots = [(o.item_id, o.sub_center_id, w.id, w.code)
+             for o in db.session.scalars(select(Offering).where(Offering.active)
+                                         .order_by(Offering.id))
+             for w in o.windows]
+    if not slots:
+        raise PortalError("no published offering has a window", hint="check the declarations")
+    start = db.session.scalar(select(func.count()).select_from(Case)) or 0
+    table = Case.__table__
+    rows = []
+    for n in range(start, start + count):
+        item_id, sub_id, window_id, window_code = slots[n % len(slots)]
+        name = DEMO_SURNAMES[n % len(DEMO_SURNAMES)] + DEMO_GIVEN[(n // 7) % len(DEMO_GIVEN)]
+        rows.append({
+            "number": f"{window_code}-2026-{n + 1:07d}", "item_id": item_id,
+            "sub_center_id": sub_id, "window_id": window_id, "site_version_id": version.id,
+            "applicant_name": name, "applicant_id_type": "居民身份证",
+            "applicant_id_number": f"321183{1960 + n % 40}0101{n % 10000:04d}",
+            "applicant_phone": f"139{n % 100_000_000:08d}", "data": {},
+            "state": DEMO_STATES[n % len(DEMO_STATES)], "row_version": 1,
+        })
+        if len(rows) >= chunk:
+            db.session.execute(insert(table), rows)
+            rows = []
+    if rows:
+        db.session.execute(insert(table), rows)
+    db.session.commit()
+    return count

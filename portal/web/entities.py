@@ -1,0 +1,231 @@
+"""The entity registry: one row per entity the admin shows. Screens, REST APIs, menus,
+permissions and the isolation test matrix are all generated from these rows.
+
+Published entities (sub-centers, windows, items, offerings) come from the declarations; they are
+read here and changed by publishing a new version, never edited in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from portal.edits import Change, set_subcenter, set_window
+from portal.models import Case, Item, Offering, PortalUser, SubCenter, Window
+from portal.roles import ADMIN, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
+from portal.web.clerks import ClerkScreen
+
+
+@dataclass(frozen=True)
+class Entity:
+    """How one model is shown: its columns, menu place and who may do what."""
+
+    name: str  # permission name, and the URL base of screen and API
+    model: type
+    menu: str  # msgid
+    category: str  # msgid
+    list_columns: tuple[str, ...]
+    search_columns: tuple[str, ...]
+    show_columns: tuple[str, ...]
+    edit_columns: tuple[str, ...] = ()
+    add_columns: tuple[str, ...] = ()
+    grants: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    order: tuple[str, str] = ("id", "asc")
+    show_template: str | None = None
+    scoped: bool = True  # rows belong to a sub-center (portal/scope.py RULES)
+    screen: bool = True  # False: the screen comes from elsewhere (users: the security manager)
+    # for published entities: (record, edited values) -> the change to the declarations;
+    # saving then publishes a new version (portal/edits.py) instead of updating the row
+    declared: Callable[[Any, dict[str, Any]], Change] | None = None
+    base: type | None = None  # the screen's base class, when not the generic one
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """What the screens offer at all (the center admin gets all of these)."""
+        out = {READ}
+        if self.edit_columns or self.add_columns:
+            out.add(WRITE)
+        if DELETE in {a for acts in self.grants.values() for a in acts}:
+            out.add(DELETE)
+        return frozenset(out)
+
+
+def _grants(**roles: str) -> MappingProxyType:
+    return MappingProxyType({role: frozenset(acts.split()) for role, acts in roles.items()})
+
+
+CATEGORY_ORG = "Organisation"
+CATEGORY_ITEMS = "Service items"
+CATEGORY_CASES = "Cases"
+CATEGORY_SECURITY = "Security"
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity(
+        name="subcenters", model=SubCenter, menu="Sub-centers", category=CATEGORY_ORG,
+        list_columns=("unified_name", "kind", "department", "phone", "active"),
+        search_columns=("unified_name", "code", "kind", "department", "active"),
+        show_columns=("unified_name", "code", "name", "kind", "department", "address", "phone",
+                      "hours", "active"),
+        edit_columns=("address", "phone", "hours"),
+        declared=lambda record, values: set_subcenter(record.code, values),
+        grants=_grants(**{MANAGER: f"{READ} {WRITE}", CLERK: READ, AUDITOR: READ}),
+        order=("code", "asc"),
+    ),
+    Entity(
+        name="windows", model=Window, menu="Windows", category=CATEGORY_ORG,
+        list_columns=("code", "name", "sub_center", "department", "active"),
+        search_columns=("code", "name", "sub_center", "department", "active"),
+        show_columns=("code", "name", "sub_center", "department", "active"),
+        edit_columns=("name", "department"),
+        declared=lambda record, values: set_window(record.sub_center.code, record.code, values),
+        grants=_grants(**{MANAGER: f"{READ} {WRITE}", CLERK: READ, AUDITOR: READ}),
+        order=("code", "asc"),
+    ),
+    Entity(
+        name="items", model=Item, menu="Item catalog", category=CATEGORY_ITEMS,
+        list_columns=("code", "name", "type", "case_type", "legal_days", "promised_days",
+                      "active"),
+        search_columns=("code", "name", "type", "case_type", "active"),
+        show_columns=("code", "name", "type", "case_type", "legal_days", "promised_days",
+                      "active"),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ}),
+        order=("code", "asc"),
+        show_template="portal/item_show.html",
+        scoped=False,  # the center's catalog is public (七公开)
+    ),
+    Entity(
+        name="offerings", model=Offering, menu="Items offered", category=CATEGORY_ITEMS,
+        list_columns=("item", "sub_center", "promised_days", "windows", "active"),
+        search_columns=("item", "sub_center", "promised_days", "active"),
+        show_columns=("item", "sub_center", "promised_days", "windows", "active"),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ}),
+        order=("id", "asc"),
+    ),
+    Entity(
+        name="cases", model=Case, menu="Cases", category=CATEGORY_CASES,
+        list_columns=("number", "item", "sub_center", "window", "applicant_name", "state",
+                      "created_at"),
+        search_columns=("number", "applicant_name", "item", "sub_center", "window", "state",
+                        "created_at"),
+        show_columns=("number", "item", "sub_center", "window", "applicant_name",
+                      "applicant_id_type", "applicant_id_number", "applicant_phone", "state",
+                      "form_code", "form_version", "created_at", "updated_at"),
+        edit_columns=("applicant_name", "applicant_phone"),
+        grants=_grants(**{MANAGER: READ, CLERK: f"{READ} {WRITE}", AUDITOR: READ}),
+        order=("id", "desc"),
+    ),
+    Entity(
+        name="clerks", model=PortalUser, menu="Clerks", category=CATEGORY_ORG,
+        list_columns=("first_name", "username", "windows", "active"),
+        search_columns=("first_name", "username", "windows", "active"),
+        show_columns=("first_name", "last_name", "username", "email", "windows", "active",
+                      "last_login", "fail_login_count"),
+        add_columns=("first_name", "last_name", "username", "active", "email", "windows",
+                     "password", "conf_password"),
+        edit_columns=("first_name", "last_name", "active", "email", "windows"),
+        grants=_grants(**{MANAGER: f"{READ} {WRITE}"}),
+        order=("username", "asc"),
+        base=ClerkScreen,
+    ),
+    Entity(
+        name="users", model=PortalUser, menu="Portal users", category=CATEGORY_SECURITY,
+        list_columns=("username", "first_name", "last_name", "roles", "center_wide",
+                      "sub_centers", "windows", "active"),
+        search_columns=("username", "first_name", "last_name", "email", "roles", "active"),
+        show_columns=("username", "first_name", "last_name", "email", "roles", "center_wide",
+                      "sub_centers", "windows", "active", "last_login", "fail_login_count"),
+        grants=_grants(),  # the center admin only
+        order=("username", "asc"),
+        screen=False,
+    ),
+)
+
+BY_NAME = MappingProxyType({e.name: e for e in ENTITIES})
+ROLE_KEYS = (ADMIN, MANAGER, CLERK, AUDITOR)
+
+# Values shown by label rather than as stored (lists, show pages, CSV).
+VALUE_LABELS = MappingProxyType({
+    "state": MappingProxyType({
+        "draft": _l("Draft"),
+        "submitted": _l("Submitted"),
+        "accepted": _l("Accepted"),
+        "rejected": _l("Not accepted"),
+        "notice_missing": _l("Missing materials notified"),
+        "paused": _l("Paused"),
+        "completed": _l("Completed"),
+    }),
+    "kind": MappingProxyType({
+        "subcenter": _l("Sub-center (department)"),
+        "town_center": _l("Town service center"),
+    }),
+})
+
+# Column labels: one table for every screen and the CSV header.
+LABELS = MappingProxyType({
+    "active": _l("Active"),
+    "address": _l("Address"),
+    "applicant_id_number": _l("ID number"),
+    "applicant_id_type": _l("ID type"),
+    "applicant_name": _l("Applicant"),
+    "applicant_phone": _l("Applicant phone"),
+    "case_type": _l("Case type"),
+    "center_wide": _l("Center-wide"),
+    "code": _l("Code"),
+    "created_at": _l("Created"),
+    "department": _l("Supervising department"),
+    "email": _l("Email"),
+    "fail_login_count": _l("Failed logins"),
+    "first_name": _l("Full name"),  # users: FAB's first_name holds the whole Chinese name
+    "form_code": _l("Form"),
+    "form_version": _l("Form version"),
+    "hours": _l("Opening hours"),
+    "item": _l("Item"),
+    "kind": _l("Kind"),
+    "last_login": _l("Last login"),
+    "last_name": _l("Post"),
+    "legal_days": _l("Statutory time limit (working days)"),
+    "name": _l("Name"),
+    "number": _l("Case number"),
+    "phone": _l("Phone"),
+    "promised_days": _l("Promised time limit (working days)"),
+    "roles": _l("Roles"),
+    "state": _l("State"),
+    "sub_center": _l("Sub-center"),
+    "sub_centers": _l("Sub-centers"),
+    "type": _l("Item type"),
+    "unified_name": _l("Unified name"),
+    "updated_at": _l("Updated"),
+    "username": _l("Username"),
+    "window": _l("Window"),
+    "windows": _l("Windows"),
+    # keys inside an item declaration (the item detail page)
+    "article": _l("Article"),
+    "basis": _l("Basis"),
+    "charged": _l("Charged"),
+    "completion": _l("Completion"),
+    "conditions": _l("Conditions"),
+    "consultation": _l("Consultation"),
+    "copies": _l("Copies"),
+    "days": _l("Working days"),
+    "fee": _l("Fee"),
+    "form": _l("Application form"),
+    "legal_basis": _l("Legal basis"),
+    "materials": _l("Materials"),
+    "note": _l("Note"),
+    "originals": _l("Originals"),
+    "phones": _l("Phones"),
+    "required": _l("Required"),
+    "result": _l("Result"),
+    "role": _l("Acting role"),
+    "source": _l("Source"),
+    "standard": _l("Standard"),
+    "steps": _l("Steps"),
+    "supervision": _l("Supervision"),
+    "template": _l("Certificate template"),
+    "when": _l("When"),
+    "where": _l("Where"),
+})

@@ -1,0 +1,178 @@
+"""Screens and REST APIs generated from the entity registry (portal/web/entities.py).
+
+Each registry row becomes one ModelView (list with search, filters, sorting and paging; show;
+add/edit/delete where allowed; CSV export) and one ModelRestApi with its OpenAPI document, both
+under one permission name, so a role's grant covers screen and API alike. What rows a user sees
+is not decided here: the one scope rule (portal/scope.py) filters every query.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import abort
+from flask_appbuilder import AppBuilder, ModelRestApi, ModelView, expose, has_access
+from flask_appbuilder.api.convert import Model2SchemaConverter
+from flask_appbuilder.api.manager import OpenApi
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField
+
+from portal.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, permission
+from portal.web.csv_export import CsvExport, cell
+from portal.web.entities import ENTITIES, LABELS, VALUE_LABELS, Entity
+from portal.web.published import BASE_VERSION, DeclarationCheck, PublishedScreen, PublishingInterface
+from portal.web.routes import SafeRoutes
+
+
+class ForeignKeyConverter(Model2SchemaConverter):
+    """Schemas that keep foreign keys: marshmallow 4 + FAB 5.3 fail without (TRAPS.md)."""
+
+    def _meta_schema_factory(self, columns, model, class_mixin, parent_schema_name=None):
+        schema = super()._meta_schema_factory(columns, model, class_mixin, parent_schema_name)
+        schema.Meta.include_fk = True
+        schema.Meta.include_relationships = True
+        return schema
+
+
+class PortalModelView(SafeRoutes, CsvExport, ModelView):
+    """Base of the generated screens: the record on show pages, CSV export, no stray routes."""
+
+    list_template = "portal/list.html"
+    page_size = 25
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk: Any) -> str:
+        """FAB's show page, with the record itself given to the template."""
+        pk = self._deserialize_pk_if_composite(pk)
+        record = self.datamodel.get(pk, self._base_filters)
+        if record is None:
+            abort(404)
+        widgets = self._get_show_widget(pk, record)
+        self.update_redirect()
+        return self.render_template(self.show_template, pk=pk, title=self.show_title,
+                                    widgets=widgets, related_views=self._related_views,
+                                    record=record)
+
+
+class PortalModelApi(ModelRestApi):
+    """Base of the generated REST APIs: the browser session works, FKs are kept."""
+
+    allow_browser_login = True
+    # FAB exempts APIs from CSRF; with the browser session accepted that would let another
+    # site's page write with a clerk's cookie. Unsafe methods need the X-CSRFToken header.
+    csrf_exempt = False
+    model2schemaconverter = ForeignKeyConverter
+    page_size = 25
+    max_page_size = 100
+
+
+def _permissions(entity: Entity, methods: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Methods map onto read/write/delete; a method the entity does not offer maps onto a
+    permission no role has, so it is refused even to the center admin."""
+    offered = {"add": bool(entity.add_columns), "post": bool(entity.add_columns),
+               "edit": bool(entity.edit_columns), "put": bool(entity.edit_columns)}
+    mapping = {m: (action if offered.get(m, True) and action in entity.actions else f"{m}_off")
+               for m, action in methods.items()}
+    base = [permission(a) for a in (READ, WRITE, DELETE) if a in entity.actions]
+    return mapping, base
+
+
+def _formatters(entity: Entity) -> dict[str, Callable[[Any], str]]:
+    """Every plain column as people read it (see ``cell``), coded values by their label."""
+    out: dict[str, Callable[[Any], str]] = {}
+    for column in entity.model.__table__.columns:
+        out[column.key] = cell
+    for key, labels in VALUE_LABELS.items():
+        out[key] = functools.partial(_label_of, labels)
+    return out
+
+
+def _label_of(labels: Mapping[str, Any], value: Any) -> str:
+    return str(labels.get(value, value))
+
+
+def view_class(entity: Entity) -> type[PortalModelView]:
+    """The screen of one entity."""
+    mapping, base = _permissions(entity, VIEW_METHODS)
+    datamodel = (PublishingInterface(entity.model, entity) if entity.declared
+                 else SQLAInterface(entity.model))
+    attrs: dict[str, Any] = {
+        "datamodel": datamodel,
+        "route_base": f"/{entity.name}",
+        "class_permission_name": entity.name,
+        "method_permission_name": mapping,
+        "base_permissions": base,
+        "list_columns": list(entity.list_columns),
+        "search_columns": list(entity.search_columns),
+        "show_columns": list(entity.show_columns),
+        "edit_columns": list(entity.edit_columns) or None,
+        "add_columns": list(entity.add_columns) or None,
+        "label_columns": {c: LABELS[c] for c in _columns(entity) if c in LABELS},
+        "base_order": entity.order,
+        "formatters_columns": _formatters(entity),
+        "list_title": _l(entity.menu),
+        "show_title": _l(entity.menu),
+        "edit_title": _l(entity.menu),
+        "add_title": _l(entity.menu),
+    }
+    if entity.show_template:
+        attrs["show_template"] = entity.show_template
+    bases: tuple[type, ...] = (entity.base or PortalModelView,)
+    if entity.declared:
+        attrs["validators_columns"] = {c: [DeclarationCheck(entity)] for c in entity.edit_columns}
+        attrs["edit_columns"] = [*entity.edit_columns, BASE_VERSION]
+        attrs["edit_form_extra_fields"] = {BASE_VERSION: HiddenField()}
+        bases = (PublishedScreen, *bases)
+    name = f"{entity.name.title()}Screen" if entity.base else f"{entity.model.__name__}Screen"
+    return type(name, bases, attrs)
+
+
+def api_class(entity: Entity) -> type[PortalModelApi]:
+    """The REST API of one entity, at /api/v1/<name>/."""
+    mapping, base = _permissions(entity, API_METHODS)
+    writable = not (entity.declared or entity.base)  # else writes need the screen's checks
+    if not writable:
+        mapping = {m: (a if a == READ else f"{m}_off") for m, a in mapping.items()}
+    attrs: dict[str, Any] = {
+        "datamodel": SQLAInterface(entity.model),
+        "resource_name": entity.name,
+        "class_permission_name": entity.name,
+        "method_permission_name": mapping,
+        "base_permissions": base,
+        "list_columns": ["id", *entity.list_columns],
+        "show_columns": ["id", *entity.show_columns],
+        "search_columns": list(entity.search_columns),
+        "order_columns": [c for c in entity.list_columns if c in _plain_columns(entity)],
+        "edit_columns": list(entity.edit_columns) if writable else [],
+        "add_columns": list(entity.add_columns) if writable else [],
+        "label_columns": {c: LABELS[c] for c in _columns(entity) if c in LABELS},
+        "base_order": entity.order,
+        "openapi_spec_tag": entity.name,
+    }
+    name = f"{entity.name.title()}Api" if entity.base else f"{entity.model.__name__}Api"
+    return type(name, (PortalModelApi,), attrs)
+
+
+def _columns(entity: Entity) -> set[str]:
+    return {*entity.list_columns, *entity.search_columns, *entity.show_columns,
+            *entity.edit_columns, *entity.add_columns}
+
+
+def _plain_columns(entity: Entity) -> set[str]:
+    return {c.key for c in entity.model.__table__.columns}
+
+
+def register(appbuilder: AppBuilder) -> None:
+    """Add every registry entity's screen (with its menu) and API to the app."""
+    for entity in ENTITIES:
+        if entity.screen:
+            appbuilder.add_view(view_class(entity), entity.menu, label=_l(entity.menu),
+                                category=entity.category, category_label=_l(entity.category))
+        appbuilder.add_api(api_class(entity))
+    # the OpenAPI document without FAB's Swagger UI, which loads its scripts from a CDN
+    appbuilder.add_api(OpenApi)
+

@@ -1,0 +1,59 @@
+"""统一名称标识: the identity strip every page carries, the same layout for every sub-center.
+
+A user assigned to sub-centers sees the unified name, code and supervising department of each;
+a center-wide user sees the center's. The sub-centers are found by an ordinary query, so the one
+scope rule decides which ones a user is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, g
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.current import current_site
+from portal.models import SubCenter, db
+from portal.scope import current_scope
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str  # the unified name (统一名称)
+    code: str  # region code and sub-center code: the identity printed on every page
+    department: str
+    address: str
+    phone: str
+
+
+def identities() -> list[Identity]:
+    """What the signed-in user works for, from the current published site."""
+    if "portal_identities" in g:
+        return g.portal_identities
+    out: list[Identity] = []
+    site = current_site()
+    scope = current_scope()
+    if site is not None and current_user.is_authenticated and scope is not None:
+        region = site.center["region_code"]
+        if scope.everything:
+            center = site.center
+            out.append(Identity(center["name"], region, "",
+                                center.get("address", ""), center.get("phone", "")))
+        else:
+            codes = db.session.scalars(select(SubCenter.code).where(SubCenter.active)
+                                       .order_by(SubCenter.code)).all()
+            for code in codes:
+                sub = site.subcenters.get(code)
+                if sub is not None:
+                    out.append(Identity(sub.unified_name, f"{region}-{code.upper()}",
+                                        sub.department, sub.address, sub.phone))
+    g.portal_identities = out
+    return out
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _identity() -> dict[str, Any]:
+        return {"portal_identities": identities}
