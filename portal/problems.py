@@ -66,6 +66,9 @@ CODES: dict[str, Code] = _registry(
     ("schema.E059", ERROR, "holiday schedule is inconsistent"),
     ("schema.E060", ERROR, "overlay policy not allowed for this property"),
     ("schema.E061", ERROR, "step changed beyond tightening"),
+    ("schema.E062", ERROR, "item property not declared by the center"),
+    ("schema.E063", ERROR, "item property value does not fit its type"),
+    ("schema.E064", ERROR, "required item property missing"),
     # warnings: published, but someone should look
     ("schema.W001", WARNING, "holiday schedule for a year the calendar library knows"),
     ("schema.W002", WARNING, "file name does not match the code inside"),

@@ -35,9 +35,12 @@ def check_folder(folder: Folder) -> list[Problem]:
                        if v in POLICY[k][1]})
     items = _unique(folder.items, "item", problems)
     templates = {PurePosixPath(name).stem for name in folder.templates if name.endswith(".html")}
+    declared = center.data.get("item_properties", {}) if center is not None and center.ok else None
     for loaded in items.values():
         if loaded.ok:
             problems += _check_item(loaded, templates)
+            if declared is not None:
+                problems += _check_properties(loaded, declared)
     offered: set[str] = set()
     subcenters = _unique(folder.subcenters, "sub-center", problems)
     window_owner = _window_owners(subcenters, problems)
@@ -110,6 +113,11 @@ def _check_center(center: Loaded) -> list[Problem]:
                 "schema.E060", ("overlay_policy", mode_key),
                 f"{mode_key!r} cannot be {mode!r}",
                 "allowed: " + ", ".join(allowed) + "; the seven disclosures stay unified"))
+    for key, spec in data.get("item_properties", {}).items():
+        if spec["type"] == "choice" and not spec.get("options"):
+            problems.append(center.problem("schema.E030", ("item_properties", key, "type"),
+                                           f"choice property {key!r} has no options",
+                                           "list them under 'options:'"))
     seen: set[str] = set()
     for i, norm in enumerate(data.get("service_norms", [])):
         if norm["code"] in seen:
@@ -155,6 +163,41 @@ def _check_holidays(center: Loaded, year: int, schedule: dict[str, Any]) -> Iter
 
 def _missing(value: Any) -> bool:
     return value is None or value == [] or value == ""
+
+
+_PROPERTY_CHECKS = {
+    "yesno": (lambda v, p: isinstance(v, bool), "must be yes or no (true/false)"),
+    "text": (lambda v, p: isinstance(v, str) and v.strip() != "", "must be non-empty text"),
+    "integer": (lambda v, p: isinstance(v, int) and not isinstance(v, bool), "must be a whole number"),
+    "choice": (lambda v, p: v in p.get("options", ()), "must be one of the declared options"),
+}
+
+
+def _check_properties(item: Loaded, declared: Mapping[str, Any]) -> list[Problem]:
+    """The item's ``properties`` against the center's ``item_properties``."""
+    problems: list[Problem] = []
+    values = item.data.get("properties", {})
+    for key, value in values.items():
+        spec = declared.get(key)
+        if spec is None:
+            hint = did_you_mean(key, declared) or (
+                "declare it under item_properties in schema/center.yaml" if not declared else
+                "declared: " + ", ".join(sorted(declared)))
+            problems.append(item.problem("schema.E062", ("properties", key),
+                                         f"the center declares no item property {key!r}", hint,
+                                         key=True))
+            continue
+        fits, expected = _PROPERTY_CHECKS[spec["type"]]
+        if not fits(value, spec):
+            hint = ("options: " + "、".join(spec.get("options", ()))) if spec["type"] == "choice" else ""
+            problems.append(item.problem("schema.E063", ("properties", key),
+                                         f"{spec['label']} ({key}) {expected}, got {value!r}", hint))
+    for key, spec in declared.items():
+        if spec.get("required") and key not in values:
+            problems.append(item.problem("schema.E064", ("properties",) if values else ("code",),
+                                         f"required item property {key!r} ({spec['label']}) is missing",
+                                         f"add 'properties: {{{key}: …}}' to the item"))
+    return problems
 
 
 def _check_item(item: Loaded, templates: set[str]) -> list[Problem]:

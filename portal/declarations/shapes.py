@@ -20,6 +20,7 @@ from portal.declarations.tables import (
     LOCKED,
     MATERIAL_SOURCES,
     POLICY,
+    PROPERTY_TYPES,
     STEP_ROLES,
     SUBCENTER_KINDS,
     TIGHTEN,
@@ -63,6 +64,15 @@ class HolidayYear(Shape):
     note = f.Text()
 
 
+class ItemProperty(Shape):
+    """A property the center adds to every item of its catalog (e.g. 是否跨省通办)."""
+
+    label = f.Text(required=True)
+    type = f.Choice(PROPERTY_TYPES, required=True)
+    options = f.List(f.Text())
+    required = f.YesNo(load_default=False)
+
+
 class Center(Shape):
     code = f.Code(required=True)
     name = f.Text(required=True)
@@ -75,6 +85,7 @@ class Center(Shape):
     holidays = f.Dict(keys=f.Year(), values=f.Nested(HolidayYear), load_default=dict)
     overlay_policy = f.Dict(keys=f.Choice(POLICY), values=f.Choice((LOCKED, TIGHTEN, FREE)),
                             load_default=dict)
+    item_properties = f.Dict(keys=f.Code(), values=f.Nested(ItemProperty), load_default=dict)
 
 
 # --- items --------------------------------------------------------------------------------
@@ -137,6 +148,8 @@ class Item(Shape):
     consultation = f.Nested(Contact, required=True)
     supervision = f.Nested(Contact, required=True)
     form = f.Code()
+    # values of the center's item_properties; checked against their declared types (E062–E064)
+    properties = f.Dict(keys=f.Code())
 
 
 def _overlay_fields() -> dict[str, Any]:

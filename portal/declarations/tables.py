@@ -61,4 +61,8 @@ POLICY = MappingProxyType({
     "consultation": (FREE, (LOCKED, FREE)),
     "supervision": (FREE, (LOCKED, FREE)),
     "form": (LOCKED, (LOCKED, FREE)),
+    "properties": (LOCKED, (LOCKED, FREE)),
 })
+
+# Types of the properties a center adds to its item definition (center.yaml item_properties).
+PROPERTY_TYPES = ("yesno", "text", "integer", "choice")
