@@ -28,8 +28,10 @@ run: setup
 	@echo
 	@echo "演示门户 / demo portal: http://$(HOST):$(PORT)/"
 	@$(BIN)/portal create-admin --remember instance/demo-logins.txt
+	@$(BIN)/portal demo-users --remember instance/demo-logins.txt
+	@$(BIN)/portal demo-cases --if-empty
 	@echo
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile - 'portal:create_app()'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --preload --no-control-socket --access-logfile - 'portal:create_app()'
 
 test: setup
 	./scripts/system-deps.sh test
@@ -37,6 +39,8 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/check_large_site.py
+	$(BIN)/python bench/case_list.py
+	$(BIN)/python bench/worker_start.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .benchmarks

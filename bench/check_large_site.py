@@ -171,20 +171,10 @@ def main() -> None:
             print(f"publish (SQLite)      {publish_time(root, sqlite_url):7.2f} s")
             pg = os.environ.get("PORTAL_TEST_POSTGRES_URL")
             if pg:
-                import sqlalchemy as sa
+                from bench.postgres import private_schema
 
-                schema = f"bench_{os.getpid()}"
-                admin = sa.create_engine(pg)
-                with admin.begin() as conn:
-                    conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-                try:
-                    sep = "&" if "?" in pg else "?"
-                    print(f"publish (PostgreSQL)  "
-                          f"{publish_time(root, f'{pg}{sep}options=-csearch_path%3D{schema}'):7.2f} s")
-                finally:
-                    with admin.begin() as conn:
-                        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-
+                with private_schema(pg) as url:
+                    print(f"publish (PostgreSQL)  {publish_time(root, url):7.2f} s")
 
 if __name__ == "__main__":
     main()

@@ -57,14 +57,42 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path: Path):
-    """The portal on a migrated database with its roles, nothing published yet."""
+# Rows `sync_permissions` writes. Writing them takes ~2 s per database (FAB commits row by
+# row), so they are computed once per run and copied into each test's database.
+SECURITY_TABLES = ("ab_permission", "ab_view_menu", "ab_role", "ab_permission_view",
+                   "ab_permission_view_role")
+
+
+@pytest.fixture(scope="session")
+def security_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
+    """What `portal setup` writes to the security tables, from one real run."""
     from flask_migrate import upgrade
 
     from portal import create_app
     from portal.models import db
     from portal.security import sync_permissions
+
+    path = tmp_path_factory.mktemp("security") / "template.db"
+    template = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "t" * 40})
+    with template.app_context():
+        upgrade()
+        sync_permissions(template)
+        metadata = db.Model.metadata
+        rows = {name: [dict(r._mapping) for r in db.session.execute(
+            sa.select(metadata.tables[name]).order_by(*metadata.tables[name].primary_key))]
+            for name in SECURITY_TABLES}
+        db.session.remove()
+        db.engine.dispose()
+    return rows
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, security_rows: dict[str, list[dict]]):
+    """The portal on a migrated database with its roles, nothing published yet."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.models import db
 
     application = create_app({
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -74,7 +102,13 @@ def app(database_url: str, tmp_path: Path):
     })
     with application.app_context():
         upgrade()
-        sync_permissions(application)
+        tables = db.Model.metadata.tables
+        with db.engine.begin() as conn:
+            for name in SECURITY_TABLES:
+                conn.execute(tables[name].insert(), security_rows[name])
+                if conn.dialect.name == "postgresql":  # ids were given: move the sequences on
+                    conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                         f"(SELECT max(id) FROM {name}))"))
     yield application
     with application.app_context():
         db.session.remove()

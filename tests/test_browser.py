@@ -16,6 +16,15 @@ pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
 
+# role -> (login, menus it must see, menus it must not see, the unified name on every page)
+ROLES = {
+    "admin": ("admin", ["机构", "事项", "办件", "安全"], [], "句容市政务服务中心"),
+    "manager": ("mz-manager", ["机构", "事项", "办件"], ["安全"], "句容市政务服务民政分中心"),
+    "clerk": ("mz-clerk", ["机构", "事项", "办件"], ["安全"], "句容市政务服务民政分中心"),
+    "auditor": ("ws-auditor", ["机构", "事项", "办件"], ["安全"], "句容市政务服务卫生分中心"),
+}
+FOREIGN = {"manager": "卫生分中心", "clerk": "卫生分中心", "auditor": "民政分中心"}
+
 
 @pytest.fixture
 def browser():
@@ -33,35 +42,104 @@ def browser():
         instance.close()
 
 
-def test_center_admin_logs_in_in_chinese(browser, database_url: str, demo_site: Path,
-                                         tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def _context(browser, outside: list[str]):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+
+    def only_local(route) -> None:
+        if urlparse(route.request.url).hostname != "127.0.0.1":
+            outside.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/*", only_local)
+    return context
+
+
+def _login(page, url: str, username: str, password: str) -> None:
+    page.goto(url + "/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("a[href$='/logout/']").count() == 1, f"{username} is logged in"
+
+
+def test_each_role_sees_its_menus_records_and_identity(browser, database_url: str, demo_site: Path,
+                                                      tmp_path: Path, request) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    label = request.node.callspec.params["database_url"]
+    db_label = request.node.callspec.params["database_url"]
+    outside: list[str] = []
     with live_portal(database_url, demo_site, tmp_path) as (url, password):
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-        outside: list[str] = []
-
-        def only_local(route) -> None:
-            if urlparse(route.request.url).hostname != "127.0.0.1":
-                outside.append(route.request.url)
-                route.abort()
-            else:
-                route.continue_()
-
-        context.route("**/*", only_local)
+        context = _context(browser, outside)
         page = context.new_page()
         page.goto(url + "/login/")
         assert page.title() == "句容市政务服务中心"
-        assert page.get_by_role("button", name="登录").is_visible()
-        page.screenshot(path=ARTIFACTS / f"login-{label}.png", full_page=True)
-
-        page.fill("#username", "admin")
-        page.fill("#password", password)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_load_state("networkidle")
-        assert page.locator("a[href$='/logout/']").count() == 1  # logged in
-        table = page.locator("table").inner_text()
-        assert "句容市政务服务民政分中心" in table and "宝华镇便民服务中心" in table
-        page.screenshot(path=ARTIFACTS / f"home-{label}.png", full_page=True)
+        page.screenshot(path=ARTIFACTS / f"login-{db_label}.png", full_page=True)
         context.close()
+        for role, (username, menus, hidden, unified) in ROLES.items():
+            context = _context(browser, outside)
+            page = context.new_page()
+            _login(page, url, username, password)
+            navbar = page.locator(".navbar").inner_text()
+            for menu in menus:
+                assert menu in navbar, (role, menu)
+            for menu in hidden:
+                assert menu not in navbar, (role, menu)
+            identity = page.get_by_test_id("identity")
+            assert unified in identity.inner_text(), role
+            page.screenshot(path=ARTIFACTS / f"{role}-home-{db_label}.png", full_page=True)
+
+            page.goto(url + "/cases/list/")
+            assert unified in page.get_by_test_id("identity").inner_text()
+            rows = page.locator("table.table-bordered tbody tr")
+            assert rows.count() > 0, role
+            listed = page.locator("table.table-bordered").inner_text()
+            if role in FOREIGN:
+                assert FOREIGN[role] not in listed, role
+            page.screenshot(path=ARTIFACTS / f"{role}-cases-{db_label}.png", full_page=True)
+
+            page.locator("table.table-bordered tbody tr").first.locator("a[href*='/cases/show/']").click()
+            page.wait_for_load_state("networkidle")
+            assert "办件编号" in page.content()
+            page.screenshot(path=ARTIFACTS / f"{role}-case-{db_label}.png", full_page=True)
+
+            page.goto(url + "/items/list/")
+            page.locator("a[href*='/items/show/']").first.click()
+            page.wait_for_load_state("networkidle")
+            disclosures = page.get_by_test_id("disclosures")
+            for tab in ("设立依据", "申报条件", "申报材料", "办理流程", "办理期限", "办结方式", "收费标准"):
+                assert tab in disclosures.inner_text()
+            disclosures.get_by_role("tab", name="申报材料").click()
+            assert disclosures.locator(".tab-pane.active table").count() == 1
+            page.screenshot(path=ARTIFACTS / f"{role}-item-{db_label}.png", full_page=True)
+            if role == "manager":
+                _manager_edits_the_phone(page, url, db_label)
+            context.close()
     assert outside == [], f"requests left 127.0.0.1: {outside}"
+
+
+def _manager_edits_the_phone(page, url: str, db_label: str) -> None:
+    """A wrong phone is refused at its field with what was typed kept; a right one publishes."""
+    page.goto(url + "/subcenters/list/")
+    page.locator("a[href*='/subcenters/edit/']").first.click()
+    page.fill("#phone", "87-28")
+    page.fill("#address", "江苏省句容市华阳北路56号民政服务大厅二楼")
+    page.locator("button[type=submit], input[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.input_value("#phone") == "87-28"
+    assert page.input_value("#address") == "江苏省句容市华阳北路56号民政服务大厅二楼"
+    assert "schema.E028" in page.content()
+    page.screenshot(path=ARTIFACTS / f"manager-edit-refused-{db_label}.png", full_page=True)
+    page.fill("#phone", "0511-87280999")
+    page.locator("button[type=submit], input[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "已发布为第 2 版" in page.content()
+    page.screenshot(path=ARTIFACTS / f"manager-edit-published-{db_label}.png", full_page=True)
+    page.goto(url + "/clerks/list/")
+    listed = page.locator("table.table-bordered").inner_text()
+    assert "mz-clerk" in listed and "ws-clerk" not in listed
+    page.goto(url + "/clerks/add")
+    options = page.locator("#windows option").all_inner_texts()
+    assert options and all(o.startswith("MZ") for o in options)
+    page.screenshot(path=ARTIFACTS / f"manager-clerk-add-{db_label}.png", full_page=True)

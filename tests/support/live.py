@@ -25,10 +25,16 @@ def _free_port() -> int:
 
 @contextmanager
 def live_portal(database_url: str, site: Path, workdir: Path) -> Iterator[tuple[str, str]]:
-    """Yield (base URL, admin password) of a portal serving ``site`` from ``database_url``."""
+    """Yield (base URL, password) of a portal serving ``site`` from ``database_url``.
+
+    Set up as `make run` does: the center admin and the demo logins of every role (all with
+    that password), and demo cases at every window.
+    """
     env = {**os.environ, "PORTAL_DATABASE_URL": database_url, "PORTAL_SITE_DIR": str(site),
-           "PORTAL_SECRET_KEY": "browser-test-" + "s" * 50, "PORTAL_ADMIN_PASSWORD": "浏览器测试-2026"}
-    for args in (["setup"], ["sync", str(site)], ["create-admin"]):
+           "PORTAL_SECRET_KEY": "browser-test-" + "s" * 50, "PORTAL_ADMIN_PASSWORD": "浏览器测试-2026",
+           "PORTAL_DEMO_PASSWORD": "浏览器测试-2026"}
+    for args in (["setup"], ["sync", str(site)], ["create-admin"], ["demo-users"],
+                 ["demo-cases", "--count", "120"]):
         subprocess.run([str(BIN / "portal"), *args], cwd=REPO, env=env, check=True,
                        capture_output=True)
     port = _free_port()

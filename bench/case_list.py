@@ -1,0 +1,140 @@
+"""Benchmark: a clerk's scoped case list beside a plain, unscoped Flask-AppBuilder list.
+
+    .venv/bin/python bench/case_list.py [--cases 200000] [--requests 60]
+
+For SQLite and (when PORTAL_TEST_POSTGRES_URL is set) PostgreSQL: publish the demo site, seed
+the cases over every window, then time, in the same run:
+  scoped   GET /cases/list/ as a clerk bound to one window: the generated screen, every query
+           through the one scope rule (portal/scope.py)
+  plain    GET /plaincases/list/ as the center admin: a bare FAB ModelView over the same table
+           with the same columns, no scope criterion (center-wide users get none)
+Each figure is the median and 95th percentile of full requests through the WSGI app (render
+included), after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+PASSWORD = "bench-口令-2026"
+
+
+def _plain_view():
+    from flask_appbuilder import ModelView
+    from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+    from portal.models import Case
+    from portal.web.entities import BY_NAME
+
+    entity = BY_NAME["cases"]
+
+    class PlainCaseList(ModelView):
+        route_base = "/plaincases"
+        datamodel = SQLAInterface(Case)
+        list_columns = list(entity.list_columns)
+        base_order = entity.order
+        page_size = 25
+
+    return PlainCaseList
+
+
+def build(url: str, cases: int):
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.declarations import load_site
+    from portal.demo import ensure_demo_users, seed_cases
+    from portal.models import db
+    from portal.publish import publish
+    from portal.security import ensure_center_admin, sync_permissions
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "b" * 40,
+                      "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        app.appbuilder.add_view_no_menu(_plain_view())
+        upgrade()
+        sync_permissions(app)
+        site, problems = load_site(REPO)
+        assert site is not None, problems[:3]
+        publish(db.session, site, by="bench")
+        ensure_center_admin("admin", PASSWORD)
+        ensure_demo_users(password=PASSWORD)
+        start = time.perf_counter()
+        seed_cases(cases, chunk=20_000)
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE cases")
+                conn.commit()
+        print(f"  seeded {cases:,} cases in {time.perf_counter() - start:.1f} s")
+    return app
+
+
+def measure(app, username: str, path: str, requests: int) -> tuple[float, float, str]:
+    client = app.test_client()
+    response = client.post("/login/", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, f"{username} could not log in"
+    for _ in range(5):
+        page = client.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+    samples = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        page = client.get(path)
+        samples.append(time.perf_counter() - start)
+        assert page.status_code == 200
+    samples.sort()
+    html = page.get_data(as_text=True)
+    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))], html
+
+
+def run(label: str, url: str, cases: int, requests: int) -> None:
+    from portal.models import db
+
+    print(f"{label}:")
+    app = build(url, cases)
+    scoped_med, scoped_p95, html = measure(app, "ws-clerk", "/cases/list/", requests)
+    assert "WS01-" in html and "MZ01-" not in html  # really the clerk's scoped list
+    plain_med, plain_p95, html = measure(app, "admin", "/plaincases/list/", requests)
+    assert "-2026-" in html
+    print(f"  scoped (clerk, /cases/list/)   median {scoped_med * 1000:6.1f} ms   "
+          f"p95 {scoped_p95 * 1000:6.1f} ms")
+    print(f"  plain  (FAB, no scope)         median {plain_med * 1000:6.1f} ms   "
+          f"p95 {plain_p95 * 1000:6.1f} ms")
+    print(f"  ratio scoped / plain           median {scoped_med / plain_med:5.2f}       "
+          f"p95 {scoped_p95 / plain_p95:5.2f}")
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=60)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    os.environ.setdefault("PORTAL_CACHE_DIR", "")
+    with tempfile.TemporaryDirectory() as tmp:
+        run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.cases, args.requests)
+    pg = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+    if not pg:
+        print("PostgreSQL: skipped (PORTAL_TEST_POSTGRES_URL is not set)")
+        return
+    from bench.postgres import private_schema
+
+    with private_schema(pg) as url:
+        run("PostgreSQL", url, args.cases, args.requests)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The generated screens as their users meet them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal.declarations import load_site
+from portal.demo import ensure_demo_users
+from portal.models import Item, db
+from portal.publish import publish
+from portal.security import ensure_center_admin
+from tests.support.world import PASSWORD, add_cases, login
+
+
+@pytest.fixture
+def portal(published):
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        ensure_center_admin("admin", PASSWORD)
+        add_cases(per_window=2)
+    return published
+
+
+def _item_id(app, code: str) -> int:
+    with app.app_context():
+        return db.session.scalars(select(Item.id).where(Item.code == code)).one()
+
+
+def test_item_detail_groups_the_seven_disclosures(portal) -> None:
+    client = portal.test_client()
+    login(client, "mz-clerk")
+    html = client.get(f"/items/show/{_item_id(portal, 'mz-dibao')}").get_data(as_text=True)
+    for tab in ("设立依据", "申报条件", "申报材料", "办理流程", "办理期限", "办结方式", "收费标准"):
+        assert f'data-toggle="tab">{tab}</a>' in html
+    assert "《社会救助暂行办法》" in html and "第九条至第十三条" in html
+    assert "<td>分中心管理员</td>" in html  # the 审核 step: who acts, by role name
+    assert "中心扩展属性" in html and "是否跨省通办" in html and "三级（网上预审）" in html
+
+
+def test_a_property_the_center_adds_shows_after_sync_without_restart(portal, demo_site) -> None:
+    client = portal.test_client()
+    login(client, "admin")
+    url = f"/items/show/{_item_id(portal, 'yb-ydaz')}"
+    assert "是否全市通办" not in client.get(url).get_data(as_text=True)
+    center = demo_site / "schema" / "center.yaml"
+    center.write_text(center.read_text(encoding="utf-8") + (
+        "  tongban:\n    label: 是否全市通办\n    type: yesno\n"), encoding="utf-8")
+    item = demo_site / "schema" / "items" / "yb-ydaz.yaml"
+    item.write_text(item.read_text(encoding="utf-8") + "  tongban: true\n", encoding="utf-8")
+    site, problems = load_site(demo_site)
+    assert site is not None, problems
+    with portal.app_context():  # what `portal sync` does; the running app is not touched
+        publish(db.session, site, by="test")
+    html = client.get(url).get_data(as_text=True)
+    assert "是否全市通办" in html
+
+
+def test_every_page_carries_the_unified_name_and_identity(portal) -> None:
+    client = portal.test_client()
+    login(client, "huayang-manager")
+    for path in ("/", "/cases/list/", "/windows/list/", "/items/list/", "/offerings/list/",
+                 "/subcenters/list/"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'data-testid="identity"' in html, path
+        assert "华阳街道便民服务中心" in html and "统一标识码 321183-HUAYANG" in html, path
+
+
+def test_case_list_exports_csv_with_the_screens_filters(portal) -> None:
+    client = portal.test_client()
+    login(client, "ws-manager")
+    response = client.get("/cases/export.csv?_flt_0_number=WS02")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["办件编号", "事项", "分中心", "窗口", "申请人", "状态", "创建时间"]
+    assert len(rows) == 3 and all(r[0].startswith("WS02-") for r in rows[1:])
+    assert {r[5] for r in rows[1:]} <= {"已受理"}
+
+
+def test_list_search_sort_and_page(portal) -> None:
+    client = portal.test_client()
+    login(client, "admin")
+    html = client.get("/cases/list/?_oc_CaseScreen=number&_od_CaseScreen=asc&psize_CaseScreen=5"
+                      ).get_data(as_text=True)
+    assert html.index("BH01-2026-00001") < html.index("BH01-2026-00002")
+    assert "记录数目" in html
+    found = client.get("/cases/list/?_flt_0_applicant_name=申请人MZ01").get_data(as_text=True)
+    assert "MZ01-2026-00001" in found and "WS01-2026-00001" not in found
+
+
+def test_clerk_edits_a_case_but_cannot_add_or_delete(portal) -> None:
+    client = portal.test_client()
+    login(client, "ws-clerk")
+    listing = client.get("/cases/list/").get_data(as_text=True)
+    assert "/cases/edit/" in listing
+    assert "/cases/add" not in listing and "/cases/delete/" not in listing
+    assert client.get("/cases/add").status_code == 403
+
+
+def test_center_admin_creates_a_clerk_bound_to_a_window(portal) -> None:
+    from flask_appbuilder.security.sqla.models import Role
+
+    from portal.models import PortalUser, Window
+    from tests.support.world import csrf_token
+
+    with portal.app_context():
+        clerk_role = db.session.scalars(select(Role.id).where(Role.name == "窗口工作人员")).one()
+        window = db.session.scalars(select(Window.id).where(Window.code == "WS02")).one()
+    admin = portal.test_client()
+    login(admin, "admin")
+    token = csrf_token(admin.get("/users/add").get_data(as_text=True))
+    created = admin.post("/users/add", data={
+        "csrf_token": token, "first_name": "李秀英", "last_name": "医保参保窗口",
+        "username": "li-xiuying", "active": "y", "email": "li@portal.invalid",
+        "roles": [str(clerk_role)], "windows": [str(window)],
+        "password": "Counter-2026-密码", "conf_password": "Counter-2026-密码"})
+    errors = re.findall(r'alert-danger">\s*([^<]+)', created.get_data(as_text=True))
+    assert created.status_code == 302, errors
+    with portal.app_context():
+        user = db.session.scalars(select(PortalUser).where(PortalUser.username == "li-xiuying")).one()
+        assert [w.code for w in user.windows] == ["WS02"] and not user.center_wide
+    clerk = portal.test_client()
+    login(clerk, "li-xiuying", "Counter-2026-密码")
+    numbers = {row["number"] for row in clerk.get("/api/v1/cases/").get_json()["result"]}
+    assert numbers == {"WS02-2026-00001", "WS02-2026-00002"}
+
+
+def test_only_the_center_admin_manages_users(portal) -> None:
+    for username in ("ws-manager", "ws-clerk", "center-auditor"):
+        client = portal.test_client()
+        login(client, username)
+        assert client.get("/users/list/").status_code == 403, username
+        assert client.get("/api/v1/users/").status_code == 403, username
+
+
+def test_center_admin_exports_the_users(portal) -> None:
+    client = portal.test_client()
+    login(client, "admin")
+    assert "导出 CSV" in client.get("/users/list/").get_data(as_text=True)
+    response = client.get("/users/export.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    clerk = next(r for r in rows if r[1] == "ws-clerk")
+    assert "窗口工作人员" in clerk[2] and "WS01 医保待遇窗口" in clerk[5]
+
+
+def test_times_show_in_the_centers_zone_to_the_minute(portal) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from portal.models import Case
+
+    client = portal.test_client()
+    login(client, "ws-clerk")
+    with portal.app_context():
+        case = db.session.scalars(select(Case).where(Case.number == "WS01-2026-00001")).one()
+        created = case.created_at
+    if created.tzinfo is None:  # SQLite keeps the server's UTC without a zone
+        created = created.replace(tzinfo=dt.UTC)
+    local = created.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    html = client.get(f"/cases/show/{case.id}").get_data(as_text=True)
+    assert local in html
+    assert "None" not in html and "+00:00" not in html

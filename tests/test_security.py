@@ -1,0 +1,131 @@
+"""Sign-in security as a center's IT officer would check it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.demo import ensure_demo_users
+from portal.models import PortalUser, db
+from tests.support.world import PASSWORD, csrf_token, login
+
+
+@pytest.fixture
+def portal(published):
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+    return published
+
+
+def _attempt(client, username: str, password: str):
+    token = csrf_token(client.get("/login/").get_data(as_text=True))
+    return client.post("/login/", data={"username": username, "password": password,
+                                        "csrf_token": token}, follow_redirects=True)
+
+
+def _logged_in(response) -> bool:
+    return "/logout/" in response.get_data(as_text=True)
+
+
+def test_repeated_failed_logins_lock_the_account(portal) -> None:
+    client = portal.test_client()
+    limit = portal.config["PORTAL_LOCKOUT_ATTEMPTS"]
+    for _ in range(limit):
+        assert not _logged_in(_attempt(client, "ws-clerk", "wrong"))
+    refused = _attempt(client, "ws-clerk", PASSWORD)  # the right password, too late
+    assert not _logged_in(refused)
+    assert "该账户因连续登录失败已被锁定" in refused.get_data(as_text=True)
+    assert _logged_in(_attempt(portal.test_client(), "mz-clerk", PASSWORD))  # others unaffected
+    with portal.app_context():
+        user = db.session.scalars(select(PortalUser).where(PortalUser.username == "ws-clerk")).one()
+        assert user.locked_until is not None
+
+
+def test_the_lock_expires(portal) -> None:
+    portal.config["PORTAL_LOCKOUT_SECONDS"] = 0
+    client = portal.test_client()
+    for _ in range(portal.config["PORTAL_LOCKOUT_ATTEMPTS"]):
+        _attempt(client, "ws-clerk", "wrong")
+    assert _logged_in(_attempt(client, "ws-clerk", PASSWORD))
+
+
+def test_fewer_failures_than_the_limit_do_not_lock(portal) -> None:
+    client = portal.test_client()
+    for _ in range(portal.config["PORTAL_LOCKOUT_ATTEMPTS"] - 1):
+        _attempt(client, "ws-clerk", "wrong")
+    assert _logged_in(_attempt(client, "ws-clerk", PASSWORD))
+
+
+def test_passwords_are_stored_with_scrypt(portal) -> None:
+    with portal.app_context():
+        stored = db.session.scalars(select(PortalUser.password)).all()
+    assert stored and all(p.startswith("scrypt:") for p in stored)
+    assert PASSWORD not in stored
+
+
+def test_session_cookie_flags(portal) -> None:
+    client = portal.test_client()
+    token = csrf_token(client.get("/login/").get_data(as_text=True))
+    response = client.post("/login/", data={"username": "ws-clerk", "password": PASSWORD,
+                                            "csrf_token": token})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # the demo runs on plain http://127.0.0.1
+
+
+def test_secure_cookies_when_served_over_https(portal) -> None:
+    portal.config["SESSION_COOKIE_SECURE"] = True
+    client = portal.test_client()
+    token = csrf_token(client.get("/login/").get_data(as_text=True))
+    response = client.post("/login/", data={"username": "ws-clerk", "password": PASSWORD,
+                                            "csrf_token": token})
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_form_posts_without_csrf_token_are_refused(portal) -> None:
+    client = portal.test_client()
+    login(client, "ws-clerk")
+    with portal.app_context():
+        from portal.models import Case
+        from tests.support.world import add_cases
+
+        add_cases(per_window=1)
+        case = db.session.scalars(select(Case).where(Case.number.startswith("WS01"))).first()
+        pk, name = case.id, case.applicant_name
+    assert client.post("/login/", data={"username": "ws-clerk", "password": PASSWORD}).status_code == 400
+    refused = client.post(f"/cases/edit/{pk}", data={"applicant_name": "无令牌"})
+    assert refused.status_code == 400
+    assert client.put(f"/api/v1/cases/{pk}", json={"applicant_name": "无令牌"}).status_code == 400
+    assert client.get(f"/cases/delete/{pk}").status_code in (400, 403, 405)
+    with portal.app_context():
+        assert db.session.get(Case, pk).applicant_name == name
+    token = csrf_token(client.get(f"/cases/edit/{pk}").get_data(as_text=True))
+    saved = client.post(f"/cases/edit/{pk}", data={"applicant_name": "有令牌", "applicant_phone": "",
+                                                   "csrf_token": token})
+    assert saved.status_code == 302
+    with portal.app_context():
+        assert db.session.get(Case, pk).applicant_name == "有令牌"
+
+
+def test_rest_api_uses_the_browser_session_and_the_role(portal) -> None:
+    anonymous = portal.test_client()
+    assert anonymous.get("/api/v1/cases/").status_code == 401
+    client = portal.test_client()
+    login(client, "ws-auditor")
+    assert client.get("/api/v1/cases/").status_code == 200
+    token = csrf_token(client.get("/resetmypassword/form").get_data(as_text=True))
+    # auditors read; they change nothing
+    assert client.put("/api/v1/cases/1", json={"applicant_name": "x"},
+                      headers={"X-CSRFToken": token}).status_code == 403
+
+
+def test_openapi_document_lists_the_generated_apis(portal) -> None:
+    with portal.app_context():
+        from portal.security import ensure_center_admin
+
+        ensure_center_admin("admin", PASSWORD)
+    client = portal.test_client()
+    login(client, "admin")
+    spec = client.get("/api/v1/_openapi").get_json()
+    for name in ("subcenters", "windows", "items", "offerings", "cases", "users"):
+        assert f"/api/v1/{name}/" in spec["paths"], name
