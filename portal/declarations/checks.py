@@ -11,6 +11,7 @@ from typing import Any
 
 from portal import workdays
 from portal.declarations.fields import did_you_mean, region_name, span_days
+from portal.declarations.formchecks import check_form, check_item_forms, check_overlays
 from portal.declarations.loader import ITEM_DIR, SUBCENTER_DIR, Folder, Loaded
 from portal.declarations.tables import (
     DISCLOSURES,
@@ -41,6 +42,12 @@ def check_folder(folder: Folder) -> list[Problem]:
             problems += _check_item(loaded, templates)
             if declared is not None:
                 problems += _check_properties(loaded, declared)
+    dictionaries = center.data.get("dictionaries", {}) if center is not None and center.ok else {}
+    forms = _unique(folder.forms, "form", problems)
+    for loaded in forms.values():
+        if loaded.ok:
+            problems += check_form(loaded, loaded.data, dictionaries)
+    problems += check_item_forms(items, forms)
     offered: set[str] = set()
     subcenters = _unique(folder.subcenters, "sub-center", problems)
     window_owner = _window_owners(subcenters, problems)
@@ -51,6 +58,10 @@ def check_folder(folder: Folder) -> list[Problem]:
         if center is not None and center.ok:
             problems += _check_name(loaded, center.data, names)
         problems += _check_offers(loaded, items, policy, window_owner, offered, folder.unreadable)
+    uses = {code: {items[o["item"]].data["form"] for o in loaded.data.get("items", ())
+                   if o.get("item") in items and items[o["item"]].data.get("form")}
+            for code, loaded in subcenters.items()}
+    problems += check_overlays(folder.form_overlays, forms, uses, dictionaries)
     all_read = subcenters and all(s.ok for s in subcenters.values()) and not any(
         name.startswith(f"{SUBCENTER_DIR}/") for name in folder.unreadable)
     for code, loaded in items.items():

@@ -10,7 +10,7 @@ import yaml
 from marshmallow import Schema
 from marshmallow import fields as mf
 
-from portal.declarations.loader import CENTER_FILE, ITEM_DIR, SUBCENTER_DIR, TEMPLATE_DIR
+from portal.declarations.loader import CENTER_FILE, FORM_DIR, ITEM_DIR, SUBCENTER_DIR, TEMPLATE_DIR
 from portal.declarations.shapes import schema_for
 from portal.errors import PortalError
 
@@ -52,6 +52,13 @@ def write_documents(documents: Mapping[str, Any], target: Path, version: int) ->
     for code, data in documents["items"].items():
         written.append(target / ITEM_DIR / f"{code}.yaml")
         _dump(written[-1], data, "item", version)
+    for code, data in documents.get("forms", {}).items():
+        written.append(target / FORM_DIR / f"{code}.yaml")
+        _dump(written[-1], data, "form", version)
+    for sub, overlays in documents.get("form_overlays", {}).items():
+        for code, data in overlays.items():
+            written.append(target / FORM_DIR / sub / f"{code}.yaml")
+            _dump(written[-1], data, "form_overlay", version)
     for name, text in documents["templates"].items():
         path = target / TEMPLATE_DIR / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -122,6 +122,8 @@ class Code(Text):
         "upper": (re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*"),
                   "upper-case letters and digits starting with a letter, e.g. 'MZ01'"),
         "norm": (re.compile(r"[A-Z]{1,3}\d{2,3}"), "letters then digits, e.g. 'N01'"),
+        "field": (re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*"),
+                  "lower-case letters, digits and '_' starting with a letter, e.g. 'per_capita'"),
     }
 
     def __init__(self, form: str = "lower", **kwargs: Any) -> None:
@@ -177,6 +179,30 @@ def region_name(code: str) -> str:
         if match and not match.group(2):
             return match.group(3)
     return ""
+
+
+class Limit(fields.Field):
+    """A field's lower or upper limit: a number, a date (kept as ISO text) or 'today'."""
+
+    default_error_messages = {
+        **_COMMON,
+        "invalid": msg("E021", "must be a number, a date or 'today', got {input!r}",
+                       "e.g. 0, 99.5, 2000-01-01 or today"),
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, (int, float)):
+            return value
+        if isinstance(value, str):
+            if value == "today":
+                return value
+            try:
+                return dt.date.fromisoformat(value).isoformat()
+            except ValueError:
+                pass
+        raise self.make_error("invalid", input=value)
 
 
 class Year(Whole):

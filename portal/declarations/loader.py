@@ -22,6 +22,7 @@ from portal.problems import Problem, join_path
 CENTER_FILE = "schema/center.yaml"
 SUBCENTER_DIR = "schema/subcenters"
 ITEM_DIR = "schema/items"
+FORM_DIR = "forms"  # base forms; forms/<sub-center>/ holds that sub-center's additions
 TEMPLATE_DIR = "print_templates"
 TEMPLATE_SUFFIXES = (".html", ".css")
 
@@ -53,6 +54,8 @@ class Folder:
     center: Loaded | None = None
     subcenters: list[Loaded] = field(default_factory=list)
     items: list[Loaded] = field(default_factory=list)
+    forms: list[Loaded] = field(default_factory=list)
+    form_overlays: list[Loaded] = field(default_factory=list)
     templates: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)  # files already reported as unreadable
@@ -79,6 +82,12 @@ def read_folder(root: Path, workers: int | None = None, use_cache: bool = True) 
                                        f"create {CENTER_FILE} with the center's name, city and naming rules"))
     jobs += [("subcenter", p) for p in _yaml_files(root / SUBCENTER_DIR)]
     jobs += [("item", p) for p in _yaml_files(root / ITEM_DIR)]
+    jobs += [("form", p) for p in _yaml_files(root / FORM_DIR)]
+    if (root / FORM_DIR).is_dir():
+        for sub in sorted(d for d in (root / FORM_DIR).iterdir() if d.is_dir()):
+            jobs += [("form_overlay", p) for p in _yaml_files(sub)]
+    lists = {"subcenter": folder.subcenters, "item": folder.items, "form": folder.forms,
+             "form_overlay": folder.form_overlays}
     for kind, path, loaded, problems in _shape_cached(root, jobs, workers, use_cache):
         folder.problems.extend(problems)
         if loaded is None:
@@ -86,7 +95,7 @@ def read_folder(root: Path, workers: int | None = None, use_cache: bool = True) 
         elif kind == "center":
             folder.center = loaded
         else:
-            (folder.subcenters if kind == "subcenter" else folder.items).append(loaded)
+            lists[kind].append(loaded)
     _read_templates(folder)
     return folder
 

@@ -14,7 +14,9 @@ from marshmallow import RAISE, Schema
 
 from portal.declarations import fields as f
 from portal.declarations.tables import (
+    APPLICANT_PARTS,
     CASE_TYPES,
+    FIELD_TYPES,
     FREE,
     ITEM_TYPES,
     LOCKED,
@@ -86,6 +88,9 @@ class Center(Shape):
     overlay_policy = f.Dict(keys=f.Choice(POLICY), values=f.Choice((LOCKED, TIGHTEN, FREE)),
                             load_default=dict)
     item_properties = f.Dict(keys=f.Code(), values=f.Nested(ItemProperty), load_default=dict)
+    # named option lists shared by every form (民族, 与申请人关系 …): `dictionary: relation`
+    dictionaries = f.Dict(keys=f.Code("field"), values=f.List(f.Text(), non_empty=True),
+                          load_default=dict)
 
 
 # --- items --------------------------------------------------------------------------------
@@ -192,7 +197,96 @@ class SubCenter(Shape):
     items = f.List(f.Nested(Offer), load_default=list)
 
 
-SCHEMAS: dict[str, type[Shape]] = {"center": Center, "subcenter": SubCenter, "item": Item}
+# --- application forms (forms/) -----------------------------------------------------------
+
+def _field_keys(table: bool) -> dict[str, Any]:
+    """The keys of a form field; which ones a type takes is the type table's business (E076)."""
+    keys: dict[str, Any] = {
+        "name": f.Code("field", required=True),
+        "label": f.Text(required=True),
+        "type": f.Choice(FIELD_TYPES, required=True),
+        "required": f.YesNo(),
+        "help": f.Text(),
+        "placeholder": f.Text(),
+        "locked": f.YesNo(),
+        "list": f.YesNo(),
+        "applicant": f.Choice(APPLICANT_PARTS),
+        "visible_if": f.Text(),
+        "required_if": f.Text(),
+        "readonly_if": f.Text(),
+        "compute": f.Text(),
+        "options": f.List(f.Text(), non_empty=True),
+        "dictionary": f.Code("field"),
+        "widget": f.Choice(("select", "radio")),
+        "min_length": f.Whole(),
+        "max_length": f.Whole(),
+        "min": f.Limit(),
+        "max": f.Limit(),
+        "decimals": f.Whole(),
+        "material": f.Text(),
+        "accept": f.List(f.Code(), non_empty=True),
+        "max_size_mb": f.Whole(),
+        "max_files": f.Whole(),
+    }
+    if table:
+        keys["columns"] = f.List(f.Nested(Column), non_empty=True)
+        keys["min_rows"] = f.Whole()
+        keys["max_rows"] = f.Whole()
+    return keys
+
+
+# A column of a repeating table: a field without tables of its own.
+Column = Shape.from_dict(_field_keys(table=False), name="Column")
+FormField = Shape.from_dict(_field_keys(table=True), name="FormField")
+
+
+class FormSection(Shape):
+    name = f.Code("field", required=True)
+    title = f.Text(required=True)
+    step = f.Text()
+    visible_if = f.Text()
+    fields = f.List(f.Nested(FormField), required=True, non_empty=True)
+
+
+class Form(Shape):
+    """The center's base form of one or more items (forms/<code>.yaml)."""
+
+    code = f.Code(required=True)
+    title = f.Text(required=True)
+    sections = f.List(f.Nested(FormSection), required=True, non_empty=True)
+
+
+def _optional(shape: type[Shape], name: str, keep: tuple[str, ...] = ()) -> type[Shape]:
+    """The same keys, each optional: an overlay names only what it adds or changes."""
+    out: dict[str, Any] = {}
+    for key, field in shape._declared_fields.items():
+        clone = copy.copy(field)
+        clone.required = key in keep
+        out[key] = clone
+    return Shape.from_dict(out, name=name)
+
+
+FieldChange = _optional(FormField, "FieldChange", keep=("name",))
+
+
+class SectionChange(Shape):
+    name = f.Code("field", required=True)
+    title = f.Text()
+    step = f.Text()
+    visible_if = f.Text()
+    fields = f.List(f.Nested(FieldChange), load_default=list)
+
+
+class FormOverlay(Shape):
+    """A sub-center's additions to a base form (forms/<sub-center>/<code>.yaml)."""
+
+    form = f.Code(required=True)
+    sections = f.List(f.Nested(SectionChange), load_default=list)
+    remove = f.List(f.Code("field"), load_default=list)
+
+
+SCHEMAS: dict[str, type[Shape]] = {"center": Center, "subcenter": SubCenter, "item": Item,
+                                   "form": Form, "form_overlay": FormOverlay}
 
 
 @functools.cache

@@ -11,8 +11,10 @@ from types import MappingProxyType
 from typing import Any
 
 from portal.declarations.checks import check_folder, merge, overlay_keys, unified_name
+from portal.declarations.formchecks import merge_form, overlay_subcenter, resolve
 from portal.declarations.loader import Folder, read_folder
 from portal.declarations.tables import ITEM_TYPES, SUBCENTER_KINDS
+from portal.forms.spec import FormSpec, form_from
 from portal.problems import Problem, has_errors
 
 
@@ -66,6 +68,7 @@ class Offering:
     item: ItemSpec
     windows: tuple[str, ...]
     overlay: Mapping[str, Any]
+    form: FormSpec | None = None  # the center's base form with this sub-center's additions
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class Site:
     subcenters: Mapping[str, SubCenterSpec]
     items: Mapping[str, ItemSpec]
     templates: Mapping[str, str]
+    forms: Mapping[str, FormSpec]  # the center's base forms, dictionaries resolved
     canonical: str = field(repr=False)  # canonical JSON of every document: what is published
     content_hash: str = ""
 
@@ -158,7 +162,16 @@ def documents_of(folder: Folder) -> dict[str, Any]:
         "subcenters": {s.data["code"]: s.data for s in folder.subcenters},
         "items": {i.data["code"]: i.data for i in folder.items},
         "templates": dict(folder.templates),
+        "forms": {f.data["code"]: f.data for f in folder.forms},
+        "form_overlays": _overlays(folder),
     }
+
+
+def _overlays(folder: Folder) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for loaded in folder.form_overlays:
+        out.setdefault(overlay_subcenter(loaded), {})[loaded.data["form"]] = loaded.data
+    return out
 
 
 def build_site(folder: Folder) -> Site:
@@ -172,6 +185,10 @@ def site_from_documents(documents: dict[str, Any], canonical: str | None = None)
         canonical = canonical_json(documents)
     center = documents["center"]
     items = {code: ItemSpec.from_data(code, data) for code, data in sorted(documents["items"].items())}
+    dictionaries = center.get("dictionaries", {})
+    forms = {code: form_from(resolve(data, dictionaries))
+             for code, data in sorted(documents.get("forms", {}).items())}
+    overlays = documents.get("form_overlays", {})
     subcenters = {}
     # department sub-centers first, then town centers; each by code
     ordered = sorted(documents["subcenters"].items(),
@@ -186,10 +203,16 @@ def site_from_documents(documents: dict[str, Any], canonical: str | None = None)
                 merged = ItemSpec.from_frozen(base.code, MappingProxyType(merge(base.data, overlay)))
             else:
                 merged = base
-            offerings[offer["item"]] = Offering(merged, tuple(offer["windows"]), overlay)
+            form_code = merged.data.get("form")
+            form = forms.get(form_code) if form_code else None
+            if form is not None and form_code in overlays.get(code, {}):
+                layered, _, _ = merge_form(documents["forms"][form_code], overlays[code][form_code])
+                form = form_from(resolve(layered, dictionaries))
+            offerings[offer["item"]] = Offering(merged, tuple(offer["windows"]), overlay, form)
         subcenters[code] = SubCenterSpec(
             code, data["kind"], data["name"], unified_name(center, data["kind"], data["name"]),
             data["department"], data["address"], data["phone"], data["hours"], windows,
             MappingProxyType(offerings))
     return Site(_frozen(center), MappingProxyType(subcenters), MappingProxyType(items),
-                MappingProxyType(dict(documents["templates"])), canonical, _sha256(canonical))
+                MappingProxyType(dict(documents["templates"])), MappingProxyType(forms),
+                canonical, _sha256(canonical))

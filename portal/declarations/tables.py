@@ -66,3 +66,12 @@ POLICY = MappingProxyType({
 
 # Types of the properties a center adds to its item definition (center.yaml item_properties).
 PROPERTY_TYPES = ("yesno", "text", "integer", "choice")
+
+# Field types of application forms: the names of portal/forms/types.py's table (the table
+# itself needs WTForms; the loader does not). A test keeps the two equal.
+FIELD_TYPES = ("text", "textarea", "integer", "decimal", "money", "date", "datetime", "choice",
+               "multichoice", "yesno", "id_card", "uscc", "mobile", "landline", "email",
+               "postcode", "region", "address", "upload", "table")
+
+# Parts of the case record a form field may fill (shown and searched in case lists).
+APPLICANT_PARTS = ("name", "id_number", "phone")

@@ -1,0 +1,243 @@
+"""Generated WTForms classes, one per form version, and the server-side check of a submission."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
+from wtforms import Form
+from wtforms import validators as wv
+from wtforms.i18n import get_translations
+
+from portal.forms import rules
+from portal.forms.spec import FieldSpec, FormSpec
+from portal.forms.types import TYPES
+
+
+class _Meta:
+    """WTForms' own messages (e.g. 'Not a valid integer value.') in the user's language."""
+
+    def get_translations(self, form: Form) -> Any:
+        try:
+            locale = str(get_locale() or "zh")
+        except (RuntimeError, KeyError):  # outside a request: the default language
+            locale = "zh"
+        return get_translations([locale, "zh"] if locale.startswith("zh") else [locale])
+
+
+class GeneratedForm(Form):
+    """Base of every generated form; ``states`` are the rules worked out for this submission."""
+
+    class Meta(_Meta):
+        pass
+
+    spec: FormSpec
+    states: dict[str, rules.State]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.states = {}
+
+
+def _empty(field: Any) -> bool:
+    if field.type == "FieldList":
+        return len(field.entries) == 0
+    raw = field.raw_data
+    if not raw:
+        return field.data in (None, "", [])
+    return all(not _text(v) for v in raw)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, FileStorage):
+        return value.filename or ""
+    return value.strip() if isinstance(value, str) else "" if value is None else str(value)
+
+
+class Gate:
+    """First validator of every field: the rules decide whether the rest of the chain runs."""
+
+    field_flags = {}
+
+    def __init__(self, spec: FieldSpec, column: bool = False) -> None:
+        self.name, self.column, self.required = spec.name, column, spec.required
+
+    def __call__(self, form: Any, field: Any) -> None:
+        state = None if self.column else form.states.get(self.name)
+        if state is not None and (not state.visible or state.readonly):
+            field.errors.clear()  # what a hidden or read-only field holds is not the clerk's input
+            raise wv.StopValidation()
+        if _empty(field):
+            field.errors.clear()
+            required = self.required if state is None else state.required
+            if required:
+                raise wv.StopValidation(_l("This field is required."))
+            raise wv.StopValidation()
+
+
+class RowCount:
+    def __init__(self, spec: FieldSpec) -> None:
+        self.low, self.high = int(spec.get("min_rows", 0) or 0), spec.get("max_rows")
+
+    def __call__(self, form: Any, field: Any) -> None:
+        count = len(field.entries)
+        if count < self.low:
+            raise wv.ValidationError(_l("at least %(count)d rows") % {"count": self.low})
+        if self.high is not None and count > int(self.high):
+            raise wv.ValidationError(_l("at most %(count)d rows") % {"count": int(self.high)})
+
+
+class Files:
+    """An upload's declared limits: count, types, size."""
+
+    def __init__(self, spec: FieldSpec) -> None:
+        self.accept = tuple(e.lower() for e in spec.get("accept", ()))
+        self.most = spec.get("max_files")
+        size = spec.get("max_size_mb")
+        self.bytes = None if size is None else int(float(size) * 1024 * 1024)
+
+    def __call__(self, form: Any, field: Any) -> None:
+        files = [f for f in field.data or () if getattr(f, "filename", None)]
+        if self.most is not None and len(files) > int(self.most):
+            raise wv.ValidationError(_l("at most %(count)d files") % {"count": int(self.most)})
+        for upload in files:
+            ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+            if self.accept and ext not in self.accept:
+                raise wv.ValidationError(_l("%(name)s: allowed file types are %(types)s")
+                                         % {"name": upload.filename, "types": "、".join(self.accept)})
+            if self.bytes is not None and _size(upload) > self.bytes:
+                raise wv.ValidationError(_l("%(name)s is larger than %(size)s MB")
+                                         % {"name": upload.filename, "size": self.bytes // (1024 * 1024)})
+
+
+def _size(upload: FileStorage) -> int:
+    stream = upload.stream
+    here = stream.tell()
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(here)
+    return size
+
+
+def _validators(spec: FieldSpec, column: bool = False) -> list[Any]:
+    row = TYPES[spec.type]
+    chain: list[Any] = [Gate(spec, column)]
+    if row.check is not None:
+        chain += row.check(spec)
+    if spec.type == "table":
+        chain.append(RowCount(spec))
+    if spec.type == "upload":
+        chain.append(Files(spec))
+    return chain
+
+
+def _field(spec: FieldSpec, column: bool = False) -> Any:
+    return TYPES[spec.type].make(spec, _validators(spec, column))
+
+
+def row_form(table: FieldSpec) -> type[Form]:
+    """The form of one row of a repeating table (no CSRF of its own, no rules of its own)."""
+    attrs: dict[str, Any] = {c.name: _field(c, column=True) for c in table.columns}
+    attrs["Meta"] = type("Meta", (_Meta,), {"csrf": False})
+    return type(f"Row_{table.name}", (Form,), attrs)
+
+
+_classes: dict[str, type[GeneratedForm]] = {}
+_building = threading.Lock()
+
+
+def form_class(spec: FormSpec) -> type[GeneratedForm]:
+    """The WTForms class of a form version, built once per content digest."""
+    cls = _classes.get(spec.digest)
+    if cls is None:
+        with _building:
+            cls = _classes.get(spec.digest)
+            if cls is None:
+                attrs: dict[str, Any] = {f.name: _field(f) for f in spec.fields()}
+                attrs["spec"] = spec
+                cls = type(f"Form_{spec.code.replace('-', '_')}", (GeneratedForm,), attrs)
+                _classes[spec.digest] = cls
+    return cls
+
+
+# --- a submission, checked ----------------------------------------------------------------
+
+@dataclass
+class Checked:
+    """A submission after the server's check: the form to render again, the data to store."""
+
+    form: GeneratedForm
+    data: dict[str, Any]  # JSON-ready values of every field
+    ok: bool
+
+    @property
+    def errors(self) -> dict[str, Any]:
+        return self.form.errors
+
+
+def _value(spec: FieldSpec, field: Any) -> Any:
+    """A field's value as the rules see it: None when it could not be read."""
+    if field.process_errors:
+        return None
+    if spec.type == "table":
+        return [{c.name: _value(c, entry.form[c.name]) for c in spec.columns} for entry in field.entries]
+    if spec.type == "upload":
+        return [f for f in field.data or () if getattr(f, "filename", None)]
+    data = field.data
+    return None if data in ("", []) and spec.type not in ("multichoice",) else data
+
+
+def _dump(spec: FieldSpec, value: Any) -> Any:
+    if value is None:
+        return None
+    if spec.type == "table":
+        return [{c.name: _dump(c, row.get(c.name)) for c in spec.columns} for row in value]
+    if spec.type == "upload":
+        return [v if isinstance(v, Mapping) else {"name": v.filename} for v in value]
+    return TYPES[spec.type].dump(value)
+
+
+def load_values(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored JSON data -> the values the rules and the form work with."""
+    out: dict[str, Any] = {}
+    for f in spec.fields():
+        value = data.get(f.name)
+        if f.type == "table":
+            out[f.name] = [{c.name: TYPES[c.type].load(row.get(c.name)) for c in f.columns}
+                           for row in value or ()]
+        else:
+            out[f.name] = TYPES[f.type].load(value)
+    return out
+
+
+def check_submission(spec: FormSpec, formdata: Any,
+                     previous: Mapping[str, Any] | None = None) -> Checked:
+    """Validate posted data against a form version, rules applied on the server.
+
+    ``previous``: the case's stored data (JSON), for read-only fields to keep.
+    """
+    form = form_class(spec)(formdata)
+    values = {f.name: _value(f, form[f.name]) for f in spec.fields()}
+    before = load_values(spec, previous) if previous is not None else None
+    form.states = rules.work_out(spec, values, before)
+    ok = form.validate()
+    for f in spec.fields():  # validators may normalise (an X in capitals, say)
+        state = form.states[f.name]
+        if state.visible and not state.readonly and not form[f.name].errors:
+            values[f.name] = _value(f, form[f.name])
+    rules.work_out(spec, values, before)  # computed values from the normalised input
+    data = {f.name: _dump(f, values[f.name]) for f in spec.fields()}
+    return Checked(form, data, ok)
+
+
+def blank(spec: FormSpec, data: Mapping[str, Any] | None = None) -> GeneratedForm:
+    """A form showing stored data (or nothing), with its rules worked out."""
+    values = load_values(spec, data or {})
+    form = form_class(spec)(data=values)
+    form.states = rules.work_out(spec, dict(values))
+    return form

@@ -1,0 +1,106 @@
+"""Read-only metadata of one form version: sections, fields, rules (STYLE.md 5)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from portal.forms import expr
+
+RULES = ("visible_if", "required_if", "readonly_if")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    type: str
+    data: Mapping[str, Any] = field(repr=False)
+    rules: Mapping[str, expr.Tree] = field(default_factory=dict, repr=False)
+    compute: expr.Tree | None = field(default=None, repr=False)
+    columns: tuple[FieldSpec, ...] = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    @property
+    def required(self) -> bool:
+        return bool(self.data.get("required"))
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.data.get("locked"))
+
+    @property
+    def help(self) -> str:
+        return self.data.get("help", "")
+
+    def column(self, name: str) -> FieldSpec:
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    name: str
+    title: str
+    step: str
+    fields: tuple[FieldSpec, ...]
+    visible_if: expr.Tree | None = None
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """One form as published: the center's base with one sub-center's additions merged in."""
+
+    code: str
+    title: str
+    sections: tuple[SectionSpec, ...]
+    data: Mapping[str, Any] = field(repr=False)
+    order: tuple[str, ...] = ()  # field names in the order their rules and values are worked out
+    digest: str = ""  # SHA-256 of the canonical definition: one generated class per digest
+
+    def fields(self) -> Iterator[FieldSpec]:
+        for section in self.sections:
+            yield from section.fields
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields():
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def section_of(self, name: str) -> SectionSpec:
+        return next(s for s in self.sections if any(f.name == name for f in s.fields))
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for section in self.sections:
+            if section.step and section.step not in seen:
+                seen.append(section.step)
+        return tuple(seen)
+
+
+def field_from(data: Mapping[str, Any]) -> FieldSpec:
+    """Metadata of one declared field; expressions are parsed (the checker has vetted them)."""
+    rules = {rule: expr.parse(data[rule]) for rule in RULES if data.get(rule)}
+    compute = expr.parse(data["compute"]) if data.get("compute") else None
+    columns = tuple(field_from(c) for c in data.get("columns", ()))
+    return FieldSpec(data["name"], data["label"], data["type"], data, rules, compute, columns)
+
+
+def form_from(data: Mapping[str, Any]) -> FormSpec:
+    """Metadata of a checked, merged form definition (as published)."""
+    from portal.declarations.site import canonical_json
+    from portal.forms.rules import evaluation_order
+
+    sections = tuple(
+        SectionSpec(s["name"], s.get("title", ""), s.get("step", ""),
+                    tuple(field_from(f) for f in s["fields"]),
+                    expr.parse(s["visible_if"]) if s.get("visible_if") else None)
+        for s in data["sections"])
+    spec = FormSpec(data["code"], data["title"], sections, data)
+    digest = hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+    return FormSpec(spec.code, spec.title, spec.sections, data, evaluation_order(spec), digest)
