@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 from portal.declarations import Site
 from portal.declarations.site import plain
 from portal.errors import PortalError
+from portal.forms.spec import FormSpec
 from portal.models import (
+    CENTER_SCOPE,
     Center,
+    FormVersion,
     Item,
     Offering,
     SitePublication,
@@ -88,7 +91,7 @@ def _publish_once(session: Session, site: Site, by: str, source: str) -> Publish
         session.add(version)
         session.flush()
     session.add(SitePublication(version=version, published_by=by))
-    materialize(session, site, version)
+    materialize(session, site, version, by)
     session.flush()
     return PublishResult(version, created=created, published=True)
 
@@ -115,7 +118,7 @@ def _retire(rows: dict[Any, Any], keep: set[Any]) -> None:
             row.active = False
 
 
-def materialize(session: Session, site: Site, version: SiteVersion) -> None:
+def materialize(session: Session, site: Site, version: SiteVersion, by: str = "sync") -> None:
     """Bring the entity tables in line with ``site``. Removed entities are retired, not deleted."""
     docs = site.documents
     center = docs["center"]
@@ -151,6 +154,7 @@ def materialize(session: Session, site: Site, version: SiteVersion) -> None:
     _retire(subs, set(site.subcenters))
     session.flush()
 
+    forms = form_versions(session, site, version, by)
     offerings = {(o.sub_center_id, o.item_id): o for o in session.scalars(select(Offering))}
     declared: set[tuple[int, int]] = set()
     for code, spec in site.subcenters.items():
@@ -161,4 +165,40 @@ def materialize(session: Session, site: Site, version: SiteVersion) -> None:
                           promised_days=offering.item.promised_days, overlay=plain(offering.overlay),
                           active=True, version_id=version.id)
             row.windows = [windows[w] for w in offering.windows]
+            row.form_version = forms.get((offering.form.code, offering.form.digest)) \
+                if offering.form is not None else None
     _retire(offerings, declared)
+
+
+def form_versions(session: Session, site: Site, version: SiteVersion,
+                  by: str) -> dict[tuple[str, str], FormVersion]:
+    """Every form of ``site`` as a stored version, new ones numbered per form and scope.
+
+    An offering whose sub-center adds nothing to the center's form shares the center's version
+    (scope ''); one with additions has versions of its own (scope = the sub-center's code).
+    """
+    wanted: dict[tuple[str, str], tuple[str, FormSpec]] = {}
+    for code, spec in site.forms.items():
+        wanted[(code, spec.digest)] = (CENTER_SCOPE, spec)
+    for sub_code, sub in site.subcenters.items():
+        for offering in sub.offerings.values():
+            form = offering.form
+            if form is not None and (form.code, form.digest) not in wanted:
+                wanted[(form.code, form.digest)] = (sub_code, form)
+    stored = {(v.code, v.scope, v.digest): v for v in session.scalars(
+        select(FormVersion).where(FormVersion.code.in_({code for code, _ in wanted})))}
+    numbers: dict[tuple[str, str], int] = {}
+    for v in stored.values():
+        numbers[(v.code, v.scope)] = max(numbers.get((v.code, v.scope), 0), v.number)
+    out: dict[tuple[str, str], FormVersion] = {}
+    for (code, digest), (scope, spec) in sorted(wanted.items(), key=lambda kv: (kv[0][0], kv[1][0])):
+        row = stored.get((code, scope, digest))
+        if row is None:
+            numbers[(code, scope)] = numbers.get((code, scope), 0) + 1
+            row = FormVersion(code=code, scope=scope, number=numbers[(code, scope)], digest=digest,
+                              title=spec.title, definition=plain(spec.data),
+                              site_version_id=version.id, created_by=by)
+            session.add(row)
+        out[(code, digest)] = row
+    session.flush()
+    return out

@@ -38,10 +38,12 @@ class GeneratedForm(Form):
 
     spec: FormSpec
     states: dict[str, rules.State]
+    draft: bool  # a draft may leave required fields empty; what is typed must still be valid
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.states = {}
+        self.draft = False
 
 
 def _empty(field: Any) -> bool:
@@ -75,7 +77,7 @@ class Gate:
         if _empty(field):
             field.errors.clear()
             required = self.required if state is None else state.required
-            if required:
+            if required and not getattr(form, "draft", False):
                 raise wv.StopValidation(_l("This field is required."))
             raise wv.StopValidation()
 
@@ -86,7 +88,7 @@ class RowCount:
 
     def __call__(self, form: Any, field: Any) -> None:
         count = len(field.entries)
-        if count < self.low:
+        if count < self.low and not form.draft:
             raise wv.ValidationError(_l("at least %(count)d rows") % {"count": self.low})
         if self.high is not None and count > int(self.high):
             raise wv.ValidationError(_l("at most %(count)d rows") % {"count": int(self.high)})
@@ -202,6 +204,12 @@ def _dump(spec: FieldSpec, value: Any) -> Any:
     return TYPES[spec.type].dump(value)
 
 
+def _drop_blank_rows(table: Any) -> None:
+    """A row left entirely empty (the blank row a table shows) is no row."""
+    table.entries = [entry for entry in table.entries
+                     if any(not _empty(cell) for cell in entry.form)]
+
+
 def load_values(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
     """Stored JSON data -> the values the rules and the form work with."""
     out: dict[str, Any] = {}
@@ -215,13 +223,18 @@ def load_values(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def check_submission(spec: FormSpec, formdata: Any,
-                     previous: Mapping[str, Any] | None = None) -> Checked:
+def check_submission(spec: FormSpec, formdata: Any, previous: Mapping[str, Any] | None = None,
+                     draft: bool = False) -> Checked:
     """Validate posted data against a form version, rules applied on the server.
 
-    ``previous``: the case's stored data (JSON), for read-only fields to keep.
+    ``previous``: the case's stored data (JSON), for read-only fields to keep. ``draft``: keep
+    an unfinished application: required fields may be empty, typed values must be valid.
     """
     form = form_class(spec)(formdata)
+    form.draft = draft
+    for f in spec.fields():
+        if f.type == "table":
+            _drop_blank_rows(form[f.name])
     values = {f.name: _value(f, form[f.name]) for f in spec.fields()}
     before = load_values(spec, previous) if previous is not None else None
     form.states = rules.work_out(spec, values, before)

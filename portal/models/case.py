@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import JSONType, created_at, updated_at
+from portal.models.forms import FormVersion
 from portal.models.site import Item, SiteVersion, SubCenter, Window
 
 CASE_STATES = ("draft", "submitted", "accepted", "rejected", "notice_missing", "paused",
@@ -29,8 +30,8 @@ class Case(Model):
     applicant_id_type: Mapped[str] = mapped_column(String(20), nullable=False)
     applicant_id_number: Mapped[str] = mapped_column(String(40), nullable=False)
     applicant_phone: Mapped[str | None] = mapped_column(String(40))
-    form_code: Mapped[str | None] = mapped_column(String(40))
-    form_version: Mapped[int | None] = mapped_column(Integer)
+    # the form version the case was filled against, for good (DESIGN.md: submissions pin it)
+    form_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_version.id"), index=True)
     data: Mapped[Any] = mapped_column(JSONType, nullable=False, default=dict)
     state: Mapped[str] = mapped_column(String(20), nullable=False, default="draft", index=True)
     created_at: Mapped[dt.datetime] = created_at()
@@ -42,6 +43,7 @@ class Case(Model):
     sub_center: Mapped[SubCenter] = relationship()
     window: Mapped[Window] = relationship()
     site_version: Mapped[SiteVersion] = relationship()
+    form_version: Mapped[FormVersion | None] = relationship()
 
     __mapper_args__ = {"version_id_col": row_version}
 

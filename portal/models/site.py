@@ -148,7 +148,10 @@ class Offering(Model):
     promised_days: Mapped[int] = mapped_column(Integer, nullable=False)
     overlay: Mapped[Any] = mapped_column(JSONType, nullable=False)
     version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)
+    # the form version clerks fill for this offering now (None: the item has no form)
+    form_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_version.id"))
 
     sub_center: Mapped[SubCenter] = relationship()
     item: Mapped[Item] = relationship()
     windows: Mapped[list[Window]] = relationship(secondary=offering_window, order_by="Window.code")
+    form_version: Mapped[Any] = relationship("FormVersion")

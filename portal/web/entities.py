@@ -113,7 +113,7 @@ ENTITIES: tuple[Entity, ...] = (
                         "created_at"),
         show_columns=("number", "item", "sub_center", "window", "applicant_name",
                       "applicant_id_type", "applicant_id_number", "applicant_phone", "state",
-                      "form_code", "form_version", "created_at", "updated_at"),
+                      "form_version", "created_at", "updated_at"),
         edit_columns=("applicant_name", "applicant_phone"),
         grants=_grants(**{MANAGER: READ, CLERK: f"{READ} {WRITE}", AUDITOR: READ}),
         order=("id", "desc"),
@@ -180,7 +180,6 @@ LABELS = MappingProxyType({
     "email": _l("Email"),
     "fail_login_count": _l("Failed logins"),
     "first_name": _l("Full name"),  # users: FAB's first_name holds the whole Chinese name
-    "form_code": _l("Form"),
     "form_version": _l("Form version"),
     "hours": _l("Opening hours"),
     "item": _l("Item"),

@@ -18,6 +18,7 @@ from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.api.manager import OpenApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 
 from portal.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, permission
@@ -86,6 +87,9 @@ def _formatters(entity: Entity) -> dict[str, Callable[[Any], str]]:
     out: dict[str, Callable[[Any], str]] = {}
     for column in entity.model.__table__.columns:
         out[column.key] = cell
+    for relation in sa_inspect(entity.model).relationships:  # an empty one too: never "None"
+        if not relation.uselist:
+            out[relation.key] = cell
     for key, labels in VALUE_LABELS.items():
         out[key] = functools.partial(_label_of, labels)
     return out

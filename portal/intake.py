@@ -1,0 +1,101 @@
+"""Intake: an application filled against a form version becomes a case (draft or submitted)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.errors import PortalError
+from portal.forms.build import Checked
+from portal.forms.spec import FormSpec, form_from
+from portal.models import Case, FormVersion, Offering, Window
+from portal.publish import current_version
+
+DRAFT, SUBMITTED = "draft", "submitted"
+ID_TYPES = {"id_card": "居民身份证", "uscc": "统一社会信用代码"}
+UNNAMED = "（未填写）"
+
+_specs: dict[str, FormSpec] = {}
+_specs_lock = threading.Lock()
+
+
+def spec_of(version: FormVersion) -> FormSpec:
+    """The metadata of a stored form version, built once per process and digest."""
+    spec = _specs.get(version.digest)
+    if spec is None:
+        with _specs_lock:
+            spec = _specs.setdefault(version.digest, form_from(version.definition))
+    return spec
+
+
+def applicant_of(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The case's applicant columns, from the fields the form marks with ``applicant``."""
+    out: dict[str, Any] = {"applicant_name": UNNAMED, "applicant_id_type": "", "applicant_id_number": "",
+                           "applicant_phone": None}
+    for f in spec.fields():
+        part, value = f.get("applicant"), data.get(f.name)
+        if not part or value in (None, ""):
+            continue
+        if part == "name":
+            out["applicant_name"] = str(value)[:200]
+        elif part == "id_number":
+            out["applicant_id_number"] = str(value)[:40]
+            out["applicant_id_type"] = ID_TYPES.get(f.type, "其他证件")
+        elif part == "phone":
+            out["applicant_phone"] = str(value)[:40]
+    return out
+
+
+def _number(session: Session, window: Window) -> str:
+    """A provisional case number: window, date, sequence of the day (issue 5 brings patterns)."""
+    prefix = f"{window.code}-{dt.date.today():%Y%m%d}-"
+    last = session.scalar(select(func.max(Case.number)).where(Case.number.startswith(prefix)))
+    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{sequence:04d}"
+
+
+def save_application(session: Session, offering: Offering, window: Window, checked: Checked,
+                     submit: bool, case: Case | None = None) -> Case:
+    """Store a checked application as a new case, or into the draft ``case``; commits.
+
+    The form version is the one the data was checked against: ``checked.form.spec``'s digest
+    names it. A case keeps that version for good, also when its draft is saved again later.
+    """
+    if window not in offering.windows:
+        raise PortalError(f"window {window.code} does not handle this item",
+                          hint="choose one of the item's windows")
+    if case is not None and case.state != DRAFT:
+        raise PortalError(f"case {case.number} is no longer a draft", hint="it was submitted already")
+    spec = checked.form.spec
+    if case is None:
+        version = session.scalar(select(FormVersion).where(FormVersion.digest == spec.digest))
+        if version is None:
+            raise PortalError("this form version is not published", hint="publish the site first")
+        site_version = current_version(session)
+        assert site_version is not None
+        case = Case(item_id=offering.item_id, sub_center_id=offering.sub_center_id,
+                    window_id=window.id, site_version_id=site_version.id,
+                    form_version_id=version.id)
+    for name, value in applicant_of(spec, checked.data).items():
+        setattr(case, name, value)
+    case.data = checked.data
+    case.state = SUBMITTED if submit else DRAFT
+    for attempt in range(5):
+        if case.number is None:
+            case.number = _number(session, window)
+        try:
+            session.add(case)
+            session.commit()
+            return case
+        except IntegrityError:
+            session.rollback()
+            case.number = None
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,131 @@
+"""Published forms are immutable versions; a case keeps the version it was filled against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from portal.declarations import load_site
+from portal.errors import PortalError
+from portal.forms.build import blank, check_submission
+from portal.intake import save_application, spec_of
+from portal.models import Case, FormVersion, Item, Offering, SubCenter, db
+from portal.publish import publish
+
+APPLICATION = {
+    "applicant_name": "王秀英", "id_number": "11010519491231002X", "mobile": "13912345678",
+    "address": "句容市华阳镇人民路1号", "hukou": "城镇", "marital": "丧偶", "by_agent": "no",
+    "members-0-name": "王秀英", "members-0-id_number": "11010519491231002X",
+    "members-0-relation": "本人", "members-0-income": "650", "has_property": "no",
+    "savings": "3000", "reason": "年老体弱，无固定收入", "large_spending": "no",
+}
+
+
+def versions(code: str) -> list[tuple[str, int]]:
+    return [(v.scope, v.number) for v in db.session.scalars(
+        select(FormVersion).where(FormVersion.code == code).order_by(FormVersion.scope, FormVersion.number))]
+
+
+def offering(sub: str, item: str) -> Offering:
+    return db.session.scalars(select(Offering).join(SubCenter).join(Item).where(
+        SubCenter.code == sub, Item.code == item)).one()
+
+
+def republish(site_dir: Path) -> None:
+    site, problems = load_site(site_dir)
+    assert site is not None, problems
+    publish(db.session, site, by="test")
+
+
+def add_field(site_dir: Path) -> None:
+    path = site_dir / "forms" / "mz-dibao.yaml"
+    form = yaml.safe_load(path.read_text(encoding="utf-8"))
+    form["sections"][2]["fields"].append({"name": "bank_account", "label": "银行账号", "type": "text",
+                                          "required": True})
+    path.write_text(yaml.safe_dump(form, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_publishing_stores_each_form_once_per_scope(published) -> None:
+    with published.app_context():
+        assert versions("mz-dibao") == [("", 1), ("mz", 1)]  # the center's, and 民政's additions
+        assert versions("mz-lnyd") == [("", 1)]
+        mine = offering("mz", "mz-dibao").form_version
+        assert (mine.scope, mine.number, mine.title) == ("mz", 1, "城乡最低生活保障申请表")
+        assert "large_spending" in [f.name for f in spec_of(mine).fields()]
+        assert offering("mz", "mz-lnyd").form_version.scope == ""  # no additions: the center's
+
+
+def test_an_old_case_keeps_its_version_after_the_form_changes(published, demo_site) -> None:
+    with published.app_context():
+        place = offering("mz", "mz-dibao")
+        spec = spec_of(place.form_version)
+        checked = check_submission(spec, MultiDict(APPLICATION))
+        assert checked.ok, checked.errors
+        case = save_application(db.session, place, place.windows[0], checked, submit=True)
+        assert (case.state, case.applicant_name, case.applicant_id_type) == (
+            "submitted", "王秀英", "居民身份证")
+        old_id = case.form_version_id
+
+        add_field(demo_site)
+        republish(demo_site)
+        assert versions("mz-dibao") == [("", 1), ("", 2), ("mz", 1), ("mz", 2)]
+        assert versions("mz-lnyd") == [("", 1)]  # an unchanged form makes no version
+        new = offering("mz", "mz-dibao").form_version
+        assert (new.scope, new.number) == ("mz", 2)
+
+        db.session.expire_all()
+        case = db.session.get(Case, case.id)
+        assert case.form_version_id == old_id
+        shown = blank(spec_of(case.form_version), case.data)
+        assert "bank_account" not in shown._fields
+        assert shown["members"].entries[0].form["income"].data == 650
+        # the same application is now incomplete for a new case
+        assert "bank_account" in check_submission(spec_of(new), MultiDict(APPLICATION)).errors
+
+
+def test_going_back_to_old_declarations_reuses_the_old_version(published, demo_site) -> None:
+    with published.app_context():
+        before = offering("mz", "mz-dibao").form_version_id
+        original = (demo_site / "forms" / "mz-dibao.yaml").read_text(encoding="utf-8")
+        add_field(demo_site)
+        republish(demo_site)
+        (demo_site / "forms" / "mz-dibao.yaml").write_text(original, encoding="utf-8")
+        republish(demo_site)
+        assert offering("mz", "mz-dibao").form_version_id == before
+        assert versions("mz-dibao") == [("", 1), ("", 2), ("mz", 1), ("mz", 2)]
+
+
+def test_a_form_version_cannot_be_changed_or_deleted(published) -> None:
+    with published.app_context():
+        version = db.session.scalars(select(FormVersion)).first()
+        version.title = "改过的标题"
+        with pytest.raises(PortalError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.scalars(select(FormVersion)).first())
+        with pytest.raises(PortalError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_a_draft_may_be_incomplete_but_not_wrong(published) -> None:
+    with published.app_context():
+        place = offering("mz", "mz-dibao")
+        spec = spec_of(place.form_version)
+        partial = MultiDict({"applicant_name": "李桂芳", "mobile": "13912345678"})
+        assert not check_submission(spec, partial).ok
+        draft = check_submission(spec, partial, draft=True)
+        assert draft.ok
+        case = save_application(db.session, place, place.windows[0], draft, submit=False)
+        assert (case.state, case.applicant_name, case.data["mobile"]) == ("draft", "李桂芳", "13912345678")
+        wrong = check_submission(spec, MultiDict({"mobile": "1391234"}), draft=True)
+        assert not wrong.ok and list(wrong.errors) == ["mobile"]
+        later = check_submission(spec, MultiDict(APPLICATION))
+        again = save_application(db.session, place, place.windows[0], later, submit=True, case=case)
+        assert (again.id, again.number, again.state) == (case.id, case.number, "submitted")
+        with pytest.raises(PortalError):
+            save_application(db.session, place, place.windows[0], later, submit=True, case=case)
