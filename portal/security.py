@@ -182,6 +182,14 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
             if actions and entity.screen:
                 out[role].add(("menu_access", entity.menu))
                 out[role].add(("menu_access", entity.category))
+    from portal.web.intake import PAGES
+
+    categories = {e.name: e.category for e in ENTITIES}
+    for _, menu, entity_name, action in PAGES:
+        entity = next(e for e in ENTITIES if e.name == entity_name)
+        for role, actions in entity.grants.items():
+            if action in actions:
+                out[role] |= {("menu_access", menu), ("menu_access", categories[entity_name])}
     for role in out:  # everyone signed in: their own password, the API document
         out[role] |= {("can_userinfo", "PortalUserView"), ("resetmypassword", "PortalUserView"),
                       ("can_this_form_get", "ResetMyPasswordView"),

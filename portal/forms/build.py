@@ -44,6 +44,7 @@ class GeneratedForm(Form):
         super().__init__(*args, **kwargs)
         self.states = {}
         self.draft = False
+        self.kept: dict[str, list[dict[str, Any]]] = {}  # upload field -> files already stored
 
 
 def _empty(field: Any) -> bool:
@@ -74,7 +75,7 @@ class Gate:
         if state is not None and (not state.visible or state.readonly):
             field.errors.clear()  # what a hidden or read-only field holds is not the clerk's input
             raise wv.StopValidation()
-        if _empty(field):
+        if _empty(field) and not getattr(form, "kept", {}).get(self.name):
             field.errors.clear()
             required = self.required if state is None else state.required
             if required and not getattr(form, "draft", False):
@@ -105,7 +106,8 @@ class Files:
 
     def __call__(self, form: Any, field: Any) -> None:
         files = [f for f in field.data or () if getattr(f, "filename", None)]
-        if self.most is not None and len(files) > int(self.most):
+        count = len(files) + len(getattr(form, "kept", {}).get(field.name, ()))
+        if self.most is not None and count > int(self.most):
             raise wv.ValidationError(_l("at most %(count)d files") % {"count": int(self.most)})
         for upload in files:
             ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
@@ -189,7 +191,8 @@ def _value(spec: FieldSpec, field: Any) -> Any:
     if spec.type == "table":
         return [{c.name: _value(c, entry.form[c.name]) for c in spec.columns} for entry in field.entries]
     if spec.type == "upload":
-        return [f for f in field.data or () if getattr(f, "filename", None)]
+        kept = list(getattr(field, "kept", ()))
+        return kept + [f for f in field.data or () if getattr(f, "filename", None)]
     data = field.data
     return None if data in ("", []) and spec.type not in ("multichoice",) else data
 
@@ -224,14 +227,19 @@ def load_values(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_submission(spec: FormSpec, formdata: Any, previous: Mapping[str, Any] | None = None,
-                     draft: bool = False) -> Checked:
+                     draft: bool = False,
+                     kept: Mapping[str, list[dict[str, Any]]] | None = None) -> Checked:
     """Validate posted data against a form version, rules applied on the server.
 
     ``previous``: the case's stored data (JSON), for read-only fields to keep. ``draft``: keep
     an unfinished application: required fields may be empty, typed values must be valid.
+    ``kept``: per upload field, the files stored earlier (see portal/uploads.py).
     """
     form = form_class(spec)(formdata)
     form.draft = draft
+    form.kept = {name: list(files) for name, files in (kept or {}).items()}
+    for name, files in form.kept.items():
+        form[name].kept = files
     for f in spec.fields():
         if f.type == "table":
             _drop_blank_rows(form[f.name])

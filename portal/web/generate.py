@@ -177,6 +177,15 @@ def register(appbuilder: AppBuilder) -> None:
             appbuilder.add_view(view_class(entity), entity.menu, label=_l(entity.menu),
                                 category=entity.category, category_label=_l(entity.category))
         appbuilder.add_api(api_class(entity))
+    from portal.web.intake import HIDDEN_PAGES, PAGES
+
+    categories = {e.name: e.category for e in ENTITIES}
+    for view, menu, entity_name, _ in PAGES:
+        category = categories[entity_name]
+        appbuilder.add_view(view, menu, label=_l(menu), category=category,
+                            category_label=_l(category))
+    for view in HIDDEN_PAGES:
+        appbuilder.add_view_no_menu(view)
     # the OpenAPI document without FAB's Swagger UI, which loads its scripts from a CDN
     appbuilder.add_api(OpenApi)
 

@@ -1,0 +1,240 @@
+/* Application forms in the browser: the rules mirrored from the server (which stays the
+   authority), repeating tables, and keys for a clerk at a counter. No network asset. */
+(function () {
+  "use strict";
+
+  /* ---- the item filter of the intake page ---- */
+  var filter = document.getElementById("portal-filter");
+  if (filter) {
+    var rows = Array.prototype.slice.call(document.querySelectorAll(".portal-choose tbody tr[data-name]"));
+    filter.addEventListener("input", function () {
+      var q = filter.value.trim().toLowerCase();
+      rows.forEach(function (row) {
+        row.hidden = q !== "" && row.getAttribute("data-name").toLowerCase().indexOf(q) < 0;
+      });
+    });
+    filter.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") return;
+      var first = rows.filter(function (r) { return !r.hidden; })[0];
+      if (first) { e.preventDefault(); first.querySelector("a").click(); }
+    });
+  }
+
+  var form = document.getElementById("portal-application");
+  var rulesNode = document.getElementById("portal-rules");
+  if (!form || !rulesNode) return;
+  var R = JSON.parse(rulesNode.textContent);
+
+  /* ---- reading values, as the server's rules see them ---- */
+  function scalar(kind, text) {
+    if (text === null || text === undefined) return null;
+    text = String(text).trim();
+    if (text === "") return null;
+    if (kind === "number") { var n = Number(text); return isNaN(n) ? null : n; }
+    return text;
+  }
+  function inputs(name, root) {
+    return Array.prototype.slice.call((root || form).querySelectorAll('[name="' + name + '"]'));
+  }
+  function read(name, spec, root) {
+    var els = inputs(name, root);
+    if (spec.type === "yesno") {
+      var on = els.filter(function (e) { return e.checked; })[0];
+      return on ? on.value === "yes" : null;
+    }
+    if (spec.type === "multichoice") {
+      return els.filter(function (e) { return e.checked; }).map(function (e) { return e.value; });
+    }
+    if (spec.type === "upload") {
+      var files = els[0] && els[0].files ? Array.prototype.slice.call(els[0].files) : [];
+      var kept = inputs(name + "__kept").filter(function (e) { return e.checked; });
+      return files.concat(kept);
+    }
+    if (spec.type === "table") {
+      var out = [];
+      form.querySelectorAll('table[data-table="' + name + '"] tbody tr.portal-row').forEach(function (tr) {
+        var row = {};
+        Object.keys(spec.columns).forEach(function (col) {
+          var cell = tr.querySelector('[name$="-' + col + '"]');
+          row[col] = cell ? scalar(spec.columns[col], cell.value) : null;
+        });
+        out.push(row);
+      });
+      return out;
+    }
+    var checked = els.filter(function (e) { return e.type === "radio"; });
+    if (checked.length) {
+      var picked = checked.filter(function (e) { return e.checked; })[0];
+      return picked ? picked.value : null;
+    }
+    return els[0] ? scalar(spec.kind, els[0].value) : null;
+  }
+
+  /* ---- the expression language (same tree and meaning as portal/forms/expr.py) ---- */
+  function present(list) { return (list || []).filter(function (v) { return v !== null; }); }
+  function isoToday() {
+    var d = new Date(), m = d.getMonth() + 1, day = d.getDate();
+    return d.getFullYear() + "-" + (m < 10 ? "0" : "") + m + "-" + (day < 10 ? "0" : "") + day;
+  }
+  var FUNCTIONS = {
+    sum: function (c) { return present(c).reduce(function (a, b) { return a + b; }, 0); },
+    count: function (rows) { return (rows || []).length; },
+    min: function (c) { var p = present(c); return p.length ? Math.min.apply(null, p) : null; },
+    max: function (c) { var p = present(c); return p.length ? Math.max.apply(null, p) : null; },
+    round: function (x, n) {
+      if (x === null || n === null) return null;
+      var f = Math.pow(10, n);
+      return Math.sign(x) * Math.round(Math.abs(x) * f + 1e-9) / f;
+    },
+    len: function (t) { return t ? Array.from(t).length : 0; },
+    empty: function (v) { return v === null || v === "" || (Array.isArray(v) && v.length === 0); },
+    age: function (born) {
+      if (!born) return null;
+      var s = String(born), iso = /^\d{17}[\dXx]$/.test(s) ? s.substr(6, 4) + "-" + s.substr(10, 2) + "-" + s.substr(12, 2) : s;
+      var t = isoToday(), years = Number(t.substr(0, 4)) - Number(iso.substr(0, 4));
+      return isNaN(years) ? null : years - (t.substr(5) < iso.substr(5, 5) ? 1 : 0);
+    },
+    today: function () { return isoToday(); }
+  };
+  function evaluate(node, v) {
+    var op = node[0], a, b;
+    switch (op) {
+      case "lit": return node[1];
+      case "num": return Number(node[1]);
+      case "field": return v[node[1]] === undefined ? null : v[node[1]];
+      case "col": return (v[node[1]] || []).map(function (row) { return row[node[2]] === undefined ? null : row[node[2]]; });
+      case "list": return node[1].map(function (x) { return evaluate(x, v); });
+      case "and": return node[1].every(function (x) { return evaluate(x, v) === true; });
+      case "or": return node[1].some(function (x) { return evaluate(x, v) === true; });
+      case "not": return evaluate(node[1], v) !== true;
+      case "neg": a = evaluate(node[1], v); return a === null ? null : -a;
+      case "if": return evaluate(evaluate(node[1], v) === true ? node[2] : node[3], v);
+      case "call": return FUNCTIONS[node[1]].apply(null, node[2].map(function (x) { return evaluate(x, v); }));
+      case "bin":
+        a = evaluate(node[2], v); b = evaluate(node[3], v);
+        if (a === null || b === null) return null;
+        if (node[1] === "+") return a + b;
+        if (node[1] === "-") return a - b;
+        if (node[1] === "*") return a * b;
+        return b === 0 ? null : a / b;
+      case "cmp":
+        a = evaluate(node[2], v); b = evaluate(node[3], v);
+        if (node[1] === "in" || node[1] === "not in") {
+          var found = b !== null && (Array.isArray(a) ? a.some(function (x) { return b.indexOf(x) >= 0; }) : b.indexOf(a) >= 0);
+          return node[1] === "in" ? found : !found;
+        }
+        if (node[1] === "==") return a === b;
+        if (node[1] === "!=") return a !== b;
+        if (a === null || b === null) return false;
+        return { "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b }[node[1]];
+    }
+    return null;
+  }
+
+  /* ---- applying the rules ---- */
+  function show(el, on) { el.classList.toggle("portal-hidden", !on); el.hidden = !on; }
+  function format(spec, value) {
+    if (value === null || value === undefined) return "";
+    if (spec.type === "money") return Number(value).toFixed(2);
+    if (spec.type === "integer") return String(Math.round(value));
+    if (typeof value === "number") return String(Math.round(value * 100) / 100);
+    return String(value);
+  }
+  function apply() {
+    var values = {}, sectionShown = {};
+    Object.keys(R.sections).forEach(function (s) { sectionShown[s] = null; });
+    R.order.forEach(function (name) {
+      var spec = R.fields[name], box = form.querySelector('[data-field="' + name + '"]');
+      if (sectionShown[spec.section] === null) {
+        var test = R.sections[spec.section];
+        sectionShown[spec.section] = !test || evaluate(test, values) === true;
+        show(form.querySelector('[data-section="' + spec.section + '"]'), sectionShown[spec.section]);
+      }
+      var visible = sectionShown[spec.section] && (!spec.rules.visible_if || evaluate(spec.rules.visible_if, values) === true);
+      var required = false, readonly = false, value = read(name, spec);
+      if (!visible) {
+        value = null;
+      } else if (spec.compute) {
+        value = evaluate(spec.compute, values);
+        readonly = true;
+        if (spec.type === "yesno") {
+          inputs(name).forEach(function (e) { e.checked = (e.value === "yes") === value && value !== null; });
+        } else {
+          inputs(name).forEach(function (e) { e.value = format(spec, value); });
+        }
+      } else {
+        required = spec.required || (spec.rules.required_if && evaluate(spec.rules.required_if, values) === true);
+        readonly = !!(spec.rules.readonly_if && evaluate(spec.rules.readonly_if, values) === true);
+      }
+      values[name] = value;
+      if (!box) return;
+      show(box, visible);
+      var star = box.querySelector(".portal-required");
+      if (star) star.hidden = !required;
+      if (!spec.compute) {
+        inputs(name).forEach(function (e) {
+          if (e.tagName === "SELECT" || e.type === "radio" || e.type === "checkbox" || e.type === "file") e.disabled = readonly;
+          else e.readOnly = readonly;
+        });
+      }
+    });
+  }
+
+  /* ---- repeating tables ---- */
+  function renumber(table) {
+    table.querySelectorAll("tbody tr.portal-row").forEach(function (tr, i) {
+      var cell = tr.querySelector(".portal-row-number");
+      if (cell) cell.textContent = String(i + 1);
+    });
+  }
+  var nextIndex = {};
+  form.querySelectorAll(".portal-row-add").forEach(function (button) {
+    var name = button.getAttribute("data-table");
+    var table = form.querySelector('table[data-table="' + name + '"]');
+    nextIndex[name] = table.querySelectorAll("tbody tr.portal-row").length + 1000;
+    button.addEventListener("click", function () {
+      var max = table.getAttribute("data-max");
+      if (max && table.querySelectorAll("tbody tr.portal-row").length >= Number(max)) return;
+      var template = document.querySelector('template.portal-row-template[data-table="' + name + '"]');
+      var html = template.innerHTML.split("__i__").join(String(nextIndex[name]++));
+      var body = table.querySelector("tbody");
+      body.insertAdjacentHTML("beforeend", html);
+      renumber(table);
+      var first = body.lastElementChild.querySelector("input, select, textarea");
+      if (first) first.focus();
+      apply();
+    });
+  });
+  form.addEventListener("click", function (e) {
+    if (!e.target.classList.contains("portal-row-remove")) return;
+    var tr = e.target.closest("tr"), table = e.target.closest("table");
+    tr.parentNode.removeChild(tr);
+    renumber(table);
+    apply();
+  });
+
+  /* ---- keys: Enter moves on, Ctrl+Enter submits, Ctrl+S saves a draft ---- */
+  function focusables() {
+    return Array.prototype.slice.call(form.querySelectorAll("input, select, textarea, button")).filter(function (e) {
+      return !e.disabled && e.type !== "hidden" && e.tabIndex >= 0 && e.offsetParent !== null;
+    });
+  }
+  form.addEventListener("keydown", function (e) {
+    if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); document.getElementById("portal-submit").click(); return; }
+    if ((e.ctrlKey || e.metaKey) && (e.key === "s" || e.key === "S")) { e.preventDefault(); document.getElementById("portal-draft").click(); return; }
+    var t = e.target;
+    if (e.key === "Enter" && t.tagName === "INPUT" && ["submit", "button", "file"].indexOf(t.type) < 0) {
+      e.preventDefault();
+      var list = focusables(), i = list.indexOf(t);
+      if (i >= 0 && i + 1 < list.length) list[i + 1].focus();
+    }
+  });
+
+  form.addEventListener("input", apply);
+  form.addEventListener("change", apply);
+  apply();
+  var firstError = form.querySelector(".has-error input, .has-error select, .has-error textarea");
+  var start = firstError || focusables()[0];
+  if (start) start.focus();
+  window.portalForms = { evaluate: evaluate, apply: apply };
+})();
