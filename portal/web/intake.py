@@ -112,7 +112,7 @@ class _FormPage:
                 table = form[f.name]
                 if not table.entries:
                     table.append_entry()  # one blank row to start typing in
-                rows[f.name] = table.unbound_field.args[0](prefix=f"{f.name}-__i__")
+                rows[f.name] = table.unbound_field.args[0](prefix=f"{f.name}-__i__-")
         body = self.render_template(
             self.form_template, spec=spec, form=form, offering=offering, windows=windows,
             chosen=chosen, case=case, kept=tokens, rules=rules_json(spec), kept_suffix=KEPT_SUFFIX,

@@ -1,0 +1,133 @@
+"""A clerk at the counter, in Debian's Chromium: choose an item, fill the form by keyboard,
+see the rules act, get refused without losing anything, submit."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from portal.forms import expr
+from tests.support.live import live_portal
+from tests.test_browser import ARTIFACTS, _context, _login, browser  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.browser
+
+
+def _type(page, selector: str, text: str) -> None:
+    page.focus(selector)
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")  # moves to the next field, never submits
+
+
+def test_a_clerk_fills_the_dibao_form_by_keyboard(browser, database_url: str,  # noqa: F811
+                                                  demo_site: Path, tmp_path: Path, request) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    db_label = request.node.callspec.params["database_url"]
+    outside: list[str] = []
+    with live_portal(database_url, demo_site, tmp_path) as (url, password):
+        context = _context(browser, outside)
+        page = context.new_page()
+        _login(page, url, "mz-clerk", password)
+        page.goto(url + "/intake/")
+        assert page.evaluate("document.activeElement.id") == "portal-filter"
+        page.keyboard.type("最低生活")  # part of 城乡最低生活保障对象认定
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "城乡最低生活保障申请表" in page.inner_text("h2")
+        # the cursor starts in the first field; Enter walks on
+        assert page.evaluate("document.activeElement.name") == "applicant_name"
+        page.keyboard.type("王秀英")
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.name") == "id_number"
+        page.keyboard.type("11010519491231002X")
+        _type(page, "[name=mobile]", "13912345678")
+        _type(page, "[name=address]", "句容市华阳镇人民路1号")
+        page.check("[name=hukou][value=城镇]")
+        page.select_option("[name=marital]", "丧偶")
+
+        agent = page.locator("[data-section=agent]")
+        assert agent.is_hidden()
+        page.check("[name=by_agent][value=yes]")
+        assert agent.is_visible()
+        page.check("[name=by_agent][value=no]")
+        assert agent.is_hidden()
+
+        _type(page, "[name='members-0-name']", "王秀英")
+        _type(page, "[name='members-0-id_number']", "11010519491231002X")
+        page.select_option("[name='members-0-relation']", "本人")
+        _type(page, "[name='members-0-income']", "650")
+        page.click(".portal-row-add[data-table=members]")
+        row = page.locator("table[data-table=members] tbody tr").nth(1)
+        assert page.evaluate("document.activeElement.name").endswith("-name")  # the new row
+        page.keyboard.type("李四")
+        row.locator("[name$='-relation']").select_option("配偶")
+        row.locator("[name$='-income']").fill("350")
+        assert page.input_value("[name=total_income]") == "1000.00"
+        assert page.input_value("[name=per_capita]") == "500.00"
+
+        note = page.locator("[data-field=property_note]")
+        assert note.is_hidden()
+        page.check("[name=has_property][value=yes]")
+        assert note.is_visible() and note.locator(".portal-required").is_visible()
+        _type(page, "[name=savings]", "3000")
+        page.fill("[name=reason]", "年老体弱，无固定收入")
+        page.check("[name=large_spending][value=no]")
+        page.screenshot(path=ARTIFACTS / f"intake-filled-{db_label}.png", full_page=True)
+
+        # Ctrl+Enter submits: the spouse has no id number and the note is empty -> refused
+        with page.expect_navigation():
+            page.keyboard.press("Control+Enter")
+        assert "申请未保存" in page.content()
+        assert page.input_value("[name=applicant_name]") == "王秀英"
+        assert page.input_value("[name='members-1-name']") == "李四"
+        assert page.input_value("[name=per_capita]") == "500.00"
+        errors = page.locator(".has-error")
+        assert errors.count() >= 2
+        assert page.evaluate("document.activeElement.closest('.has-error') !== null")
+        page.screenshot(path=ARTIFACTS / f"intake-refused-{db_label}.png", full_page=True)
+
+        page.fill("[name='members-1-id_number']", "11010519491231002X")
+        page.fill("[name=property_note]", "商铺一套，已出租")
+        with page.expect_navigation():
+            page.click("#portal-submit")
+        assert "已提交" in page.content() and "王秀英" in page.content()
+        page.screenshot(path=ARTIFACTS / f"intake-submitted-{db_label}.png", full_page=True)
+        context.close()
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
+
+
+PARITY = [
+    "has_property and per_capita < 900", "round(sum(members.income) / count(members), 2)",
+    "'视力' in kinds", "kinds in ['听力', '言语']", "missing + 1 == null", "missing > 3",
+    "income / 0 == null", "len(name) == 2", "income if has_property else 0", "empty(name)",
+    "max(members.income) - min(members.income)", "not has_property or income >= 900",
+]
+
+
+def test_the_browser_evaluates_every_expression_as_the_server_does(browser, database_url: str,  # noqa: F811
+                                                                   demo_site: Path, tmp_path: Path) -> None:
+    if "postgresql" in database_url:
+        pytest.skip("the same page on both databases: once is enough")
+    values = {"has_property": True, "per_capita": 800, "income": 800, "name": "张三",
+              "kinds": ["视力", "听力"], "missing": None,
+              "members": [{"income": 1000}, {"income": None}, {"income": 501}]}
+    server = [expr.evaluate(expr.parse(t), values) for t in PARITY]
+    with live_portal(database_url, demo_site, tmp_path) as (url, password):
+        context = _context(browser, [])
+        page = context.new_page()
+        _login(page, url, "mz-clerk", password)
+        page.goto(url + "/intake/")
+        page.locator(".portal-choose a").first.click()
+        page.wait_for_load_state("networkidle")
+        trees = json.dumps([expr.parse(t) for t in PARITY])
+        browser_values = page.evaluate(
+            f"(v) => {trees}.map(t => window.portalForms.evaluate(t, v))", values)
+        context.close()
+    for text, ours, theirs in zip(PARITY, server, browser_values, strict=True):
+        if isinstance(ours, Decimal):
+            assert Decimal(str(theirs)) == ours, text
+        else:
+            assert theirs == ours, text
