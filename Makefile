@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/python bench/check_large_site.py
 	$(BIN)/python bench/case_list.py
 	$(BIN)/python bench/worker_start.py
+	$(BIN)/python bench/form_validation.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .benchmarks

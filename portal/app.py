@@ -49,12 +49,14 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     CSRFProtect(app)  # before AppBuilder: its login API needs it in place (TRAPS.md)
 
     from portal import scope
-    from portal.web import generate, identity, sections
+    from portal.web import form_versions, generate, identity, intake, sections
     from portal.web.views import HomeView
 
     scope.init_app()
     identity.init_app(app)
     sections.init_app(app)
+    intake.init_app(app)
+    form_versions.init_app(app)
     with app.app_context():
         appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")
         appbuilder.init_app(app, db.session)

@@ -33,6 +33,7 @@ VIEW_METHODS = MappingProxyType({
     "list": READ, "show": READ, "export": READ, "download": READ,
     "add": WRITE, "edit": WRITE,
     "delete": DELETE, "action": WRITE, "action_post": WRITE,
+    "diff": READ, "yaml": READ,  # pages of the form versions screen
 })
 API_METHODS = MappingProxyType({
     "get": READ, "get_list": READ, "info": READ,

@@ -129,3 +129,54 @@ def test_a_draft_may_be_incomplete_but_not_wrong(published) -> None:
         assert (again.id, again.number, again.state) == (case.id, case.number, "submitted")
         with pytest.raises(PortalError):
             save_application(db.session, place, place.windows[0], later, submit=True, case=case)
+
+
+def test_a_manager_sees_two_versions_side_by_side_field_by_field(published, demo_site) -> None:
+    from portal.demo import ensure_demo_users
+    from tests.support.world import PASSWORD, login
+
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        add_field(demo_site)
+        path = demo_site / "forms" / "mz-dibao.yaml"
+        form = yaml.safe_load(path.read_text(encoding="utf-8"))
+        form["sections"][2]["fields"][4]["max_length"] = 800  # property_note
+        path.write_text(yaml.safe_dump(form, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        republish(demo_site)
+        ids = {(v.scope, v.number): v.id for v in db.session.scalars(
+            select(FormVersion).where(FormVersion.code == "mz-dibao"))}
+    client = published.test_client()
+    login(client, "mz-manager")
+    show = client.get(f"/form_versions/show/{ids[('mz', 2)]}").get_data(as_text=True)
+    assert "城乡最低生活保障申请表" in show and "bank_account" in show and "与此版本比较" in show
+    page = client.get(f"/form_versions/diff/{ids[('mz', 2)]}?with={ids[('mz', 1)]}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "银行账号" in text and "新增于“家庭成员及收入”" in text
+    assert "最多字数" in text and ">500<" in text and ">800<" in text
+    assert "large_spending" not in text  # unchanged fields are not listed
+
+
+def test_a_version_exported_as_yaml_reads_back_the_same_and_checks_clean(published, demo_site,
+                                                                         tmp_path) -> None:
+    from portal.demo import ensure_demo_users
+    from portal.forms.compare import from_yaml
+    from tests.support.world import PASSWORD, login
+
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        mine = offering("mz", "mz-dibao").form_version
+        pk, definition = mine.id, mine.definition
+    client = published.test_client()
+    login(client, "mz-clerk")
+    response = client.get(f"/form_versions/yaml/{pk}")
+    assert response.status_code == 200
+    assert 'filename="mz-dibao-mz-v1.yaml"' in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert from_yaml(text) == definition
+    # the merged version, as the base form of a site, passes `portal check`
+    (demo_site / "forms" / "mz" / "mz-dibao.yaml").unlink()
+    (demo_site / "forms" / "mz-dibao.yaml").write_text(text, encoding="utf-8")
+    site, problems = load_site(demo_site)
+    assert problems == [] and site is not None
+    assert site.forms["mz-dibao"].digest == site.subcenters["mz"].offerings["mz-dibao"].form.digest

@@ -17,24 +17,24 @@ from portal.errors import PortalError
 _HEADER = "# Exported by `portal export` from published version {version}.\n"
 
 
-def _ordered(value: Any, where: Schema | mf.Field | None) -> Any:
+def ordered(value: Any, where: Schema | mf.Field | None) -> Any:
     """Keys in the order the schema declares them (JSONB keeps no order), years as numbers."""
     if isinstance(where, mf.Nested):
         where = where.schema
     if isinstance(where, mf.List) and isinstance(value, list):
-        return [_ordered(v, where.inner) for v in value]
+        return [ordered(v, where.inner) for v in value]
     if isinstance(where, mf.Dict) and isinstance(value, Mapping):
-        return {int(k) if str(k).isdigit() else k: _ordered(v, where.value_field)
+        return {int(k) if str(k).isdigit() else k: ordered(v, where.value_field)
                 for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(where, Schema) and isinstance(value, Mapping):
-        return {name: _ordered(value[name], field)
+        return {name: ordered(value[name], field)
                 for name, field in where.fields.items() if name in value}
     return value
 
 
 def _dump(path: Path, data: Any, kind: str, version: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(_ordered(data, schema_for(kind)), allow_unicode=True, sort_keys=False,
+    text = yaml.safe_dump(ordered(data, schema_for(kind)), allow_unicode=True, sort_keys=False,
                           width=100, indent=2)
     path.write_text(_HEADER.format(version=version) + text, encoding="utf-8")
 

@@ -386,12 +386,13 @@ def layer_problems(overlay: Loaded, wrong: list[tuple[Path, str, str]]) -> list[
 
 
 def resolve(form: Mapping[str, Any], dictionaries: Mapping[str, Any]) -> dict[str, Any]:
-    """A published form definition: each dictionary's options copied in, so a later change of
-    the dictionary makes a new form version instead of changing an old one."""
+    """A published form definition: each dictionary replaced by a copy of its options, so a later
+    change of the dictionary makes a new form version instead of changing an old one, and a
+    version exported as YAML stands on its own."""
     out = copy.deepcopy(dict(form))
     for section in out["sections"]:
         for f in section["fields"]:
             for target in (f, *f.get("columns", ())):
-                if "dictionary" in target and "options" not in target:
-                    target["options"] = list(dictionaries.get(target["dictionary"], ()))
+                if "dictionary" in target:  # the version holds the options themselves
+                    target["options"] = list(dictionaries.get(target.pop("dictionary"), ()))
     return out

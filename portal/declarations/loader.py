@@ -203,6 +203,11 @@ def _shape(root: Path, kind: str, path: Path) -> _Shaped:
 
 
 
+def shape_problems(doc: Document, errors: Any, schema: Schema) -> list[Problem]:
+    """marshmallow's errors for a whole document, as located problems."""
+    return list(_flatten(doc, errors, schema, ()))
+
+
 def _flatten(doc: Document, errors: Any, where: Schema | mf.Field | None,
              path: tuple[str | int, ...]) -> Iterable[Problem]:
     """Turn marshmallow's nested error dict into located problems, walking the schema beside it."""

@@ -60,19 +60,18 @@ class FormSpec:
     data: Mapping[str, Any] = field(repr=False)
     order: tuple[str, ...] = ()  # field names in the order their rules and values are worked out
     digest: str = ""  # SHA-256 of the canonical definition: one generated class per digest
+    # field name -> (field, its section): lookups the rules make for every submission
+    index: Mapping[str, tuple[FieldSpec, SectionSpec]] = field(default_factory=dict, repr=False)
 
     def fields(self) -> Iterator[FieldSpec]:
         for section in self.sections:
             yield from section.fields
 
     def field(self, name: str) -> FieldSpec:
-        for f in self.fields():
-            if f.name == name:
-                return f
-        raise KeyError(name)
+        return self.index[name][0]
 
     def section_of(self, name: str) -> SectionSpec:
-        return next(s for s in self.sections if any(f.name == name for f in s.fields))
+        return self.index[name][1]
 
     @property
     def steps(self) -> tuple[str, ...]:
@@ -101,6 +100,8 @@ def form_from(data: Mapping[str, Any]) -> FormSpec:
                     tuple(field_from(f) for f in s["fields"]),
                     expr.parse(s["visible_if"]) if s.get("visible_if") else None)
         for s in data["sections"])
-    spec = FormSpec(data["code"], data["title"], sections, data)
+    index = {f.name: (f, s) for s in sections for f in s.fields}
+    spec = FormSpec(data["code"], data["title"], sections, data, index=index)
     digest = hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
-    return FormSpec(spec.code, spec.title, spec.sections, data, evaluation_order(spec), digest)
+    return FormSpec(spec.code, spec.title, spec.sections, data, evaluation_order(spec), digest,
+                    index)

@@ -15,9 +15,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from portal.edits import Change, set_subcenter, set_window
-from portal.models import Case, Item, Offering, PortalUser, SubCenter, Window
+from portal.models import Case, FormVersion, Item, Offering, PortalUser, SubCenter, Window
 from portal.roles import ADMIN, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
 from portal.web.clerks import ClerkScreen
+from portal.web.form_versions import FormVersionScreen
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,17 @@ ENTITIES: tuple[Entity, ...] = (
         order=("id", "asc"),
     ),
     Entity(
+        name="form_versions", model=FormVersion, menu="Form versions", category=CATEGORY_ITEMS,
+        list_columns=("title", "code", "scope", "number", "created_by", "created_at"),
+        search_columns=("title", "code", "scope", "number"),
+        show_columns=("title", "code", "scope", "number", "digest", "site_version", "created_by",
+                      "created_at"),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ}),
+        order=("id", "desc"),
+        scoped=False,  # form definitions are public: the blank forms are downloadable (表格下载)
+        base=FormVersionScreen,
+    ),
+    Entity(
         name="cases", model=Case, menu="Cases", category=CATEGORY_CASES,
         list_columns=("number", "item", "sub_center", "window", "applicant_name", "state",
                       "created_at"),
@@ -117,6 +129,7 @@ ENTITIES: tuple[Entity, ...] = (
         edit_columns=("applicant_name", "applicant_phone"),
         grants=_grants(**{MANAGER: READ, CLERK: f"{READ} {WRITE}", AUDITOR: READ}),
         order=("id", "desc"),
+        show_template="portal/case_show.html",
     ),
     Entity(
         name="clerks", model=PortalUser, menu="Clerks", category=CATEGORY_ORG,
@@ -149,6 +162,7 @@ ROLE_KEYS = (ADMIN, MANAGER, CLERK, AUDITOR)
 
 # Values shown by label rather than as stored (lists, show pages, CSV).
 VALUE_LABELS = MappingProxyType({
+    "scope": MappingProxyType({"": _l("The center's base form")}),
     "state": MappingProxyType({
         "draft": _l("Draft"),
         "submitted": _l("Submitted"),
@@ -182,6 +196,11 @@ LABELS = MappingProxyType({
     "first_name": _l("Full name"),  # users: FAB's first_name holds the whole Chinese name
     "form_version": _l("Form version"),
     "hours": _l("Opening hours"),
+    "title": _l("Title"),
+    "scope": _l("Layer"),
+    "digest": _l("Content hash (SHA-256)"),
+    "site_version": _l("Published with site version"),
+    "created_by": _l("Published by"),
     "item": _l("Item"),
     "kind": _l("Kind"),
     "last_login": _l("Last login"),

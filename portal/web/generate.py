@@ -12,8 +12,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import abort
-from flask_appbuilder import AppBuilder, ModelRestApi, ModelView, expose, has_access
+from flask_appbuilder import AppBuilder, ModelRestApi
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.api.manager import OpenApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -22,10 +21,10 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 
 from portal.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, permission
-from portal.web.csv_export import CsvExport, cell
+from portal.web.csv_export import cell
 from portal.web.entities import ENTITIES, LABELS, VALUE_LABELS, Entity
 from portal.web.published import BASE_VERSION, DeclarationCheck, PublishedScreen, PublishingInterface
-from portal.web.routes import SafeRoutes
+from portal.web.screens import PortalModelView
 
 
 class ForeignKeyConverter(Model2SchemaConverter):
@@ -36,27 +35,6 @@ class ForeignKeyConverter(Model2SchemaConverter):
         schema.Meta.include_fk = True
         schema.Meta.include_relationships = True
         return schema
-
-
-class PortalModelView(SafeRoutes, CsvExport, ModelView):
-    """Base of the generated screens: the record on show pages, CSV export, no stray routes."""
-
-    list_template = "portal/list.html"
-    page_size = 25
-
-    @expose("/show/<pk>", methods=["GET"])
-    @has_access
-    def show(self, pk: Any) -> str:
-        """FAB's show page, with the record itself given to the template."""
-        pk = self._deserialize_pk_if_composite(pk)
-        record = self.datamodel.get(pk, self._base_filters)
-        if record is None:
-            abort(404)
-        widgets = self._get_show_widget(pk, record)
-        self.update_redirect()
-        return self.render_template(self.show_template, pk=pk, title=self.show_title,
-                                    widgets=widgets, related_views=self._related_views,
-                                    record=record)
 
 
 class PortalModelApi(ModelRestApi):
@@ -179,12 +157,16 @@ def register(appbuilder: AppBuilder) -> None:
         appbuilder.add_api(api_class(entity))
     from portal.web.intake import HIDDEN_PAGES, PAGES
 
-    categories = {e.name: e.category for e in ENTITIES}
+    by_name = {e.name: e for e in ENTITIES}
     for view, menu, entity_name, _ in PAGES:
-        category = categories[entity_name]
+        # the permission set of the entity's own screen: FAB prunes a view name's permissions
+        # to those of the view registered last under that name
+        view.base_permissions = _permissions(by_name[entity_name], VIEW_METHODS)[1]
+        category = by_name[entity_name].category
         appbuilder.add_view(view, menu, label=_l(menu), category=category,
                             category_label=_l(category))
     for view in HIDDEN_PAGES:
+        view.base_permissions = _permissions(by_name[view.class_permission_name], VIEW_METHODS)[1]
         appbuilder.add_view_no_menu(view)
     # the OpenAPI document without FAB's Swagger UI, which loads its scripts from a CDN
     appbuilder.add_api(OpenApi)

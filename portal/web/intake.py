@@ -221,3 +221,24 @@ PAGES = (
     (IntakeView, "New application", "cases", WRITE),
 )
 HIDDEN_PAGES = (DraftView,)
+
+
+def case_sections(case: Case) -> list[tuple[str, list[tuple[Any, Any]]]]:
+    """The case's application as its own form version shows it: (section, [(field, value)])."""
+    if case.form_version is None:
+        return []
+    spec = spec_of(case.form_version)
+    data = case.data or {}
+    states = blank(spec, data).states
+    out = []
+    for section in spec.sections:
+        rows = [(f, data.get(f.name)) for f in section.fields if states[f.name].visible]
+        if rows:
+            out.append((section.title, rows))
+    return out
+
+
+def init_app(app: Any) -> None:
+    @app.context_processor
+    def _intake() -> dict[str, Any]:
+        return {"portal_case_sections": case_sections}
