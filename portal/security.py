@@ -182,7 +182,7 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
             if actions and entity.screen:
                 out[role].add(("menu_access", entity.menu))
                 out[role].add(("menu_access", entity.category))
-    from portal.web.intake import PAGES
+    from portal.web.pages import PAGES
 
     categories = {e.name: e.category for e in ENTITIES}
     for _, menu, entity_name, action in PAGES:

@@ -334,7 +334,18 @@ def merge_form(base: Mapping[str, Any], overlay: Mapping[str, Any]
                 new = dict(f)
                 if new.pop("locked", None):
                     wrong.append(((*fat, "locked"), "only the center locks fields", "remove 'locked:'"))
-                section["fields"].append(new)
+                after = new.pop("after", None)
+                names = [x["name"] for x in section["fields"]]
+                if after is None:
+                    section["fields"].append(new)
+                elif after == FIRST:
+                    section["fields"].insert(0, new)
+                elif after in names:
+                    section["fields"].insert(names.index(after) + 1, new)
+                else:
+                    wrong.append(((*fat, "after"), f"section {section['name']!r} has no field {after!r}",
+                                  did_you_mean(after, names) or "name a field of the same section, or ^"))
+                    section["fields"].append(new)
                 located[f["name"]] = (section, new)
                 where[f["name"]] = fat
                 continue
@@ -357,12 +368,19 @@ def merge_form(base: Mapping[str, Any], overlay: Mapping[str, Any]
     return merged, where, wrong
 
 
+FIRST = "^"  # `after: ^`: a sub-center's field placed first in its section
+
+
 def _change_field(existing: dict[str, Any], change: Mapping[str, Any],
                   at: Path) -> list[tuple[Path, str, str]]:
     wrong: list[tuple[Path, str, str]] = []
     locked = existing.get("locked")
     for key, value in change.items():
         if key == "name" or existing.get(key) == value:
+            continue
+        if key == "after":
+            wrong.append(((*at, key), "only the sub-center's own fields can be placed",
+                          "the center's fields keep their place"))
             continue
         if key == "locked":
             wrong.append(((*at, key), "only the center locks fields", "remove 'locked:'"))
@@ -378,7 +396,7 @@ def _change_field(existing: dict[str, Any], change: Mapping[str, Any],
 def layer_problems(overlay: Loaded, wrong: list[tuple[Path, str, str]]) -> list[Problem]:
     out = []
     for at, message, hint in wrong:
-        code = "schema.E072" if at[0] == "remove" and "has no field" in message else "schema.E079"
+        code = "schema.E072" if "has no field" in message else "schema.E079"
         if "needs" in message:
             code = "schema.E011"
         out.append(overlay.problem(code, at, message, hint))

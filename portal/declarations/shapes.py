@@ -256,9 +256,10 @@ class Form(Shape):
     sections = f.List(f.Nested(FormSection), required=True, non_empty=True)
 
 
-def _optional(shape: type[Shape], name: str, keep: tuple[str, ...] = ()) -> type[Shape]:
+def _optional(shape: type[Shape], name: str, keep: tuple[str, ...] = (),
+              **extra: Any) -> type[Shape]:
     """The same keys, each optional: an overlay names only what it adds or changes."""
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = dict(extra)
     for key, field in shape._declared_fields.items():
         clone = copy.copy(field)
         clone.required = key in keep
@@ -266,7 +267,8 @@ def _optional(shape: type[Shape], name: str, keep: tuple[str, ...] = ()) -> type
     return Shape.from_dict(out, name=name)
 
 
-FieldChange = _optional(FormField, "FieldChange", keep=("name",))
+# `after`: where a sub-center's own new field goes, after the named field of its section ('^': first)
+FieldChange = _optional(FormField, "FieldChange", keep=("name",), after=f.Text())
 
 
 class SectionChange(Shape):

@@ -155,7 +155,7 @@ def register(appbuilder: AppBuilder) -> None:
             appbuilder.add_view(view_class(entity), entity.menu, label=_l(entity.menu),
                                 category=entity.category, category_label=_l(entity.category))
         appbuilder.add_api(api_class(entity))
-    from portal.web.intake import HIDDEN_PAGES, PAGES
+    from portal.web.pages import HIDDEN_PAGES, PAGES
 
     by_name = {e.name: e for e in ENTITIES}
     for view, menu, entity_name, _ in PAGES:

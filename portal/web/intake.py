@@ -61,6 +61,18 @@ def rules_json(spec: FormSpec) -> str:
     return text.replace("</", "<\\/")  # inside <script>: no tag can end early
 
 
+def row_templates(spec: FormSpec, form: GeneratedForm) -> dict[str, Any]:
+    """Per table, the blank row the browser copies; a table without rows gets one to type in."""
+    rows = {}
+    for f in spec.fields():
+        if f.type == "table":
+            table = form[f.name]
+            if not table.entries:
+                table.append_entry()
+            rows[f.name] = table.unbound_field.args[0](prefix=f"{f.name}-__i__-")
+    return rows
+
+
 def flat(errors: Any) -> list[str]:
     """A field's own messages (a table's also holds one dict per row: those show in the rows)."""
     return [str(e) for e in errors or () if not isinstance(e, (dict, list, tuple))]
@@ -106,13 +118,7 @@ class _FormPage:
               kept: dict[str, list[dict[str, Any]]], case: Case | None = None,
               chosen: int | None = None, status: int = 200) -> Any:
         tokens = {name: [(m, token(m)) for m in files] for name, files in kept.items()}
-        rows = {}
-        for f in spec.fields():
-            if f.type == "table":
-                table = form[f.name]
-                if not table.entries:
-                    table.append_entry()  # one blank row to start typing in
-                rows[f.name] = table.unbound_field.args[0](prefix=f"{f.name}-__i__-")
+        rows = row_templates(spec, form)
         body = self.render_template(
             self.form_template, spec=spec, form=form, offering=offering, windows=windows,
             chosen=chosen, case=case, kept=tokens, rules=rules_json(spec), kept_suffix=KEPT_SUFFIX,
@@ -215,12 +221,6 @@ class DraftView(_FormPage, BaseView):
                           _kept(spec, case.data), case, chosen=case.window_id)
 
 
-# Screens that are not an entity's: (view, menu msgid, the entity whose permission opens it,
-# that action). Whoever holds the permission gets the menu entry (portal/security.py).
-PAGES = (
-    (IntakeView, "New application", "cases", WRITE),
-)
-HIDDEN_PAGES = (DraftView,)
 
 
 def case_sections(case: Case) -> list[tuple[str, list[tuple[Any, Any]]]]:

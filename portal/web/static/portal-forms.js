@@ -220,8 +220,9 @@
     });
   }
   form.addEventListener("keydown", function (e) {
-    if ((e.ctrlKey || e.metaKey) && e.key === "Enter") { e.preventDefault(); document.getElementById("portal-submit").click(); return; }
-    if ((e.ctrlKey || e.metaKey) && (e.key === "s" || e.key === "S")) { e.preventDefault(); document.getElementById("portal-draft").click(); return; }
+    var submit = document.getElementById("portal-submit"), draft = document.getElementById("portal-draft");
+    if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && submit) { e.preventDefault(); submit.click(); return; }
+    if ((e.ctrlKey || e.metaKey) && (e.key === "s" || e.key === "S") && draft) { e.preventDefault(); draft.click(); return; }
     var t = e.target;
     if (e.key === "Enter" && t.tagName === "INPUT" && ["submit", "button", "file"].indexOf(t.type) < 0) {
       e.preventDefault();
@@ -233,8 +234,12 @@
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
   apply();
-  var firstError = form.querySelector(".has-error input, .has-error select, .has-error textarea");
-  var start = firstError || focusables()[0];
-  if (start) start.focus();
+  if (form.hasAttribute("data-preview")) {  /* the designer's preview never submits */
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+  } else {
+    var firstError = form.querySelector(".has-error input, .has-error select, .has-error textarea");
+    var start = firstError || focusables()[0];
+    if (start) start.focus();
+  }
   window.portalForms = { evaluate: evaluate, apply: apply };
 })();
