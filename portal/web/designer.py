@@ -175,6 +175,7 @@ class DesignerView(BaseView):
                 abort(400)
             op = request.form.get("op", "")
             selected = request.form.get("field", "")
+            section = request.form.get("section", "")
             if op == "publish":
                 return self._publish(offering, sub, code, overlay, base, documents, version.number)
             overlay, selected, editor = self._apply(op, base, overlay, selected)
@@ -235,7 +236,9 @@ class DesignerView(BaseView):
             origin=lambda name: design.origin(base, overlay, name), removed=removed,
             selected=selected, editor=editor, problems=problems, preview=preview, spec=spec,
             rules=rules, flat=flat, types=TYPES, row_templates=rows, dictionaries=dictionaries,
-            base_version=current_version(db.session).number, title=gettext("Form designer"))
+            base_version=current_version(db.session).number, title=gettext("Form designer"),
+            type_keys=json.dumps({name: sorted(t.keys | ({"compute"} if name in COMPUTABLE else set()))
+                                  for name, t in TYPES.items()}))
         return body, status
 
     def _publish(self, offering: Offering, sub: str, code: str, overlay: dict[str, Any],

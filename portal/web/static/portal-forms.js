@@ -243,3 +243,23 @@
   }
   window.portalForms = { evaluate: evaluate, apply: apply };
 })();
+
+/* The designer's field editor shows only what the chosen type takes. */
+(function () {
+  "use strict";
+  var keysNode = document.getElementById("portal-type-keys");
+  if (!keysNode) return;
+  var keys = JSON.parse(keysNode.textContent);
+  var editor = keysNode.closest("form");
+  var type = editor.querySelector("[name=type]");
+  var specific = {};
+  Object.keys(keys).forEach(function (t) { keys[t].forEach(function (k) { specific[k] = true; }); });
+  function update() {
+    editor.querySelectorAll("[data-editor]").forEach(function (group) {
+      var key = group.getAttribute("data-editor");
+      group.hidden = specific[key] === true && keys[type.value].indexOf(key) < 0;
+    });
+  }
+  type.addEventListener("change", update);
+  update();
+})();
