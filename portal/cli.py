@@ -228,3 +228,57 @@ def demo_cases(count: int, if_empty: bool) -> None:
 
 if __name__ == "__main__":  # `python -m portal.cli`
     main()
+
+
+@main.command("form-export")
+@click.argument("code")
+@click.option("--scope", default="",
+              help="a sub-center's code: its version of the form (default: the center's)")
+@click.option("--number", type=int, default=None, help="the version number (default: the newest)")
+@with_appcontext
+@_domain_errors
+def form_export(code: str, scope: str, number: int | None) -> None:
+    """Print a published form version as a YAML declaration (forms/<code>.yaml)."""
+    from sqlalchemy import select
+
+    from portal.forms.compare import to_yaml
+    from portal.models import FormVersion, db
+
+    query = select(FormVersion).where(FormVersion.code == code, FormVersion.scope == scope)
+    if number is not None:
+        query = query.where(FormVersion.number == number)
+    version = db.session.scalars(query.order_by(FormVersion.number.desc()).limit(1)).first()
+    if version is None:
+        where = f" for {scope!r}" if scope else ""
+        raise PortalError(f"no published version of form {code!r}{where}",
+                          hint="see the form versions screen")
+    click.echo(to_yaml(version.definition, header=f"{version} · exported by `portal form-export`"),
+               nl=False)
+
+
+@main.command("form-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("directory", required=False)
+@_domain_errors
+def form_import(file: Path, directory: str | None) -> None:
+    """Put the form in FILE into the site folder as forms/<code>.yaml, if the site still checks.
+
+    Nothing changes when the file or the site it makes has an error. Publish with `portal sync`.
+    """
+    from portal.forms.compare import from_yaml
+
+    data = from_yaml(file.read_text(encoding="utf-8"), file.name)
+    root = Path(directory or _default_site_dir())
+    target = root / "forms" / f"{data['code']}.yaml"
+    before = target.read_bytes() if target.exists() else None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(file.read_bytes())
+    site, problems, _ = _load(str(root))
+    if site is None:
+        if before is None:
+            target.unlink()
+        else:
+            target.write_bytes(before)
+        _show([p for p in problems if p.is_error], root)
+        raise click.ClickException(f"{file} was not imported: the site would have errors (listed above)")
+    click.echo(f"imported {file} as {target.relative_to(root)}; publish it with `portal sync`")

@@ -180,3 +180,28 @@ def test_a_version_exported_as_yaml_reads_back_the_same_and_checks_clean(publish
     site, problems = load_site(demo_site)
     assert problems == [] and site is not None
     assert site.forms["mz-dibao"].digest == site.subcenters["mz"].offerings["mz-dibao"].form.digest
+
+
+def test_a_form_goes_out_and_back_in_through_the_command_line(published, demo_site, tmp_path) -> None:
+    from tests.test_publish import run
+
+    out = run(published, "form-export", "mz-dibao", "--scope", "mz")
+    assert out.exit_code == 0 and out.output.startswith("# 城乡最低生活保障申请表 v1 · mz")
+    exported = tmp_path / "mz-dibao.yaml"
+    exported.write_text(out.output, encoding="utf-8")
+    (demo_site / "forms" / "mz" / "mz-dibao.yaml").unlink()  # its additions are in the export
+    done = run(published, "form-import", str(exported), str(demo_site))
+    assert done.exit_code == 0, done.output
+    site, problems = load_site(demo_site)
+    assert problems == []
+    with published.app_context():
+        assert site.forms["mz-dibao"].data == offering("mz", "mz-dibao").form_version.definition
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(out.output.replace("type: id_card", "type: idcard", 1), encoding="utf-8")
+    before = (demo_site / "forms" / "mz-dibao.yaml").read_bytes()
+    refused = run(published, "form-import", str(broken), str(demo_site))
+    assert refused.exit_code != 0 and "schema.E025" in refused.output and "id_card" in refused.output
+    assert (demo_site / "forms" / "mz-dibao.yaml").read_bytes() == before  # nothing half-applied
+    missing = run(published, "form-export", "mz-nothing")
+    assert missing.exit_code != 0 and "no published version" in missing.output
