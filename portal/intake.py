@@ -7,6 +7,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -99,3 +100,30 @@ def save_application(session: Session, offering: Offering, window: Window, check
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+def application_text(case: Case) -> str:
+    """The application in one line, by the case's own form version: '标签：值；…' (CSV export)."""
+    if case.form_version is None:
+        return ""
+    spec = spec_of(case.form_version)
+    parts = []
+    for f in spec.fields():
+        value = (case.data or {}).get(f.name)
+        if value is None or value == []:
+            continue  # empty, or hidden by a rule when it was filled
+        parts.append(f"{f.label}：{_text(f, value)}")
+    return "；".join(parts)
+
+
+def _text(f: Any, value: Any) -> str:
+    if f.type == "yesno":
+        return gettext("Yes") if value else gettext("No")
+    if f.type == "table":
+        return " | ".join("，".join(f"{c.label} {row.get(c.name) if row.get(c.name) is not None else ''}"
+                                    for c in f.columns) for row in value)
+    if f.type == "upload":
+        return "、".join(file["name"] for file in value)
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    return str(value)

@@ -90,6 +90,10 @@ def test_a_valid_application_is_submitted_with_its_computed_values(counter) -> N
                  "李四", "配偶", "近一年内是否有单笔超过两万元的消费"):
         assert text in shown, text
     assert "代理人姓名" not in shown  # hidden by its rule: not part of this application
+    exported = client.get("/cases/export.csv").get_data(as_text=True)
+    row = next(line for line in exported.splitlines() if "王秀英" in line)
+    assert "申请表内容" in exported.splitlines()[0]
+    assert "家庭人均月收入（元）：500.00" in row and "是否委托代理人办理：否" in row
 
 
 def test_a_rejected_submission_keeps_what_was_typed_and_marks_each_field(counter) -> None:

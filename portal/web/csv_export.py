@@ -17,6 +17,9 @@ from flask_babel import format_datetime, gettext
 class CsvExport:
     """Mixin for a FAB ModelView: ``/<view>/export.csv`` under the view's read permission."""
 
+    # more columns after the list's: (header msgid, row -> text)
+    export_extras: tuple[tuple[str, Any], ...] = ()
+
     @expose("/export.csv")
     @has_access
     def export(self) -> Response:
@@ -29,10 +32,12 @@ class CsvExport:
         _, rows = self.datamodel.query(joined, order_column, direction)
         columns = list(self.list_columns)
         labels = [str(self.label_columns.get(c, c)) for c in columns]
+        labels += [gettext(header) for header, _ in self.export_extras]
 
         # values are read now, inside the request's session; only the text is streamed
         shown = {c: self.formatters_columns.get(c, cell) for c in columns}
-        table = [[shown[c](getattr(row, c)) for c in columns] for row in rows]
+        table = [[shown[c](getattr(row, c)) for c in columns]
+                 + [extra(row) for _, extra in self.export_extras] for row in rows]
 
         def lines() -> Iterator[str]:
             buffer = io.StringIO()

@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from portal.edits import Change, set_subcenter, set_window
+from portal.intake import application_text
 from portal.models import Case, FormVersion, Item, Offering, PortalUser, SubCenter, Window
 from portal.roles import ADMIN, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
 from portal.web.clerks import ClerkScreen
@@ -43,6 +44,7 @@ class Entity:
     # saving then publishes a new version (portal/edits.py) instead of updating the row
     declared: Callable[[Any, dict[str, Any]], Change] | None = None
     base: type | None = None  # the screen's base class, when not the generic one
+    export_extras: tuple[tuple[str, Callable[[Any], str]], ...] = ()  # more CSV columns
 
     @property
     def actions(self) -> frozenset[str]:
@@ -130,6 +132,7 @@ ENTITIES: tuple[Entity, ...] = (
         grants=_grants(**{MANAGER: READ, CLERK: f"{READ} {WRITE}", AUDITOR: READ}),
         order=("id", "desc"),
         show_template="portal/case_show.html",
+        export_extras=(("Application", application_text),),
     ),
     Entity(
         name="clerks", model=PortalUser, menu="Clerks", category=CATEGORY_ORG,

@@ -96,6 +96,7 @@ def view_class(entity: Entity) -> type[PortalModelView]:
         "label_columns": {c: LABELS[c] for c in _columns(entity) if c in LABELS},
         "base_order": entity.order,
         "formatters_columns": _formatters(entity),
+        "export_extras": entity.export_extras,
         "list_title": _l(entity.menu),
         "show_title": _l(entity.menu),
         "edit_title": _l(entity.menu),
