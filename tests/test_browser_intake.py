@@ -131,3 +131,54 @@ def test_the_browser_evaluates_every_expression_as_the_server_does(browser, data
             assert Decimal(str(theirs)) == ours, text
         else:
             assert theirs == ours, text
+
+
+def test_the_whole_form_is_filled_without_the_mouse(browser, database_url: str,  # noqa: F811
+                                                    demo_site: Path, tmp_path: Path, request) -> None:
+    if "postgresql" in database_url:
+        pytest.skip("keys are the browser's business: once is enough")
+    outside: list[str] = []
+    with live_portal(database_url, demo_site, tmp_path) as (url, password):
+        context = _context(browser, outside)
+        page = context.new_page()
+        _login(page, url, "mz-clerk", password)
+        page.goto(url + "/intake/")
+        page.keyboard.type("最低生活")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        keys = page.keyboard
+
+        def field(text: str | None = None, then: str = "Enter") -> None:
+            if text:
+                keys.type(text)
+            keys.press(then)
+
+        field("王秀英")                      # 申请人姓名
+        field("11010519491231002X")          # 居民身份证号码
+        field("13912345678")                 # 手机号码
+        field()                              # 固定电话: optional, skipped
+        field("句容市华阳镇人民路1号")        # 户籍地址
+        keys.press("Space")                  # 户籍类型: 城镇
+        field()
+        for _ in range(4):                   # 婚姻状况: — 未婚 已婚 离异 丧偶
+            keys.press("ArrowDown")
+        field()
+        keys.press("ArrowRight")             # 是否委托代理人办理: 否
+        field()
+        field("王秀英")                      # the first household member
+        field("11010519491231002X")
+        keys.press("ArrowDown")              # 与申请人关系: 本人
+        field()
+        field()                              # 健康状况: optional
+        field("650")                         # 月收入 -> on to the next field, past the row buttons
+        keys.press("ArrowRight")             # 其他房产、车辆: 否
+        field()
+        field("3000")                        # 存款
+        field("年老体弱，无固定收入", then="Tab")  # 申请理由 (a text area keeps Enter)
+        keys.press("ArrowRight")             # 大额消费: 否
+        assert page.input_value("[name=per_capita]") == "650.00"
+        with page.expect_navigation():
+            keys.press("Control+Enter")
+        assert "已提交" in page.content(), page.locator(".has-error").all_inner_texts()
+        context.close()
+    assert outside == []

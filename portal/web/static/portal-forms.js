@@ -215,8 +215,14 @@
 
   /* ---- keys: Enter moves on, Ctrl+Enter submits, Ctrl+S saves a draft ---- */
   function focusables() {
+    var seenGroups = {};
     return Array.prototype.slice.call(form.querySelectorAll("input, select, textarea, button")).filter(function (e) {
-      return !e.disabled && e.type !== "hidden" && e.tabIndex >= 0 && e.offsetParent !== null;
+      if (e.disabled || e.type === "hidden" || e.tabIndex < 0 || e.offsetParent === null) return false;
+      if (e.type !== "radio") return true;
+      /* a group of radio buttons is one stop, as with Tab: arrows choose inside it */
+      if (seenGroups[e.name]) return false;
+      seenGroups[e.name] = true;
+      return true;
     });
   }
   form.addEventListener("keydown", function (e) {
@@ -224,9 +230,14 @@
     if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && submit) { e.preventDefault(); submit.click(); return; }
     if ((e.ctrlKey || e.metaKey) && (e.key === "s" || e.key === "S") && draft) { e.preventDefault(); draft.click(); return; }
     var t = e.target;
-    if (e.key === "Enter" && t.tagName === "INPUT" && ["submit", "button", "file"].indexOf(t.type) < 0) {
+    var moves = (t.tagName === "INPUT" && ["submit", "button", "file"].indexOf(t.type) < 0) || t.tagName === "SELECT";
+    if (e.key === "Enter" && moves) {
       e.preventDefault();
-      var list = focusables(), i = list.indexOf(t);
+      var list = focusables().filter(function (x) { return x.tagName !== "BUTTON" || x === t; });
+      var i = list.indexOf(t);
+      if (i < 0 && t.type === "radio") {  /* from any button of a group: on to the next field */
+        i = list.findIndex(function (x) { return x.type === "radio" && x.name === t.name; });
+      }
       if (i >= 0 && i + 1 < list.length) list[i + 1].focus();
     }
   });
