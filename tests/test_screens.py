@@ -77,7 +77,7 @@ def test_case_list_exports_csv_with_the_screens_filters(portal) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == ["办件编号", "事项", "分中心", "窗口", "申请人", "状态", "创建时间"]
+    assert rows[0] == ["办件编号", "事项", "分中心", "窗口", "申请人", "状态", "创建时间", "申请表内容"]
     assert len(rows) == 3 and all(r[0].startswith("WS02-") for r in rows[1:])
     assert {r[5] for r in rows[1:]} <= {"已受理"}
 
