@@ -113,3 +113,36 @@ def test_a_manager_cannot_open_another_sub_centers_designer(desk) -> None:
     clerk = app.test_client()
     login(clerk, "mz-clerk")
     assert clerk.get("/designer/").status_code in (302, 403)
+
+
+def test_a_manager_adds_places_and_removes_a_section_of_their_own(desk) -> None:
+    app, client, mine, _ = desk
+    url = f"/designer/{mine}"
+    page = client.get(url).get_data(as_text=True)
+    page = act(client, url, page, op="add_section", section_name="verify",
+               section_title="入户核查").get_data(as_text=True)
+
+    def sections(html: str) -> list[str]:
+        part = html.split('data-testid="designer-structure"')[1].split("portal-add-section")[0]
+        return re.findall(r'data-section="(\w+)"', part)
+
+    assert sections(page)[-1] == "verify"
+    page = act(client, url, page, **{**NEW_FIELD, "name": "visit_date", "label": "入户核查日期",
+                                     "type": "date", "section": "verify", "max_length": ""}
+               ).get_data(as_text=True)
+    assert "入户核查日期" in page.split("designer-preview")[1]
+    page = act(client, url, page, op="section_up", section="verify").get_data(as_text=True)
+    assert sections(page)[-2:] == ["verify", "materials"]
+    preview = page.split("designer-preview")[1]
+    assert preview.index("入户核查") < preview.index("申请材料")
+    assert "没有问题" in page
+    response = act(client, url, page, op="publish")
+    assert response.status_code == 302
+    with app.app_context():
+        definition = db.session.get(Offering, mine).form_version.definition
+        assert [s["name"] for s in definition["sections"]][-2:] == ["verify", "materials"]
+    page = client.get(url).get_data(as_text=True)
+    page = act(client, url, page, op="remove_section", section="verify").get_data(as_text=True)
+    assert "verify" not in sections(page)
+    page = act(client, url, page, op="remove_section", section="household").get_data(as_text=True)
+    assert "household" in sections(page)  # the center's sections stay

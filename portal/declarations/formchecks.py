@@ -291,7 +291,7 @@ def check_overlays(overlays: list[Loaded], forms: Mapping[str, Loaded],
     return problems
 
 
-def merge_form(base: Mapping[str, Any], overlay: Mapping[str, Any]
+def merge_form(base: Mapping[str, Any], overlay: Mapping[str, Any], keep_empty: bool = False
                ) -> tuple[dict[str, Any], dict[str, Path], list[tuple[Path, str, str]]]:
     """The base form with a sub-center's additions laid over it.
 
@@ -307,14 +307,28 @@ def merge_form(base: Mapping[str, Any], overlay: Mapping[str, Any]
         at: Path = ("sections", s)
         section = sections.get(change["name"])
         if section is None:
-            section = {k: v for k, v in change.items() if k != "fields"}
+            section = {k: v for k, v in change.items() if k not in ("fields", "after")}
             section.setdefault("title", change["name"])
             section["fields"] = []
-            merged["sections"].append(section)
+            names = [s["name"] for s in merged["sections"]]
+            after = change.get("after")
+            if after is None:
+                merged["sections"].append(section)
+            elif after == FIRST:
+                merged["sections"].insert(0, section)
+            elif after in names:
+                merged["sections"].insert(names.index(after) + 1, section)
+            else:
+                wrong.append(((*at, "after"), f"the form has no section {after!r}",
+                              did_you_mean(after, names) or "name a section, or ^"))
+                merged["sections"].append(section)
             sections[change["name"]] = section
             where[change["name"]] = at
         else:
             locked = any(f.get("locked") for f in section["fields"])
+            if "after" in change:
+                wrong.append(((*at, "after"), "only the sub-center's own sections can be placed",
+                              "the center's sections keep their place"))
             for key in ("title", "step", "visible_if"):
                 if key in change and change[key] != section.get(key):
                     if locked:
@@ -364,7 +378,8 @@ def merge_form(base: Mapping[str, Any], overlay: Mapping[str, Any]
             continue
         section["fields"].remove(f)
         del located[name]
-    merged["sections"] = [s for s in merged["sections"] if s["fields"]]
+    if not keep_empty:  # (the designer shows a new section before it has fields)
+        merged["sections"] = [s for s in merged["sections"] if s["fields"]]
     return merged, where, wrong
 
 

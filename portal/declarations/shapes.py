@@ -273,6 +273,7 @@ FieldChange = _optional(FormField, "FieldChange", keep=("name",), after=f.Text()
 
 class SectionChange(Shape):
     name = f.Code("field", required=True)
+    after = f.Text()  # where a sub-center's own new section goes: after the named one ('^': first)
     title = f.Text()
     step = f.Text()
     visible_if = f.Text()

@@ -156,3 +156,38 @@ def tidy(overlay: Overlay) -> Overlay:
     out = copy.deepcopy(overlay)
     out["sections"] = [s for s in out.get("sections", ()) if s.get("fields") or len(s) > 2]
     return out
+
+
+def _base_sections(base: Mapping[str, Any]) -> set[str]:
+    return {s["name"] for s in base["sections"]}
+
+
+def remove_section(base: Mapping[str, Any], overlay: Overlay, name: str) -> Overlay:
+    """Remove one of the sub-center's own sections with its fields (the center's stay)."""
+    if name in _base_sections(base):
+        return overlay
+    out = copy.deepcopy(overlay)
+    out["sections"] = [s for s in out["sections"] if s["name"] != name]
+    return out
+
+
+def move_section(base: Mapping[str, Any], overlay: Overlay, name: str, step: int) -> Overlay:
+    """Move one of the sub-center's own sections up (-1) or down (+1) in the merged form."""
+    if name in _base_sections(base):
+        return overlay
+    merged, _, _ = merge_form(base, overlay, keep_empty=True)
+    order = [s["name"] for s in merged["sections"]]
+    i = order.index(name)
+    j = i + step
+    if not 0 <= j < len(order):
+        return overlay
+    order[i], order[j] = order[j], order[i]
+    out = copy.deepcopy(overlay)
+    own = {s["name"]: s for s in out["sections"] if s["name"] not in _base_sections(base)}
+    placed = []
+    for k, section_name in enumerate(order):
+        if section_name in own:
+            own[section_name]["after"] = order[k - 1] if k else FIRST
+            placed.append(own[section_name])
+    out["sections"] = [s for s in out["sections"] if s["name"] not in own] + placed
+    return out

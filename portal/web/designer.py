@@ -194,6 +194,11 @@ class DesignerView(BaseView):
             return design.remove_field(base, overlay, selected), "", None
         if op == "restore":
             return design.restore_field(overlay, selected), selected, None
+        if op in ("section_up", "section_down"):
+            name = request.form.get("section", "")
+            return design.move_section(base, overlay, name, -1 if op == "section_up" else 1), "", None
+        if op == "remove_section":
+            return design.remove_section(base, overlay, request.form.get("section", "")), "", None
         if op in ("up", "down"):
             return design.move_field(base, overlay, selected, -1 if op == "up" else 1), selected, None
         if op == "add_section":
@@ -207,7 +212,7 @@ class DesignerView(BaseView):
     def _page(self, offering: Offering, sub: str, code: str, base: dict[str, Any],
               overlay: dict[str, Any], documents: dict[str, Any], selected: str, section: str,
               editor: FieldEditor | None, problems: list[Any] | None = None, status: int = 200) -> Any:
-        merged, _, _ = merge_form(base, overlay)
+        merged, _, _ = merge_form(base, overlay, keep_empty=True)
         dictionaries = documents["center"].get("dictionaries", {})
         if problems is None:
             _, found = try_change(db.session, _set_overlay(sub, code, design.tidy(overlay)))
@@ -215,7 +220,7 @@ class DesignerView(BaseView):
         preview = rules = spec = None
         rows: dict[str, Any] = {}
         try:
-            spec = form_from(resolve(merged, dictionaries))
+            spec = form_from(resolve(merge_form(base, overlay)[0], dictionaries))
             preview, rules = blank(spec), rules_json(spec)
             rows = row_templates(spec, preview)
         except Exception:
@@ -234,6 +239,7 @@ class DesignerView(BaseView):
             "portal/designer.html", offering=offering, code=code, base=base, overlay=overlay,
             overlay_json=json.dumps(overlay, ensure_ascii=False), merged=merged,
             origin=lambda name: design.origin(base, overlay, name), removed=removed,
+            own_sections={s["name"] for s in merged["sections"]} - {s["name"] for s in base["sections"]},
             selected=selected, editor=editor, problems=problems, preview=preview, spec=spec,
             rules=rules, flat=flat, types=TYPES, row_templates=rows, dictionaries=dictionaries,
             base_version=current_version(db.session).number, title=gettext("Form designer"),
