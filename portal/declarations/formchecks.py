@@ -310,18 +310,10 @@ def merge_form(base: Mapping[str, Any], overlay: Mapping[str, Any], keep_empty: 
             section = {k: v for k, v in change.items() if k not in ("fields", "after")}
             section.setdefault("title", change["name"])
             section["fields"] = []
-            names = [s["name"] for s in merged["sections"]]
-            after = change.get("after")
-            if after is None:
-                merged["sections"].append(section)
-            elif after == FIRST:
-                merged["sections"].insert(0, section)
-            elif after in names:
-                merged["sections"].insert(names.index(after) + 1, section)
-            else:
-                wrong.append(((*at, "after"), f"the form has no section {after!r}",
-                              did_you_mean(after, names) or "name a section, or ^"))
-                merged["sections"].append(section)
+            if not _insert(merged["sections"], section, change.get("after")):
+                names = [s["name"] for s in merged["sections"]]
+                wrong.append(((*at, "after"), f"the form has no section {change['after']!r}",
+                              did_you_mean(change["after"], names) or "name a section, or ^"))
             sections[change["name"]] = section
             where[change["name"]] = at
         else:
@@ -349,17 +341,10 @@ def merge_form(base: Mapping[str, Any], overlay: Mapping[str, Any], keep_empty: 
                 if new.pop("locked", None):
                     wrong.append(((*fat, "locked"), "only the center locks fields", "remove 'locked:'"))
                 after = new.pop("after", None)
-                names = [x["name"] for x in section["fields"]]
-                if after is None:
-                    section["fields"].append(new)
-                elif after == FIRST:
-                    section["fields"].insert(0, new)
-                elif after in names:
-                    section["fields"].insert(names.index(after) + 1, new)
-                else:
+                if not _insert(section["fields"], new, after):
+                    names = [x["name"] for x in section["fields"]]
                     wrong.append(((*fat, "after"), f"section {section['name']!r} has no field {after!r}",
                                   did_you_mean(after, names) or "name a field of the same section, or ^"))
-                    section["fields"].append(new)
                 located[f["name"]] = (section, new)
                 where[f["name"]] = fat
                 continue
@@ -383,7 +368,20 @@ def merge_form(base: Mapping[str, Any], overlay: Mapping[str, Any], keep_empty: 
     return merged, where, wrong
 
 
-FIRST = "^"  # `after: ^`: a sub-center's field placed first in its section
+FIRST = "^"  # `after: ^`: a sub-center's field (section) placed first in its section (form)
+
+
+def _insert(entries: list[dict[str, Any]], entry: dict[str, Any], after: str | None) -> bool:
+    """Put ``entry`` after the entry named ``after`` (first for '^', last for None).
+    False when no entry has that name: it goes last, and the caller reports it."""
+    names = [e["name"] for e in entries]
+    if after == FIRST:
+        entries.insert(0, entry)
+    elif after is not None and after in names:
+        entries.insert(names.index(after) + 1, entry)
+    else:
+        entries.append(entry)
+    return after is None or after == FIRST or after in names
 
 
 def _change_field(existing: dict[str, Any], change: Mapping[str, Any],

@@ -33,7 +33,7 @@ from portal.models import Offering, db
 from portal.publish import current_version
 from portal.roles import WRITE, permission
 from portal.web.form_versions import KEY_LABELS
-from portal.web.intake import flat, row_templates, rules_json
+from portal.web.intake import flat, offerings_with_forms, row_templates, rules_json
 
 
 class FieldEditor(Form):
@@ -140,12 +140,8 @@ class DesignerView(BaseView):
     @expose("/")
     @has_access
     def index(self) -> Any:
-        offerings = db.session.scalars(
-            select(Offering).where(Offering.active, Offering.form_version_id.is_not(None))
-            .options(selectinload(Offering.item), selectinload(Offering.sub_center))
-            .order_by(Offering.sub_center_id, Offering.id)).all()
         seen, rows = set(), []
-        for o in offerings:
+        for o in offerings_with_forms():
             key = (o.sub_center_id, o.item.data.get("form"))
             if key not in seen:
                 seen.add(key)

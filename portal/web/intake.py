@@ -39,6 +39,15 @@ def _windows(offering: Offering) -> list[Window]:
     return [w for w in offering.windows if w.id in scope.windows or w.sub_center_id in scope.sub_centers]
 
 
+def offerings_with_forms() -> list[Offering]:
+    """The active offerings this user sees (the scope rule) whose item has a form."""
+    return list(db.session.scalars(
+        select(Offering).where(Offering.active, Offering.form_version_id.is_not(None))
+        .options(selectinload(Offering.windows), selectinload(Offering.item),
+                 selectinload(Offering.sub_center))
+        .order_by(Offering.sub_center_id, Offering.id)))
+
+
 def _offering(pk: int) -> Offering:
     offering = db.session.scalars(select(Offering).where(Offering.id == pk, Offering.active)
                                   .options(selectinload(Offering.windows))).one_or_none()
@@ -170,11 +179,7 @@ class IntakeView(_FormPage, BaseView):
     @expose("/")
     @has_access
     def index(self) -> Any:
-        offerings = db.session.scalars(
-            select(Offering).where(Offering.active, Offering.form_version_id.is_not(None))
-            .options(selectinload(Offering.windows), selectinload(Offering.item),
-                     selectinload(Offering.sub_center))
-            .order_by(Offering.sub_center_id, Offering.id)).all()
+        offerings = offerings_with_forms()
         mine = [(o, _windows(o)) for o in offerings]
         return self.render_template("portal/intake_choose.html", title=gettext("New application"),
                                     offerings=[(o, w) for o, w in mine if w])
