@@ -29,6 +29,9 @@ class SiteVersion(Model):
     def __repr__(self) -> str:
         return f"<SiteVersion {self.number} {self.content_hash[:12]}>"
 
+    def __str__(self) -> str:
+        return f"v{self.number} · {self.content_hash[:12]}"
+
 
 @event.listens_for(SiteVersion, "before_update")
 @event.listens_for(SiteVersion, "before_delete")

@@ -45,6 +45,7 @@ class Entity:
     declared: Callable[[Any, dict[str, Any]], Change] | None = None
     base: type | None = None  # the screen's base class, when not the generic one
     export_extras: tuple[tuple[str, Callable[[Any], str]], ...] = ()  # more CSV columns
+    labels: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # own words
 
     @property
     def actions(self) -> frozenset[str]:
@@ -118,6 +119,7 @@ ENTITIES: tuple[Entity, ...] = (
         order=("id", "desc"),
         scoped=False,  # form definitions are public: the blank forms are downloadable (表格下载)
         base=FormVersionScreen,
+        labels=MappingProxyType({"number": _l("Version"), "code": _l("Form code")}),
     ),
     Entity(
         name="cases", model=Case, menu="Cases", category=CATEGORY_CASES,

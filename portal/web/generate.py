@@ -93,7 +93,7 @@ def view_class(entity: Entity) -> type[PortalModelView]:
         "show_columns": list(entity.show_columns),
         "edit_columns": list(entity.edit_columns) or None,
         "add_columns": list(entity.add_columns) or None,
-        "label_columns": {c: LABELS[c] for c in _columns(entity) if c in LABELS},
+        "label_columns": _labels(entity),
         "base_order": entity.order,
         "formatters_columns": _formatters(entity),
         "export_extras": entity.export_extras,
@@ -132,12 +132,18 @@ def api_class(entity: Entity) -> type[PortalModelApi]:
         "order_columns": [c for c in entity.list_columns if c in _plain_columns(entity)],
         "edit_columns": list(entity.edit_columns) if writable else [],
         "add_columns": list(entity.add_columns) if writable else [],
-        "label_columns": {c: LABELS[c] for c in _columns(entity) if c in LABELS},
+        "label_columns": _labels(entity),
         "base_order": entity.order,
         "openapi_spec_tag": entity.name,
     }
     name = f"{entity.name.title()}Api" if entity.base else f"{entity.model.__name__}Api"
     return type(name, (PortalModelApi,), attrs)
+
+
+def _labels(entity: Entity) -> dict[str, Any]:
+    """Column labels: the shared table, with the entity's own words where a name means more."""
+    table = {**LABELS, **entity.labels}
+    return {c: table[c] for c in _columns(entity) if c in table}
 
 
 def _columns(entity: Entity) -> set[str]:
