@@ -109,8 +109,6 @@ PARITY = [
 
 def test_the_browser_evaluates_every_expression_as_the_server_does(browser, database_url: str,  # noqa: F811
                                                                    demo_site: Path, tmp_path: Path) -> None:
-    if "postgresql" in database_url:
-        pytest.skip("the same page on both databases: once is enough")
     values = {"has_property": True, "per_capita": 800, "income": 800, "name": "张三",
               "kinds": ["视力", "听力"], "missing": None,
               "members": [{"income": 1000}, {"income": None}, {"income": 501}]}
@@ -135,8 +133,6 @@ def test_the_browser_evaluates_every_expression_as_the_server_does(browser, data
 
 def test_the_whole_form_is_filled_without_the_mouse(browser, database_url: str,  # noqa: F811
                                                     demo_site: Path, tmp_path: Path, request) -> None:
-    if "postgresql" in database_url:
-        pytest.skip("keys are the browser's business: once is enough")
     outside: list[str] = []
     with live_portal(database_url, demo_site, tmp_path) as (url, password):
         context = _context(browser, outside)
