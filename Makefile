@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python bench/case_list.py
 	$(BIN)/python bench/worker_start.py
 	$(BIN)/python bench/form_validation.py
+	$(BIN)/python bench/due_dates.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .benchmarks
