@@ -282,3 +282,23 @@ def form_import(file: Path, directory: str | None) -> None:
         _show([p for p in problems if p.is_error], root)
         raise click.ClickException(f"{file} was not imported: the site would have errors (listed above)")
     click.echo(f"imported {file} as {target.relative_to(root)}; publish it with `portal sync`")
+
+
+@main.group()
+def audit() -> None:
+    """The case event log (电子监察)."""
+
+
+@audit.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check that no case event was edited, deleted, inserted or moved since it was recorded."""
+    from portal.audit import verify
+    from portal.models import db
+
+    count, findings = verify(db.session)
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        raise click.ClickException(f"{len(findings)} problem(s) in the event log of {count} events")
+    click.echo(f"{count} events, chain intact")

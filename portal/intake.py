@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.audit import append
 from portal.errors import PortalError
 from portal.forms.build import Checked
 from portal.forms.spec import FormSpec, form_from
@@ -62,7 +63,7 @@ def _number(session: Session, window: Window) -> str:
 
 
 def save_application(session: Session, offering: Offering, window: Window, checked: Checked,
-                     submit: bool, case: Case | None = None) -> Case:
+                     submit: bool, case: Case | None = None, by: str = "system") -> Case:
     """Store a checked application as a new case, or into the draft ``case``; commits.
 
     The form version is the one the data was checked against: ``checked.form.spec``'s digest
@@ -92,6 +93,9 @@ def save_application(session: Session, offering: Offering, window: Window, check
             case.number = _number(session, window)
         try:
             session.add(case)
+            session.flush()
+            if submit:  # the server's time, on the record (先办后录 cannot be faked)
+                append(session, case, "submit", by, {"form_version": case.form_version_id})
             session.commit()
             return case
         except IntegrityError:

@@ -85,6 +85,10 @@ def test_a_valid_application_is_submitted_with_its_computed_values(counter) -> N
             "submitted", "王秀英", "13912345678")
         assert case.data["per_capita"] == "500.00" and case.data["total_income"] == "1000.00"
         assert case.form_version.scope == "mz"
+        from portal.models import CaseEvent
+
+        events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)).all()
+        assert [(e.kind, e.by) for e in events] == [("submit", "mz-clerk")]  # time: the server's
     shown = client.get(fixed.location).get_data(as_text=True)  # the case page, by its version
     for text in ("申请表内容", "城乡最低生活保障申请表 v1 · mz", "家庭人均月收入（元）", "500.00 元",
                  "李四", "配偶", "近一年内是否有单笔超过两万元的消费"):

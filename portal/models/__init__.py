@@ -2,6 +2,7 @@
 
 from portal.models.base import db
 from portal.models.case import CASE_STATES, Case
+from portal.models.events import AuditHead, CaseEvent
 from portal.models.forms import CENTER_SCOPE, FormVersion
 from portal.models.site import (
     Center,
@@ -16,7 +17,7 @@ from portal.models.site import (
 from portal.models.users import PortalUser, user_sub_center, user_window
 
 __all__ = [
-    "CASE_STATES", "CENTER_SCOPE", "Case", "Center", "FormVersion",
+    "CASE_STATES", "CENTER_SCOPE", "AuditHead", "Case", "CaseEvent", "Center", "FormVersion",
     "Item", "Offering", "PortalUser", "SitePublication",
     "SiteVersion", "SubCenter", "Window", "db", "offering_window", "user_sub_center", "user_window",
 ]

@@ -14,6 +14,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import CombinedMultiDict
@@ -155,7 +156,8 @@ class _FormPage:
             flash(gettext("The application was not saved: see the fields marked in red."), "danger")
             return self._page(spec, checked.form, offering, windows, kept, case, chosen, 422)
         try:
-            case = save_application(db.session, offering, window, checked, submit, case)
+            case = save_application(db.session, offering, window, checked, submit, case,
+                                    by=current_user.username)
         except PortalError as exc:
             flash(str(exc), "danger")
             return self._page(spec, checked.form, offering, windows, kept, case, chosen, 409)
