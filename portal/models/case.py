@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import JSONType, created_at, updated_at
@@ -34,6 +34,10 @@ class Case(Model):
     form_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_version.id"), index=True)
     data: Mapped[Any] = mapped_column(JSONType, nullable=False, default=dict)
     state: Mapped[str] = mapped_column(String(20), nullable=False, default="draft", index=True)
+    # set by the server when a clerk accepts (受理), never typed (see portal/lifecycle.py)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    limit_days: Mapped[int | None] = mapped_column(Integer)  # the promised limit, working days
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
     # optimistic locking: a second save of a stale copy is refused, never overwrites

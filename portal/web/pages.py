@@ -8,6 +8,7 @@ as the entity's screen (portal/web/generate.py).
 from __future__ import annotations
 
 from portal.roles import WRITE
+from portal.web.casework import CaseworkView
 from portal.web.designer import DesignerView
 from portal.web.intake import DraftView, IntakeView
 
@@ -15,4 +16,4 @@ PAGES = (
     (IntakeView, "New application", "cases", WRITE),
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
-HIDDEN_PAGES = (DraftView,)
+HIDDEN_PAGES = (DraftView, CaseworkView)
