@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.audit import append
@@ -17,6 +16,7 @@ from portal.errors import PortalError
 from portal.forms.build import Checked
 from portal.forms.spec import FormSpec, form_from
 from portal.models import Case, FormVersion, Offering, Window
+from portal.numbers import case_number
 from portal.publish import current_version
 
 DRAFT, SUBMITTED = "draft", "submitted"
@@ -54,14 +54,6 @@ def applicant_of(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _number(session: Session, window: Window) -> str:
-    """A provisional case number: window, date, sequence of the day (issue 5 brings patterns)."""
-    prefix = f"{window.code}-{dt.date.today():%Y%m%d}-"
-    last = session.scalar(select(func.max(Case.number)).where(Case.number.startswith(prefix)))
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
-
-
 def save_application(session: Session, offering: Offering, window: Window, checked: Checked,
                      submit: bool, case: Case | None = None, by: str = "system") -> Case:
     """Store a checked application as a new case, or into the draft ``case``; commits.
@@ -88,22 +80,19 @@ def save_application(session: Session, offering: Offering, window: Window, check
         setattr(case, name, value)
     case.data = checked.data
     case.state = SUBMITTED if submit else DRAFT
-    for attempt in range(5):
-        if case.number is None:
-            case.number = _number(session, window)
-        try:
-            session.add(case)
-            session.flush()
-            if submit:  # the server's time, on the record (先办后录 cannot be faked)
-                append(session, case, "submit", by, {"form_version": case.form_version_id})
-            session.commit()
-            return case
-        except IntegrityError:
-            session.rollback()
-            case.number = None
-            if attempt == 4:
-                raise
-    raise AssertionError("unreachable")
+    if case.number is None:  # the declared pattern, one number per case, however busy
+        from portal.current import current_site
+        from portal.lifecycle import local_day
+
+        rule = current_site().center["case_number"]
+        case.number = case_number(session, rule, offering.sub_center.code, window.code,
+                                  local_day(dt.datetime.now(dt.UTC)))
+    session.add(case)
+    session.flush()
+    if submit:  # the server's time, on the record (先办后录 cannot be faked)
+        append(session, case, "submit", by, {"form_version": case.form_version_id})
+    session.commit()
+    return case
 
 
 def application_text(case: Case) -> str:

@@ -129,6 +129,7 @@ def _check_center(center: Loaded) -> list[Problem]:
             problems.append(center.problem("schema.E030", ("item_properties", key, "type"),
                                            f"choice property {key!r} has no options",
                                            "list them under 'options:'"))
+    problems += _check_case_number(center)
     seen: set[str] = set()
     for i, norm in enumerate(data.get("service_norms", [])):
         if norm["code"] in seen:
@@ -144,6 +145,34 @@ def _check_center(center: Loaded) -> list[Problem]:
     for year, schedule in data.get("holidays", {}).items():
         problems += _check_holidays(center, int(year), schedule)
     return problems
+
+
+CASE_NUMBER_PARTS = ("subcenter", "window", "date", "year", "seq")
+
+
+def _check_case_number(center: Loaded) -> list[Problem]:
+    """The pattern must tell sub-centers and periods apart, or numbers would repeat."""
+    rule = center.data.get("case_number")
+    if not rule:
+        return []
+    try:
+        parts = [name for _, name, spec, _ in string.Formatter().parse(rule["pattern"])
+                 if name is not None]
+    except ValueError as exc:
+        parts, bad = [], str(exc)
+    else:
+        bad = ""
+    unknown = [p for p in parts if p not in CASE_NUMBER_PARTS]
+    period = "date" if rule["reset"] == "day" else "year"
+    needed = [p for p in ("subcenter", "seq") if p not in parts]
+    if period not in parts and "date" not in parts:
+        needed.append(period)
+    if bad or unknown or needed:
+        what = bad or (f"unknown part {{{unknown[0]}}}" if unknown else
+                       "it lacks " + ", ".join("{" + p + "}" for p in needed))
+        return [center.problem("schema.E065", ("case_number", "pattern"), f"{rule['pattern']!r}: {what}",
+                               "use {subcenter}, {date} or {year}, and {seq}, e.g. '{subcenter}{date}{seq}'")]
+    return []
 
 
 def _check_holidays(center: Loaded, year: int, schedule: dict[str, Any]) -> Iterator[Problem]:

@@ -75,6 +75,14 @@ class ItemProperty(Shape):
     required = f.YesNo(load_default=False)
 
 
+class CaseNumber(Shape):
+    """办件编号: a pattern of {subcenter} {window} {date} {year} {seq}, e.g. '{subcenter}{date}{seq}'."""
+
+    pattern = f.Text(required=True)
+    digits = f.Whole(load_default=4)  # the sequence, zero-padded
+    reset = f.Choice(("day", "year"), load_default="day")  # the sequence starts again at 1
+
+
 class Center(Shape):
     code = f.Code(required=True)
     name = f.Text(required=True)
@@ -91,6 +99,8 @@ class Center(Shape):
     # named option lists shared by every form (民族, 与申请人关系 …): `dictionary: relation`
     dictionaries = f.Dict(keys=f.Code("field"), values=f.List(f.Text(), non_empty=True),
                           load_default=dict)
+    case_number = f.Nested(CaseNumber, load_default=lambda: {
+        "pattern": "{subcenter}{date}{seq}", "digits": 4, "reset": "day"})
 
 
 # --- items --------------------------------------------------------------------------------

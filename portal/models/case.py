@@ -53,3 +53,12 @@ class Case(Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class CaseSequence(Model):
+    """The last sequence number given per sub-center and period (day or year)."""
+
+    __tablename__ = "case_sequence"
+
+    scope: Mapped[str] = mapped_column(String(60), primary_key=True)  # 'mz:20261123'
+    value: Mapped[int] = mapped_column(Integer, nullable=False)

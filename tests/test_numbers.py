@@ -1,0 +1,68 @@
+"""Case numbers follow the center's pattern and stay unique when clerks submit at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from portal.current import current_site
+from portal.forms.build import check_submission
+from portal.intake import save_application, spec_of
+from portal.models import Case, Item, Offering, SubCenter, db
+from portal.numbers import case_number
+from tests.test_intake import GOOD
+
+
+def _place():
+    return db.session.scalars(select(Offering).join(SubCenter).join(Item).where(
+        SubCenter.code == "mz", Item.code == "mz-dibao")).one()
+
+
+def test_numbers_follow_the_declared_pattern_and_restart_each_day(published) -> None:
+    rule = {"pattern": "{subcenter}{date}{seq}", "digits": 4, "reset": "day"}
+    with published.app_context():
+        day = dt.date(2026, 11, 23)
+        assert case_number(db.session, rule, "mz", "MZ01", day) == "MZ202611230001"
+        assert case_number(db.session, rule, "mz", "MZ02", day) == "MZ202611230002"
+        assert case_number(db.session, rule, "ws", "WS01", day) == "WS202611230001"
+        assert case_number(db.session, rule, "mz", "MZ01", day + dt.timedelta(days=1)) == "MZ202611240001"
+        yearly = {"pattern": "{year}-{subcenter}-{window}-{seq}", "digits": 6, "reset": "year"}
+        assert case_number(db.session, yearly, "mz", "MZ01", day) == "2026-MZ-MZ01-000001"
+        db.session.rollback()
+
+
+def test_fifty_clerks_submitting_at_once_get_fifty_numbers(published) -> None:
+    with published.app_context():
+        spec = spec_of(_place().form_version)
+    numbers: list[str] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(50, timeout=60)
+
+    def clerk(n: int) -> None:
+        try:
+            with published.app_context():
+                checked = check_submission(spec, MultiDict({**GOOD, "applicant_name": f"申请人{n}"}))
+                start.wait()  # all at once (the pool lends its 15 connections in turn)
+                place = _place()
+                case = save_application(db.session, place, place.windows[0], checked, submit=True,
+                                        by=f"clerk-{n}")
+                numbers.append(case.number)
+                db.session.remove()
+        except BaseException as exc:  # reported below: a thread's exception is otherwise lost
+            failures.append(exc)
+
+    threads = [threading.Thread(target=clerk, args=(n,)) for n in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert len(set(numbers)) == 50
+    with published.app_context():  # (no request: no user scope on the count)
+        prefix = "MZ" + dt.date.today().strftime("%Y%m%d")
+        assert sorted(numbers) == [f"{prefix}{n:04d}" for n in range(1, 51)]
+        assert db.session.scalar(select(db.func.count()).select_from(Case)) == 50
+        assert current_site().center["case_number"]["pattern"] == "{subcenter}{date}{seq}"
