@@ -25,6 +25,7 @@ from portal.web.csv_export import cell
 from portal.web.entities import ENTITIES, LABELS, VALUE_LABELS, Entity
 from portal.web.published import BASE_VERSION, DeclarationCheck, PublishedScreen, PublishingInterface
 from portal.web.screens import PortalModelView
+from portal.web.stale import SEEN, NotStale, OptimisticScreen, versioned
 
 
 class ForeignKeyConverter(Model2SchemaConverter):
@@ -105,6 +106,12 @@ def view_class(entity: Entity) -> type[PortalModelView]:
     if entity.show_template:
         attrs["show_template"] = entity.show_template
     bases: tuple[type, ...] = (entity.base or PortalModelView,)
+    if entity.edit_columns and not entity.declared and versioned(entity.model):
+        first = entity.edit_columns[0]  # a second save on a stale form is refused (stale.py)
+        attrs["validators_columns"] = {first: [NotStale(entity.model)]}
+        attrs["edit_columns"] = [*entity.edit_columns, SEEN]
+        attrs["edit_form_extra_fields"] = {SEEN: HiddenField()}
+        bases = (OptimisticScreen, *bases)
     if entity.declared:
         attrs["validators_columns"] = {c: [DeclarationCheck(entity)] for c in entity.edit_columns}
         attrs["edit_columns"] = [*entity.edit_columns, BASE_VERSION]

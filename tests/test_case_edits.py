@@ -1,0 +1,47 @@
+"""Two people editing one case: the second save is refused with a clear message, nothing lost."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from portal.demo import ensure_demo_users
+from portal.models import Case, db
+from portal.security import ensure_center_admin
+from tests.support.world import PASSWORD, add_cases, csrf_token, login
+
+
+def form_values(page: str) -> dict[str, str]:
+    return {"csrf_token": csrf_token(page),
+            "row_version_seen": re.search(r'name="row_version_seen" type="hidden" value="(\d+)"',
+                                          page).group(1),
+            "applicant_name": re.search(r'name="applicant_name"[^>]*value="([^"]*)"', page).group(1)}
+
+
+def test_the_second_of_two_saves_is_refused_and_nothing_is_overwritten(published) -> None:
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        ensure_center_admin("admin", PASSWORD)
+        case_id = next(c.id for c in add_cases(per_window=1) if c.window == "MZ01")
+    first, second = published.test_client(), published.test_client()
+    login(first, "mz-clerk")
+    login(second, "admin")
+    url = f"/cases/edit/{case_id}"
+    page_a = first.get(url).get_data(as_text=True)
+    page_b = second.get(url).get_data(as_text=True)
+
+    saved = second.post(url, data={**form_values(page_b), "applicant_phone": "13900000001"})
+    assert saved.status_code == 302
+    refused = first.post(url, data={**form_values(page_a), "applicant_phone": "13900000002"})
+    assert refused.status_code == 200
+    text = refused.get_data(as_text=True)
+    assert "打开本页后此记录已被他人保存" in text and 'value="13900000002"' in text
+    with published.app_context():
+        assert db.session.get(Case, case_id).applicant_phone == "13900000001"
+
+    again = first.post(url, data={**form_values(text), "applicant_phone": "13900000002"})
+    assert again.status_code == 302  # on top of the version the page now shows
+    with published.app_context():
+        case = db.session.scalars(select(Case).where(Case.id == case_id)).one()
+        assert (case.applicant_phone, case.row_version) == ("13900000002", 3)
