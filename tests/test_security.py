@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -99,9 +101,11 @@ def test_form_posts_without_csrf_token_are_refused(portal) -> None:
     assert client.get(f"/cases/delete/{pk}").status_code in (400, 403, 405)
     with portal.app_context():
         assert db.session.get(Case, pk).applicant_name == name
-    token = csrf_token(client.get(f"/cases/edit/{pk}").get_data(as_text=True))
+    page = client.get(f"/cases/edit/{pk}").get_data(as_text=True)
+    seen = re.search(r'name="row_version_seen" type="hidden" value="(\d+)"', page).group(1)
     saved = client.post(f"/cases/edit/{pk}", data={"applicant_name": "有令牌", "applicant_phone": "",
-                                                   "csrf_token": token})
+                                                   "csrf_token": csrf_token(page),
+                                                   "row_version_seen": seen})
     assert saved.status_code == 302
     with portal.app_context():
         assert db.session.get(Case, pk).applicant_name == "有令牌"
