@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_appbuilder import Model
 from flask_appbuilder.models.sqla.base import SQLA
-from sqlalchemy import JSON, DateTime, func
+from sqlalchemy import JSON, DateTime, event, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import mapped_column
+
+from portal.errors import PortalError
 
 # FAB's Model carries its own declarative base; Flask-SQLAlchemy and Alembic must see that
 # metadata, or autogenerate would drop every table (TRAPS.md).
@@ -24,3 +29,13 @@ def created_at():
 def updated_at():
     return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now(),
                          onupdate=func.now())
+
+
+def refuse_changes(model: type, what: Callable[[Any], str], hint: str) -> None:
+    """Rows of ``model`` are written once: the ORM refuses to update or delete them."""
+
+    def refuse(mapper: Any, connection: Any, target: Any) -> None:
+        raise PortalError(f"{what(target)} cannot be changed or deleted", hint=hint)
+
+    event.listen(model, "before_update", refuse)
+    event.listen(model, "before_delete", refuse)

@@ -11,11 +11,10 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, String, event
+from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.errors import PortalError
-from portal.models.base import JSONType
+from portal.models.base import JSONType, refuse_changes
 
 GENESIS = "0" * 64  # the link before the first event
 
@@ -44,8 +43,4 @@ class AuditHead(Model):
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
-@event.listens_for(CaseEvent, "before_update")
-@event.listens_for(CaseEvent, "before_delete")
-def _events_are_appended_only(mapper: Any, connection: Any, target: CaseEvent) -> None:
-    raise PortalError(f"case event {target.seq} cannot be changed or deleted",
-                      hint="record a new event instead")
+refuse_changes(CaseEvent, lambda e: f"case event {e.seq}", "record a new event instead")

@@ -6,11 +6,10 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.errors import PortalError
-from portal.models.base import JSONType, created_at
+from portal.models.base import JSONType, created_at, refuse_changes
 from portal.models.site import SiteVersion
 
 CENTER_SCOPE = ""  # the center's base form; otherwise the sub-center's code
@@ -45,8 +44,4 @@ class FormVersion(Model):
         return f"{self.title} v{self.number}{where}"
 
 
-@event.listens_for(FormVersion, "before_update")
-@event.listens_for(FormVersion, "before_delete")
-def _form_versions_are_immutable(mapper: Any, connection: Any, target: FormVersion) -> None:
-    raise PortalError(f"form {target.code!r} version {target.number} cannot be changed or deleted",
-                      hint="publish a new version instead")
+refuse_changes(FormVersion, lambda v: f"form {v.code!r} version {v.number}", "publish a new version instead")

@@ -6,11 +6,10 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.errors import PortalError
-from portal.models.base import JSONType, created_at
+from portal.models.base import JSONType, created_at, refuse_changes
 
 
 class SiteVersion(Model):
@@ -33,11 +32,7 @@ class SiteVersion(Model):
         return f"v{self.number} · {self.content_hash[:12]}"
 
 
-@event.listens_for(SiteVersion, "before_update")
-@event.listens_for(SiteVersion, "before_delete")
-def _versions_are_immutable(mapper: Any, connection: Any, target: SiteVersion) -> None:
-    raise PortalError(f"published version {target.number} cannot be changed or deleted",
-                      hint="publish a new version instead")
+refuse_changes(SiteVersion, lambda v: f"published version {v.number}", "publish a new version instead")
 
 
 class SitePublication(Model):
