@@ -30,8 +30,13 @@ def link(prev: str, seq: int, case_id: int, kind: str, at: dt.datetime, by: str,
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def server_now() -> dt.datetime:
+    """The one clock of every recorded action: the server's, in UTC (never a typed time)."""
+    return dt.datetime.now(dt.UTC)
+
+
 def append(session: Session, case: Case, kind: str, by: str,
-           data: Mapping[str, Any] | None = None) -> CaseEvent:
+           data: Mapping[str, Any] | None = None, at: dt.datetime | None = None) -> CaseEvent:
     """Record an event of ``case`` now (the server's clock), as the next link of the chain.
 
     Locks the chain's head until the caller commits: appends are one after the other.
@@ -41,7 +46,7 @@ def append(session: Session, case: Case, kind: str, by: str,
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
     head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
     session.refresh(head)
-    at = dt.datetime.now(dt.UTC)
+    at = at or server_now()  # ``at``: the same server moment the caller stores on the case
     data = dict(data or {})
     seq = head.seq + 1
     digest = link(head.hash, seq, case.id, kind, at, by, data)

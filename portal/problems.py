@@ -70,6 +70,7 @@ CODES: dict[str, Code] = _registry(
     ("schema.E063", ERROR, "item property value does not fit its type"),
     ("schema.E064", ERROR, "required item property missing"),
     ("schema.E065", ERROR, "case number pattern cannot give unique numbers"),
+    ("schema.E066", ERROR, "extension past the legal limit, or on a 即办件"),
     # application forms
     ("schema.E070", ERROR, "item names a form that does not exist"),
     ("schema.E071", ERROR, "expression cannot be read or uses what the language lacks"),

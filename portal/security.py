@@ -182,7 +182,11 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
             if actions and entity.screen:
                 out[role].add(("menu_access", entity.menu))
                 out[role].add(("menu_access", entity.category))
-    from portal.web.pages import PAGES
+    from portal.web.pages import OWN_PERMISSIONS, PAGES
+
+    for name, grants in OWN_PERMISSIONS.items():
+        for role, actions in grants.items():
+            out[role] |= {(permission(action), name) for action in actions}
 
     categories = {e.name: e.category for e in ENTITIES}
     for _, menu, entity_name, action in PAGES:

@@ -296,6 +296,17 @@ def _check_limits(owner: Loaded, item: dict[str, Any], at: tuple[str | int, ...]
         problems.append(owner.problem("schema.E057", at + ("promised_days",),
                                       "a 承诺件 needs at least one promised working day",
                                       "make it a 即办件 or give the promised working days"))
+    extension = item.get("extension") if overlaid is None else None  # locked: the catalog's
+    if extension and legal is not None and promised + extension["days"] > legal:
+        problems.append(owner.problem(
+            "schema.E066", at + ("extension", "days"),
+            f"promised {promised} + extension {extension['days']} working days "
+            f"is past the legal limit {legal}",
+            "an extended case must still finish within 法定时限; shorten the extension"))
+    if extension and case_type == INSTANT:
+        problems.append(owner.problem("schema.E066", at + ("extension",),
+                                      "a 即办件 is completed the same day and cannot be extended",
+                                      "remove the extension or make it a 承诺件"))
     steps = item.get("steps")
     if steps and sum(step["days"] for step in steps) != promised:
         total = sum(step["days"] for step in steps)

@@ -83,6 +83,12 @@ class CaseNumber(Shape):
     reset = f.Choice(("day", "year"), load_default="day")  # the sequence starts again at 1
 
 
+class Lights(Shape):
+    """电子监察 lights: yellow when this few working days are left (red: past the due date)."""
+
+    yellow_days_left = f.Whole(load_default=2)
+
+
 class Center(Shape):
     code = f.Code(required=True)
     name = f.Text(required=True)
@@ -101,6 +107,7 @@ class Center(Shape):
                           load_default=dict)
     case_number = f.Nested(CaseNumber, load_default=lambda: {
         "pattern": "{subcenter}{date}{seq}", "digits": 4, "reset": "day"})
+    lights = f.Nested(Lights, load_default=lambda: {"yellow_days_left": 2})
 
 
 # --- items --------------------------------------------------------------------------------
@@ -123,6 +130,13 @@ class Step(Shape):
     name = f.Text(required=True)
     role = f.Choice(STEP_ROLES, required=True)
     days = f.Whole(required=True)
+
+
+class Extension(Shape):
+    """延长办理期限: at most ``days`` more working days, approved by ``approver`` (not the asker)."""
+
+    days = f.Whole(required=True)
+    approver = f.Choice(STEP_ROLES, load_default="manager")
 
 
 class Fee(Shape):
@@ -157,6 +171,7 @@ class Item(Shape):
     case_type = f.Choice(CASE_TYPES, required=True)
     legal_days = f.Whole()
     promised_days = f.Whole()
+    extension = f.Nested(Extension)
     fee = f.Nested(Fee)
     completion = f.Text()
     result = f.Nested(Result, required=True)

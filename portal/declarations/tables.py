@@ -55,6 +55,7 @@ POLICY = MappingProxyType({
     "case_type": (LOCKED, (LOCKED,)),
     "legal_days": (LOCKED, (LOCKED,)),
     "promised_days": (TIGHTEN, (LOCKED, TIGHTEN)),
+    "extension": (LOCKED, (LOCKED,)),
     "fee": (LOCKED, (LOCKED,)),
     "completion": (LOCKED, (LOCKED, FREE)),
     "result": (LOCKED, (LOCKED,)),

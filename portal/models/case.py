@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import JSONType, created_at, updated_at
@@ -37,7 +37,18 @@ class Case(Model):
     # set by the server when a clerk accepts (受理), never typed (see portal/lifecycle.py)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     limit_days: Mapped[int | None] = mapped_column(Integer)  # the promised limit, working days
-    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)  # None while the clock is stopped
+    # the item's process as it stood at acceptance: {"steps": [...], "legal_days", "extension"}
+    plan: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    step: Mapped[int | None] = mapped_column(Integer)  # position of the step now open in plan
+    # clock stops (补正, special procedures): [[stopped day, restarted day or null], ...]
+    pauses: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    extended_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    extension_asked: Mapped[int | None] = mapped_column(Integer)  # working days awaiting approval
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # approved / denied
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    used_days: Mapped[int | None] = mapped_column(Integer)  # working days used, pauses not counted
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
     # optimistic locking: a second save of a stale copy is refused, never overwrites
@@ -50,6 +61,7 @@ class Case(Model):
     form_version: Mapped[FormVersion | None] = relationship()
 
     __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (Index("ix_cases_open_due", "state", "due_date"),)
 
     def __str__(self) -> str:
         return self.number

@@ -6,6 +6,7 @@ and the isolation matrix covers these routes by itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -16,20 +17,70 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import lifecycle
+from portal import audit, lifecycle
 from portal.current import current_site
 from portal.errors import PortalError
 from portal.models import Case, CaseEvent, db
-from portal.roles import WRITE, permission
+from portal.roles import ROLE_NAMES, WRITE, permission
+from portal.supervision import Thresholds
 from portal.web.csv_export import cell
 
-ACTIONS = ("accept", "reject", "notice", "resubmit")
+
+def actor() -> lifecycle.Actor:
+    """The signed-in user as the lifecycle sees them: name and role keys."""
+    keys = {name: key for key, name in ROLE_NAMES.items()}
+    return lifecycle.Actor(current_user.username,
+                           frozenset(keys[r.name] for r in current_user.roles if r.name in keys))
+
+
+def _text(name: str) -> str:
+    return request.form.get(name, "")
+
+
+def _whole(name: str) -> int:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        raise PortalError(gettext("Give a whole number of working days."),
+                          hint=gettext("e.g. 5")) from None
+
+
+# action -> (what it does, the message shown when it is done); the form fields are read here,
+# the rules are the lifecycle's. Times are never read from the request.
+ACTIONS: dict[str, tuple[Callable[[Any, Case, lifecycle.Actor], Any], Any]] = {
+    "accept": (lambda site, case, who: lifecycle.accept(db.session, site, case, who),
+               _l("Accepted.")),
+    "reject": (lambda site, case, who: lifecycle.reject(db.session, case, who, _text("reason")),
+               _l("Not accepted.")),
+    "notice": (lambda site, case, who: lifecycle.notice_missing(
+        db.session, site, case, who, request.form.getlist("missing"), _text("note")),
+        _l("One-time notice recorded.")),
+    "resubmit": (lambda site, case, who: lifecycle.resubmit(db.session, case, who),
+                 _l("The applicant is back: the case is up for a decision again.")),
+    "advance": (lambda site, case, who: lifecycle.advance(db.session, case, who, _text("opinion")),
+                _l("Step done: the next step is open.")),
+    "pause": (lambda site, case, who: lifecycle.pause(
+        db.session, site, case, who, _text("kind"), _text("reason")),
+        _l("The clock is stopped.")),
+    "restart": (lambda site, case, who: lifecycle.restart(db.session, site, case, who),
+                _l("The clock runs again.")),
+    "extend": (lambda site, case, who: lifecycle.ask_extension(
+        db.session, case, who, _whole("days"), _text("reason")),
+        _l("Extension asked for: waiting for approval.")),
+    "approve_extension": (lambda site, case, who: lifecycle.decide_extension(
+        db.session, site, case, who, True, _text("note")), _l("Extension approved.")),
+    "refuse_extension": (lambda site, case, who: lifecycle.decide_extension(
+        db.session, site, case, who, False, _text("note")), _l("Extension refused.")),
+    "complete": (lambda site, case, who: lifecycle.complete(
+        db.session, site, case, who, _text("outcome"), _text("result")),
+        _l("Completed.")),
+}
 
 
 class CaseworkView(BaseView):
     route_base = "/casework"
     datamodel = SQLAInterface(Case)
-    class_permission_name = "cases"
+    class_permission_name = "casework"  # its own: managers act at their steps (pages.py)
     method_permission_name = {"decide": WRITE}
     base_permissions = [permission(WRITE)]
 
@@ -39,24 +90,16 @@ class CaseworkView(BaseView):
         case = db.session.scalars(select(Case).where(Case.id == pk)).one_or_none()
         if case is None or action not in ACTIONS:
             abort(404)
-        site, by = current_site(), current_user.username
+        do, done = ACTIONS[action]
         try:
-            if action == "accept":
-                lifecycle.accept(db.session, site, case, by)
-                flash(gettext("Accepted: due on %(day)s.", day=case.due_date.isoformat()), "success")
-            elif action == "reject":
-                lifecycle.reject(db.session, case, by, request.form.get("reason", ""))
-                flash(gettext("Not accepted."), "info")
-            elif action == "notice":
-                lifecycle.notice_missing(db.session, site, case, by, request.form.getlist("missing"),
-                                         request.form.get("note", ""))
-                flash(gettext("One-time notice recorded."), "info")
-            else:
-                lifecycle.resubmit(db.session, case, by)
-                flash(gettext("The applicant is back: the case is up for a decision again."), "info")
+            do(current_site(), case, actor())
         except PortalError as exc:
             db.session.rollback()
             flash(f"{exc} ({exc.hint})" if exc.hint else str(exc), "danger")
+        else:
+            flash(str(done) + (gettext(" Due on %(day)s.", day=case.due_date.isoformat())
+                               if case.due_date and case.state == lifecycle.ACCEPTED else ""),
+                  "success")
         return redirect(url_for("CaseScreen.show", pk=pk))
 
 
@@ -72,16 +115,70 @@ def case_events(case: Case) -> list[CaseEvent]:
                                    .order_by(CaseEvent.seq)))
 
 
+def thresholds(site: Any) -> Thresholds:
+    today = lifecycle.local_day(audit.server_now())
+    return Thresholds.of(lifecycle.calendar_of(site), today,
+                         site.center.get("lights", {}).get("yellow_days_left", 2))
+
+
+def case_process(case: Case) -> dict[str, Any]:
+    """What the case page shows of the process: steps and their dues, the light, and what the
+    signed-in user may do now."""
+    site = current_site()
+    if site is None or case.accepted_at is None:
+        return {}
+    who, steps = actor(), lifecycle.steps_of(case)
+    dues = lifecycle.step_dues(site, case)
+    at = case.step if case.step is not None else (len(steps) if case.state == "completed" else 0)
+    rows = [{"name": step["name"], "role": ROLE_NAMES[step["role"]], "days": step["days"],
+             "due": dues[i], "done": i < at or case.state == "completed",
+             "open": i == at and case.state in lifecycle.OPEN} for i, step in enumerate(steps)]
+    open_step = steps[at] if steps and at < len(steps) and case.state in lifecycle.OPEN else None
+    last = not steps or at >= len(steps) - 1
+    allowance = (case.plan or {}).get("extension")
+    approver = allowance.get("approver", "manager") if allowance else None
+    return {
+        "steps": rows,
+        "light": thresholds(site).light(case.state, case.due_date),
+        "can_step": bool(open_step) and not last and who.may_act_as(open_step["role"]),
+        "can_complete": case.state == lifecycle.ACCEPTED and last
+        and (not steps or who.may_act_as(steps[-1]["role"])),
+        "pause_kinds": lifecycle.PAUSE_KINDS,
+        "extension_left": allowance["days"] - case.extended_days if allowance else 0,
+        "can_approve": bool(case.extension_asked) and who.may_act_as(approver),
+        "approver": ROLE_NAMES[approver] if approver else None,
+    }
+
+
 EVENT_KINDS = {
     "submit": _l("Submitted"), "accept": _l("Accepted"), "reject": _l("Not accepted"),
     "notice_missing": _l("Missing materials notified"), "resubmit": _l("Back with the materials"),
-    "note": _l("Note"),
+    "note": _l("Note"), "step": _l("Step done"), "pause": _l("Clock stopped"),
+    "restart": _l("Clock restarted"), "extension_asked": _l("Extension asked for"),
+    "extension_approved": _l("Extension approved"), "extension_refused": _l("Extension refused"),
+    "complete": _l("Completed"),
 }
 EVENT_KEYS = {
     "limit_days": _l("Limit (working days)"), "due": _l("Due date"), "reason": _l("Reason"),
     "missing": _l("Missing materials"), "note": _l("Note"),
-    "guessed_years": _l("Years counted by weekdays only"),
+    "guessed_years": _l("Years counted by weekdays only"), "step": _l("Step"),
+    "opinion": _l("Opinion"), "kind": _l("Kind"), "paused_days": _l("Working days stopped"),
+    "days": _l("Working days"), "outcome": _l("Outcome"), "result": _l("Result"),
+    "on_time": _l("On time"), "used_days": _l("Working days used"),
 }
+OUTCOMES = {"approved": _l("Approved"), "denied": _l("Denied")}
+LIGHT_LABELS = {"red": _l("Overdue"), "yellow": _l("Due soon"), "green": _l("In time"),
+                "paused": _l("Paused")}
+
+
+def event_value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if key == "outcome":
+        return str(OUTCOMES.get(value, value))
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
 
 
 def init_app(app: Any) -> None:
@@ -90,4 +187,8 @@ def init_app(app: Any) -> None:
         return {"portal_case_materials": case_materials, "portal_case_events": case_events,
                 "portal_time": cell,
                 "portal_event_kind": lambda kind: str(EVENT_KINDS.get(kind, kind)),
-                "portal_event_key": lambda key: str(EVENT_KEYS.get(key, key))}
+                "portal_event_key": lambda key: str(EVENT_KEYS.get(key, key)),
+                "portal_case_process": case_process,
+                "portal_event_value": event_value,
+                "portal_light_label": lambda light: str(LIGHT_LABELS.get(light, "")),
+                "portal_outcome": lambda o: str(OUTCOMES.get(o, o or ""))}

@@ -180,7 +180,8 @@ def register(appbuilder: AppBuilder) -> None:
         appbuilder.add_view(view, menu, label=_l(menu), category=category,
                             category_label=_l(category))
     for view in HIDDEN_PAGES:
-        view.base_permissions = _permissions(by_name[view.class_permission_name], VIEW_METHODS)[1]
+        if view.class_permission_name in by_name:  # else it keeps a permission of its own
+            view.base_permissions = _permissions(by_name[view.class_permission_name], VIEW_METHODS)[1]
         appbuilder.add_view_no_menu(view)
     # the OpenAPI document without FAB's Swagger UI, which loads its scripts from a CDN
     appbuilder.add_api(OpenApi)

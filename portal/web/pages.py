@@ -1,13 +1,16 @@
 """Screens that are not an entity's own, opened by an entity's permission.
 
-(view, menu msgid, the entity whose permission opens it, that action). Whoever holds the
+(view, menu msgid, the entity whose permission opens it, that action); hidden pages use their
+entity's permission too, or one of their own (OWN_PERMISSIONS). Whoever holds the
 permission gets the menu entry (portal/security.py); the screen gets the same permission set
 as the entity's screen (portal/web/generate.py).
 """
 
 from __future__ import annotations
 
-from portal.roles import WRITE
+from types import MappingProxyType
+
+from portal.roles import CLERK, MANAGER, WRITE
 from portal.web.casework import CaseworkView
 from portal.web.designer import DesignerView
 from portal.web.intake import DraftView, IntakeView
@@ -17,3 +20,10 @@ PAGES = (
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
 HIDDEN_PAGES = (DraftView, CaseworkView)
+
+# Pages with a permission of their own (not an entity's): name -> role -> actions.
+# Acting on a case is for those its steps name: clerks, and managers (审核, 决定, approving
+# an extension); auditors watch, they do not act.
+OWN_PERMISSIONS = MappingProxyType({
+    "casework": MappingProxyType({CLERK: frozenset({WRITE}), MANAGER: frozenset({WRITE})}),
+})
