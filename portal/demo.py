@@ -6,6 +6,7 @@ demo can print them again; a real center creates its users in the browser.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,35 +109,69 @@ DEMO_STATES = ("accepted", "accepted", "accepted", "completed", "completed", "pa
 def seed_cases(count: int, chunk: int = 10_000) -> int:
     """Add ``count`` demo cases spread over every window's offered items. Returns the count.
 
-    Bulk inserts (one statement per chunk), so 200,000 cases take seconds; for demos and
-    benchmarks, never for real data: real cases come from intake.
+    Accepted over the last nine weeks with their real due dates, steps, pauses and completions,
+    so worklists, lights and reports have something true to show. Bulk inserts (one statement
+    per chunk), so 200,000 cases take seconds; for demos and benchmarks, never for real data:
+    real cases come from intake (and have their events).
     """
-    from portal.models import Case, Offering
+    from portal.audit import server_now
+    from portal.current import current_site
+    from portal.declarations.site import plain
+    from portal.lifecycle import calendar_of, local_day
+    from portal.models import Case, Item, Offering, SubCenter
     from portal.publish import current_version
 
-    version = current_version(db.session)
-    if version is None:
+    version, site = current_version(db.session), current_site()
+    if version is None or site is None:
         raise PortalError("nothing is published yet", hint="run `portal sync` first")
-    slots = [(o.item_id, o.sub_center_id, w.id, w.code)
-             for o in db.session.scalars(select(Offering).where(Offering.active)
-                                         .order_by(Offering.id))
-             for w in o.windows]
+    calendar, now = calendar_of(site), server_now()
+    slots = []
+    for o, item_code, sub_code in db.session.execute(
+            select(Offering, Item.code, SubCenter.code).join(Item).join(SubCenter)
+            .where(Offering.active).order_by(Offering.id)):
+        declared = site.subcenters[sub_code].offerings[item_code].item
+        days = declared.promised_days if declared.case_type == "承诺件" else 0
+        plan = {"steps": plain(declared.data.get("steps") or []),
+                "legal_days": declared.data.get("legal_days"),
+                "extension": plain(declared.data.get("extension")), "case_type": declared.case_type}
+        slots += [(o.item_id, o.sub_center_id, w.id, w.code, days, plan) for w in o.windows]
     if not slots:
         raise PortalError("no published offering has a window", hint="check the declarations")
     start = db.session.scalar(select(func.count()).select_from(Case)) or 0
     table = Case.__table__
     rows = []
     for n in range(start, start + count):
-        item_id, sub_id, window_id, window_code = slots[n % len(slots)]
+        item_id, sub_id, window_id, window_code, days, plan = slots[n % len(slots)]
         name = DEMO_SURNAMES[n % len(DEMO_SURNAMES)] + DEMO_GIVEN[(n // 7) % len(DEMO_GIVEN)]
-        rows.append({
+        state = DEMO_STATES[n % len(DEMO_STATES)]
+        if days == 0 and state in ("accepted", "paused"):
+            state = "completed"  # a 即办件 does not wait
+        row = {
             "number": f"{window_code}-2026-{n + 1:07d}", "item_id": item_id,
             "sub_center_id": sub_id, "window_id": window_id, "site_version_id": version.id,
             "applicant_name": name, "applicant_id_type": "居民身份证",
             "applicant_id_number": f"321183{1960 + n % 40}0101{n % 10000:04d}",
             "applicant_phone": f"139{n % 100_000_000:08d}", "data": {},
-            "state": DEMO_STATES[n % len(DEMO_STATES)], "row_version": 1,
-        })
+            "state": state, "row_version": 1, "extended_days": 0,
+            **dict.fromkeys(("accepted_at", "limit_days", "due_date", "plan", "step", "pauses",
+                             "completed_at", "used_days", "on_time", "outcome")),
+        }  # every row the same keys: one executemany
+        if state in ("accepted", "paused", "completed"):
+            # open cases mostly within their limit (some late), finished ones over nine weeks
+            spread = 63 if state == "completed" else max(days * 2, 3)
+            accepted = now - dt.timedelta(days=(n * 7) % spread, minutes=(n * 37) % 480)
+            day, steps = local_day(accepted), plan["steps"]
+            due = calendar.add_workdays(day, days)
+            row.update(accepted_at=accepted, limit_days=days, plan=plan, pauses=[],
+                       due_date=due, step=(n % (len(steps) - 1)) + 1 if len(steps) > 1 else None)
+            if state == "paused":
+                row.update(due_date=None, pauses=[[day.isoformat(), None]])
+            elif state == "completed":
+                used = min((n * 3) % (days + 3), calendar.between(day, local_day(now)))
+                done = calendar.add_workdays(day, used)
+                row.update(completed_at=dt.datetime.combine(done, dt.time(8), dt.UTC),
+                           used_days=used, on_time=done <= due, outcome="approved", step=None)
+        rows.append(row)
         if len(rows) >= chunk:
             db.session.execute(insert(table), rows)
             rows = []

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, literal
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
+from sqlalchemy.orm import Session, joinedload
 
 from portal.clock import Calendar
 from portal.models import Case
@@ -61,3 +62,52 @@ class Thresholds:
     def order(self) -> tuple[ColumnElement, ...]:
         """Overdue first, then by due date; paused cases (no due date) last."""
         return (case((Case.state == "paused", 1), else_=0), Case.due_date, Case.id)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a worklist is narrowed to: ids of the chosen sub-center, window, item; state; light."""
+
+    sub_center: int | None = None
+    window: int | None = None
+    item: int | None = None
+    state: str | None = None
+    light: str | None = None
+
+    def apply(self, query: Select, th: Thresholds) -> Select:
+        query = query.where(Case.state.in_(OPEN_STATES))
+        for column, value in ((Case.sub_center_id, self.sub_center), (Case.window_id, self.window),
+                              (Case.item_id, self.item)):
+            if value is not None:
+                query = query.where(column == value)
+        if self.state in OPEN_STATES:
+            query = query.where(Case.state == self.state)
+        if self.light in LIGHTS:
+            query = query.where(th.where(self.light))
+        return query
+
+
+def worklist(session: Session, th: Thresholds, filters: Filters, page: int,
+             size: int) -> tuple[list[tuple[Case, str]], int]:
+    """One page of open cases with their lights, overdue first; and how many there are.
+
+    Runs through the session's scope rule: a clerk's own windows, a manager's sub-centers, the
+    center's everything.
+    """
+    rows = session.execute(filters.apply(select(Case, th.sql()), th)
+                           .options(joinedload(Case.item), joinedload(Case.sub_center),
+                                    joinedload(Case.window))
+                           .order_by(*th.order()).offset(page * size).limit(size)).all()
+    total = session.scalar(filters.apply(select(func.count(Case.id)), th))
+    return [(case, light) for case, light in rows], total or 0
+
+
+def light_counts(session: Session, th: Thresholds,
+                 filters: Filters) -> dict[int, dict[str, int]]:
+    """Per sub-center id: how many open cases show each light (one GROUP BY in the database)."""
+    light = th.sql().label("light")
+    query = filters.apply(select(Case.sub_center_id, light, func.count(Case.id)), th)
+    out: dict[int, dict[str, int]] = {}
+    for sub_center_id, which, count in session.execute(query.group_by(Case.sub_center_id, light)):
+        out.setdefault(sub_center_id, dict.fromkeys(LIGHTS, 0))[which] = count
+    return out

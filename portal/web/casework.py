@@ -24,6 +24,7 @@ from portal.models import Case, CaseEvent, db
 from portal.roles import ROLE_NAMES, WRITE, permission
 from portal.supervision import Thresholds
 from portal.web.csv_export import cell
+from portal.web.entities import VALUE_LABELS
 
 
 def actor() -> lifecycle.Actor:
@@ -191,4 +192,5 @@ def init_app(app: Any) -> None:
                 "portal_case_process": case_process,
                 "portal_event_value": event_value,
                 "portal_light_label": lambda light: str(LIGHT_LABELS.get(light, "")),
+                "portal_state_label": lambda s: str(VALUE_LABELS["state"].get(s, s)),
                 "portal_outcome": lambda o: str(OUTCOMES.get(o, o or ""))}

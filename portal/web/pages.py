@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from portal.roles import CLERK, MANAGER, WRITE
+from portal.roles import CLERK, MANAGER, READ, WRITE
 from portal.web.casework import CaseworkView
 from portal.web.designer import DesignerView
 from portal.web.intake import DraftView, IntakeView
+from portal.web.worklist import WorklistView
 
 PAGES = (
     (IntakeView, "New application", "cases", WRITE),
+    (WorklistView, "Worklist and supervision", "cases", READ),
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
 HIDDEN_PAGES = (DraftView, CaseworkView)

@@ -1,0 +1,108 @@
+"""待办与监察: lights from the center's threshold, overdue first, filters, and the same page
+scoped to a clerk's windows, a manager's sub-center and the whole center.
+
+Today is Friday 2026-11-27 (the server's clock, set by the test); the demo center declares
+``yellow_days_left: 2``, so a case due 11-27, 11-30 or 12-01 is yellow, 12-02 green, 11-26 red.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal import audit
+from portal.demo import ensure_demo_users
+from portal.models import Case, Offering, SubCenter, Window, db
+from portal.publish import current_version
+from tests.support.world import PASSWORD, login
+
+TODAY = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+# (number, sub-center, window, state, due date)
+CASES = [
+    ("MZ-GREEN", "mz", "MZ01", "accepted", "2026-12-02"),
+    ("MZ-YELLOW-TODAY", "mz", "MZ01", "accepted", "2026-11-27"),
+    ("MZ-RED-LATE", "mz", "MZ01", "accepted", "2026-11-20"),
+    ("MZ-RED", "mz", "MZ02", "accepted", "2026-11-26"),
+    ("MZ-YELLOW-TUE", "mz", "MZ02", "accepted", "2026-12-01"),
+    ("MZ-PAUSED", "mz", "MZ01", "paused", None),
+    ("MZ-DONE", "mz", "MZ01", "completed", "2026-11-01"),
+    ("MZ-WAITING", "mz", "MZ01", "submitted", None),
+    ("WS-RED", "ws", "WS01", "accepted", "2026-11-25"),
+    ("WS-GREEN", "ws", "WS01", "accepted", "2027-01-08"),
+]
+
+
+@pytest.fixture
+def lit(published, monkeypatch):
+    monkeypatch.setattr(audit, "server_now", lambda: TODAY.astimezone(dt.UTC))
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        version = current_version(db.session)
+        for number, sub, window_code, state, due in CASES:
+            window = db.session.scalars(select(Window).where(Window.code == window_code)).one()
+            offering = db.session.scalars(select(Offering).join(SubCenter).where(
+                SubCenter.code == sub, Offering.windows.any(Window.id == window.id))).first()
+            db.session.add(Case(
+                number=number, item_id=offering.item_id, sub_center_id=window.sub_center_id,
+                window_id=window.id, site_version_id=version.id, applicant_name=f"申请人{number}",
+                applicant_id_type="居民身份证", applicant_id_number="11010519491231002X", data={},
+                state=state, due_date=dt.date.fromisoformat(due) if due else None,
+                limit_days=5, accepted_at=TODAY - dt.timedelta(days=10)))
+        db.session.commit()
+    return published
+
+
+def listed(client, query: str = "") -> list[tuple[str, str]]:
+    page = client.get(f"/worklist/{query}")
+    assert page.status_code == 200
+    return re.findall(r'<tr data-number="([^"]+)" data-light="([^"]+)">', page.get_data(as_text=True))
+
+
+def summary(client) -> dict[str, list[int]]:
+    html = client.get("/worklist/").get_data(as_text=True)
+    table = html.split('data-testid="summary"')[1].split("</table>")[0]
+    return {code: [int(n) for n in re.findall(r">(\d+)</a>", row)]
+            for code, row in re.findall(r'<tr data-sub="(\w+)">(.*?)</tr>', table, re.S)}
+
+
+def test_the_center_sees_every_open_case_overdue_first_with_its_light(lit) -> None:
+    client = lit.test_client()
+    login(client, "center-auditor")
+    assert listed(client) == [
+        ("MZ-RED-LATE", "red"), ("WS-RED", "red"), ("MZ-RED", "red"),
+        ("MZ-YELLOW-TODAY", "yellow"), ("MZ-YELLOW-TUE", "yellow"),
+        ("MZ-GREEN", "green"), ("WS-GREEN", "green"), ("MZ-PAUSED", "paused"),
+    ]  # completed and not yet accepted cases are not open
+    assert summary(client) == {"mz": [2, 2, 1, 1], "ws": [1, 0, 1, 0]}  # red yellow green paused
+    html = client.get("/worklist/").get_data(as_text=True)
+    assert "待办与监察" in html and "超期" in html and "剩余不超过 2 个工作日亮黄灯" in html
+
+
+def test_filters_narrow_by_light_sub_center_window_and_state(lit) -> None:
+    client = lit.test_client()
+    login(client, "center-auditor")
+    with lit.app_context():
+        ids = {w.code: w.id for w in db.session.scalars(select(Window))}
+        subs = {s.code: s.id for s in db.session.scalars(select(SubCenter))}
+    assert [n for n, _ in listed(client, "?light=red")] == ["MZ-RED-LATE", "WS-RED", "MZ-RED"]
+    assert [n for n, _ in listed(client, f"?sub_center={subs['ws']}")] == ["WS-RED", "WS-GREEN"]
+    assert [n for n, _ in listed(client, f"?window={ids['MZ02']}")] == ["MZ-RED", "MZ-YELLOW-TUE"]
+    assert [n for n, _ in listed(client, "?state=paused")] == ["MZ-PAUSED"]
+    assert listed(client, f"?light=yellow&sub_center={subs['ws']}") == []
+
+
+def test_a_clerk_sees_the_worklist_of_their_windows_and_a_manager_their_sub_center(lit) -> None:
+    clerk, manager = lit.test_client(), lit.test_client()
+    login(clerk, "mz-clerk")  # MZ01
+    login(manager, "mz-manager")
+    assert {n for n, _ in listed(clerk)} == {"MZ-RED-LATE", "MZ-YELLOW-TODAY", "MZ-GREEN", "MZ-PAUSED"}
+    assert {n for n, _ in listed(manager)} == {n for n, s, _, st, _ in CASES
+                                               if s == "mz" and st in ("accepted", "paused")}
+    assert list(summary(manager)) == ["mz"]
+    with lit.app_context():
+        ws = db.session.scalars(select(SubCenter).where(SubCenter.code == "ws")).one().id
+    assert listed(manager, f"?sub_center={ws}") == []  # another sub-center: nothing, not an error
