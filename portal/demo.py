@@ -154,7 +154,7 @@ def seed_cases(count: int, chunk: int = 10_000) -> int:
             "applicant_phone": f"139{n % 100_000_000:08d}", "data": {},
             "state": state, "row_version": 1, "extended_days": 0,
             **dict.fromkeys(("accepted_at", "limit_days", "due_date", "plan", "step", "pauses",
-                             "completed_at", "used_days", "on_time", "outcome")),
+                             "completed_at", "used_days", "on_time", "outcome", "legal_days")),
         }  # every row the same keys: one executemany
         if state in ("accepted", "paused", "completed"):
             # open cases mostly within their limit (some late), finished ones over nine weeks
@@ -163,11 +163,12 @@ def seed_cases(count: int, chunk: int = 10_000) -> int:
             day, steps = local_day(accepted), plan["steps"]
             due = calendar.add_workdays(day, days)
             row.update(accepted_at=accepted, limit_days=days, plan=plan, pauses=[],
+                       legal_days=plan["legal_days"],
                        due_date=due, step=(n % (len(steps) - 1)) + 1 if len(steps) > 1 else None)
             if state == "paused":
                 row.update(due_date=None, pauses=[[day.isoformat(), None]])
             elif state == "completed":
-                used = min((n * 3) % (days + 3), calendar.between(day, local_day(now)))
+                used = min((n * 5) % (days + 3), calendar.between(day, local_day(now)))
                 done = calendar.add_workdays(day, used)
                 row.update(completed_at=dt.datetime.combine(done, dt.time(8), dt.UTC),
                            used_days=used, on_time=done <= due, outcome="approved", step=None)

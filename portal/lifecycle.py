@@ -139,6 +139,7 @@ def accept(session: Session, site: Site, case: Case, actor: Actor) -> Case:
     case.plan = {"steps": steps, "legal_days": item.data.get("legal_days"),
                  "extension": plain(item.data.get("extension")), "case_type": item.case_type}
     case.step = 1 if len(steps) > 1 else None  # accepting is the first step (受理)
+    case.legal_days = item.data.get("legal_days")
     case.pauses, case.extended_days = [], 0
     append(session, case, "accept", actor.name, {"limit_days": days, "due": due.day.isoformat(),
                                                  "guessed_years": list(due.guessed)}, at=now)

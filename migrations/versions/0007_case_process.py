@@ -29,12 +29,13 @@ def upgrade():
         batch.add_column(sa.Column('outcome', sa.String(length=20), nullable=True))
         batch.add_column(sa.Column('on_time', sa.Boolean(), nullable=True))
         batch.add_column(sa.Column('used_days', sa.Integer(), nullable=True))
+        batch.add_column(sa.Column('legal_days', sa.Integer(), nullable=True))
         batch.create_index('ix_cases_open_due', ['state', 'due_date'])
 
 
 def downgrade():
     with op.batch_alter_table('cases') as batch:
         batch.drop_index('ix_cases_open_due')
-        for name in ('used_days', 'on_time', 'outcome', 'completed_at', 'extension_asked',
+        for name in ('legal_days', 'used_days', 'on_time', 'outcome', 'completed_at', 'extension_asked',
                      'extended_days', 'pauses', 'step', 'plan'):
             batch.drop_column(name)

@@ -49,6 +49,7 @@ class Case(Model):
     outcome: Mapped[str | None] = mapped_column(String(20))  # approved / denied
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     used_days: Mapped[int | None] = mapped_column(Integer)  # working days used, pauses not counted
+    legal_days: Mapped[int | None] = mapped_column(Integer)  # 法定时限 at acceptance (提速率)
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
     # optimistic locking: a second save of a stale copy is refused, never overwrites

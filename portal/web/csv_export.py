@@ -14,6 +14,26 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import format_datetime, gettext
 
 
+def csv_response(filename: str, labels: list[str], table: list[list[Any]]) -> Response:
+    """A CSV download that Excel opens right (UTF-8 with a BOM), streamed in blocks."""
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")  # Excel opens UTF-8 Chinese correctly with a BOM
+        writer.writerow(labels)
+        for number, values in enumerate(table, 1):
+            writer.writerow(values)
+            if number % 1000 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(lines(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
 class CsvExport:
     """Mixin for a FAB ModelView: ``/<view>/export.csv`` under the view's read permission."""
 
@@ -39,22 +59,7 @@ class CsvExport:
         table = [[shown[c](getattr(row, c)) for c in columns]
                  + [extra(row) for _, extra in self.export_extras] for row in rows]
 
-        def lines() -> Iterator[str]:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            buffer.write("\ufeff")  # Excel opens UTF-8 Chinese correctly with a BOM
-            writer.writerow(labels)
-            for number, values in enumerate(table, 1):
-                writer.writerow(values)
-                if number % 1000 == 0:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-            yield buffer.getvalue()
-
-        filename = f"{self.class_permission_name}.csv"
-        return Response(lines(), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename={filename}"})
+        return csv_response(f"{self.class_permission_name}.csv", labels, table)
 
 
 def cell(value: Any) -> str:

@@ -14,11 +14,13 @@ from portal.roles import CLERK, MANAGER, READ, WRITE
 from portal.web.casework import CaseworkView
 from portal.web.designer import DesignerView
 from portal.web.intake import DraftView, IntakeView
+from portal.web.reports import MonthlyReportView
 from portal.web.worklist import WorklistView
 
 PAGES = (
     (IntakeView, "New application", "cases", WRITE),
     (WorklistView, "Worklist and supervision", "cases", READ),
+    (MonthlyReportView, "Monthly operations report", "cases", READ),
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
 HIDDEN_PAGES = (DraftView, CaseworkView)
