@@ -82,10 +82,10 @@ def test_a_closed_month_per_sub_center_and_the_center_roll_up(month_of_cases, mo
     on(monkeypatch, "2026-12-05")
     client = month_of_cases.test_client()
     login(client, "center-auditor")
-    rows = table(client, "?month=2026-11")
-    assert rows["句容市政务服务民政分中心"] == ["5", "2", "40.0%", "1", "20.0%", "4", "2", "50.0%", "4", "61.4%"]
-    assert rows["句容市政务服务卫生分中心"] == ["1", "1", "100.0%", "1", "100.0%", "1", "1", "100.0%", "0", "100.0%"]
-    assert rows["句容市政务服务公安交巡警分中心"] == ["0", "0", "—", "0", "—", "0", "0", "—", "0", "—"]
+    rows = {name.removeprefix("句容市政务服务"): row for name, row in table(client, "?month=2026-11").items()}
+    assert rows["民政分中心"] == ["5", "2", "40.0%", "1", "20.0%", "4", "2", "50.0%", "4", "61.4%"]
+    assert rows["卫生分中心"] == ["1", "1", "100.0%", "1", "100.0%", "1", "1", "100.0%", "0", "100.0%"]
+    assert rows["公安交巡警分中心"] == ["0", "0", "—", "0", "—", "0", "0", "—", "0", "—"]
     # the roll-up is worked out from the sums: 3 of 5 on time, 1 − 27/75
     assert rows["total"] == ["6", "3", "50.0%", "2", "33.3%", "5", "3", "60.0%", "4", "64.0%"]
 
