@@ -48,7 +48,9 @@ def _plain_view():
     return PlainCaseList
 
 
-def build(url: str, cases: int):
+def build(url: str, cases: int, views: tuple = (), states: tuple[str, ...] | None = None):
+    """A migrated, published portal with its demo users, ``cases`` seeded (in ``states``),
+    and ``views`` (bench-only baselines) registered beside the generated ones."""
     from flask_migrate import upgrade
 
     from portal import create_app
@@ -61,7 +63,8 @@ def build(url: str, cases: int):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "b" * 40,
                       "WTF_CSRF_ENABLED": False})
     with app.app_context():
-        app.appbuilder.add_view_no_menu(_plain_view())
+        for view in views or (_plain_view(),):
+            app.appbuilder.add_view_no_menu(view)
         upgrade()
         sync_permissions(app)
         site, problems = load_site(REPO)
@@ -70,7 +73,7 @@ def build(url: str, cases: int):
         ensure_center_admin("admin", PASSWORD)
         ensure_demo_users(password=PASSWORD)
         start = time.perf_counter()
-        seed_cases(cases, chunk=20_000)
+        seed_cases(cases, chunk=20_000, **({"states": states} if states else {}))
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE cases")

@@ -1,13 +1,15 @@
-"""Benchmark: due dates of open cases by the working-day clock, beside a plain weekday loop.
+"""Benchmark: due dates and lights of open cases by the working-day clock, beside a plain
+weekday loop.
 
     .venv/bin/python bench/due_dates.py [--cases 1000000]
 
 In the same run, over the same cases (acceptance days in 2025–2026, limits of 1–60 working
 days, one in ten with a 补正 pause):
   clock     portal.clock.Calendar.due: chinese-calendar, the demo center's 2027 schedule,
-            pauses not counted (two binary searches per case over the kept working days)
+            pauses not counted (two binary searches per case over the kept working days),
+            then the case's light (portal.supervision.Thresholds, the center's yellow threshold)
   baseline  the same loop with a fixed rule: walk day by day, Monday–Friday, no holidays,
-            no pauses
+            no pauses; the light by the same comparisons against weekday-walked thresholds
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from portal.clock import Calendar  # noqa: E402
 from portal.declarations import load_site  # noqa: E402
+from portal.supervision import GREEN, RED, YELLOW, Thresholds  # noqa: E402
 
 
 def weekday_due(accepted: dt.date, days: int) -> dt.date:
@@ -52,21 +55,30 @@ def main() -> None:
             pauses = ((stopped, stopped + dt.timedelta(days=rng.randrange(1, 15))),)
         cases.append((accepted, rng.randrange(1, 61), pauses))
 
+    today, yellow = dt.date(2026, 11, 27), site.center["lights"]["yellow_days_left"]
     calendar = Calendar.of_center(site.center)
     calendar.due(start, 1)  # keep the first year (the cost of a worker's first request)
     t0 = time.perf_counter()
+    th = Thresholds.of(calendar, today, yellow)
+    lights = {}
     for accepted, days, pauses in cases:
-        calendar.due(accepted, days, pauses)
+        light = th.light("accepted", calendar.due(accepted, days, pauses).day)
+        lights[light] = lights.get(light, 0) + 1
     ours = time.perf_counter() - t0
     t0 = time.perf_counter()
+    yellow_until = weekday_due(today, yellow)
+    plain_lights = {}
     for accepted, days, _ in cases:
-        weekday_due(accepted, days)
+        due = weekday_due(accepted, days)
+        light = RED if due < today else YELLOW if due <= yellow_until else GREEN
+        plain_lights[light] = plain_lights.get(light, 0) + 1
     plain = time.perf_counter() - t0
     n = len(cases)
-    print(f"due dates of {n} open cases")
+    print(f"due dates and lights of {n} open cases (today {today}, yellow at {yellow} working days left)")
     print(f"  working-day clock (holidays, 调休, pauses): {ours:.2f} s ({ours / n * 1e6:.2f} µs each)")
     print(f"  baseline, weekday walk:                     {plain:.2f} s ({plain / n * 1e6:.2f} µs each)")
     print(f"  ratio clock / baseline:                     {ours / plain:.2f}")
+    print(f"  lights: clock {lights}, baseline {plain_lights}")
 
 
 if __name__ == "__main__":

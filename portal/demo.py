@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from portal.errors import PortalError
@@ -106,13 +106,14 @@ DEMO_STATES = ("accepted", "accepted", "accepted", "completed", "completed", "pa
                "notice_missing", "submitted")
 
 
-def seed_cases(count: int, chunk: int = 10_000) -> int:
+def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_STATES) -> int:
     """Add ``count`` demo cases spread over every window's offered items. Returns the count.
 
     Accepted over the last nine weeks with their real due dates, steps, pauses and completions,
     so worklists, lights and reports have something true to show. Bulk inserts (one statement
     per chunk), so 200,000 cases take seconds; for demos and benchmarks, never for real data:
-    real cases come from intake (and have their events).
+    real cases come from intake (and have their events). ``states``: the states to cycle
+    through (the demo's mix by default, where a 即办件 never stays open).
     """
     from portal.audit import server_now
     from portal.current import current_site
@@ -143,8 +144,8 @@ def seed_cases(count: int, chunk: int = 10_000) -> int:
     for n in range(start, start + count):
         item_id, sub_id, window_id, window_code, days, plan = slots[n % len(slots)]
         name = DEMO_SURNAMES[n % len(DEMO_SURNAMES)] + DEMO_GIVEN[(n // 7) % len(DEMO_GIVEN)]
-        state = DEMO_STATES[n % len(DEMO_STATES)]
-        if days == 0 and state in ("accepted", "paused"):
+        state = states[n % len(states)]
+        if days == 0 and state in ("accepted", "paused") and states is DEMO_STATES:
             state = "completed"  # a 即办件 does not wait
         row = {
             "number": f"{window_code}-2026-{n + 1:07d}", "item_id": item_id,
@@ -178,5 +179,9 @@ def seed_cases(count: int, chunk: int = 10_000) -> int:
             rows = []
     if rows:
         db.session.execute(insert(table), rows)
+    db.session.commit()
+    # planner statistics now: without them SQLite takes the two-valued state index for the
+    # worklist and sorts every open case (133 ms instead of 0.3 ms over 200,000)
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
     return count

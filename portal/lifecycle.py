@@ -46,6 +46,10 @@ class Actor:
 
     name: str
     roles: frozenset[str]
+    sub_centers: frozenset[int] | None = None  # where they work; None: everywhere (center-wide)
+
+    def works_at(self, sub_center_id: int) -> bool:
+        return self.sub_centers is None or sub_center_id in self.sub_centers
 
     def may_act_as(self, role: str) -> bool:
         """A step's role: the center admin acts anywhere, a manager also at a clerk's step."""
@@ -115,6 +119,13 @@ def step_dues(site: Site, case: Case) -> list[dt.date | None]:
     return out
 
 
+def _at_home(case: Case, actor: Actor) -> None:
+    """The case itself is worked on where it was taken; other departments decide branches."""
+    if not actor.works_at(case.sub_center_id):
+        raise PortalError(f"case {case.number} is handled by {case.sub_center.unified_name}",
+                          hint="your department decides its own branch only")
+
+
 def _check_role(case: Case, actor: Actor, role: str, what: str) -> None:
     if not actor.may_act_as(role):
         from portal.roles import ROLE_NAMES
@@ -141,8 +152,60 @@ def accept(session: Session, site: Site, case: Case, actor: Actor) -> Case:
     case.step = 1 if len(steps) > 1 else None  # accepting is the first step (受理)
     case.legal_days = item.data.get("legal_days")
     case.pauses, case.extended_days = [], 0
+    branches = _open_branches(session, site, case, item, local_day(now))
+    case.plan = {**case.plan, "parallel": branches}
     append(session, case, "accept", actor.name, {"limit_days": days, "due": due.day.isoformat(),
-                                                 "guessed_years": list(due.guessed)}, at=now)
+                                                 "guessed_years": list(due.guessed),
+                                                 "branches": [b["name"] for b in branches]}, at=now)
+    session.commit()
+    return case
+
+
+def _open_branches(session: Session, site: Site, case: Case, item: Any,
+                   day: dt.date) -> list[dict[str, Any]]:
+    """并联审批: one branch per declared item, at the sub-center that offers it, with that
+    offering's own limit from the same acceptance day. Returns the plan's record of them."""
+    from portal.models import CaseBranch, Item, SubCenter
+
+    plan = []
+    for position, declared in enumerate(item.data.get("parallel") or ()):
+        offering = site.subcenters[declared["subcenter"]].offerings[declared["item"]].item
+        days = offering.promised_days if offering.case_type == "承诺件" else 0
+        role = MANAGER if any(s["role"] == MANAGER for s in offering.data.get("steps") or ()) else CLERK
+        branch = CaseBranch(
+            case_id=case.id, position=position, limit_days=days, state="open",
+            item_id=session.scalars(select(Item.id).where(Item.code == declared["item"])).one(),
+            sub_center_id=session.scalars(select(SubCenter.id).where(
+                SubCenter.code == declared["subcenter"])).one(),
+            due_date=calendar_of(site).due(day, days).day)
+        session.add(branch)
+        plan.append({"item": declared["item"], "subcenter": declared["subcenter"],
+                     "name": offering.name, "days": days, "role": role})
+    return plan
+
+
+def decide_branch(session: Session, case: Case, actor: Actor, branch_id: int, approve: bool,
+                  result: str) -> Case:
+    """One department decides its branch of a bundle case, at its own sub-center."""
+    from portal.models import CaseBranch
+
+    _must_be(case, ACCEPTED)
+    branch = session.scalars(select(CaseBranch).where(CaseBranch.id == branch_id,
+                                                      CaseBranch.case_id == case.id)).one_or_none()
+    if branch is None or branch.state != "open":
+        raise PortalError("this branch is not open for a decision", hint="reload the case")
+    if not actor.works_at(branch.sub_center_id):
+        raise PortalError(f"{branch.item.name} is decided by {branch.sub_center.unified_name}",
+                          hint="each department decides its own branch")
+    declared = case.plan["parallel"][branch.position]
+    _check_role(case, actor, declared["role"], declared["name"])
+    if not approve and not result.strip():
+        raise PortalError("a denial needs its reason", hint="the applicant is told why")
+    now = audit.server_now()
+    branch.state = APPROVED if approve else DENIED
+    branch.decided_at, branch.decided_by, branch.result = now, actor.name, result.strip()
+    append(session, case, "branch", actor.name,
+           {"branch": declared["name"], "outcome": branch.state, "result": result.strip()}, at=now)
     session.commit()
     return case
 
@@ -187,6 +250,7 @@ def resubmit(session: Session, case: Case, actor: Actor) -> Case:
 def advance(session: Session, case: Case, actor: Actor, opinion: str = "") -> Case:
     """The open step is done (审核 passed, 决定 made …): the next step opens."""
     _must_be(case, ACCEPTED)
+    _at_home(case, actor)
     steps = steps_of(case)
     if case.step is None or case.step >= len(steps) - 1:
         raise PortalError(f"case {case.number} has no step left before completion",
@@ -202,6 +266,7 @@ def advance(session: Session, case: Case, actor: Actor, opinion: str = "") -> Ca
 def pause(session: Session, site: Site, case: Case, actor: Actor, kind: str, reason: str) -> Case:
     """The clock stops: 补正 (waiting for the applicant) or a special procedure (听证, 检测 …)."""
     _must_be(case, ACCEPTED)
+    _at_home(case, actor)
     if kind not in PAUSE_KINDS:
         raise PortalError(f"{kind!r} does not stop the clock", hint="choose one of " + "、".join(PAUSE_KINDS))
     if not reason.strip():
@@ -217,11 +282,15 @@ def pause(session: Session, site: Site, case: Case, actor: Actor, kind: str, rea
 def restart(session: Session, site: Site, case: Case, actor: Actor) -> Case:
     """The clock runs again; the working days it stood still move the due date."""
     _must_be(case, PAUSED)
+    _at_home(case, actor)
     now = audit.server_now()
     *done, (stopped, _) = case.pauses
     case.pauses = [*done, [stopped, local_day(now).isoformat()]]
     due = clock_of(site, case)
     case.state, case.due_date = ACCEPTED, due.day
+    for branch in case.branches:  # the stop held every branch as well
+        branch.due_date = calendar_of(site).due(local_day(case.accepted_at), branch.limit_days,
+                                                _days(case.pauses)).day
     stood = calendar_of(site).between(dt.date.fromisoformat(stopped), local_day(now))
     append(session, case, "restart", actor.name,
            {"paused_days": stood, "due": due.day.isoformat() if due.day else None,
@@ -233,6 +302,7 @@ def restart(session: Session, site: Site, case: Case, actor: Actor) -> Case:
 def ask_extension(session: Session, case: Case, actor: Actor, days: int, reason: str) -> Case:
     """延长: ask for more working days, within what the item allows; the approver decides."""
     _must_be(case, ACCEPTED)
+    _at_home(case, actor)
     allowance = (case.plan or {}).get("extension")
     if not allowance:
         raise PortalError(f"{case.item.name} declares no extension",
@@ -255,6 +325,7 @@ def decide_extension(session: Session, site: Site, case: Case, actor: Actor, app
                      note: str = "") -> Case:
     """The approver grants or refuses the extension asked for; never the one who asked."""
     _must_be(case, ACCEPTED)
+    _at_home(case, actor)
     if not case.extension_asked:
         raise PortalError("no extension is waiting for approval", hint="reload the case")
     approver = case.plan["extension"].get("approver", MANAGER)
@@ -284,12 +355,17 @@ def complete(session: Session, site: Site, case: Case, actor: Actor, outcome: st
              result: str) -> Case:
     """办结: approved or denied, with the result; the case records on time or overdue."""
     _must_be(case, ACCEPTED)
+    _at_home(case, actor)
     steps = steps_of(case)
     if steps and case.step is not None and case.step < len(steps) - 1:
         raise PortalError(f"case {case.number} is at {steps[case.step]['name']}, not the last step",
                           hint="finish the open steps first")
     if steps:
         _check_role(case, actor, steps[-1]["role"], steps[-1]["name"])
+    waiting = [b.item.name for b in case.branches if b.state == "open"]
+    if waiting:
+        raise PortalError(f"the parallel approval still waits for {'、'.join(waiting)}",
+                          hint="the case is completed once every branch is decided")
     if outcome not in (APPROVED, DENIED):
         raise PortalError(f"{outcome!r} is not an outcome", hint="approved or denied")
     if outcome == DENIED and not result.strip():

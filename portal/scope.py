@@ -9,7 +9,8 @@ themselves, so they cannot disagree.
 - Otherwise the user's sub-centers are those assigned directly plus those of their windows.
   Sub-centers, windows and offerings are visible within those sub-centers; cases within the
   directly assigned sub-centers and at the user's windows (a clerk bound to windows sees only
-  the cases of those windows).
+  the cases of those windows). A bundle case (并联审批) is also visible where one of its
+  branches is decided; a branch, at its own sub-center and wherever its case is visible.
 - Users: oneself, and the users of the sub-centers one sees. The security machinery's own
   lookups (signing in, loading the signed-in user) run ``unscoped()``.
 - A signed-in user with no assignment, and an anonymous visitor, see no scoped row at all.
@@ -28,7 +29,7 @@ from flask import g, has_request_context
 from sqlalchemy import ColumnElement, event, false, or_, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
-from portal.models import Case, Offering, PortalUser, SubCenter, Window, db
+from portal.models import Case, CaseBranch, Offering, PortalUser, SubCenter, Window, db
 from portal.models.users import user_sub_center, user_window
 
 
@@ -66,7 +67,13 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     SubCenter: lambda s: SubCenter.id.in_(s.visible_sub_centers),
     Window: lambda s: Window.sub_center_id.in_(s.visible_sub_centers),
     Offering: lambda s: Offering.sub_center_id.in_(s.visible_sub_centers),
-    Case: lambda s: _any_of(Case.sub_center_id, s.sub_centers, Case.window_id, s.windows),
+    # cases: of one's sub-centers and windows, and bundle cases with a branch at a visible
+    # sub-center (并联审批: the branch's department reads the shared application)
+    Case: lambda s: or_(_any_of(Case.sub_center_id, s.sub_centers, Case.window_id, s.windows),
+                        _branch_of(s)),
+    # branches: at a visible sub-center, or of a case one sees by sub-center or window
+    CaseBranch: lambda s: or_(_any_of(CaseBranch.sub_center_id, s.visible_sub_centers),
+                              CaseBranch.case_id.in_(_own_cases(s))),
     # users: oneself, and the users assigned to a visible sub-center or to one of its windows
     PortalUser: lambda s: or_(
         PortalUser.id == (s.user_id or 0),
@@ -75,6 +82,20 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
         PortalUser.id.in_(select(user_window.c.user_id).join(Window, Window.id == user_window.c.window_id)
                           .where(Window.sub_center_id.in_(s.visible_sub_centers)))),
 }
+
+
+def _branch_of(s: Scope) -> ColumnElement[bool]:
+    if not s.visible_sub_centers:
+        return false()
+    branches = CaseBranch.__table__  # the table, not the entity: no criterion of its own
+    return Case.id.in_(select(branches.c.case_id)
+                       .where(branches.c.sub_center_id.in_(s.visible_sub_centers)))
+
+
+def _own_cases(s: Scope) -> Any:
+    cases = Case.__table__
+    return select(cases.c.id).where(_any_of(cases.c.sub_center_id, s.sub_centers,
+                                            cases.c.window_id, s.windows))
 
 
 def _any_of(*pairs: Any) -> ColumnElement[bool]:

@@ -25,7 +25,7 @@ def test_demo_site_checks_clean_without_warnings() -> None:
     result = portal("check", "--strict", ".")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
-    assert "0 error(s), 0 warning(s); 7 sub-centers, 34 items" in result.stderr
+    assert "0 error(s), 0 warning(s); 7 sub-centers, 35 items" in result.stderr
 
 
 def test_broken_folder_lists_every_problem_and_fails(demo_site: Path) -> None:

@@ -46,7 +46,7 @@ def test_sync_publishes_the_demo_once(app, demo_site: Path) -> None:
     assert again.exit_code == 0
     assert "unchanged: version 1" in again.output
     assert counts(app) == {"SiteVersion": 1, "SitePublication": 1, "SubCenter": 7, "Window": 18,
-                           "Item": 34, "Offering": 41}
+                           "Item": 35, "Offering": 42}
     with app.app_context():
         version = db.session.scalar(select(SiteVersion))
         site, _ = load_site(demo_site)

@@ -30,12 +30,19 @@ def upgrade():
         batch.add_column(sa.Column('on_time', sa.Boolean(), nullable=True))
         batch.add_column(sa.Column('used_days', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('legal_days', sa.Integer(), nullable=True))
-        batch.create_index('ix_cases_open_due', ['state', 'due_date'])
+    # worklists: open cases by due date, and by sub-center and due date (light counts);
+    # partial indexes on both databases
+    for name, columns in (('ix_cases_open_due', ['due_date', 'id']),
+                          ('ix_cases_open_sub', ['sub_center_id', 'due_date'])):
+        op.create_index(name, 'cases', columns,
+                        postgresql_where=sa.text("state IN ('accepted', 'paused')"),
+                        sqlite_where=sa.text("state IN ('accepted', 'paused')"))
 
 
 def downgrade():
+    op.drop_index('ix_cases_open_sub', table_name='cases')
+    op.drop_index('ix_cases_open_due', table_name='cases')
     with op.batch_alter_table('cases') as batch:
-        batch.drop_index('ix_cases_open_due')
         for name in ('legal_days', 'used_days', 'on_time', 'outcome', 'completed_at', 'extension_asked',
                      'extended_days', 'pauses', 'step', 'plan'):
             batch.drop_column(name)

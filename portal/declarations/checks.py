@@ -58,6 +58,7 @@ def check_folder(folder: Folder) -> list[Problem]:
         if center is not None and center.ok:
             problems += _check_name(loaded, center.data, names)
         problems += _check_offers(loaded, items, policy, window_owner, offered, folder.unreadable)
+    problems += _check_parallel(items, subcenters)
     uses = {code: {items[o["item"]].data["form"] for o in loaded.data.get("items", ())
                    if o.get("item") in items and items[o["item"]].data.get("form")}
             for code, loaded in subcenters.items()}
@@ -69,6 +70,40 @@ def check_folder(folder: Folder) -> list[Problem]:
             problems.append(loaded.problem("schema.W004", ("code",),
                                            f"item {code!r} is offered by no sub-center",
                                            "list it under 'items:' of the sub-center that handles it"))
+    return problems
+
+
+def _check_parallel(items: dict[str, Loaded], subcenters: dict[str, Loaded]) -> list[Problem]:
+    """并联审批: a bundle has two branches or more, each an item its sub-center offers."""
+    problems: list[Problem] = []
+    offers = {code: {o.get("item") for o in sub.data.get("items", ())}
+              for code, sub in subcenters.items() if sub.ok}
+    for code, bundle in items.items():
+        branches = bundle.data.get("parallel") if bundle.ok else None
+        if branches is None:
+            continue
+        if len(branches) < 2:
+            problems.append(bundle.problem("schema.E067", ("parallel",),
+                                           "a parallel approval needs at least two branches",
+                                           "list each department's item under parallel"))
+        for i, branch in enumerate(branches):
+            item, sub = branch["item"], branch["subcenter"]
+            if item not in items or item == code:
+                hint = did_you_mean(item, [c for c in items if c != code]) or "name a catalog item"
+                problems.append(bundle.problem("schema.E067", ("parallel", i, "item"),
+                                               f"branch {item!r} is not another item of the catalog", hint))
+            elif items[item].data.get("parallel"):
+                problems.append(bundle.problem("schema.E067", ("parallel", i, "item"),
+                                               f"branch {item!r} is itself a parallel approval",
+                                               "branches are single items"))
+            elif sub in offers and item not in offers[sub]:
+                problems.append(bundle.problem("schema.E067", ("parallel", i, "subcenter"),
+                                               f"sub-center {sub!r} does not offer {item!r}",
+                                               "a branch is decided where its item is handled"))
+            elif sub not in subcenters:
+                hint = did_you_mean(sub, list(subcenters)) or "name a sub-center of schema/subcenters/"
+                problems.append(bundle.problem("schema.E067", ("parallel", i, "subcenter"),
+                                               f"no sub-center {sub!r}", hint))
     return problems
 
 

@@ -139,6 +139,13 @@ class Extension(Shape):
     approver = f.Choice(STEP_ROLES, load_default="manager")
 
 
+class Branch(Shape):
+    """并联审批: one branch of a bundle item, decided by the sub-center that offers that item."""
+
+    item = f.Code(required=True)
+    subcenter = f.Code(required=True)
+
+
 class Fee(Shape):
     charged = f.YesNo(required=True)
     basis = f.Text()
@@ -172,6 +179,7 @@ class Item(Shape):
     legal_days = f.Whole()
     promised_days = f.Whole()
     extension = f.Nested(Extension)
+    parallel = f.List(f.Nested(Branch))
     fee = f.Nested(Fee)
     completion = f.Text()
     result = f.Nested(Result, required=True)

@@ -56,6 +56,7 @@ POLICY = MappingProxyType({
     "legal_days": (LOCKED, (LOCKED,)),
     "promised_days": (TIGHTEN, (LOCKED, TIGHTEN)),
     "extension": (LOCKED, (LOCKED,)),
+    "parallel": (LOCKED, (LOCKED,)),
     "fee": (LOCKED, (LOCKED,)),
     "completion": (LOCKED, (LOCKED, FREE)),
     "result": (LOCKED, (LOCKED,)),

@@ -1,7 +1,7 @@
 """SQLAlchemy models. Importing this package registers every table on FAB's metadata."""
 
 from portal.models.base import db
-from portal.models.case import CASE_STATES, Case, CaseSequence
+from portal.models.case import CASE_STATES, Case, CaseBranch, CaseSequence
 from portal.models.events import AuditHead, CaseEvent
 from portal.models.forms import CENTER_SCOPE, FormVersion
 from portal.models.site import (
@@ -17,7 +17,8 @@ from portal.models.site import (
 from portal.models.users import PortalUser, user_sub_center, user_window
 
 __all__ = [
-    "CASE_STATES", "CENTER_SCOPE", "AuditHead", "Case", "CaseEvent", "CaseSequence", "Center", "FormVersion",
+    "CASE_STATES", "CENTER_SCOPE", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence",
+    "Center", "FormVersion",
     "Item", "Offering", "PortalUser", "SitePublication",
     "SiteVersion", "SubCenter", "Window", "db", "offering_window", "user_sub_center", "user_window",
 ]

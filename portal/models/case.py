@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import JSONType, created_at, updated_at
@@ -15,6 +15,9 @@ from portal.models.site import Item, SiteVersion, SubCenter, Window
 
 CASE_STATES = ("draft", "submitted", "accepted", "rejected", "notice_missing", "paused",
                "completed")
+
+
+OPEN_SQL = "state IN ('accepted', 'paused')"  # an open case: accepted and not completed
 
 
 class Case(Model):
@@ -60,9 +63,18 @@ class Case(Model):
     window: Mapped[Window] = relationship()
     site_version: Mapped[SiteVersion] = relationship()
     form_version: Mapped[FormVersion | None] = relationship()
+    branches: Mapped[list[CaseBranch]] = relationship(back_populates="case",
+                                                       order_by="CaseBranch.position")
 
     __mapper_args__ = {"version_id_col": row_version}
-    __table_args__ = (Index("ix_cases_open_due", "state", "due_date"),)
+    # worklists: open cases by due date (paused ones have none, and come last), and their
+    # light counts per sub-center and due date, each read in the order of a partial index
+    __table_args__ = (
+        Index("ix_cases_open_due", "due_date", "id", postgresql_where=text(OPEN_SQL),
+              sqlite_where=text(OPEN_SQL)),
+        Index("ix_cases_open_sub", "sub_center_id", "due_date", postgresql_where=text(OPEN_SQL),
+              sqlite_where=text(OPEN_SQL)),
+    )
 
     def __str__(self) -> str:
         return self.number
@@ -75,3 +87,25 @@ class CaseSequence(Model):
 
     scope: Mapped[str] = mapped_column(String(60), primary_key=True)  # 'mz:20261123'
     value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class CaseBranch(Model):
+    """并联审批: one department's part of a bundle case, decided at its own sub-center."""
+
+    __tablename__ = "case_branch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False)
+    sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)  # order in the declaration
+    limit_days: Mapped[int] = mapped_column(Integer, nullable=False)  # the branch's own limit
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(20), nullable=False, default="open")  # open/approved/denied
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    result: Mapped[str | None] = mapped_column(String(500))
+
+    case: Mapped[Case] = relationship(back_populates="branches")
+    item: Mapped[Item] = relationship()
+    sub_center: Mapped[SubCenter] = relationship()

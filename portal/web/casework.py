@@ -22,6 +22,7 @@ from portal.current import current_site
 from portal.errors import PortalError
 from portal.models import Case, CaseEvent, db
 from portal.roles import ROLE_NAMES, WRITE, permission
+from portal.scope import current_scope
 from portal.supervision import Thresholds
 from portal.web.csv_export import cell
 from portal.web.entities import VALUE_LABELS
@@ -30,12 +31,21 @@ from portal.web.entities import VALUE_LABELS
 def actor() -> lifecycle.Actor:
     """The signed-in user as the lifecycle sees them: name and role keys."""
     keys = {name: key for key, name in ROLE_NAMES.items()}
+    scope = current_scope()
     return lifecycle.Actor(current_user.username,
-                           frozenset(keys[r.name] for r in current_user.roles if r.name in keys))
+                           frozenset(keys[r.name] for r in current_user.roles if r.name in keys),
+                           None if scope is None or scope.everything else scope.visible_sub_centers)
 
 
 def _text(name: str) -> str:
     return request.form.get(name, "")
+
+
+def _id(name: str) -> int:
+    value = request.form.get(name, "")
+    if not value.isdigit():
+        abort(400)
+    return int(value)
 
 
 def _whole(name: str) -> int:
@@ -72,6 +82,9 @@ ACTIONS: dict[str, tuple[Callable[[Any, Case, lifecycle.Actor], Any], Any]] = {
         db.session, site, case, who, True, _text("note")), _l("Extension approved.")),
     "refuse_extension": (lambda site, case, who: lifecycle.decide_extension(
         db.session, site, case, who, False, _text("note")), _l("Extension refused.")),
+    "branch": (lambda site, case, who: lifecycle.decide_branch(
+        db.session, case, who, _id("branch"), _text("outcome") == "approved", _text("result")),
+        _l("Branch decided.")),
     "complete": (lambda site, case, who: lifecycle.complete(
         db.session, site, case, who, _text("outcome"), _text("result")),
         _l("Completed.")),
@@ -138,15 +151,26 @@ def case_process(case: Case) -> dict[str, Any]:
     last = not steps or at >= len(steps) - 1
     allowance = (case.plan or {}).get("extension")
     approver = allowance.get("approver", "manager") if allowance else None
+    branches = [{"id": b.id, "name": b.item.name, "where": b.sub_center.unified_name,
+                  "due": b.due_date, "state": b.state, "by": b.decided_by, "at": b.decided_at,
+                  "result": b.result,
+                  "can_decide": b.state == "open" and case.state == lifecycle.ACCEPTED
+                  and who.works_at(b.sub_center_id)
+                  and who.may_act_as(case.plan["parallel"][b.position]["role"])}
+                 for b in case.branches]
+    home = who.works_at(case.sub_center_id)
     return {
+        "home": home,
+        "branches": branches,
         "steps": rows,
         "light": thresholds(site).light(case.state, case.due_date),
-        "can_step": bool(open_step) and not last and who.may_act_as(open_step["role"]),
-        "can_complete": case.state == lifecycle.ACCEPTED and last
-        and (not steps or who.may_act_as(steps[-1]["role"])),
+        "can_step": home and bool(open_step) and not last and who.may_act_as(open_step["role"]),
+        "can_complete": home and case.state == lifecycle.ACCEPTED and last
+        and (not steps or who.may_act_as(steps[-1]["role"]))
+        and all(b["state"] != "open" for b in branches),
         "pause_kinds": lifecycle.PAUSE_KINDS,
         "extension_left": allowance["days"] - case.extended_days if allowance else 0,
-        "can_approve": bool(case.extension_asked) and who.may_act_as(approver),
+        "can_approve": home and bool(case.extension_asked) and who.may_act_as(approver),
         "approver": ROLE_NAMES[approver] if approver else None,
     }
 
@@ -157,7 +181,7 @@ EVENT_KINDS = {
     "note": _l("Note"), "step": _l("Step done"), "pause": _l("Clock stopped"),
     "restart": _l("Clock restarted"), "extension_asked": _l("Extension asked for"),
     "extension_approved": _l("Extension approved"), "extension_refused": _l("Extension refused"),
-    "complete": _l("Completed"),
+    "complete": _l("Completed"), "branch": _l("Branch decided"),
 }
 EVENT_KEYS = {
     "limit_days": _l("Limit (working days)"), "due": _l("Due date"), "reason": _l("Reason"),
@@ -165,7 +189,8 @@ EVENT_KEYS = {
     "guessed_years": _l("Years counted by weekdays only"), "step": _l("Step"),
     "opinion": _l("Opinion"), "kind": _l("Kind"), "paused_days": _l("Working days stopped"),
     "days": _l("Working days"), "outcome": _l("Outcome"), "result": _l("Result"),
-    "on_time": _l("On time"), "used_days": _l("Working days used"),
+    "on_time": _l("On time"), "used_days": _l("Working days used"), "branch": _l("Branch"),
+    "branches": _l("Parallel approval"),
 }
 OUTCOMES = {"approved": _l("Approved"), "denied": _l("Denied")}
 LIGHT_LABELS = {"red": _l("Overdue"), "yellow": _l("Due soon"), "green": _l("In time"),

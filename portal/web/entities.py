@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.edits import Change, set_subcenter, set_window
 from portal.intake import application_text
-from portal.models import Case, FormVersion, Item, Offering, PortalUser, SubCenter, Window
+from portal.models import Case, CaseBranch, FormVersion, Item, Offering, PortalUser, SubCenter, Window
 from portal.roles import ADMIN, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
 from portal.web.clerks import ClerkScreen
 from portal.web.form_versions import FormVersionScreen
@@ -138,6 +138,17 @@ ENTITIES: tuple[Entity, ...] = (
         export_extras=(("Application", application_text),),
     ),
     Entity(
+        # 并联审批: the branches a department decides (on the bundle case's page)
+        name="branches", model=CaseBranch, menu="Parallel approval", category=CATEGORY_CASES,
+        list_columns=("case", "item", "sub_center", "due_date", "state", "decided_by",
+                      "decided_at"),
+        search_columns=("item", "sub_center", "due_date", "state", "decided_by"),
+        show_columns=("case", "item", "sub_center", "limit_days", "due_date", "state", "result",
+                      "decided_by", "decided_at"),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ}),
+        order=("due_date", "asc"),
+    ),
+    Entity(
         name="clerks", model=PortalUser, menu="Clerks", category=CATEGORY_ORG,
         list_columns=("first_name", "username", "windows", "active"),
         search_columns=("first_name", "username", "windows", "active"),
@@ -177,6 +188,9 @@ VALUE_LABELS = MappingProxyType({
         "notice_missing": _l("Missing materials notified"),
         "paused": _l("Paused"),
         "completed": _l("Completed"),
+        "open": _l("Waiting for a decision"),  # a branch of a parallel approval
+        "approved": _l("Approved"),
+        "denied": _l("Denied"),
     }),
     "kind": MappingProxyType({
         "subcenter": _l("Sub-center (department)"),
@@ -205,6 +219,9 @@ LABELS = MappingProxyType({
     "accepted_at": _l("Accepted at"),
     "limit_days": _l("Limit (working days)"),
     "due_date": _l("Due date"),
+    "case": _l("Case"),
+    "decided_by": _l("Decided by user"),
+    "decided_at": _l("Decided at"),
     "title": _l("Title"),
     "scope": _l("Layer"),
     "digest": _l("Content hash (SHA-256)"),

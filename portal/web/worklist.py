@@ -61,8 +61,8 @@ class WorklistView(BaseView):
                           state=request.args.get("state") or None,
                           light=request.args.get("light") or None)
         page = _id("page") or 0
-        rows, total = worklist(db.session, th, filters, page, PAGE_SIZE)
         counts = light_counts(db.session, th, filters)
+        rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
         subs = db.session.scalars(select(SubCenter).order_by(SubCenter.code)).all()
         by_id = {s.id: s for s in subs}
         summary = [(by_id[i], counts[i]) for i in sorted(counts, key=lambda i: by_id[i].code)

@@ -1,0 +1,112 @@
+"""Benchmark: the worklist with its lights (待办与监察) over 200,000 open cases, beside the same
+page without lights.
+
+    .venv/bin/python bench/worklist.py [--cases 200000] [--requests 40]
+
+For SQLite and (when PORTAL_TEST_POSTGRES_URL is set) PostgreSQL: publish the demo site, seed
+open cases (accepted and paused) over every window with real due dates, then time, in the
+same run, as the center admin (every case in scope):
+  lights    GET /worklist/: the first page, overdue first, each row's light and working days
+            left, plus every sub-center's count of each light (one GROUP BY)
+  plain     GET /plainworklist/: the same template, order and page size, without lights:
+            one count of the open cases and the first page by due date (no light expression,
+            no per-light counts, no days left)
+and, for reference, a clerk's /worklist/ (one window through the scope rule).
+Each figure is the median and 95th percentile of full requests through the WSGI app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.case_list import build, measure  # noqa: E402
+
+
+def _plain_view() -> type:
+    from flask_appbuilder import expose, has_access
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import joinedload
+
+    from portal.current import current_site
+    from portal.models import Case, db
+    from portal.supervision import IS_OPEN, LIGHTS, OPEN_STATES
+    from portal.web.casework import thresholds
+    from portal.web.worklist import PAGE_SIZE, WorklistView, open_step
+
+    class PlainWorklist(WorklistView):
+        route_base = "/plainworklist"
+
+        @expose("/")
+        @has_access
+        def index(self) -> Any:
+            cases = db.session.scalars(
+                select(Case).where(IS_OPEN, Case.due_date.is_not(None))
+                .options(joinedload(Case.item), joinedload(Case.sub_center), joinedload(Case.window))
+                .order_by(Case.due_date, Case.id).limit(PAGE_SIZE)).all()
+            total = db.session.scalar(select(func.count(Case.id)).where(IS_OPEN))
+            return self.render_template(
+                "portal/worklist.html", title="plain", rows=[(c, "", None, open_step(c)) for c in cases],
+                total=total, page=0, pages=1, summary=[], totals={}, args={},
+                choices={"sub_center": [], "window": [], "item": []},
+                filters=type("F", (), {"sub_center": None, "window": None, "item": None,
+                                       "state": None, "light": None})(),
+                lights=LIGHTS, states=OPEN_STATES, th=thresholds(current_site()), red="red", yellow=2)
+
+    return PlainWorklist
+
+
+def run(label: str, url: str, cases: int, requests: int) -> None:
+    from portal.models import db
+
+    print(f"{label}:")
+    app = build(url, cases, views=(_plain_view(),), states=("accepted", "accepted", "accepted", "paused"))
+    lit_med, lit_p95, html = measure(app, "admin", "/worklist/", requests)
+    assert 'data-light="red"' in html and f"在办件 {cases:,}".replace(",", "") in html.replace(",", "")
+    plain_med, plain_p95, html = measure(app, "admin", "/plainworklist/", requests)
+    assert "data-number=" in html
+    clerk_med, clerk_p95, html = measure(app, "ws-clerk", "/worklist/", requests)
+    assert "WS01-" in html and "MZ01-" not in html
+    def ms(median: float, p95: float) -> str:
+        return f"median {median * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms"
+
+    print(f"  lights (admin, /worklist/)     {ms(lit_med, lit_p95)}")
+    print(f"  plain  (same page, no lights)  {ms(plain_med, plain_p95)}")
+    print(f"  ratio lights / plain           median {lit_med / plain_med:5.2f}       "
+          f"p95 {lit_p95 / plain_p95:5.2f}")
+    print(f"  clerk (one window, scoped)     {ms(clerk_med, clerk_p95)}")
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=40)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    os.environ.setdefault("PORTAL_CACHE_DIR", "")
+    with tempfile.TemporaryDirectory() as tmp:
+        run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.cases, args.requests)
+    pg = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+    if not pg:
+        print("PostgreSQL: skipped (PORTAL_TEST_POSTGRES_URL is not set)")
+        return
+    from bench.postgres import private_schema
+
+    with private_schema(pg) as url:
+        run("PostgreSQL", url, args.cases, args.requests)
+
+
+if __name__ == "__main__":
+    main()

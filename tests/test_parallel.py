@@ -1,0 +1,104 @@
+"""并联审批: the demo's 社会救助“一件事” is taken once at 民政 (MZ01); its three branches are
+decided in parallel — 低保认定 and 残疾人两项补贴 by 民政, 就业创业证 by 人社 — and the case is
+completed once, when all are decided. Accepted Monday 2026-09-28 (hand-worked dates around
+National Day 2026: 10-01..10-07 off, Saturday 10-10 works).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from portal import lifecycle
+from portal.current import current_site
+from portal.demo import ensure_demo_users
+from portal.errors import PortalError
+from portal.lifecycle import Actor
+from portal.models import Case, CaseBranch, SubCenter, db
+from portal.roles import CLERK, MANAGER
+from portal.scope import unscoped
+from tests.support.world import PASSWORD, csrf_token, login
+from tests.test_process import Clock, submitted_case
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+def ids() -> dict[str, int]:
+    return {s.code: s.id for s in db.session.scalars(select(SubCenter))}
+
+
+def people() -> dict[str, Actor]:
+    at = ids()
+    return {
+        "mz-clerk": Actor("mz-clerk", frozenset({CLERK}), frozenset({at["mz"]})),
+        "mz-manager": Actor("mz-manager", frozenset({MANAGER}), frozenset({at["mz"]})),
+        "rs-clerk": Actor("rs-clerk", frozenset({CLERK}), frozenset({at["rs"]})),
+        "rs-manager": Actor("rs-manager", frozenset({MANAGER}), frozenset({at["rs"]})),
+    }
+
+
+def test_one_intake_branches_in_parallel_one_completion(published, clock) -> None:
+    with published.test_request_context(), unscoped():
+        site, who = current_site(), people()
+        case = db.session.get(Case, submitted_case("yjs-shjz"))
+        lifecycle.accept(db.session, site, case, who["mz-clerk"])
+        assert case.due_date == dt.date(2026, 10, 30)  # the bundle's own 20 working days
+        branches = {b.item.code: b for b in case.branches}
+        assert {code: (b.sub_center.code, b.due_date) for code, b in branches.items()} == {
+            "mz-dibao": ("mz", dt.date(2026, 10, 23)),  # 民政 promises 15
+            "mz-cjjz": ("mz", dt.date(2026, 10, 23)),
+            "rs-jycy": ("rs", dt.date(2026, 9, 28)),  # a 即办件 at 人社: the same day
+        }
+        lifecycle.advance(db.session, case, who["mz-manager"])  # 受理 → 并联审批 → 办结
+        with pytest.raises(PortalError, match="still waits for"):
+            lifecycle.complete(db.session, site, case, who["mz-clerk"], "approved", "")
+        rs_branch, dibao = branches["rs-jycy"].id, branches["mz-dibao"].id
+        with pytest.raises(PortalError, match="人社分中心"):
+            lifecycle.decide_branch(db.session, case, who["mz-manager"], rs_branch, True, "")
+        with pytest.raises(PortalError, match="分中心管理员"):
+            lifecycle.decide_branch(db.session, case, who["mz-clerk"], dibao, True, "")  # 审核 is a manager's
+        with pytest.raises(PortalError, match="handled by"):
+            lifecycle.pause(db.session, site, case, who["rs-manager"], "补正", "缺材料")  # not theirs
+        lifecycle.decide_branch(db.session, case, who["rs-clerk"], rs_branch, True, "就业创业证已发放")
+        lifecycle.decide_branch(db.session, case, who["mz-manager"], dibao, True, "纳入低保")
+        with pytest.raises(PortalError, match="reason"):
+            lifecycle.decide_branch(db.session, case, who["mz-manager"], branches["mz-cjjz"].id, False, "")
+        lifecycle.decide_branch(db.session, case, who["mz-manager"], branches["mz-cjjz"].id, False,
+                                "未持有第二代残疾人证")
+        with pytest.raises(PortalError, match="not open"):
+            lifecycle.decide_branch(db.session, case, who["rs-clerk"], rs_branch, False, "改")
+        clock.set("2026-10-20")
+        lifecycle.complete(db.session, site, case, who["mz-clerk"], "approved", "统一送达")
+        assert (case.state, case.on_time) == ("completed", True)
+        assert [(b.item.code, b.state, b.decided_by) for b in case.branches] == [
+            ("mz-dibao", "approved", "mz-manager"), ("mz-cjjz", "denied", "mz-manager"),
+            ("rs-jycy", "approved", "rs-clerk")]
+
+
+def test_the_other_department_reads_and_decides_its_branch_from_the_case_page(published, clock) -> None:
+    with published.test_request_context(), unscoped():
+        ensure_demo_users(password=PASSWORD)
+        case = db.session.get(Case, submitted_case("yjs-shjz"))
+        lifecycle.accept(db.session, current_site(), case, people()["mz-clerk"])
+        case_id = case.id
+        rs_branch = db.session.scalars(select(CaseBranch.id).join(SubCenter).where(
+            CaseBranch.case_id == case_id, SubCenter.code == "rs")).one()
+    rs, ws = published.test_client(), published.test_client()
+    login(rs, "rs-clerk")
+    login(ws, "ws-manager")
+    page = rs.get(f"/cases/show/{case_id}").get_data(as_text=True)
+    assert "并联审批" in page and "作出决定" in page  # 资料共享: the shared application is open to them
+    assert "暂停计时" not in page and "完成本环节" not in page  # the case itself is 民政's
+    assert ws.get(f"/cases/show/{case_id}").status_code == 404  # 卫生 has no branch in it
+    token = csrf_token(rs.get("/resetmypassword/form").get_data(as_text=True))
+    done = rs.post(f"/casework/{case_id}/branch", data={"csrf_token": token, "branch": rs_branch,
+                                                       "outcome": "approved", "result": "已发证"},
+                   follow_redirects=True).get_data(as_text=True)
+    assert "已作出并联审批决定" in done and 'data-state="approved"' in done
+    with published.app_context():
+        assert db.session.get(CaseBranch, rs_branch).decided_by == "rs-clerk"
