@@ -43,6 +43,7 @@ bench: setup
 	$(BIN)/python bench/worker_start.py
 	$(BIN)/python bench/form_validation.py
 	$(BIN)/python bench/due_dates.py
+	$(BIN)/python bench/worklist.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .benchmarks

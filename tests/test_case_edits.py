@@ -45,3 +45,31 @@ def test_the_second_of_two_saves_is_refused_and_nothing_is_overwritten(published
     with published.app_context():
         case = db.session.scalars(select(Case).where(Case.id == case_id)).one()
         assert (case.applicant_phone, case.row_version) == ("13900000002", 3)
+
+
+def test_over_rest_a_put_must_name_the_version_it_read(published) -> None:
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        case_id = next(c.id for c in add_cases(per_window=1) if c.window == "MZ01")
+    first, second = published.test_client(), published.test_client()
+    login(first, "mz-clerk")
+    login(second, "mz-clerk")
+    headers = [{"X-CSRFToken": csrf_token(c.get("/resetmypassword/form").get_data(as_text=True))}
+               for c in (first, second)]
+    read_a, read_b = first.get(f"/api/v1/cases/{case_id}"), second.get(f"/api/v1/cases/{case_id}")
+    assert read_a.headers["ETag"] == read_b.headers["ETag"] == '"1"'
+    blind = first.put(f"/api/v1/cases/{case_id}", json={"applicant_phone": "13900000009"}, headers=headers[0])
+    assert blind.status_code == 428 and "If-Match" in blind.get_json()["message"]
+    saved = second.put(f"/api/v1/cases/{case_id}", json={"applicant_phone": "13900000001"},
+                       headers={**headers[1], "If-Match": read_b.headers["ETag"]})
+    assert saved.status_code == 200
+    late = first.put(f"/api/v1/cases/{case_id}", json={"applicant_phone": "13900000002"},
+                     headers={**headers[0], "If-Match": read_a.headers["ETag"]})
+    assert late.status_code == 409 and "已被他人保存" in late.get_json()["message"]
+    with published.app_context():
+        case = db.session.get(Case, case_id)
+        assert (case.applicant_phone, case.row_version) == ("13900000001", 2)
+    again = first.get(f"/api/v1/cases/{case_id}")
+    assert again.headers["ETag"] == '"2"'
+    assert first.put(f"/api/v1/cases/{case_id}", json={"applicant_phone": "13900000002"},
+                     headers={**headers[0], "If-Match": again.headers["ETag"]}).status_code == 200
