@@ -19,7 +19,6 @@ import logging
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -128,16 +127,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     os.environ.setdefault("PORTAL_CACHE_DIR", "")
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.cases, args.requests)
-    pg = os.environ.get("PORTAL_TEST_POSTGRES_URL")
-    if not pg:
-        print("PostgreSQL: skipped (PORTAL_TEST_POSTGRES_URL is not set)")
-        return
-    from bench.postgres import private_schema
+    from bench.postgres import on_both_databases
 
-    with private_schema(pg) as url:
-        run("PostgreSQL", url, args.cases, args.requests)
+    on_both_databases(run, args.cases, args.requests)
 
 if __name__ == "__main__":
     main()

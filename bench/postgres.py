@@ -23,3 +23,19 @@ def private_schema(base: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def on_both_databases(run, *args) -> None:
+    """``run(label, url, *args)`` on a fresh SQLite file, then on a private PostgreSQL schema
+    (when PORTAL_TEST_POSTGRES_URL is set; said so when it is not)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", *args)
+    pg = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+    if not pg:
+        print("PostgreSQL: skipped (PORTAL_TEST_POSTGRES_URL is not set)")
+        return
+    with private_schema(pg) as url:
+        run("PostgreSQL", url, *args)
