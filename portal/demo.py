@@ -131,6 +131,8 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
             select(Offering, Item.code, SubCenter.code).join(Item).join(SubCenter)
             .where(Offering.active).order_by(Offering.id)):
         declared = site.subcenters[sub_code].offerings[item_code].item
+        if declared.data.get("parallel"):
+            continue  # a bundle's branches open at acceptance: those cases come from intake
         days = declared.promised_days if declared.case_type == "承诺件" else 0
         plan = {"steps": plain(declared.data.get("steps") or []),
                 "legal_days": declared.data.get("legal_days"),

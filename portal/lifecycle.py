@@ -166,22 +166,54 @@ def _open_branches(session: Session, site: Site, case: Case, item: Any,
     """并联审批: one branch per declared item, at the sub-center that offers it, with that
     offering's own limit from the same acceptance day. Returns the plan's record of them."""
     from portal.models import CaseBranch, Item, SubCenter
+    from portal.scope import unscoped
 
     plan = []
     for position, declared in enumerate(item.data.get("parallel") or ()):
         offering = site.subcenters[declared["subcenter"]].offerings[declared["item"]].item
         days = offering.promised_days if offering.case_type == "承诺件" else 0
         role = MANAGER if any(s["role"] == MANAGER for s in offering.data.get("steps") or ()) else CLERK
-        branch = CaseBranch(
-            case_id=case.id, position=position, limit_days=days, state="open",
-            item_id=session.scalars(select(Item.id).where(Item.code == declared["item"])).one(),
-            sub_center_id=session.scalars(select(SubCenter.id).where(
-                SubCenter.code == declared["subcenter"])).one(),
-            due_date=calendar_of(site).due(day, days).day)
+        with unscoped():  # the other departments are outside the clerk's scope, by design
+            item_id = session.scalars(select(Item.id).where(Item.code == declared["item"])).one()
+            sub_center_id = session.scalars(select(SubCenter.id).where(
+                SubCenter.code == declared["subcenter"])).one()
+        branch = CaseBranch(case_id=case.id, position=position, limit_days=days, state="open",
+                            item_id=item_id, sub_center_id=sub_center_id,
+                            due_date=calendar_of(site).due(day, days).day)
         session.add(branch)
         plan.append({"item": declared["item"], "subcenter": declared["subcenter"],
                      "name": offering.name, "days": days, "role": role})
     return plan
+
+
+def branch_place(branch: Any) -> str:
+    """The unified name of the sub-center deciding a branch: public, though usually outside
+    the viewer's scope (the case was taken at another department)."""
+    from portal.scope import unscoped
+
+    with unscoped():
+        from portal.models import SubCenter
+
+        return session_of(branch).get(SubCenter, branch.sub_center_id).unified_name
+
+
+def case_place(case: Case) -> str:
+    """Where a case was taken: the sub-center's unified name and the window."""
+    from portal.models import SubCenter, Window
+    from portal.scope import unscoped
+
+    with unscoped():
+        session = session_of(case)
+        window = session.get(Window, case.window_id)
+        return f"{session.get(SubCenter, case.sub_center_id).unified_name} {window.code} {window.name}"
+
+
+def session_of(record: Any) -> Session:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(record)
+    assert session is not None
+    return session
 
 
 def decide_branch(session: Session, case: Case, actor: Actor, branch_id: int, approve: bool,
@@ -195,7 +227,7 @@ def decide_branch(session: Session, case: Case, actor: Actor, branch_id: int, ap
     if branch is None or branch.state != "open":
         raise PortalError("this branch is not open for a decision", hint="reload the case")
     if not actor.works_at(branch.sub_center_id):
-        raise PortalError(f"{branch.item.name} is decided by {branch.sub_center.unified_name}",
+        raise PortalError(f"{branch.item.name} is decided by {branch_place(branch)}",
                           hint="each department decides its own branch")
     declared = case.plan["parallel"][branch.position]
     _check_role(case, actor, declared["role"], declared["name"])

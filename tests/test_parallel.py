@@ -81,19 +81,23 @@ def test_one_intake_branches_in_parallel_one_completion(published, clock) -> Non
 
 
 def test_the_other_department_reads_and_decides_its_branch_from_the_case_page(published, clock) -> None:
-    with published.test_request_context(), unscoped():
+    with published.app_context():
         ensure_demo_users(password=PASSWORD)
-        case = db.session.get(Case, submitted_case("yjs-shjz"))
-        lifecycle.accept(db.session, current_site(), case, people()["mz-clerk"])
-        case_id = case.id
+        case_id = submitted_case("yjs-shjz")
+    mz, rs, ws = published.test_client(), published.test_client(), published.test_client()
+    login(mz, "mz-clerk")  # accepts at the counter: the branches open at 民政 and at 人社
+    token = csrf_token(mz.get("/resetmypassword/form").get_data(as_text=True))
+    accepted = mz.post(f"/casework/{case_id}/accept", data={"csrf_token": token}, follow_redirects=True)
+    assert "已受理" in accepted.get_data(as_text=True)
+    with published.app_context():
         rs_branch = db.session.scalars(select(CaseBranch.id).join(SubCenter).where(
             CaseBranch.case_id == case_id, SubCenter.code == "rs")).one()
-    rs, ws = published.test_client(), published.test_client()
     login(rs, "rs-clerk")
     login(ws, "ws-manager")
     page = rs.get(f"/cases/show/{case_id}").get_data(as_text=True)
     assert "并联审批" in page and "作出决定" in page  # 资料共享: the shared application is open to them
     assert "暂停计时" not in page and "完成本环节" not in page  # the case itself is 民政's
+    assert "受理窗口：句容市政务服务民政分中心 MZ01" in page
     assert ws.get(f"/cases/show/{case_id}").status_code == 404  # 卫生 has no branch in it
     token = csrf_token(rs.get("/resetmypassword/form").get_data(as_text=True))
     done = rs.post(f"/casework/{case_id}/branch", data={"csrf_token": token, "branch": rs_branch,

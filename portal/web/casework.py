@@ -151,7 +151,7 @@ def case_process(case: Case) -> dict[str, Any]:
     last = not steps or at >= len(steps) - 1
     allowance = (case.plan or {}).get("extension")
     approver = allowance.get("approver", "manager") if allowance else None
-    branches = [{"id": b.id, "name": b.item.name, "where": b.sub_center.unified_name,
+    branches = [{"id": b.id, "name": b.item.name, "where": lifecycle.branch_place(b),
                   "due": b.due_date, "state": b.state, "by": b.decided_by, "at": b.decided_at,
                   "result": b.result,
                   "can_decide": b.state == "open" and case.state == lifecycle.ACCEPTED
@@ -161,6 +161,8 @@ def case_process(case: Case) -> dict[str, Any]:
     home = who.works_at(case.sub_center_id)
     return {
         "home": home,
+        # taken at another department (a bundle case seen for its branch): say where
+        "taken_at": None if home else lifecycle.case_place(case),
         "branches": branches,
         "steps": rows,
         "light": thresholds(site).light(case.state, case.due_date),
