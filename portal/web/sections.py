@@ -20,6 +20,9 @@ from portal.web.entities import LABELS
 
 _HEAD = ("code", "name", "type", "case_type")  # already in the record's summary above the tabs
 _CONTACT = ("consultation", "supervision")
+# optional keys shown with the disclosure they belong to (not required for it: E050 reads
+# DISCLOSURES only)
+_ALSO = {"办理流程": ("parallel",), "办理期限": ("extension",)}
 
 
 def _ordered(value: Any, field: Any) -> Any:
@@ -41,11 +44,20 @@ def item_sections(record: Any) -> list[tuple[str, list[tuple[str, Any]]]]:
     if isinstance(data.get("steps"), list):  # who acts, by the role's name
         data["steps"] = [{**step, "role": ROLE_NAMES.get(step.get("role"), step.get("role"))}
                          for step in data["steps"]]
+    site = current_site()
+    if isinstance(data.get("parallel"), list) and site is not None:  # by names, not codes
+        data["parallel"] = [{"item": getattr(site.items.get(b["item"]), "name", b["item"]),
+                             "subcenter": getattr(site.subcenters.get(b["subcenter"]), "unified_name",
+                                                  b["subcenter"])} for b in data["parallel"]]
+    if isinstance(data.get("extension"), Mapping):
+        approver = data["extension"].get("approver", "manager")
+        data["extension"] = {**data["extension"], "approver": ROLE_NAMES.get(approver, approver)}
     out: list[tuple[str, list[tuple[str, Any]]]] = []
     seen = set(_HEAD)
     for title, keys in DISCLOSURES.items():
-        out.append((title, [(k, data.get(k)) for k in keys]))
-        seen.update(keys)
+        also = tuple(k for k in _ALSO.get(title, ()) if data.get(k))
+        out.append((title, [(k, data.get(k)) for k in (*keys, *also)]))
+        seen.update((*keys, *_ALSO.get(title, ())))
     out.append((gettext("Consultation and supervision"), [(k, data.get(k)) for k in _CONTACT]))
     seen.update(_CONTACT)
     declared = _declared_properties()
