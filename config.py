@@ -20,3 +20,7 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
 # Sessions and CSRF tokens are signed with this key: set PORTAL_SECRET_KEY in production.
 # The demo keeps a random key in instance/secret_key so logins survive a restart.
 SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY")
+
+# The public address printed in every document's QR code (the check page /verify/<token>);
+# unset: the address the clerk's browser used.
+PORTAL_PUBLIC_URL = os.environ.get("PORTAL_PUBLIC_URL")

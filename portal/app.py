@@ -49,7 +49,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     CSRFProtect(app)  # before AppBuilder: its login API needs it in place (TRAPS.md)
 
     from portal import scope
-    from portal.web import casework, form_versions, generate, identity, intake, sections
+    from portal.web import casework, documents, form_versions, generate, identity, intake, sections
     from portal.web.views import HomeView
 
     scope.init_app()
@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     intake.init_app(app)
     form_versions.init_app(app)
     casework.init_app(app)
+    app.register_blueprint(documents.public)  # the public check page: no login, no menu
     with app.app_context():
         appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")
         appbuilder.init_app(app, db.session)

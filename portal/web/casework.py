@@ -184,6 +184,7 @@ EVENT_KINDS = {
     "restart": _l("Clock restarted"), "extension_asked": _l("Extension asked for"),
     "extension_approved": _l("Extension approved"), "extension_refused": _l("Extension refused"),
     "complete": _l("Completed"), "branch": _l("Branch decided"),
+    "print": _l("Document issued"), "reprint": _l("Document reprinted (补打)"),
 }
 EVENT_KEYS = {
     "limit_days": _l("Limit (working days)"), "due": _l("Due date"), "reason": _l("Reason"),
@@ -192,11 +193,33 @@ EVENT_KEYS = {
     "opinion": _l("Opinion"), "kind": _l("Kind"), "paused_days": _l("Working days stopped"),
     "days": _l("Working days"), "outcome": _l("Outcome"), "result": _l("Result"),
     "on_time": _l("On time"), "used_days": _l("Working days used"), "branch": _l("Branch"),
-    "branches": _l("Parallel approval"),
+    "branches": _l("Parallel approval"), "document": _l("Document number"),
+    "sha256": _l("SHA-256"),
 }
 OUTCOMES = {"approved": _l("Approved"), "denied": _l("Denied")}
 LIGHT_LABELS = {"red": _l("Overdue"), "yellow": _l("Due soon"), "green": _l("In time"),
                 "paused": _l("Paused")}
+
+
+def case_documents(case: Case) -> list[dict[str, Any]]:
+    """The documents the case has now, each with its stored copy if issued."""
+    from portal import issuing
+    from portal.models import IssuedDocument
+
+    site = current_site()
+    if site is None:
+        return []
+    issued = {d.kind: d for d in db.session.scalars(
+        select(IssuedDocument).where(IssuedDocument.case_id == case.id))}
+    out = []
+    for kind in issuing.available(case):
+        title = issuing.KINDS[kind].title
+        if title is None:
+            sub = site.subcenters.get(case.sub_center.code)
+            offering = sub.offerings.get(case.item.code) if sub else None
+            title = offering.item.data["result"]["name"] if offering else kind
+        out.append({"kind": kind, "title": title, "issued": issued.get(kind)})
+    return out
 
 
 def event_value(key: str, value: Any) -> str:
@@ -217,6 +240,7 @@ def init_app(app: Any) -> None:
                 "portal_event_kind": lambda kind: str(EVENT_KINDS.get(kind, kind)),
                 "portal_event_key": lambda key: str(EVENT_KEYS.get(key, key)),
                 "portal_case_process": case_process,
+                "portal_case_documents": case_documents,
                 "portal_event_value": event_value,
                 "portal_light_label": lambda light: str(LIGHT_LABELS.get(light, "")),
                 "portal_state_label": lambda s: str(VALUE_LABELS["state"].get(s, s)),

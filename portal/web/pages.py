@@ -13,6 +13,7 @@ from types import MappingProxyType
 from portal.roles import CLERK, MANAGER, READ, WRITE
 from portal.web.casework import CaseworkView
 from portal.web.designer import DesignerView
+from portal.web.documents import DocumentView
 from portal.web.intake import DraftView, IntakeView
 from portal.web.reports import MonthlyReportView
 from portal.web.worklist import WorklistView
@@ -23,7 +24,7 @@ PAGES = (
     (MonthlyReportView, "Monthly operations report", "cases", READ),
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
-HIDDEN_PAGES = (DraftView, CaseworkView)
+HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView)
 
 # Pages with a permission of their own (not an entity's): name -> role -> actions.
 # Acting on a case is for those its steps name: clerks, and managers (审核, 决定, approving

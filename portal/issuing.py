@@ -1,0 +1,201 @@
+"""Issuing a case's documents: numbered once, stored with their SHA-256, reprinted identically.
+
+Kinds: 受理通知书, 不予受理通知书, 一次性告知书, 办结通知书 and the item's result certificate
+(the template its declaration names). Each is issued once per case: the first print numbers it
+(sub-center, kind, year — one database sequence each, so concurrent clerks never share a
+number), renders it from the published templates and stores the PDF; a reprint (补打) returns
+the stored PDF byte for byte and is logged as an event of the case. Every document carries a
+QR code of its public check page (a signed token of its number).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.declarations import Site
+from portal.declarations.site import plain
+from portal.documents import DocumentError, render_html, render_pdf
+from portal.lifecycle import Actor, local_day
+from portal.models import Case, CaseEvent, IssuedDocument
+from portal.numbers import next_sequence
+from portal.publish import current_version
+
+
+@dataclass(frozen=True)
+class Kind:
+    title: str | None  # None: the item's result name
+    code: str  # in the number: MZ-SL-2026-00001
+    template: str | None  # None: the template the item's result names
+    when: Callable[[Case], bool]
+
+
+KINDS = {
+    "acceptance": Kind("受理通知书", "SL", "acceptance-notice.html", lambda c: c.accepted_at is not None),
+    "rejection": Kind("不予受理通知书", "BY", "rejection-notice.html", lambda c: c.state == "rejected"),
+    "missing": Kind("一次性告知书", "GZ", "missing-notice.html", lambda c: c.state == "notice_missing"),
+    "completion": Kind("办结通知书", "BJ", "completion-notice.html", lambda c: c.state == "completed"),
+    "certificate": Kind(None, "ZS", None,
+                        lambda c: c.state == "completed" and c.outcome == "approved"),
+}
+OUTCOMES = {"approved": "准予", "denied": "不予"}
+SALT = "portal-document"
+
+
+def chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def masked(name: str) -> str:
+    """王秀英 → 王*英, 王五 → 王*: enough for the holder to recognise, not to identify."""
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" * max(len(name) - 2, 1) + (name[-1] if len(name) > 2 else "")
+
+
+def available(case: Case) -> list[str]:
+    return [kind for kind, spec in KINDS.items() if spec.when(case)]
+
+
+def _offering(site: Site, case: Case) -> Any:
+    return site.subcenters[case.sub_center.code].offerings[case.item.code]
+
+
+def template_of(site: Site, case: Case, kind: str) -> str:
+    spec = KINDS[kind]
+    if spec.template:
+        return spec.template
+    result = _offering(site, case).item.data["result"]
+    return f"{result.get('template') or 'result-notice'}.html"
+
+
+def _last_event(session: Session, case: Case, kind: str) -> dict[str, Any]:
+    event = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == kind)
+                            .order_by(CaseEvent.seq.desc()).limit(1)).first()
+    return dict(event.data) if event else {}
+
+
+def context(session: Session, site: Site, case: Case, document: dict[str, Any]) -> dict[str, Any]:
+    """The only data a template sees: plain values, no database or application objects."""
+    offering = _offering(site, case)
+    sub = site.subcenters[case.sub_center.code]
+    window = site.window(case.window.code)
+    item = plain(offering.item.data)
+    completed = _last_event(session, case, "complete")
+    rejected = _last_event(session, case, "reject")
+    missing = _last_event(session, case, "notice_missing")
+    return {
+        "center": {"name": site.center["name"], "region_code": site.center["region_code"]},
+        "subcenter": {"code": sub.code, "unified_name": sub.unified_name, "name": sub.name,
+                      "address": sub.address, "phone": sub.phone, "hours": sub.hours,
+                      "identity": f"{site.center['region_code']}-{sub.code.upper()}"},
+        "window": {"code": window.code, "name": window.name},
+        "item": item,
+        "case": {
+            "number": case.number, "applicant_name": case.applicant_name,
+            "applicant_id_type": case.applicant_id_type, "data": plain(case.data or {}),
+            "accepted_on": chinese_date(local_day(case.accepted_at)) if case.accepted_at else "",
+            "accepted_at": local_day(case.accepted_at).isoformat() if case.accepted_at else "",
+            "limit_days": case.limit_days, "due_on": chinese_date(case.due_date) if case.due_date else "",
+            "completed_on": chinese_date(local_day(case.completed_at)) if case.completed_at else "",
+            "completed_month": (f"{local_day(case.completed_at).year}年{local_day(case.completed_at).month}月"
+                                if case.completed_at else ""),
+            "outcome": OUTCOMES.get(case.outcome or "", ""), "result_text": completed.get("result", ""),
+            "reason": rejected.get("reason", ""), "missing": missing.get("missing", []),
+            "note": missing.get("note", ""),
+        },
+        "document": document,
+    }
+
+
+def signer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=SALT)
+
+
+def qr_data_uri(url: str) -> str:
+    import segno
+
+    # no size in the SVG: the CSS sizes it (TRAPS.md: segno's own size overflows the box)
+    return segno.make(url, error="m").svg_data_uri(omitsize=True, border=0)
+
+
+def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
+          verify_url: Callable[[str], str], secret: str) -> tuple[IssuedDocument, bool]:
+    """The case's document of ``kind``: (document, True) for a reprint of the stored one."""
+    if kind not in KINDS or not KINDS[kind].when(case):
+        raise DocumentError(f"case {case.number} has no {kind} document now",
+                            hint="documents follow the case: accepted, rejected, notified, completed")
+    stored = session.scalars(select(IssuedDocument).where(
+        IssuedDocument.case_id == case.id, IssuedDocument.kind == kind)).one_or_none()
+    if stored is not None:
+        audit.append(session, case, "reprint", actor.name, {"document": stored.number, "kind": kind})
+        session.commit()
+        return stored, True
+    now = audit.server_now()
+    day = local_day(now)
+    sub = case.sub_center.code
+    seq = next_sequence(session, f"doc:{sub}:{kind}:{day.year}")
+    number = f"{sub.upper()}-{KINDS[kind].code}-{day.year}-{seq:05d}"
+    token = signer(secret).dumps({"n": number})
+    template = template_of(site, case, kind)
+    document = {"number": number, "date": chinese_date(day), "kind": kind,
+                "title": KINDS[kind].title or _offering(site, case).item.data["result"]["name"],
+                "verify_url": verify_url(token), "qr": qr_data_uri(verify_url(token))}
+    html = render_html(site.templates, template, context(session, site, case, document))
+    pdf = render_pdf(site.templates, html, name=template)
+    stored = IssuedDocument(number=number, kind=kind, case_id=case.id, sub_center_id=case.sub_center_id,
+                            template=template, site_version_id=current_version(session).id,
+                            issued_at=now, issued_by=actor.name, pdf=pdf,
+                            sha256=hashlib.sha256(pdf).hexdigest())
+    session.add(stored)
+    try:
+        session.flush()
+    except IntegrityError:  # another clerk issued it a moment ago: theirs is the document
+        session.rollback()
+        return issue(session, site, session.get(Case, case.id), kind, actor, verify_url, secret)
+    audit.append(session, case, "print", actor.name,
+                 {"document": number, "kind": kind, "sha256": stored.sha256}, at=now)
+    session.commit()
+    return stored, False
+
+
+@dataclass(frozen=True)
+class Check:
+    """What the public check page says about a token."""
+
+    genuine: bool
+    reason: str = ""
+    number: str = ""
+    holder: str = ""
+    issuer: str = ""
+    date: str = ""
+    title: str = ""
+
+
+def check(session: Session, site: Site, token: str, secret: str) -> Check:
+    try:
+        number = signer(secret).loads(token)["n"]
+    except (BadSignature, KeyError, TypeError):
+        return Check(False, "forged")
+    stored = session.scalars(select(IssuedDocument).where(IssuedDocument.number == number)).one_or_none()
+    if stored is None:
+        return Check(False, "unknown", number=str(number))
+    if hashlib.sha256(stored.pdf).hexdigest() != stored.sha256:
+        return Check(False, "altered", number=number)
+    case = session.get(Case, stored.case_id)
+    sub = site.subcenters.get(case.sub_center.code) if case else None
+    title = KINDS[stored.kind].title if stored.kind in KINDS else None
+    if title is None and case is not None and sub is not None and case.item.code in sub.offerings:
+        title = sub.offerings[case.item.code].item.data["result"]["name"]
+    return Check(True, number=number, holder=masked(case.applicant_name) if case else "",
+                 issuer=sub.unified_name if sub else "", title=title or "",
+                 date=chinese_date(local_day(stored.issued_at)))

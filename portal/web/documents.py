@@ -1,0 +1,75 @@
+"""Printing a case's documents, and the public check page their QR codes open.
+
+- ``POST /documents/<case>/<kind>`` (permission ``casework``, through the scope rule): the first
+  print issues and stores the document, a reprint returns the stored PDF and is logged (补打).
+- ``GET /verify/<token>``: no login. Says whether the document is genuine — its number, the
+  holder's masked name, the issuing sub-center and the date — from the signed token; a forged
+  or altered token says so. Nothing else is shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
+from sqlalchemy import select
+
+from portal import issuing
+from portal.current import current_site
+from portal.documents import DocumentError
+from portal.models import Case, db
+from portal.roles import WRITE, permission
+from portal.scope import unscoped
+from portal.web.casework import actor
+
+public = Blueprint("verify", __name__)
+
+
+def verify_url(token: str) -> str:
+    base = current_app.config.get("PORTAL_PUBLIC_URL")
+    path = url_for("verify.check", token=token)
+    return base.rstrip("/") + path if base else url_for("verify.check", token=token, _external=True)
+
+
+class DocumentView(BaseView):
+    route_base = "/documents"
+    datamodel = SQLAInterface(Case)
+    class_permission_name = "casework"  # printing is casework: clerks and managers
+    method_permission_name = {"issue": WRITE}
+    base_permissions = [permission(WRITE)]
+
+    @expose("/<int:pk>/<string:kind>", methods=["POST"])
+    @has_access
+    def issue(self, pk: int, kind: str) -> Any:
+        case = db.session.scalars(select(Case).where(Case.id == pk)).one_or_none()
+        if case is None or kind not in issuing.KINDS:
+            abort(404)
+        try:
+            document, reprint = issuing.issue(db.session, current_site(), case, kind, actor(),
+                                              verify_url, current_app.config["SECRET_KEY"])
+        except DocumentError as exc:
+            db.session.rollback()
+            flash(f"{exc} ({exc.hint})" if exc.hint else str(exc), "danger")
+            return redirect(url_for("CaseScreen.show", pk=pk))
+        name = f"{document.number}{'-补打' if reprint else ''}.pdf"
+        return Response(document.pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{_quote(name)}",
+            "X-Document-Number": document.number, "X-Document-SHA256": document.sha256,
+            "X-Document-Reprint": "1" if reprint else "0"})
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@public.route("/verify/<token>")
+def check(token: str) -> Any:
+    with unscoped():  # the token is the authority here, not a session
+        result = issuing.check(db.session, current_site(), token, current_app.config["SECRET_KEY"])
+    return render_template("portal/verify.html", result=result,
+                           title=gettext("Document check")), 200 if result.genuine else 404

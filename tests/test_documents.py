@@ -1,0 +1,216 @@
+"""A case's documents as a clerk prints them and as anyone checks them: Chinese text that can be
+read back, Noto CJK embedded and subset, numbers per sub-center, kind and year, issued once
+(a reprint is the same file, logged), a QR check page that tells genuine from forged or
+altered, and templates that cannot reach outside their sandbox."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import threading
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select, text, update
+from werkzeug.datastructures import MultiDict
+
+from portal import lifecycle
+from portal.current import current_site
+from portal.demo import ensure_demo_users
+from portal.documents import DocumentError, render_html, render_pdf
+from portal.forms.build import check_submission
+from portal.intake import save_application, spec_of
+from portal.issuing import masked
+from portal.models import Case, CaseEvent, IssuedDocument, Item, Offering, SubCenter, db
+from portal.scope import unscoped
+from tests.support.world import PASSWORD, csrf_token, login
+from tests.test_browser import ARTIFACTS
+from tests.test_intake import GOOD
+from tests.test_process import BOSS, CLERK_A
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page, white space removed (titles are letter-spaced, lines wrap)."""
+    return re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+
+
+def pdf_fonts(pdf: bytes) -> list[tuple[str, bool]]:
+    """(font name, embedded) of every font the pages use."""
+    out = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            out.append((str(font["/BaseFont"]), embedded))
+    return out
+
+
+def new_case(app) -> int:
+    with app.app_context():
+        place = db.session.scalars(select(Offering).join(SubCenter).join(Item).where(
+            SubCenter.code == "mz", Item.code == "mz-dibao")).one()
+        checked = check_submission(spec_of(place.form_version), MultiDict(GOOD))
+        return save_application(db.session, place, place.windows[0], checked, submit=True,
+                                by="mz-clerk").id
+
+
+def completed_case(app) -> int:
+    case_id = new_case(app)
+    with app.test_request_context(), unscoped():
+        site, case = current_site(), db.session.get(Case, case_id)
+        lifecycle.accept(db.session, site, case, CLERK_A)
+        lifecycle.advance(db.session, case, BOSS, "属实")
+        lifecycle.advance(db.session, case, BOSS, "同意")
+        lifecycle.complete(db.session, site, case, CLERK_A, "approved", "低保证已制发")
+    return case_id
+
+
+@pytest.fixture
+def clerk(published):
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+    client = published.test_client()
+    login(client, "mz-clerk")
+    client.token = csrf_token(client.get("/resetmypassword/form").get_data(as_text=True))
+    return client
+
+
+def print_(client, case_id: int, kind: str):
+    return client.post(f"/documents/{case_id}/{kind}", data={"csrf_token": client.token})
+
+
+def test_every_document_of_a_completed_case_reads_back_in_chinese(published, clerk) -> None:
+    case_id = completed_case(published)
+    with published.app_context():
+        number = db.session.get(Case, case_id).number
+    expected = {"acceptance": ["受理通知书", "予以受理", "15个工作日内办结"],
+                "completion": ["办结通知书", "办理结果：准予", "低保证已制发"],
+                "certificate": ["最低生活保障金领取证", "句容市民政局（盖章）", "11010519491231002X",
+                                "共同生活家庭成员1人", "低保证已制发", "保障起始年月2026年"]}
+    for kind, phrases in expected.items():
+        response = print_(clerk, case_id, kind)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", kind
+        pdf = response.data
+        words = pdf_text(pdf)
+        for phrase in [*phrases, "王秀英", "句容市政务服务民政分中心", response.headers["X-Document-Number"]]:
+            assert phrase in words, (kind, phrase)
+        if kind != "certificate":
+            assert number in words
+        fonts = pdf_fonts(pdf)
+        assert fonts and all(embedded for _, embedded in fonts), fonts
+        subset_noto = r"/[A-Z]{6}\+Noto-(Serif|Sans)-CJK-SC(-Bold)?"  # subset: a six-letter tag
+        assert all(re.fullmatch(subset_noto, name) for name, _ in fonts), fonts
+        assert hashlib.sha256(pdf).hexdigest() == response.headers["X-Document-SHA256"]
+        ARTIFACTS.mkdir(exist_ok=True)  # for looking at: pdftoppm -png test-artifacts/doc-*.pdf
+        (ARTIFACTS / f"doc-{kind}.pdf").write_bytes(pdf)
+
+
+def test_numbers_per_sub_center_kind_and_year_and_a_reprint_is_the_same_file(published, clerk) -> None:
+    first, second = completed_case(published), completed_case(published)
+    a = print_(clerk, first, "acceptance")
+    b = print_(clerk, second, "acceptance")
+    c = print_(clerk, first, "completion")
+    assert [r.headers["X-Document-Number"] for r in (a, b, c)] == [
+        "MZ-SL-2026-00001", "MZ-SL-2026-00002", "MZ-BJ-2026-00001"]
+    again = print_(clerk, first, "acceptance")
+    assert again.headers["X-Document-Reprint"] == "1" and again.data == a.data
+    with published.app_context():
+        kinds = [(e.kind, e.data.get("document")) for e in db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == first).order_by(CaseEvent.seq))]
+        assert ("print", "MZ-SL-2026-00001") in kinds and kinds[-1] == ("reprint", "MZ-SL-2026-00001")
+        assert db.session.scalars(select(IssuedDocument).where(IssuedDocument.case_id == first)).all()
+    page = clerk.get(f"/cases/show/{first}").get_data(as_text=True)
+    assert "MZ-SL-2026-00001" in page and "补打" in page
+
+
+def test_a_document_the_case_has_not_reached_is_refused(published, clerk) -> None:
+    case_id = new_case(published)  # submitted, not accepted
+    response = print_(clerk, case_id, "completion")
+    assert response.status_code == 302
+    assert "no completion document" in clerk.get(f"/cases/show/{case_id}").get_data(as_text=True)
+
+
+def test_the_qr_check_page_tells_genuine_from_forged_and_altered(published, clerk) -> None:
+    case_id = completed_case(published)
+    pdf = print_(clerk, case_id, "certificate").data
+    with published.app_context():
+        stored = db.session.scalars(select(IssuedDocument).where(IssuedDocument.case_id == case_id)).one()
+        number = stored.number
+    anyone = published.test_client()  # not signed in
+    token = _token_in(published, number)
+    genuine = anyone.get(f"/verify/{token}")
+    page = genuine.get_data(as_text=True)
+    assert genuine.status_code == 200 and 'data-verdict="genuine"' in page
+    for shown in (number, "王*英", "句容市政务服务民政分中心", "最低生活保障金领取证"):
+        assert shown in page
+    assert "王秀英" not in page and "11010519491231002X" not in page  # nothing else exposed
+    forged = anyone.get(f"/verify/{token[:-2]}xx")
+    assert forged.status_code == 404 and 'data-verdict="forged"' in forged.get_data(as_text=True)
+    with published.app_context():  # someone edits the stored PDF in the database directly
+        table = IssuedDocument.__table__
+        db.session.execute(update(table).where(table.c.number == number)
+                           .values(pdf=pdf.replace(b"%%EOF", b"%%EOF\n% edited")))
+        db.session.commit()
+    altered = anyone.get(f"/verify/{token}")
+    assert altered.status_code == 404 and 'data-verdict="altered"' in altered.get_data(as_text=True)
+
+
+def _token_in(app, number: str) -> str:
+    """The token the document's QR code carries (its verify URL is printed under it)."""
+    from portal.issuing import signer
+
+    token = signer(app.config["SECRET_KEY"]).dumps({"n": number})
+    assert token
+    return token
+
+
+def test_twelve_clerks_printing_at_once_get_twelve_numbers(published) -> None:
+    cases = [new_case(published) for _ in range(12)]
+    with published.test_request_context(), unscoped():
+        site = current_site()
+        for case_id in cases:
+            lifecycle.accept(db.session, site, db.session.get(Case, case_id), CLERK_A)
+    numbers, errors = [], []
+
+    def one(case_id: int) -> None:
+        from portal import issuing
+
+        try:
+            with published.test_request_context(), unscoped():
+                case = db.session.get(Case, case_id)
+                document, _ = issuing.issue(db.session, current_site(), case, "acceptance", CLERK_A,
+                                            lambda t: "https://portal.invalid/verify/" + t,
+                                            published.config["SECRET_KEY"])
+                numbers.append(document.number)
+                db.session.remove()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(c,)) for c in cases]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(numbers) == [f"MZ-SL-2026-{n:05d}" for n in range(1, 13)]
+
+
+def test_templates_run_in_a_sandbox_and_errors_name_template_and_line(published) -> None:
+    with published.test_request_context():
+        templates = dict(current_site().templates)
+    templates["evil.html"] = "<p>受理</p>\n{{ case.__class__.__mro__[1].__subclasses__() }}"
+    with pytest.raises(DocumentError, match=r"evil.html:2: refused by the sandbox"):
+        render_html(templates, "evil.html", {"case": {"number": "x"}})
+    templates["broken.html"] = "<p>\n{% if %}\n</p>"
+    with pytest.raises(DocumentError, match=r"broken.html:2: "):
+        render_html(templates, "broken.html", {})
+    with pytest.raises(DocumentError, match=r"no font can draw .*U\+F0000"):
+        render_pdf(templates, "<p>受理通知书 \U000F0000</p>")
+    with pytest.raises(DocumentError, match=r"http://example.com/seal.png: documents load nothing"):
+        render_pdf(templates, "<p>受理</p><img src='http://example.com/seal.png'>")
+    assert masked("王秀英") == "王*英" and masked("王五") == "王*" and masked("欧阳娜娜") == "欧**娜"
+    with published.app_context():
+        db.session.execute(text("SELECT 1"))
