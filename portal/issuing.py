@@ -49,6 +49,8 @@ KINDS = {
 }
 OUTCOMES = {"approved": "准予", "denied": "不予"}
 SALT = "portal-document"
+# issued documents are archived: PDF/A-3b (fonts embedded, XMP metadata, an sRGB output intent)
+ARCHIVAL = "pdf/a-3b"
 
 
 def chinese_date(day: dt.date) -> str:
@@ -151,7 +153,7 @@ def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
                 "title": KINDS[kind].title or _offering(site, case).item.data["result"]["name"],
                 "verify_url": verify_url(token), "qr": qr_data_uri(verify_url(token))}
     html = render_html(site.templates, template, context(session, site, case, document))
-    pdf = render_pdf(site.templates, html, name=template)
+    pdf = render_pdf(site.templates, html, name=template, variant=ARCHIVAL)
     stored = IssuedDocument(number=number, kind=kind, case_id=case.id, sub_center_id=case.sub_center_id,
                             template=template, site_version_id=current_version(session).id,
                             issued_at=now, issued_by=actor.name, pdf=pdf,

@@ -104,6 +104,9 @@ def test_every_document_of_a_completed_case_reads_back_in_chinese(published, cle
         subset_noto = r"/[A-Z]{6}\+Noto-(Serif|Sans)-CJK-SC(-Bold)?"  # subset: a six-letter tag
         assert all(re.fullmatch(subset_noto, name) for name, _ in fonts), fonts
         assert hashlib.sha256(pdf).hexdigest() == response.headers["X-Document-SHA256"]
+        root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]  # archival: PDF/A-3b
+        xmp = root["/Metadata"].get_object().get_data()
+        assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="B"' in xmp and "/OutputIntents" in root
         ARTIFACTS.mkdir(exist_ok=True)  # for looking at: pdftoppm -png test-artifacts/doc-*.pdf
         (ARTIFACTS / f"doc-{kind}.pdf").write_bytes(pdf)
 
