@@ -201,3 +201,41 @@ def check(session: Session, site: Site, token: str, secret: str) -> Check:
     return Check(True, number=number, holder=masked(case.applicant_name) if case else "",
                  issuer=sub.unified_name if sub else "", title=title or "",
                  date=chinese_date(local_day(stored.issued_at)))
+
+
+# --- public documents: the 办事指南 of an offered item, the blank form of a form version ------
+
+def guide_html(site: Site, sub_code: str, item_code: str) -> str:
+    """The 办事指南 of ``item_code`` as ``sub_code`` offers it (its windows, limits, contacts)."""
+    from portal.roles import ROLE_NAMES
+
+    sub = site.subcenters[sub_code]
+    offering = sub.offerings[item_code]
+    item = plain(offering.item.data)
+    item["code"] = item_code
+    if item.get("parallel"):
+        item["parallel"] = [{"item": site.items[b["item"]].name,
+                             "subcenter": site.subcenters[b["subcenter"]].unified_name}
+                            for b in item["parallel"]]
+    windows = [{"code": w.code, "name": w.name} for w in sub.windows if w.code in offering.windows]
+    return render_html(site.templates, "guide.html", {
+        "center": {"name": site.center["name"]},
+        "subcenter": {"unified_name": sub.unified_name, "address": sub.address, "hours": sub.hours,
+                      "phone": sub.phone},
+        "item": item, "windows": windows, "roles": dict(ROLE_NAMES)})
+
+
+def blank_form_html(site: Site, spec: Any, version: str) -> str:
+    """A form version with every field empty, for filling in by hand (表格下载)."""
+    def field(f: Any) -> dict[str, Any]:
+        return {"label": f.label, "type": f.type, "required": bool(f.data.get("required")),
+                "options": list(f.data.get("options") or ()) or (["是", "否"] if f.type == "yesno" else []),
+                "help": f.data.get("help", ""), "computed": f.compute is not None,
+                "material": f.data.get("material", ""),
+                "columns": [{"label": c.label} for c in f.columns],
+                "rows": max(int(f.data.get("min_rows") or 0), 4)}
+
+    form = {"title": spec.title, "version": version,
+            "sections": [{"title": s.title, "fields": [field(f) for f in s.fields]}
+                         for s in spec.sections]}
+    return render_html(site.templates, "blank-form.html", {"form": form})

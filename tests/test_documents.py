@@ -217,3 +217,36 @@ def test_templates_run_in_a_sandbox_and_errors_name_template_and_line(published)
     assert masked("王秀英") == "王*英" and masked("王五") == "王*" and masked("欧阳娜娜") == "欧**娜"
     with published.app_context():
         db.session.execute(text("SELECT 1"))
+
+
+def test_the_public_guide_and_blank_form_need_no_login(published) -> None:
+    anyone = published.test_client()
+    guide = anyone.get("/guide/mz/mz-dibao.pdf")
+    assert guide.status_code == 200 and guide.mimetype == "application/pdf"
+    words = pdf_text(guide.data)
+    for phrase in ("城乡最低生活保障对象认定办事指南", "句容市政务服务民政分中心", "一、设立依据", "《社会救助暂行办法》",
+                   "三、申报材料", "家庭经济状况核对授权书", "四、办理流程", "承诺办结时限：15个工作日",  # 民政's own
+                   "经批准可延长10个工作日", "七、收费标准", "不收费", "MZ01社会救助窗口"):
+        assert phrase in words, phrase
+    bundle = pdf_text(anyone.get("/guide/mz/yjs-shjz.pdf").data)
+    assert "本事项实行并联审批" in bundle and "句容市政务服务人社分中心" in bundle
+    assert anyone.get("/guide/ws/mz-dibao.pdf").status_code == 404  # 卫生 does not offer it
+    with published.app_context():
+        from portal.models import FormVersion
+
+        version = db.session.scalars(select(FormVersion).where(FormVersion.code == "mz-dibao",
+                                                               FormVersion.scope == "mz")).one()
+    blank = anyone.get(f"/forms/{version.id}/blank.pdf")
+    assert blank.status_code == 200
+    words = pdf_text(blank.data)
+    for phrase in ("城乡最低生活保障申请表", "申请人姓名*", "居民身份证号码*", "□城镇□农村", "共同生活的家庭成员",
+                   "与申请人关系", "（由前述各项计算）", "申请人签名"):
+        assert phrase in words, phrase
+    assert all(embedded for _, embedded in pdf_fonts(blank.data))
+    clerk = published.test_client()
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        item_id = db.session.scalars(select(Item.id).where(Item.code == "mz-dibao")).one()
+    login(clerk, "mz-clerk")  # the screens link to both
+    assert "/guide/mz/mz-dibao.pdf" in clerk.get(f"/items/show/{item_id}").get_data(as_text=True)
+    assert f"/forms/{version.id}/blank.pdf" in clerk.get(f"/form_versions/show/{version.id}").get_data(as_text=True)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from portal import issuing
 from portal.current import current_site
-from portal.documents import DocumentError
+from portal.documents import DocumentError, render_pdf
 from portal.models import Case, db
 from portal.roles import WRITE, permission
 from portal.scope import unscoped
@@ -65,6 +65,45 @@ def _quote(name: str) -> str:
     from urllib.parse import quote
 
     return quote(name)
+
+
+def _public_pdf(html: str, name: str, filename: str) -> Response:
+    try:
+        pdf = render_pdf(current_site().templates, html, name=name)
+    except DocumentError as exc:
+        return Response(f"{exc} ({exc.hint})", status=500, mimetype="text/plain")
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{_quote(filename)}"})
+
+
+@public.route("/guide/<sub>/<item>.pdf")
+def guide(sub: str, item: str) -> Any:
+    """办事指南: public, like the seven disclosures it prints."""
+    site = current_site()
+    if site is None or sub not in site.subcenters or item not in site.subcenters[sub].offerings:
+        abort(404)
+    try:
+        html = issuing.guide_html(site, sub, item)
+    except DocumentError as exc:
+        return Response(f"{exc} ({exc.hint})", status=500, mimetype="text/plain")
+    return _public_pdf(html, "guide.html", f"{site.subcenters[sub].offerings[item].item.name}办事指南.pdf")
+
+
+@public.route("/forms/<int:pk>/blank.pdf")
+def blank_form(pk: int) -> Any:
+    """表格下载: the blank form of any form version (form versions are public)."""
+    from portal.intake import spec_of
+    from portal.models import FormVersion
+
+    version = db.session.get(FormVersion, pk)
+    if version is None:
+        abort(404)
+    spec = spec_of(version)
+    try:
+        html = issuing.blank_form_html(current_site(), spec, str(version))
+    except DocumentError as exc:
+        return Response(f"{exc} ({exc.hint})", status=500, mimetype="text/plain")
+    return _public_pdf(html, "blank-form.html", f"{spec.title}（{version}）.pdf")
 
 
 @public.route("/verify/<token>")

@@ -82,7 +82,20 @@ def label(key: str) -> str:
     return str(found) if found is not None else key
 
 
+def item_guides(record: Any) -> list[tuple[str, str]]:
+    """(sub-center code, unified name) of each visible sub-center offering the item: its guide."""
+    from sqlalchemy import select
+
+    from portal.models import Offering, SubCenter, db
+
+    rows = db.session.execute(select(SubCenter.code, SubCenter.unified_name).join(
+        Offering, Offering.sub_center_id == SubCenter.id).where(
+        Offering.item_id == record.id, Offering.active).order_by(SubCenter.code))
+    return [(code, name) for code, name in rows]
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _sections() -> dict[str, Any]:
-        return {"portal_item_sections": item_sections, "portal_label": label}
+        return {"portal_item_sections": item_sections, "portal_label": label,
+                "portal_item_guides": item_guides}
