@@ -46,13 +46,27 @@ class _SiteTemplates(BaseLoader):
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
         if template not in self.templates:
             raise TemplateNotFound(template)
-        return self.templates[template], template, lambda: True
+        source = self.templates[template]
+        return source, template, lambda: self.templates.get(template) == source
+
+
+_environments: dict[int, tuple[Mapping[str, str], ImmutableSandboxedEnvironment]] = {}
+_environments_lock = threading.Lock()
 
 
 def environment(templates: Mapping[str, str]) -> ImmutableSandboxedEnvironment:
-    """The sandbox every print template runs in (autoescaped HTML)."""
-    return ImmutableSandboxedEnvironment(loader=_SiteTemplates(templates), autoescape=True,
-                                         trim_blocks=True, lstrip_blocks=True)
+    """The sandbox every print template runs in (autoescaped HTML): one per set of templates
+    (a published site's are immutable), so each template is compiled once per process."""
+    with _environments_lock:
+        kept = _environments.get(id(templates))
+        if kept is not None and kept[0] is templates:
+            return kept[1]
+        env = ImmutableSandboxedEnvironment(loader=_SiteTemplates(templates), autoescape=True,
+                                            trim_blocks=True, lstrip_blocks=True)
+        if len(_environments) >= 8:  # a few sites' worth (publications, tests)
+            _environments.pop(next(iter(_environments)))
+        _environments[id(templates)] = (templates, env)  # keeping the mapping keeps its id
+        return env
 
 
 def _template_line(name: str, tb: Any) -> int | None:
