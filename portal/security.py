@@ -182,11 +182,12 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
             if actions and entity.screen:
                 out[role].add(("menu_access", entity.menu))
                 out[role].add(("menu_access", entity.category))
-    from portal.web.pages import OWN_PERMISSIONS, PAGES
+    from portal.web.pages import OWN_MENUS, OWN_PERMISSIONS, PAGES
 
     for name, grants in OWN_PERMISSIONS.items():
         for role, actions in grants.items():
             out[role] |= {(permission(action), name) for action in actions}
+            out[role] |= {("menu_access", menu) for menu, _, owner in OWN_MENUS if owner == name}
 
     categories = {e.name: e.category for e in ENTITIES}
     for _, menu, entity_name, action in PAGES:

@@ -252,3 +252,71 @@ def test_the_public_guide_and_blank_form_need_no_login(published) -> None:
     assert "/guide/mz/mz-dibao.pdf" in clerk.get(f"/items/show/{item_id}").get_data(as_text=True)
     shown = clerk.get(f"/form_versions/show/{version.id}").get_data(as_text=True)
     assert f"/forms/{version.id}/blank.pdf" in shown
+
+
+def test_a_batch_from_the_cli_shows_its_progress_and_reprints_on_a_second_run(published, tmp_path) -> None:
+    import zipfile
+
+    cases = [completed_case(published) for _ in range(3)]
+    with published.app_context():
+        day = db.session.get(Case, cases[0]).completed_at
+    from flask.cli import ScriptInfo
+
+    from portal.cli import main
+
+    runner, info = published.test_cli_runner(), ScriptInfo(create_app=lambda: published)
+
+    def portal(*args: str):
+        return runner.invoke(main, args=list(args), obj=info)
+
+    refused = portal("print-batch", "certificate")
+    assert refused.exit_code != 0 and "PORTAL_PUBLIC_URL" in refused.output
+    published.config["PORTAL_PUBLIC_URL"] = "https://zwfw.jurong.gov.cn"
+    out = tmp_path / "today.zip"
+    with published.app_context():
+        from portal.lifecycle import local_day
+
+        with published.test_request_context():
+            the_day = local_day(day).isoformat()
+    result = portal("print-batch", "certificate", "--day", the_day, "--by", "mz-clerk", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "办结（准予）的结果证照" in result.output and "3 documents" in result.output
+    names = sorted(zipfile.ZipFile(out).namelist())
+    assert names == [f"MZ-ZS-2026-{n:05d}.pdf" for n in (1, 2, 3)]
+    again = portal("print-batch", "certificate", "--day", the_day, "--out", str(out))
+    assert again.exit_code == 0 and sorted(zipfile.ZipFile(out).namelist()) == names  # reprints
+    with published.app_context():
+        assert db.session.scalar(select(text("count(*)")).select_from(IssuedDocument)) == 3
+
+
+def test_a_batch_from_the_browser_runs_in_the_background_and_shows_its_progress(published, clerk) -> None:
+    import time
+    import zipfile
+
+    for _ in range(2):
+        completed_case(published)
+    page = clerk.get("/documents/batch").get_data(as_text=True)
+    assert "批量打印" in page
+    with published.app_context():
+        from portal.lifecycle import local_day
+
+        with published.test_request_context():
+            from portal import audit
+
+            today = local_day(audit.server_now()).isoformat()
+    started = clerk.post("/documents/batch", data={"csrf_token": clerk.token, "kind": "certificate",
+                                                   "day": today})
+    assert started.status_code == 302
+    job_url = started.headers["Location"]
+    assert "批量打印" in clerk.get(job_url).get_data(as_text=True)
+    for _ in range(100):
+        status = clerk.get(job_url + "?format=json").get_json()
+        if status["state"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert status == {"done": 2, "total": 2, "state": "done", "error": None}
+    archive = clerk.get(job_url + "/documents.zip")
+    assert archive.status_code == 200 and len(zipfile.ZipFile(io.BytesIO(archive.data)).namelist()) == 2
+    other = published.test_client()
+    login(other, "ws-clerk")
+    assert other.get(job_url).status_code == 404  # a job is its requester's

@@ -2,7 +2,7 @@
 
 from portal.models.base import db
 from portal.models.case import CASE_STATES, Case, CaseBranch, CaseSequence
-from portal.models.documents import IssuedDocument
+from portal.models.documents import IssuedDocument, PrintJob
 from portal.models.events import AuditHead, CaseEvent
 from portal.models.forms import CENTER_SCOPE, FormVersion
 from portal.models.site import (
@@ -19,7 +19,7 @@ from portal.models.users import PortalUser, user_sub_center, user_window
 
 __all__ = [
     "CASE_STATES", "CENTER_SCOPE", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence",
-    "Center", "FormVersion", "IssuedDocument",
+    "Center", "FormVersion", "IssuedDocument", "PrintJob",
     "Item", "Offering", "PortalUser", "SitePublication",
     "SiteVersion", "SubCenter", "Window", "db", "offering_window", "user_sub_center", "user_window",
 ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.models.base import refuse_changes
+from portal.models.base import JSONType, refuse_changes
 
 
 class IssuedDocument(Model):
@@ -30,3 +31,22 @@ class IssuedDocument(Model):
 
 refuse_changes(IssuedDocument, lambda d: f"document {d.number}",
                "a document is issued once; a reprint returns the stored one")
+
+
+class PrintJob(Model):
+    """A batch print (e.g. every certificate of the cases completed today), run in the
+    background; its progress is read back by whoever watches it, from any worker."""
+
+    __tablename__ = "print_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False)  # what was asked, in words
+    case_ids: Mapped[Any] = mapped_column(JSONType, nullable=False)  # chosen when it was asked
+    total: Mapped[int] = mapped_column(Integer, nullable=False)
+    done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    state: Mapped[str] = mapped_column(String(20), nullable=False, default="queued")
+    error: Mapped[str | None] = mapped_column(String(1000))
+    requested_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

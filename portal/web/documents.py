@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
@@ -20,6 +22,7 @@ from sqlalchemy import select
 from portal import issuing
 from portal.current import current_site
 from portal.documents import DocumentError, render_pdf
+from portal.errors import PortalError
 from portal.models import Case, db
 from portal.roles import WRITE, permission
 from portal.scope import unscoped
@@ -28,18 +31,74 @@ from portal.web.casework import actor
 public = Blueprint("verify", __name__)
 
 
+def public_base() -> str:
+    """The address QR codes carry: PORTAL_PUBLIC_URL, else the one the browser used."""
+    return (current_app.config.get("PORTAL_PUBLIC_URL") or request.host_url).rstrip("/")
+
+
 def verify_url(token: str) -> str:
-    base = current_app.config.get("PORTAL_PUBLIC_URL")
-    path = url_for("verify.check", token=token)
-    return base.rstrip("/") + path if base else url_for("verify.check", token=token, _external=True)
+    return public_base() + url_for("verify.check", token=token)
 
 
 class DocumentView(BaseView):
     route_base = "/documents"
     datamodel = SQLAInterface(Case)
     class_permission_name = "casework"  # printing is casework: clerks and managers
-    method_permission_name = {"issue": WRITE}
+    method_permission_name = {"issue": WRITE, "batch": WRITE, "job": WRITE, "job_zip": WRITE}
     base_permissions = [permission(WRITE)]
+
+    @expose("/batch", methods=["GET", "POST"])
+    @has_access
+    def batch(self) -> Any:
+        """批量打印: every document of one kind for a day's cases (in the user's scope)."""
+        from zoneinfo import ZoneInfo
+
+        from portal import audit
+        from portal import batch as batches
+        from portal.lifecycle import local_day
+        from portal.models import PrintJob, SubCenter
+
+        who = actor()
+        if request.method == "POST":
+            try:
+                day = dt.date.fromisoformat(request.form.get("day", ""))
+                sub = request.form.get("sub_center", "")
+                zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+                job = batches.create(db.session, request.form.get("kind", ""), day, zone, who,
+                                     int(sub) if sub.isdigit() else None)
+            except (ValueError, PortalError) as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+                return redirect(url_for("DocumentView.batch"))
+            threading.Thread(target=_run_job, daemon=True, args=(
+                current_app._get_current_object(), job.id, who, public_base(),
+                current_app.config["SECRET_KEY"])).start()
+            return redirect(url_for("DocumentView.job", pk=job.id))
+        jobs = db.session.scalars(select(PrintJob).where(PrintJob.requested_by == who.name)
+                                  .order_by(PrintJob.id.desc()).limit(10)).all()
+        subs = db.session.scalars(select(SubCenter).order_by(SubCenter.code)).all()
+        return self.render_template("portal/print_batch.html", title=gettext("Batch printing"),
+                                    jobs=jobs, subs=subs, kinds=batches.BATCHES,
+                                    today=local_day(audit.server_now()).isoformat())
+
+    @expose("/batch/<int:pk>")
+    @has_access
+    def job(self, pk: int) -> Any:
+        job = _own_job(pk)
+        if request.args.get("format") == "json":
+            return {"done": job.done, "total": job.total, "state": job.state, "error": job.error}
+        return self.render_template("portal/print_job.html", title=job.label, job=job)
+
+    @expose("/batch/<int:pk>/documents.zip")
+    @has_access
+    def job_zip(self, pk: int) -> Any:
+        from portal import batch as batches
+
+        job = _own_job(pk)
+        if job.state != "done":
+            abort(409)
+        return Response(batches.archive(db.session, job), mimetype="application/zip", headers={
+            "Content-Disposition": f"attachment; filename=print-job-{job.id}.zip"})
 
     @expose("/<int:pk>/<string:kind>", methods=["POST"])
     @has_access
@@ -59,6 +118,32 @@ class DocumentView(BaseView):
             "Content-Disposition": f"inline; filename*=UTF-8''{_quote(name)}",
             "X-Document-Number": document.number, "X-Document-SHA256": document.sha256,
             "X-Document-Reprint": "1" if reprint else "0"})
+
+
+def _own_job(pk: int) -> Any:
+    """A job is its requester's (and the center-wide users')."""
+    from portal.models import PrintJob
+
+    job = db.session.get(PrintJob, pk)
+    who = actor()
+    if job is None or (job.requested_by != who.name and who.sub_centers is not None):
+        abort(404)
+    return job
+
+
+def _run_job(app: Any, job_id: int, who: Any, base: str, secret: str) -> None:
+    """The job's own thread: its own app context and session, outside any request's scope
+    (the cases were chosen through the requester's scope when the job was made)."""
+    from portal import batch as batches
+
+    with app.app_context():
+        try:
+            batches.run(db.session, current_site(), job_id, who,
+                        lambda token: f"{base}/verify/{token}", secret)
+        except Exception:  # recorded on the job by batch.run; logged here
+            app.logger.exception("print job %s failed", job_id)
+        finally:
+            db.session.remove()
 
 
 def _quote(name: str) -> str:

@@ -26,6 +26,9 @@ PAGES = (
 )
 HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView)
 
+# Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission).
+OWN_MENUS = (("Batch printing", "DocumentView.batch", "casework"),)
+
 # Pages with a permission of their own (not an entity's): name -> role -> actions.
 # Acting on a case is for those its steps name: clerks, and managers (审核, 决定, approving
 # an extension); auditors watch, they do not act.
