@@ -72,6 +72,7 @@ CODES: dict[str, Code] = _registry(
     ("schema.E065", ERROR, "case number pattern cannot give unique numbers"),
     ("schema.E066", ERROR, "extension past the legal limit, or on a 即办件"),
     ("schema.E067", ERROR, "parallel approval branch is not an item its sub-center offers"),
+    ("schema.E068", ERROR, "print template cannot be read (Jinja syntax)"),
     # application forms
     ("schema.E070", ERROR, "item names a form that does not exist"),
     ("schema.E071", ERROR, "expression cannot be read or uses what the language lacks"),

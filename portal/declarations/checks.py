@@ -12,7 +12,7 @@ from typing import Any
 from portal import workdays
 from portal.declarations.fields import did_you_mean, region_name, span_days
 from portal.declarations.formchecks import check_form, check_item_forms, check_overlays
-from portal.declarations.loader import ITEM_DIR, SUBCENTER_DIR, Folder, Loaded
+from portal.declarations.loader import ITEM_DIR, SUBCENTER_DIR, TEMPLATE_DIR, Folder, Loaded
 from portal.declarations.tables import (
     DISCLOSURES,
     FREE,
@@ -36,6 +36,7 @@ def check_folder(folder: Folder) -> list[Problem]:
                        if v in POLICY[k][1]})
     items = _unique(folder.items, "item", problems)
     templates = {PurePosixPath(name).stem for name in folder.templates if name.endswith(".html")}
+    problems += _check_templates(folder.templates)
     declared = center.data.get("item_properties", {}) if center is not None and center.ok else None
     for loaded in items.values():
         if loaded.ok:
@@ -104,6 +105,24 @@ def _check_parallel(items: dict[str, Loaded], subcenters: dict[str, Loaded]) -> 
                 hint = did_you_mean(sub, list(subcenters)) or "name a sub-center of schema/subcenters/"
                 problems.append(bundle.problem("schema.E067", ("parallel", i, "subcenter"),
                                                f"no sub-center {sub!r}", hint))
+    return problems
+
+
+def _check_templates(texts: Mapping[str, str]) -> list[Problem]:
+    """Print templates Jinja cannot read, located to file and line (schema.E068)."""
+    from jinja2 import TemplateSyntaxError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment()
+    problems = []
+    for name, text in sorted(texts.items()):
+        if not name.endswith(".html"):
+            continue
+        try:
+            env.parse(text)
+        except TemplateSyntaxError as exc:
+            problems.append(Problem(f"{TEMPLATE_DIR}/{name}", exc.lineno, "", "schema.E068",
+                                    exc.message or "cannot be read", "fix the template's Jinja syntax"))
     return problems
 
 
