@@ -239,3 +239,35 @@ def blank_form_html(site: Site, spec: Any, version: str) -> str:
             "sections": [{"title": s.title, "fields": [field(f) for f in s.fields]}
                          for s in spec.sections]}
     return render_html(site.templates, "blank-form.html", {"form": form})
+
+
+def sample_context(site: Site, template: str) -> dict[str, Any]:
+    """Made-up data for previewing and checking a template: an offering that prints it (or
+    the first one), a case of 王秀英's, a document number."""
+    pairs = [(sub, code, off) for sub in site.subcenters.values() for code, off in sub.offerings.items()]
+    sub, code, offering = next(((s, c, o) for s, c, o in pairs
+                                if f"{o.item.data['result'].get('template')}.html" == template), pairs[0])
+    item = plain(offering.item.data)
+    item["code"], item["name"] = code, offering.item.name
+    window = next(w for w in sub.windows if w.code in offering.windows)
+    number = f"{sub.code.upper()}-ZS-2026-00001"
+    return {
+        "center": {"name": site.center["name"], "region_code": site.center["region_code"]},
+        "subcenter": {"code": sub.code, "unified_name": sub.unified_name, "name": sub.name,
+                      "address": sub.address, "phone": sub.phone, "hours": sub.hours,
+                      "identity": f"{site.center['region_code']}-{sub.code.upper()}"},
+        "window": {"code": window.code, "name": window.name},
+        "item": item, "windows": [{"code": window.code, "name": window.name}],
+        "case": {"number": f"{sub.code.upper()}202611270001", "applicant_name": "王秀英",
+                 "applicant_id_type": "居民身份证", "data": {"id_number": "11010519491231002X",
+                                                             "address": "句容市华阳镇人民路1号"},
+                 "accepted_on": "2026年11月2日", "accepted_at": "2026-11-02", "limit_days": 15,
+                 "due_on": "2026年11月23日", "completed_on": "2026年11月20日",
+                 "completed_month": "2026年11月", "outcome": "准予", "result_text": "（示例）",
+                 "reason": "（示例）不符合申报条件", "missing": ["户口簿", "家庭成员收入证明"],
+                 "note": ""},
+        "document": {"number": number, "date": "2026年11月27日", "kind": "sample", "title": "",
+                     "verify_url": "", "qr": qr_data_uri(f"https://portal.invalid/verify/{number}")},
+        "form": {"title": "（示例）申请表", "version": "v1", "sections": []},
+        "roles": {"clerk": "窗口工作人员", "manager": "分中心管理员"},
+    }

@@ -187,7 +187,7 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
     for name, grants in OWN_PERMISSIONS.items():
         for role, actions in grants.items():
             out[role] |= {(permission(action), name) for action in actions}
-            out[role] |= {("menu_access", menu) for menu, _, owner in OWN_MENUS if owner == name}
+            out[role] |= {("menu_access", menu) for menu, _, owner, _ in OWN_MENUS if owner == name}
 
     categories = {e.name: e.category for e in ENTITIES}
     for _, menu, entity_name, action in PAGES:

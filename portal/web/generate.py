@@ -201,7 +201,6 @@ def register(appbuilder: AppBuilder) -> None:
             appbuilder.add_view(view_class(entity), entity.menu, label=_l(entity.menu),
                                 category=entity.category, category_label=_l(entity.category))
         appbuilder.add_api(api_class(entity))
-    from portal.web.entities import CATEGORY_CASES
     from portal.web.pages import HIDDEN_PAGES, OWN_MENUS, PAGES
 
     by_name = {e.name: e for e in ENTITIES}
@@ -212,9 +211,9 @@ def register(appbuilder: AppBuilder) -> None:
         category = by_name[entity_name].category
         appbuilder.add_view(view, menu, label=_l(menu), category=category,
                             category_label=_l(category))
-    for menu, endpoint, _ in OWN_MENUS:  # under 办件, opened by their own permission
-        appbuilder.add_link(menu, label=_l(menu), href=endpoint, category=CATEGORY_CASES,
-                            category_label=_l(CATEGORY_CASES))
+    for menu, endpoint, _, category in OWN_MENUS:  # opened by their own permission
+        appbuilder.add_link(menu, label=_l(menu), href=endpoint, category=category,
+                            category_label=_l(category))
     for view in HIDDEN_PAGES:
         if view.class_permission_name in by_name:  # else it keeps a permission of its own
             view.base_permissions = _permissions(by_name[view.class_permission_name], VIEW_METHODS)[1]

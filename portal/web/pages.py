@@ -15,6 +15,7 @@ from portal.web.casework import CaseworkView
 from portal.web.designer import DesignerView
 from portal.web.documents import DocumentView
 from portal.web.intake import DraftView, IntakeView
+from portal.web.print_templates import TemplateEditorView
 from portal.web.reports import MonthlyReportView
 from portal.web.worklist import WorklistView
 
@@ -24,14 +25,19 @@ PAGES = (
     (MonthlyReportView, "Monthly operations report", "cases", READ),
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
-HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView)
+HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView)
 
-# Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission).
-OWN_MENUS = (("Batch printing", "DocumentView.batch", "casework"),)
+# Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission,
+# category msgid).
+OWN_MENUS = (("Batch printing", "DocumentView.batch", "casework", "Cases"),
+             ("Print templates", "TemplateEditorView.index", "templates", "Organisation"))
 
 # Pages with a permission of their own (not an entity's): name -> role -> actions.
 # Acting on a case is for those its steps name: clerks, and managers (审核, 决定, approving
 # an extension); auditors watch, they do not act.
 OWN_PERMISSIONS = MappingProxyType({
     "casework": MappingProxyType({CLERK: frozenset({WRITE}), MANAGER: frozenset({WRITE})}),
+    # the print templates are one layout for all (五统一): the center admin edits (as admin,
+    # every permission), sub-center managers read and preview
+    "templates": MappingProxyType({MANAGER: frozenset({READ})}),
 })
