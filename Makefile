@@ -44,6 +44,7 @@ bench: setup
 	$(BIN)/python bench/form_validation.py
 	$(BIN)/python bench/due_dates.py
 	$(BIN)/python bench/worklist.py
+	$(BIN)/python bench/certificates.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .benchmarks

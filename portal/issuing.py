@@ -221,7 +221,7 @@ def guide_html(site: Site, sub_code: str, item_code: str) -> str:
     return render_html(site.templates, "guide.html", {
         "center": {"name": site.center["name"]},
         "subcenter": {"unified_name": sub.unified_name, "address": sub.address, "hours": sub.hours,
-                      "phone": sub.phone},
+                      "phone": sub.phone, "identity": f"{site.center['region_code']}-{sub.code.upper()}"},
         "item": item, "windows": windows, "roles": dict(ROLE_NAMES)})
 
 

@@ -320,3 +320,19 @@ def test_a_batch_from_the_browser_runs_in_the_background_and_shows_its_progress(
     other = published.test_client()
     login(other, "ws-clerk")
     assert other.get(job_url).status_code == 404  # a job is its requester's
+
+
+def test_the_one_time_notice_lists_every_material_and_the_rejection_its_reason(published, clerk) -> None:
+    noticed, rejected = new_case(published), new_case(published)
+    with published.test_request_context(), unscoped():
+        site = current_site()
+        lifecycle.notice_missing(db.session, site, db.session.get(Case, noticed), CLERK_A,
+                                 ["户口簿", "家庭成员收入证明"], "收入证明缺少单位盖章")
+        lifecycle.reject(db.session, db.session.get(Case, rejected), CLERK_A, "申请人户籍不在本市")
+    words = pdf_text(print_(clerk, noticed, "missing").data)
+    for phrase in ("一次性告知书", "1户口簿", "2家庭成员收入证明", "说明：收入证明缺少单位盖章",
+                   "MZ-GZ-2026-00001", "统一标识码321183-MZ"):
+        assert phrase in words, phrase
+    words = pdf_text(print_(clerk, rejected, "rejection").data)
+    for phrase in ("不予受理通知书", "申请人户籍不在本市", "行政复议", "MZ-BY-2026-00001"):
+        assert phrase in words, phrase
