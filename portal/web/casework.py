@@ -109,7 +109,7 @@ class CaseworkView(BaseView):
             do(current_site(), case, actor())
         except PortalError as exc:
             db.session.rollback()
-            flash(f"{exc} ({exc.hint})" if exc.hint else str(exc), "danger")
+            flash(str(exc), "danger")
         else:
             flash(str(done) + (gettext(" Due on %(day)s.", day=case.due_date.isoformat())
                                if case.due_date and case.state == lifecycle.ACCEPTED else ""),

@@ -111,7 +111,7 @@ class DocumentView(BaseView):
                                               verify_url, current_app.config["SECRET_KEY"])
         except DocumentError as exc:
             db.session.rollback()
-            flash(f"{exc} ({exc.hint})" if exc.hint else str(exc), "danger")
+            flash(str(exc), "danger")
             return redirect(url_for("CaseScreen.show", pk=pk))
         name = f"{document.number}{'-补打' if reprint else ''}.pdf"
         return Response(document.pdf, mimetype="application/pdf", headers={
@@ -156,7 +156,7 @@ def _public_pdf(html: str, name: str, filename: str) -> Response:
     try:
         pdf = render_pdf(current_site().templates, html, name=name)
     except DocumentError as exc:
-        return Response(f"{exc} ({exc.hint})", status=500, mimetype="text/plain")
+        return Response(str(exc), status=500, mimetype="text/plain")
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename*=UTF-8''{_quote(filename)}"})
 
@@ -170,7 +170,7 @@ def guide(sub: str, item: str) -> Any:
     try:
         html = issuing.guide_html(site, sub, item)
     except DocumentError as exc:
-        return Response(f"{exc} ({exc.hint})", status=500, mimetype="text/plain")
+        return Response(str(exc), status=500, mimetype="text/plain")
     return _public_pdf(html, "guide.html", f"{site.subcenters[sub].offerings[item].item.name}办事指南.pdf")
 
 
@@ -187,7 +187,7 @@ def blank_form(pk: int) -> Any:
     try:
         html = issuing.blank_form_html(current_site(), spec, str(version))
     except DocumentError as exc:
-        return Response(f"{exc} ({exc.hint})", status=500, mimetype="text/plain")
+        return Response(str(exc), status=500, mimetype="text/plain")
     return _public_pdf(html, "blank-form.html", f"{spec.title}（{version}）.pdf")
 
 

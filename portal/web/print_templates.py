@@ -70,7 +70,7 @@ class TemplateEditorView(BaseView):
             html = render_html(templates, page, issuing.sample_context(current_site(), page))
             return templates, render_pdf(templates, html, name=page), ""
         except DocumentError as exc:
-            return templates, None, f"{exc} ({exc.hint})" if exc.hint else str(exc)
+            return templates, None, str(exc)  # the message and its hint
 
     @expose("/<path:name>/preview", methods=["POST"])
     @has_access
