@@ -159,6 +159,13 @@ def test_the_qr_check_page_tells_genuine_from_forged_and_altered(published, cler
         db.session.commit()
     altered = anyone.get(f"/verify/{token}")
     assert altered.status_code == 404 and 'data-verdict="altered"' in altered.get_data(as_text=True)
+    forged_pdf = pdf.replace(b"%%EOF", b"%%EOF\n% forged")  # and its hash row rewritten too
+    with published.app_context():
+        db.session.execute(update(table).where(table.c.number == number).values(
+            pdf=forged_pdf, sha256=hashlib.sha256(forged_pdf).hexdigest()))
+        db.session.commit()
+    again = anyone.get(f"/verify/{token}")  # the print event in the audit chain still disagrees
+    assert again.status_code == 404 and 'data-verdict="altered"' in again.get_data(as_text=True)
 
 
 def _token_in(app, number: str) -> str:
