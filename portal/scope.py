@@ -29,7 +29,18 @@ from flask import g, has_request_context
 from sqlalchemy import ColumnElement, event, false, or_, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
-from portal.models import Case, CaseBranch, Offering, PortalUser, SubCenter, Window, db
+from portal.models import (
+    Case,
+    CaseBranch,
+    Complaint,
+    Evaluation,
+    Inspection,
+    Offering,
+    PortalUser,
+    SubCenter,
+    Window,
+    db,
+)
 from portal.models.users import user_sub_center, user_window
 
 
@@ -74,6 +85,10 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     # branches: at a visible sub-center, or of a case one sees by sub-center or window
     CaseBranch: lambda s: or_(_any_of(CaseBranch.sub_center_id, s.visible_sub_centers),
                               CaseBranch.case_id.in_(_own_cases(s))),
+    # assessment records: like cases, by sub-center, or by window for a clerk
+    Evaluation: lambda s: _any_of(Evaluation.sub_center_id, s.sub_centers, Evaluation.window_id, s.windows),
+    Complaint: lambda s: _any_of(Complaint.sub_center_id, s.sub_centers, Complaint.window_id, s.windows),
+    Inspection: lambda s: _any_of(Inspection.sub_center_id, s.sub_centers, Inspection.window_id, s.windows),
     # users: oneself, and the users assigned to a visible sub-center or to one of its windows
     PortalUser: lambda s: or_(
         PortalUser.id == (s.user_id or 0),

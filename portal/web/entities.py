@@ -16,10 +16,23 @@ from flask_babel import lazy_gettext as _l
 
 from portal.edits import Change, set_subcenter, set_window
 from portal.intake import application_text
-from portal.models import Case, CaseBranch, FormVersion, Item, Offering, PortalUser, SubCenter, Window
+from portal.models import (
+    Case,
+    CaseBranch,
+    Complaint,
+    Evaluation,
+    FormVersion,
+    Inspection,
+    Item,
+    Offering,
+    PortalUser,
+    SubCenter,
+    Window,
+)
 from portal.roles import ADMIN, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
 from portal.web.clerks import ClerkScreen
 from portal.web.form_versions import FormVersionScreen
+from portal.web.records import ComplaintScreen, EvaluationScreen, InspectionScreen
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ CATEGORY_ORG = "Organisation"
 CATEGORY_ITEMS = "Service items"
 CATEGORY_CASES = "Cases"
 CATEGORY_SECURITY = "Security"
+CATEGORY_ASSESSMENT = "Assessment"
 
 ENTITIES: tuple[Entity, ...] = (
     Entity(
@@ -149,6 +163,42 @@ ENTITIES: tuple[Entity, ...] = (
         order=("due_date", "asc"),
     ),
     Entity(
+        # 好差评: recorded from the evaluation channels by supervision, never by the clerk
+        name="evaluations", model=Evaluation, menu="Evaluations", category=CATEGORY_ASSESSMENT,
+        list_columns=("case", "window", "level", "channel", "created_at"),
+        search_columns=("window", "level", "channel", "created_at"),
+        show_columns=("case", "sub_center", "window", "level", "channel", "text", "recorded_by",
+                      "created_at"),
+        add_columns=("case_number", "level", "channel", "text"),  # the case by its number
+        grants=_grants(**{AUDITOR: f"{READ} {WRITE}", MANAGER: READ, CLERK: READ}),
+        order=("created_at", "desc"),
+        base=EvaluationScreen,
+    ),
+    Entity(
+        name="complaints", model=Complaint, menu="Complaints", category=CATEGORY_ASSESSMENT,
+        list_columns=("window", "clerk", "channel", "outcome", "created_at"),
+        search_columns=("window", "clerk", "channel", "outcome", "created_at"),
+        show_columns=("sub_center", "window", "clerk", "case", "channel", "content", "handling",
+                      "outcome", "recorded_by", "created_at"),
+        add_columns=("window", "clerk", "case_number", "channel", "content"),
+        edit_columns=("handling", "outcome"),
+        grants=_grants(**{AUDITOR: f"{READ} {WRITE}", MANAGER: f"{READ} {WRITE}", CLERK: READ}),
+        order=("created_at", "desc"),
+        base=ComplaintScreen,
+    ),
+    Entity(
+        name="inspections", model=Inspection, menu="Inspections", category=CATEGORY_ASSESSMENT,
+        list_columns=("inspected_on", "window", "kind", "norm", "deduction", "clerk"),
+        search_columns=("inspected_on", "window", "kind", "norm", "clerk"),
+        show_columns=("sub_center", "window", "clerk", "inspected_on", "kind", "norm", "finding",
+                      "deduction", "evidence", "recorded_by", "created_at"),
+        add_columns=("window", "clerk", "inspected_on", "kind", "norm", "finding", "deduction",
+                     "evidence"),
+        grants=_grants(**{AUDITOR: f"{READ} {WRITE}", MANAGER: READ, CLERK: READ}),
+        order=("inspected_on", "desc"),
+        base=InspectionScreen,
+    ),
+    Entity(
         name="clerks", model=PortalUser, menu="Clerks", category=CATEGORY_ORG,
         list_columns=("first_name", "username", "windows", "active"),
         search_columns=("first_name", "username", "windows", "active"),
@@ -222,6 +272,19 @@ LABELS = MappingProxyType({
     "case": _l("Case"),
     "decided_by": _l("Decided by user"),
     "decided_at": _l("Decided at"),
+    "level": _l("Rating"),
+    "channel": _l("Channel"),
+    "text": _l("Comment"),
+    "recorded_by": _l("Recorded by"),
+    "clerk": _l("Clerk (user name)"),
+    "content": _l("Complaint"),
+    "handling": _l("Handling"),
+    "outcome": _l("Outcome"),
+    "inspected_on": _l("Inspected on"),
+    "norm": _l("Service norm"),
+    "finding": _l("Finding"),
+    "deduction": _l("Deduction (points)"),
+    "evidence": _l("Evidence"),
     "title": _l("Title"),
     "scope": _l("Layer"),
     "digest": _l("Content hash (SHA-256)"),

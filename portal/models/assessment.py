@@ -1,0 +1,96 @@
+"""The records assessment scores come from, besides cases: evaluations (好差评), complaints and
+inspections (巡查). Each belongs to a window of a sub-center (the unit that is assessed); the
+scope rule shows them like cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask_appbuilder import Model
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import created_at
+from portal.models.case import Case
+from portal.models.site import SubCenter, Window
+
+# GB/T 39046-2020 A.8: the five levels of 好差评, best first
+LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
+SATISFIED = LEVELS[:3]  # 满意率 counts these
+CHANNELS = ("现场评价器", "政务服务网", "移动端", "短信", "电话回访", "12345热线")
+COMPLAINT_OUTCOMES = ("待处理", "属实", "不属实")
+INSPECTION_KINDS = ("考勤", "工作纪律", "服务规范")
+
+
+def _choice(values: tuple[str, ...], name: str) -> String:
+    """One of ``values``, stored as text: the screens offer exactly these (portal/web/records.py).
+    Not SQLAlchemy's Enum: FAB builds its search and edit fields for an Enum column with tuple
+    choices, which WTForms 3.3 deprecates."""
+    return String(20)
+
+
+class Evaluation(Model):
+    """好差评: an applicant's rating of a case, recorded from its channel, never by the clerk."""
+
+    __tablename__ = "evaluation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
+    level: Mapped[str] = mapped_column(_choice(LEVELS, "evaluation_level"), nullable=False)
+    channel: Mapped[str] = mapped_column(_choice(CHANNELS, "evaluation_channel"), nullable=False)
+    text: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[dt.datetime] = created_at()
+
+    case: Mapped[Case] = relationship()
+    sub_center: Mapped[SubCenter] = relationship()
+    window: Mapped[Window] = relationship()
+
+
+class Complaint(Model):
+    """投诉: against a window (and a clerk, when named), with its handling and outcome."""
+
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
+    clerk: Mapped[str | None] = mapped_column(String(100))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    channel: Mapped[str] = mapped_column(_choice(CHANNELS, "complaint_channel"), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    handling: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(_choice(COMPLAINT_OUTCOMES, "complaint_outcome"),
+                                         nullable=False, default="待处理")
+    recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[dt.datetime] = created_at()
+
+    sub_center: Mapped[SubCenter] = relationship()
+    window: Mapped[Window] = relationship()
+    case: Mapped[Case | None] = relationship()
+
+
+class Inspection(Model):
+    """巡查: one finding at a window (attendance, discipline, a service norm), with its deduction
+    and evidence."""
+
+    __tablename__ = "inspection"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
+    clerk: Mapped[str | None] = mapped_column(String(100))
+    inspected_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    kind: Mapped[str] = mapped_column(_choice(INSPECTION_KINDS, "inspection_kind"), nullable=False)
+    norm: Mapped[str | None] = mapped_column(String(20))  # a service_norms code of center.yaml
+    finding: Mapped[str] = mapped_column(Text, nullable=False)
+    deduction: Mapped[Decimal] = mapped_column(Numeric(5, 1), nullable=False)
+    evidence: Mapped[str] = mapped_column(Text, nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[dt.datetime] = created_at()
+
+    sub_center: Mapped[SubCenter] = relationship()
+    window: Mapped[Window] = relationship()
