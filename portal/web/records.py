@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -65,7 +66,8 @@ class NormCode:
 
 def choice(label: Any, values: tuple[str, ...]) -> SelectField:
     """A select of fixed values (FAB's own EnumField passes tuples, which WTForms 3.3 deprecates)."""
-    return SelectField(label, choices=[SelectChoice(v) for v in values], validators=[DataRequired()])
+    return SelectField(label, choices=[SelectChoice(v) for v in values], validators=[DataRequired()],
+                       widget=Select2Widget())
 
 
 class RecordScreen(PortalModelView):
@@ -97,7 +99,7 @@ class RecordScreen(PortalModelView):
 
 class EvaluationScreen(RecordScreen):
     case_places_record = True  # an evaluation is about the case's own window
-    add_form_extra_fields = {"case_number": StringField(_l("Case number"),
+    add_form_extra_fields = {"case_number": StringField(_l("Case number"), widget=BS3TextFieldWidget(),
                                                         validators=[CaseNumber(required=True)]),
                              "level": choice(_l("Rating"), LEVELS),
                              "channel": choice(_l("Channel"), CHANNELS)}
@@ -105,6 +107,7 @@ class EvaluationScreen(RecordScreen):
 
 class ComplaintScreen(RecordScreen):
     add_form_extra_fields = {"case_number": StringField(_l("Case number (if any)"),
+                                                        widget=BS3TextFieldWidget(),
                                                         validators=[CaseNumber(required=False)]),
                              "channel": choice(_l("Channel"), CHANNELS)}
     edit_form_extra_fields = {"outcome": choice(_l("Outcome"), COMPLAINT_OUTCOMES)}
@@ -115,7 +118,8 @@ class InspectionScreen(RecordScreen):
     # the norm as a field of its own: FAB puts Optional() first on a nullable column, which would
     # skip the check that a 服务规范 finding names its norm
     add_form_extra_fields = {"kind": choice(_l("Kind"), INSPECTION_KINDS),
-                             "norm": StringField(_l("Service norm"), validators=[NormCode()])}
+                             "norm": StringField(_l("Service norm"), widget=BS3TextFieldWidget(),
+                                                 validators=[NormCode()])}
     validators_columns = {"window": [DataRequired()],
                           "deduction": [DataRequired(), NumberRange(min=0.5, max=20)],
                           "clerk": [Optional()]}
