@@ -73,6 +73,10 @@ CODES: dict[str, Code] = _registry(
     ("schema.E066", ERROR, "extension past the legal limit, or on a 即办件"),
     ("schema.E067", ERROR, "parallel approval branch is not an item its sub-center offers"),
     ("schema.E068", ERROR, "print template cannot be read (Jinja syntax)"),
+    # assessment rules
+    ("schema.E090", ERROR, "assessment formula names an unknown metric"),
+    ("schema.E091", ERROR, "assessment points out of bounds (base, cap, awards)"),
+    ("schema.E092", ERROR, "derived assessment metric defined through itself"),
     # application forms
     ("schema.E070", ERROR, "item names a form that does not exist"),
     ("schema.E071", ERROR, "expression cannot be read or uses what the language lacks"),

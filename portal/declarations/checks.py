@@ -184,6 +184,8 @@ def _check_center(center: Loaded) -> list[Problem]:
                                            f"choice property {key!r} has no options",
                                            "list them under 'options:'"))
     problems += _check_case_number(center)
+    if data.get("assessment"):
+        problems += _check_rules(center, data["assessment"])
     seen: set[str] = set()
     for i, norm in enumerate(data.get("service_norms", [])):
         if norm["code"] in seen:
@@ -202,6 +204,71 @@ def _check_center(center: Loaded) -> list[Problem]:
 
 
 CASE_NUMBER_PARTS = ("subcenter", "window", "date", "year", "seq")
+
+
+def _check_rules(center: Loaded, rules: dict[str, Any]) -> list[Problem]:
+    """The center's assessment rules: readable formulas over known metrics, sane points, no
+    derived metric defined through itself."""
+    from portal.forms import expr
+    from portal.metrics import METRICS
+
+    problems: list[Problem] = []
+    at = ("assessment",)
+    known = set(METRICS) | set(rules.get("derived", {}))
+    reads: dict[str, set[str]] = {}
+    formulas = [(("derived", name), text) for name, text in rules.get("derived", {}).items()]
+    formulas += [(("points", i, "formula"), rule["formula"]) for i, rule in enumerate(rules["points"])]
+    for path, text in formulas:
+        try:
+            tree = expr.parse(text)
+        except expr.ExprError as exc:
+            problems.append(center.problem("schema.E071", at + path, f"{text!r}: {exc.message}", exc.hint))
+            continue
+        used = expr.names(tree)
+        if path[0] == "derived":
+            reads[path[1]] = used & set(rules.get("derived", {}))
+        for name in sorted(used - known):
+            problems.append(center.problem(
+                "schema.E090", at + path, f"{name!r} is not a metric",
+                did_you_mean(name, sorted(known)) or "metrics: " + ", ".join(sorted(METRICS))))
+    if rules["base"] > rules["ceiling"]:
+        problems.append(center.problem("schema.E091", at + ("base",),
+                                       f"base {rules['base']} is above the ceiling {rules['ceiling']}",
+                                       "a score starts at or below its ceiling"))
+    for i, rule in enumerate(rules["points"]):
+        if rule.get("cap") is not None and rule["cap"] <= 0:
+            problems.append(center.problem("schema.E091", at + ("points", i, "cap"),
+                                           f"cap {rule['cap']} of {rule['name']} is not positive",
+                                           "a cap is the most points the line may count, e.g. 10"))
+    awards = rules.get("awards")
+    if awards and (awards["red_flags"] < 1 or awards["min_score"] > rules["ceiling"]):
+        problems.append(center.problem("schema.E091", at + ("awards",),
+                                       f"{awards['red_flags']} red flags at {awards['min_score']} or "
+                                       f"more cannot be given under the ceiling {rules['ceiling']}",
+                                       "at least one flag, a minimum score within the ceiling"))
+    problems += [center.problem("schema.E092", at + ("derived", name),
+                                f"{name!r} is defined through itself: {' → '.join(cycle)}",
+                                "define each derived metric from metrics or earlier ones")
+                 for name, cycle in _cycles(reads)]
+    return problems
+
+
+def _cycles(reads: dict[str, set[str]]) -> list[tuple[str, list[str]]]:
+    """Each derived metric that reaches itself, with the path back (reported once per cycle)."""
+    found: list[tuple[str, list[str]]] = []
+    reported: set[frozenset[str]] = set()
+    for start in sorted(reads):
+        stack = [(start, [start])]
+        while stack:
+            name, path = stack.pop()
+            for nxt in sorted(reads.get(name, ())):
+                if nxt == start:
+                    if frozenset(path) not in reported:
+                        reported.add(frozenset(path))
+                        found.append((start, [*path, start]))
+                elif nxt not in path:
+                    stack.append((nxt, [*path, nxt]))
+    return found
 
 
 def _check_case_number(center: Loaded) -> list[Problem]:

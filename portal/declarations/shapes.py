@@ -89,6 +89,33 @@ class Lights(Shape):
     yellow_days_left = f.Whole(load_default=2)
 
 
+class PointRule(Shape):
+    """One line of the score: points from a formula over the metrics, capped in size."""
+
+    name = f.Text(required=True)
+    formula = f.Text(required=True)
+    cap = f.Whole()  # the most points this line may add or take away
+
+
+class Awards(Shape):
+    """流动红旗: the top ``red_flags`` subjects of a quarter scoring at least ``min_score``."""
+
+    red_flags = f.Whole(required=True)
+    min_score = f.Whole(required=True)
+
+
+class RuleSet(Shape):
+    """统一考核监督: the center's rules, the same for every sub-center (locked)."""
+
+    name = f.Text(required=True)
+    subject = f.Choice(("window", "subcenter"), load_default="window")
+    base = f.Whole(required=True)
+    ceiling = f.Whole(required=True)
+    derived = f.Dict(keys=f.Code("field"), values=f.Text(), load_default=dict)
+    points = f.List(f.Nested(PointRule), required=True, non_empty=True)
+    awards = f.Nested(Awards)
+
+
 class Center(Shape):
     code = f.Code(required=True)
     name = f.Text(required=True)
@@ -108,6 +135,7 @@ class Center(Shape):
     case_number = f.Nested(CaseNumber, load_default=lambda: {
         "pattern": "{subcenter}{date}{seq}", "digits": 4, "reset": "day"})
     lights = f.Nested(Lights, load_default=lambda: {"yellow_days_left": 2})
+    assessment = f.Nested(RuleSet)
 
 
 # --- items --------------------------------------------------------------------------------

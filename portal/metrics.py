@@ -1,0 +1,25 @@
+"""The metrics assessment formulas may use (统一考核监督), each computed in the database for a
+period and a subject (a window or a sub-center). The table is the one the checker knows."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+METRICS = MappingProxyType({
+    "accepted": "办件量（期内受理）",
+    "instant": "即办件数",
+    "instant_rate": "即办件比例",
+    "on_the_spot": "当场办结件数",
+    "on_the_spot_rate": "当场办结率",
+    "completed": "办结件数",
+    "on_time": "按时办结件数",
+    "on_time_rate": "按时办结率",
+    "overdue": "超期件数",
+    "speed_up": "提速率",
+    "evaluations": "评价数",
+    "satisfied": "满意评价数（非常满意、满意、基本满意）",
+    "satisfaction_rate": "满意率",
+    "bad_reviews": "差评数（不满意、非常不满意）",
+    "complaints_upheld": "属实投诉数",
+    "inspection_deduction": "巡查扣分合计",
+})
