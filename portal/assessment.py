@@ -1,0 +1,126 @@
+"""Scores from the center's declared rules (center.yaml ``assessment``; portal/metrics.py).
+
+The metrics of every subject (window or sub-center) of a month come from the database in a few
+GROUP BY queries — the case figures of the monthly report, and one query each over
+evaluations, complaints and inspections — never from Python loops over rows. The rules then
+turn each subject's metrics into points: derived metrics first, then each capped line, added to
+the base and held under the ceiling. A score keeps its lines, so it can say where every point
+came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from portal.forms import expr
+from portal.metrics import METRICS
+from portal.models import Complaint, Evaluation, Inspection
+from portal.models.assessment import LEVELS, SATISFIED
+from portal.reports import Figures, Month, monthly
+
+BAD = LEVELS[3:]  # 不满意, 非常不满意
+ZERO = Decimal(0)
+
+
+def _count(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    return Decimal(part) / Decimal(whole) if whole else None
+
+
+def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
+            by: str = "window") -> dict[int, dict[str, Decimal | None]]:
+    """Every metric of every subject with anything in the month, by subject id."""
+    start, end = month.bounds(zone)
+    cases = monthly(session, month, today, zone, by="window" if by == "window" else "sub_center")
+
+    def key(model: Any) -> Any:
+        return model.window_id if by == "window" else model.sub_center_id
+
+    in_month = and_(Evaluation.created_at >= start, Evaluation.created_at < end)
+    evaluations = {row[0]: row[1:] for row in session.execute(
+        select(key(Evaluation), func.count(), _count(Evaluation.level.in_(SATISFIED)),
+               _count(Evaluation.level.in_(BAD))).where(in_month).group_by(key(Evaluation)))}
+    upheld = dict(session.execute(
+        select(key(Complaint), func.count()).where(
+            Complaint.created_at >= start, Complaint.created_at < end, Complaint.outcome == "属实")
+        .group_by(key(Complaint))).all())
+    deductions = dict(session.execute(
+        select(key(Inspection), func.sum(Inspection.deduction)).where(
+            Inspection.inspected_on >= month.first, Inspection.inspected_on < month.next_first)
+        .group_by(key(Inspection))).all())
+    out: dict[int, dict[str, Decimal | None]] = {}
+    for subject in set(cases) | set(evaluations) | set(upheld) | set(deductions):
+        f = cases.get(subject, Figures())
+        given, satisfied, bad = evaluations.get(subject, (0, 0, 0))
+        values: dict[str, Decimal | None] = {
+            "accepted": Decimal(f.accepted), "instant": Decimal(f.instant),
+            "instant_rate": _share(f.instant, f.accepted),
+            "on_the_spot": Decimal(f.on_the_spot), "on_the_spot_rate": _share(f.on_the_spot, f.accepted),
+            "completed": Decimal(f.completed), "on_time": Decimal(f.on_time),
+            "on_time_rate": _share(f.on_time, f.completed), "overdue": Decimal(f.overdue),
+            "speed_up": (1 - Decimal(f.used_days) / Decimal(f.legal_days)) if f.legal_days else None,
+            "evaluations": Decimal(given), "satisfied": Decimal(satisfied),
+            "satisfaction_rate": _share(satisfied, given), "bad_reviews": Decimal(bad),
+            "complaints_upheld": Decimal(upheld.get(subject, 0)),
+            "inspection_deduction": Decimal(deductions.get(subject) or 0),
+        }
+        assert values.keys() == METRICS.keys()
+        out[subject] = values
+    return out
+
+
+def empty_metrics() -> dict[str, Decimal | None]:
+    """A subject with nothing in the period: counts zero, rates none."""
+    return {name: (None if name.endswith(("_rate", "speed_up")) else ZERO) for name in METRICS}
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    points: Decimal  # after the cap
+    raw: Decimal  # what the formula gave
+    capped: bool
+
+
+@dataclass(frozen=True)
+class Score:
+    total: Decimal
+    lines: tuple[Line, ...]
+    values: Mapping[str, Decimal | None] = field(repr=False)
+
+
+def _number(value: Any) -> Decimal:
+    if value is None or isinstance(value, bool):
+        return ZERO
+    return Decimal(str(value))
+
+
+def score(rules: Mapping[str, Any], values: Mapping[str, Decimal | None]) -> Score:
+    """The score of one subject: base, plus every capped line, held under the ceiling."""
+    known: dict[str, Any] = dict(values)
+    pending = dict(rules.get("derived", {}))
+    while pending:  # the checker refused cycles (E092): each round resolves at least one
+        for name, text in list(pending.items()):
+            tree = expr.parse(text)
+            if expr.names(tree) <= known.keys():
+                known[name] = expr.evaluate(tree, known)
+                del pending[name]
+    lines = []
+    for rule in rules["points"]:
+        raw = _number(expr.evaluate(expr.parse(rule["formula"]), known))
+        cap = rule.get("cap")
+        points = raw if cap is None else max(-Decimal(cap), min(Decimal(cap), raw))
+        lines.append(Line(rule["name"], points.quantize(Decimal("0.01")), raw, points != raw))
+    total = Decimal(rules["base"]) + sum((line.points for line in lines), ZERO)
+    return Score(min(total, Decimal(rules["ceiling"])).quantize(Decimal("0.01")), tuple(lines), known)

@@ -1,0 +1,90 @@
+"""Scores of the demo center's rules (center.yaml assessment) over the hand-worked November of
+tests/test_reports.py, with records added:
+
+MZ01: 4 completed, 2 on time (rate 0.5), 4 overdue (B, D late; E, F past due at month's end);
+      evaluations 满意 and 不满意 (rate 0.5, one bad review); one complaint upheld and one not;
+      inspections 1 + 0.5 points.
+      100 + 20×(0.5−1) − 2×4 + 10×(0.5−1) − 1 − 5 − 1.5 = 100 − 10 − 8 − 5 − 1 − 5 − 1.5 = 69.5
+MZ02: accepted only (H), no figures to count; an inspection of 25 points, capped at 20 → 80.
+WS01: I completed on time the same day, evaluated 非常满意 → 100 (held under the ceiling).
+FC01: an empty window → 100.
+A record outside November (an October evaluation, a December inspection) counts nowhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from portal.assessment import empty_metrics, metrics, score
+from portal.declarations import load_site
+from portal.models import Case, Complaint, Evaluation, Inspection, Window, db
+from portal.reports import Month
+from tests.support.sites import REPO
+from tests.test_reports import at, month_of_cases  # noqa: F401 - fixture
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _add_records(app) -> dict[str, int]:
+    with app.app_context():
+        windows = {w.code: w for w in db.session.scalars(select(Window))}
+        cases = {c.number: c for c in db.session.scalars(select(Case))}
+
+        def evaluation(number: str, level: str, when: str) -> Evaluation:
+            c = cases[number]
+            return Evaluation(case_id=c.id, sub_center_id=c.sub_center_id, window_id=c.window_id,
+                              level=level, channel="短信", recorded_by="test", created_at=at(when))
+
+        def placed(code: str) -> dict:
+            return {"window_id": windows[code].id, "sub_center_id": windows[code].sub_center_id}
+
+        db.session.add_all([
+            evaluation("R-A", "满意", "2026-11-03 10:00"),
+            evaluation("R-B", "不满意", "2026-11-05 10:00"),
+            evaluation("R-D", "非常不满意", "2026-10-25 10:00"),  # October: not counted
+            evaluation("R-I", "非常满意", "2026-11-30 23:55"),
+            Complaint(**placed("MZ01"), channel="12345热线", content="推诿", outcome="属实",
+                      recorded_by="test", created_at=at("2026-11-10 09:00")),
+            Complaint(**placed("MZ01"), channel="短信", content="态度", outcome="不属实",
+                      recorded_by="test", created_at=at("2026-11-11 09:00")),
+            *[Inspection(**placed(code), inspected_on=dt.date.fromisoformat(day), kind="工作纪律",
+                         finding="离岗", deduction=Decimal(points), evidence="照片", recorded_by="test")
+              for code, day, points in (("MZ01", "2026-11-12", "1"), ("MZ01", "2026-11-20", "0.5"),
+                                        ("MZ02", "2026-11-18", "25"), ("MZ01", "2026-12-01", "3"))],
+        ])
+        db.session.commit()
+        return {code: w.id for code, w in windows.items()}
+
+
+def test_hand_worked_scores_of_a_month(month_of_cases) -> None:  # noqa: F811
+    ids = _add_records(month_of_cases)
+    rules = load_site(REPO)[0].center["assessment"]
+    with month_of_cases.app_context():
+        values = metrics(db.session, Month(2026, 11), dt.date(2026, 12, 5), ZONE)
+    mz01 = values[ids["MZ01"]]
+    assert (mz01["completed"], mz01["on_time_rate"], mz01["overdue"]) == (4, Decimal("0.5"), 4)
+    assert (mz01["evaluations"], mz01["satisfaction_rate"], mz01["bad_reviews"]) == (2, Decimal("0.5"), 1)
+    assert (mz01["complaints_upheld"], mz01["inspection_deduction"]) == (1, Decimal("1.5"))
+    result = score(rules, mz01)
+    assert result.total == Decimal("69.50")
+    assert [(line.name, line.points) for line in result.lines] == [
+        ("按时办结", Decimal("-10.00")), ("超期件", Decimal("-8.00")), ("群众满意", Decimal("-5.00")),
+        ("差评", Decimal("-1.00")), ("属实投诉", Decimal("-5.00")), ("巡查扣分", Decimal("-1.50"))]
+    capped = score(rules, values[ids["MZ02"]])
+    assert capped.total == Decimal("80.00") and capped.lines[-1].capped and capped.lines[-1].raw == -25
+    assert score(rules, values[ids["WS01"]]).total == Decimal("100.00")
+    assert ids["FC01"] not in values and score(rules, empty_metrics()).total == Decimal("100.00")
+
+
+def test_derived_metrics_are_worked_out_before_the_points() -> None:
+    rules = {"base": 100, "ceiling": 100,
+             "derived": {"late_share": "overdue / completed if completed > 0 else 0",
+                         "late_percent": "late_share * 100"},
+             "points": [{"name": "超期比例", "formula": "-0.5 * late_percent", "cap": 30}]}
+    values = {**empty_metrics(), "completed": Decimal(8), "overdue": Decimal(2)}
+    result = score(rules, values)  # 2/8 = 25% late → −12.5
+    assert result.total == Decimal("87.50") and result.values["late_percent"] == 25
