@@ -80,6 +80,15 @@ def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
     return out
 
 
+def shown(metric: str, value: Decimal | None) -> str:
+    """A metric as a person reads it: rates in per cent, counts as numbers, — for none."""
+    if value is None:
+        return "—"
+    if metric.endswith("_rate") or metric == "speed_up":
+        return f"{value * 100:.1f}%"
+    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+
+
 def empty_metrics() -> dict[str, Decimal | None]:
     """A subject with nothing in the period: counts zero, rates none."""
     return {name: (None if name.endswith(("_rate", "speed_up")) else ZERO) for name in METRICS}
@@ -121,6 +130,75 @@ def score(rules: Mapping[str, Any], values: Mapping[str, Decimal | None]) -> Sco
         raw = _number(expr.evaluate(expr.parse(rule["formula"]), known))
         cap = rule.get("cap")
         points = raw if cap is None else max(-Decimal(cap), min(Decimal(cap), raw))
-        lines.append(Line(rule["name"], points.quantize(Decimal("0.01")), raw, points != raw))
+        # + ZERO: no "-0.00" when a deduction has nothing to deduct
+        lines.append(Line(rule["name"], points.quantize(Decimal("0.01")) + ZERO, raw, points != raw))
     total = Decimal(rules["base"]) + sum((line.points for line in lines), ZERO)
-    return Score(min(total, Decimal(rules["ceiling"])).quantize(Decimal("0.01")), tuple(lines), known)
+    return Score(min(total, Decimal(rules["ceiling"])).quantize(Decimal("0.01")) + ZERO, tuple(lines),
+                 known)
+
+
+# --- evidence: the records behind each metric ---------------------------------------------
+
+CASE_METRICS = {"accepted": "accepted", "instant": "instant", "instant_rate": "instant",
+                "on_the_spot": "on_the_spot", "on_the_spot_rate": "on_the_spot",
+                "completed": "completed", "on_time": "on_time", "on_time_rate": "completed",
+                "overdue": "overdue", "speed_up": "counted"}
+EVALUATION_METRICS = {"evaluations": None, "satisfied": SATISFIED, "satisfaction_rate": None,
+                      "bad_reviews": BAD}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str  # case, evaluation, complaint, inspection
+    id: int
+    label: str
+
+
+def read_metrics(rules: Mapping[str, Any], formula: str) -> set[str]:
+    """The metrics a formula reads, through the derived metrics it uses."""
+    derived = rules.get("derived", {})
+    seen: set[str] = set()
+    todo = set(expr.names(expr.parse(formula)))
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in derived:
+            todo |= expr.names(expr.parse(derived[name]))
+    return {name for name in seen if name in METRICS}
+
+
+def evidence(session: Session, month: Month, today: dt.date, zone: ZoneInfo, window_id: int,
+             metric: str, limit: int = 200) -> list[Evidence]:
+    """The records a metric of one window counts in the month (at most ``limit``)."""
+    from portal.models import Case
+    from portal.reports import conditions
+
+    start, end = month.bounds(zone)
+    if metric in CASE_METRICS:
+        condition = conditions(month, today, zone)[CASE_METRICS[metric]]
+        rows = session.execute(select(Case.id, Case.number, Case.applicant_name).where(
+            Case.window_id == window_id, condition).order_by(Case.number).limit(limit))
+        return [Evidence("case", i, f"{number} {name}") for i, number, name in rows]
+    if metric in EVALUATION_METRICS:
+        levels = EVALUATION_METRICS[metric]
+        query = select(Evaluation.id, Evaluation.level, Evaluation.text).where(
+            Evaluation.window_id == window_id, Evaluation.created_at >= start, Evaluation.created_at < end)
+        if levels:
+            query = query.where(Evaluation.level.in_(levels))
+        return [Evidence("evaluation", i, f"{level} {text or ''}".strip())
+                for i, level, text in session.execute(query.order_by(Evaluation.id).limit(limit))]
+    if metric == "complaints_upheld":
+        rows = session.execute(select(Complaint.id, Complaint.content).where(
+            Complaint.window_id == window_id, Complaint.outcome == "属实",
+            Complaint.created_at >= start, Complaint.created_at < end).order_by(Complaint.id).limit(limit))
+        return [Evidence("complaint", i, content[:60]) for i, content in rows]
+    if metric == "inspection_deduction":
+        rows = session.execute(select(Inspection.id, Inspection.inspected_on, Inspection.finding,
+                                      Inspection.deduction).where(
+            Inspection.window_id == window_id, Inspection.inspected_on >= month.first,
+            Inspection.inspected_on < month.next_first).order_by(Inspection.inspected_on).limit(limit))
+        return [Evidence("inspection", i, f"{day} {finding}（−{points}）")
+                for i, day, finding, points in rows]
+    return []

@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.models import Case
@@ -101,9 +101,8 @@ def _count(condition) -> object:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def monthly(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
-            by: str = "sub_center") -> dict[int, Figures]:
-    """The month's figures per sub-center id (``by='sub_center'``) or window id (``'window'``)."""
+def conditions(month: Month, today: dt.date, zone: ZoneInfo) -> dict[str, ColumnElement[bool]]:
+    """Which cases each figure of the month counts, as SQL conditions (also the evidence)."""
     start, end = month.bounds(zone)
     cutoff = min(month.next_first, today)  # overdue when due before this day and not done by then
     cutoff_at = dt.datetime.combine(cutoff, dt.time(), zone).astimezone(dt.UTC)
@@ -111,19 +110,29 @@ def monthly(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
     completed = and_(Case.completed_at >= start, Case.completed_at < end)
     late_open = and_(Case.accepted_at < end, Case.due_date < cutoff,
                      or_(Case.completed_at.is_(None), Case.completed_at >= cutoff_at))
-    counted = and_(completed, Case.legal_days > 0)
+    return {
+        "accepted": accepted,
+        "instant": and_(accepted, Case.limit_days == 0),
+        "on_the_spot": and_(accepted, Case.completed_at.is_not(None), Case.used_days == 0),
+        "completed": completed,
+        "on_time": and_(completed, Case.on_time.is_(True)),
+        "overdue": or_(and_(completed, Case.on_time.is_(False)), late_open),
+        "counted": and_(completed, Case.legal_days > 0),  # in the speed-up rate
+        "any": and_(Case.accepted_at.is_not(None), or_(accepted, completed, late_open)),
+    }
+
+
+def monthly(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
+            by: str = "sub_center") -> dict[int, Figures]:
+    """The month's figures per sub-center id (``by='sub_center'``) or window id (``'window'``)."""
+    c = conditions(month, today, zone)
     group = Case.sub_center_id if by == "sub_center" else Case.window_id
     query = (select(group,
-                    _count(accepted),
-                    _count(and_(accepted, Case.limit_days == 0)),
-                    _count(and_(accepted, Case.completed_at.is_not(None), Case.used_days == 0)),
-                    _count(completed),
-                    _count(and_(completed, Case.on_time.is_(True))),
-                    _count(or_(and_(completed, Case.on_time.is_(False)), late_open)),
-                    func.coalesce(func.sum(case((counted, Case.used_days), else_=0)), 0),
-                    func.coalesce(func.sum(case((counted, Case.legal_days), else_=0)), 0))
-             .where(Case.accepted_at.is_not(None), or_(accepted, completed, late_open))
-             .group_by(group))
+                    *(_count(c[name]) for name in ("accepted", "instant", "on_the_spot",
+                                                  "completed", "on_time", "overdue")),
+                    func.coalesce(func.sum(case((c["counted"], Case.used_days), else_=0)), 0),
+                    func.coalesce(func.sum(case((c["counted"], Case.legal_days), else_=0)), 0))
+             .where(c["any"]).group_by(group))
     return {row[0]: Figures(*(int(v) for v in row[1:])) for row in session.execute(query)}
 
 

@@ -88,3 +88,38 @@ def test_derived_metrics_are_worked_out_before_the_points() -> None:
     values = {**empty_metrics(), "completed": Decimal(8), "overdue": Decimal(2)}
     result = score(rules, values)  # 2/8 = 25% late → −12.5
     assert result.total == Decimal("87.50") and result.values["late_percent"] == 25
+
+
+def test_the_auditor_ranks_the_windows_and_follows_each_point_to_its_records(month_of_cases,  # noqa: F811
+                                                                             monkeypatch) -> None:
+    import re
+
+    from portal.demo import ensure_demo_users
+    from tests.support.world import PASSWORD, login
+    from tests.test_reports import on
+
+    ids = _add_records(month_of_cases)
+    on(monkeypatch, "2026-12-05")
+    with month_of_cases.app_context():
+        ensure_demo_users(password=PASSWORD)
+    auditor, manager, clerk = (month_of_cases.test_client() for _ in range(3))
+    login(auditor, "center-auditor")
+    login(manager, "mz-manager")
+    login(clerk, "mz-clerk")
+    page = auditor.get("/assessment/?month=2026-11").get_data(as_text=True)
+    order = re.findall(r'<tr data-window="(\w+)">', page)
+    assert order[-2:] == ["MZ02", "MZ01"] and len(order) == 18  # every window, the worst last
+    row = page.split('data-window="MZ01"')[1].split("</tr>")[0]
+    assert "69.50" in row and "-10.00" in row and "-1.50" in row
+    detail = auditor.get(f"/assessment/window/{ids['MZ01']}?month=2026-11").get_data(as_text=True)
+    overdue = detail.split('data-line="超期件"')[1].split('data-line=')[0]
+    assert all(f"R-{n}" in overdue for n in "BDEF") and "R-A" not in overdue and "R-C" not in overdue
+    inspections = detail.split('data-line="巡查扣分"')[1]
+    assert inspections.count('data-evidence="inspection"') == 2  # not December's
+    complaints = detail.split('data-line="属实投诉"')[1].split('data-line=')[0]
+    assert complaints.count('data-evidence="complaint"') == 1 and "推诿" in complaints
+    own = manager.get("/assessment/?month=2026-11").get_data(as_text=True)
+    mine = re.findall(r'<tr data-window="(\w+)">', own)
+    assert sorted(mine) == ["MZ01", "MZ02", "MZ03"]  # the manager's own windows
+    assert clerk.get("/assessment/").status_code in (302, 403)
+    assert manager.get(f"/assessment/window/{ids['WS01']}").status_code == 404

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from portal.roles import CLERK, MANAGER, READ, WRITE
+from portal.roles import AUDITOR, CLERK, MANAGER, READ, WRITE
+from portal.web.assessment import AssessmentView
 from portal.web.casework import CaseworkView
 from portal.web.designer import DesignerView
 from portal.web.documents import DocumentView
@@ -25,12 +26,13 @@ PAGES = (
     (MonthlyReportView, "Monthly operations report", "cases", READ),
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
-HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView)
+HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, AssessmentView)
 
 # Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission,
 # category msgid).
 OWN_MENUS = (("Batch printing", "DocumentView.batch", "casework", "Cases"),
-             ("Print templates", "TemplateEditorView.index", "templates", "Organisation"))
+             ("Print templates", "TemplateEditorView.index", "templates", "Organisation"),
+             ("Scores", "AssessmentView.index", "assessment", "Assessment"))
 
 # Pages with a permission of their own (not an entity's): name -> role -> actions.
 # Acting on a case is for those its steps name: clerks, and managers (审核, 决定, approving
@@ -40,4 +42,6 @@ OWN_PERMISSIONS = MappingProxyType({
     # the print templates are one layout for all (五统一): the center admin edits (as admin,
     # every permission), sub-center managers read and preview
     "templates": MappingProxyType({MANAGER: frozenset({READ})}),
+    # scores: supervision and the managers read them (of the windows in their scope)
+    "assessment": MappingProxyType({AUDITOR: frozenset({READ}), MANAGER: frozenset({READ})}),
 })
