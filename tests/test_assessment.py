@@ -123,3 +123,30 @@ def test_the_auditor_ranks_the_windows_and_follows_each_point_to_its_records(mon
     assert sorted(mine) == ["MZ01", "MZ02", "MZ03"]  # the manager's own windows
     assert clerk.get("/assessment/").status_code in (302, 403)
     assert manager.get(f"/assessment/window/{ids['WS01']}").status_code == 404
+
+
+def test_auditors_change_no_case_data(month_of_cases) -> None:  # noqa: F811
+    from portal.demo import ensure_demo_users
+    from tests.support.world import PASSWORD, csrf_token, login
+
+    with month_of_cases.app_context():
+        ensure_demo_users(password=PASSWORD)
+        case = db.session.scalars(select(Case).where(Case.number == "R-E")).one()
+        pk, before = case.id, (case.applicant_name, case.state, case.row_version)
+    auditor = month_of_cases.test_client()
+    login(auditor, "mz-auditor")
+    token = csrf_token(auditor.get("/resetmypassword/form").get_data(as_text=True))
+    attempts = [auditor.post(f"/cases/edit/{pk}", data={"csrf_token": token, "applicant_name": "改"}),
+                auditor.post(f"/casework/{pk}/pause", data={"csrf_token": token, "kind": "补正",
+                                                            "reason": "x"}),
+                auditor.post(f"/casework/{pk}/complete", data={"csrf_token": token, "outcome": "approved"}),
+                auditor.put(f"/api/v1/cases/{pk}", json={"applicant_name": "改"},
+                            headers={"X-CSRFToken": token, "If-Match": '"1"'}),
+                auditor.post(f"/documents/{pk}/acceptance", data={"csrf_token": token})]
+    assert all(r.status_code in (302, 403, 404) for r in attempts), [r.status_code for r in attempts]
+    with month_of_cases.app_context():
+        case = db.session.get(Case, pk)
+        assert (case.applicant_name, case.state, case.row_version) == before
+        from portal.models import CaseEvent
+
+        assert db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == pk)).all() == []
