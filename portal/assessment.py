@@ -11,6 +11,7 @@ came from.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -115,19 +116,25 @@ def _number(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
+@functools.lru_cache(maxsize=512)
+def _tree(text: str) -> Any:
+    """A formula's tree, parsed once per process (the checker has read it already)."""
+    return expr.parse(text)
+
+
 def score(rules: Mapping[str, Any], values: Mapping[str, Decimal | None]) -> Score:
     """The score of one subject: base, plus every capped line, held under the ceiling."""
     known: dict[str, Any] = dict(values)
     pending = dict(rules.get("derived", {}))
     while pending:  # the checker refused cycles (E092): each round resolves at least one
         for name, text in list(pending.items()):
-            tree = expr.parse(text)
+            tree = _tree(text)
             if expr.names(tree) <= known.keys():
                 known[name] = expr.evaluate(tree, known)
                 del pending[name]
     lines = []
     for rule in rules["points"]:
-        raw = _number(expr.evaluate(expr.parse(rule["formula"]), known))
+        raw = _number(expr.evaluate(_tree(rule["formula"]), known))
         cap = rule.get("cap")
         points = raw if cap is None else max(-Decimal(cap), min(Decimal(cap), raw))
         # + ZERO: no "-0.00" when a deduction has nothing to deduct
