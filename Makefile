@@ -45,6 +45,7 @@ bench: setup
 	$(BIN)/python bench/due_dates.py
 	$(BIN)/python bench/worklist.py
 	$(BIN)/python bench/certificates.py
+	$(BIN)/python bench/assessment.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .benchmarks

@@ -209,3 +209,28 @@ def evidence(session: Session, month: Month, today: dt.date, zone: ZoneInfo, win
         return [Evidence("inspection", i, f"{day} {finding}（−{points}）")
                 for i, day, finding, points in rows]
     return []
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    window: Any  # the Window row
+    score: Score
+    change: Decimal  # since the month before
+
+
+def ranking(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date,
+            zone: ZoneInfo) -> list[Ranked]:
+    """Every window the session sees, with its score this month and last, best first."""
+    from portal.models import Window
+
+    windows = session.scalars(select(Window).order_by(Window.code)).all()
+    now = metrics(session, month, today, zone)
+    before = metrics(session, month.previous(), today, zone)
+    scored = []
+    for w in windows:
+        this = score(rules, now.get(w.id) or empty_metrics())
+        last = score(rules, before.get(w.id) or empty_metrics())
+        scored.append((w, this, this.total - last.total))
+    scored.sort(key=lambda r: (-r[1].total, r[0].code))
+    return [Ranked(i, w, s, change) for i, (w, s, change) in enumerate(scored, 1)]

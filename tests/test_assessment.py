@@ -150,3 +150,49 @@ def test_auditors_change_no_case_data(month_of_cases) -> None:  # noqa: F811
         from portal.models import CaseEvent
 
         assert db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == pk)).all() == []
+
+
+def test_the_xlsx_export_reopens_with_numbers_as_numbers(month_of_cases, monkeypatch) -> None:  # noqa: F811
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from portal.demo import ensure_demo_users
+    from tests.support.world import PASSWORD, login
+    from tests.test_reports import on
+
+    _add_records(month_of_cases)
+    on(monkeypatch, "2026-12-05")
+    with month_of_cases.app_context():
+        ensure_demo_users(password=PASSWORD)
+    auditor = month_of_cases.test_client()
+    login(auditor, "mz-auditor")
+    response = auditor.get("/assessment/export.xlsx?month=2026-11")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["排名", "证据", "规则版本"]
+    ranking = book["排名"]
+    assert ranking["A1"].value.startswith("窗口月度百分考核 · 2026-11（规则版本 v1")
+    header = [c.value for c in ranking[2]]
+    assert header[:4] == ["名次", "窗口", "分中心", "按时办结"] and "得分" in header
+    rows = {r[1].value: r for r in ranking.iter_rows(min_row=3)}
+    assert list(rows) == ["MZ03 优抚和老龄窗口", "MZ02 社会组织和区划地名窗口", "MZ01 社会救助窗口"]
+    mz01 = rows["MZ01 社会救助窗口"]
+    total = mz01[header.index("得分")]
+    assert total.value == 69.5 and total.number_format == "0.00" and total.data_type == "n"
+    rate = mz01[header.index("按时办结率")]
+    assert rate.value == 0.5 and rate.number_format == "0.0%"
+    assert mz01[header.index("超期件")].value == -8.0 and mz01[0].value == 3
+    assert ranking.freeze_panes == "D3"
+    proof = [[c.value for c in r] for r in book["证据"].iter_rows(min_row=2)]
+    overdue = [r[4] for r in proof if r[0] == "MZ01" and r[1] == "超期件"]
+    assert sorted(label.split()[0] for label in overdue) == ["R-B", "R-D", "R-E", "R-F"]
+    assert ["MZ01", "巡查扣分", "巡查扣分合计", "巡查"] in [r[:4] for r in proof]
+    rules = {r[0].value: r[1].value for r in book["规则版本"].iter_rows() if r[0].value}
+    assert rules["基础分"] == 100 and rules["超期件"] == "-2 * overdue"
+    text = auditor.get("/assessment/export.csv?month=2026-11").get_data(as_text=True).lstrip("\ufeff")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0][:3] == ["名次", "窗口", "分中心"]
+    last = lines[-1]
+    assert last[1] == "MZ01 社会救助窗口" and "69.5" in last and "50.0%" in last

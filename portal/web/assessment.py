@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, request
+from flask import Response, abort, current_app, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
-from sqlalchemy import select
 
 from portal import assessment, audit, lifecycle
 from portal.current import current_site
@@ -32,27 +31,11 @@ def _month() -> tuple[Month, Any, ZoneInfo]:
     return month, today, ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
 
 
-def ranking(rules: Any, month: Month, today: Any, zone: ZoneInfo) -> list[dict[str, Any]]:
-    """Every window in scope with its score this month and last month, best first."""
-    windows = db.session.scalars(select(Window).order_by(Window.code)).all()
-    now = assessment.metrics(db.session, month, today, zone)
-    before = assessment.metrics(db.session, month.previous(), today, zone)
-    rows = []
-    for w in windows:
-        score = assessment.score(rules, now.get(w.id) or assessment.empty_metrics())
-        earlier = assessment.score(rules, before.get(w.id) or assessment.empty_metrics())
-        rows.append({"window": w, "score": score, "change": score.total - earlier.total})
-    rows.sort(key=lambda r: (-r["score"].total, r["window"].code))
-    for rank, row in enumerate(rows, 1):
-        row["rank"] = rank
-    return rows
-
-
 class AssessmentView(BaseView):
     route_base = "/assessment"
     default_view = "index"
     class_permission_name = "assessment"
-    method_permission_name = {"index": READ, "window": READ}
+    method_permission_name = {"index": READ, "window": READ, "xlsx": READ, "csv": READ}
     base_permissions = [permission(READ)]
 
     def _rules(self) -> Any:
@@ -67,7 +50,32 @@ class AssessmentView(BaseView):
         rules = self._rules()
         month, today, zone = _month()
         return self.render_template("portal/assessment.html", title=gettext("Scores"), rules=rules,
-                                    month=month, rows=ranking(rules, month, today, zone))
+                                    month=month,
+                                    rows=assessment.ranking(db.session, rules, month, today, zone))
+
+    @expose("/export.xlsx")
+    @has_access
+    def xlsx(self) -> Any:
+        from portal.exports import workbook
+        from portal.publish import current_version
+
+        rules = self._rules()
+        month, today, zone = _month()
+        rows = assessment.ranking(db.session, rules, month, today, zone)
+        data = workbook(rules, month, rows, str(current_version(db.session)), db.session, today, zone)
+        return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename=assessment-{month}.xlsx"})
+
+    @expose("/export.csv")
+    @has_access
+    def csv(self) -> Any:
+        from portal.exports import csv_rows
+        from portal.web.csv_export import csv_response
+
+        rules = self._rules()
+        month, today, zone = _month()
+        labels, table = csv_rows(rules, assessment.ranking(db.session, rules, month, today, zone))
+        return csv_response(f"assessment-{month}.csv", labels, table)
 
     @expose("/window/<int:pk>")
     @has_access

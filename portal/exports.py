@@ -1,0 +1,106 @@
+"""Assessment exports auditors hand in: an XLSX workbook (a formatted ranking sheet, one
+evidence sheet, the rule version), and CSV. Numbers stay numbers; rates are formatted as
+percentages, never written as text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from portal.assessment import Ranked, evidence, read_metrics
+from portal.metrics import METRICS
+from portal.reports import Month
+
+# the metrics the ranking sheet shows beside the points: (metric, number format)
+SHOWN = (("accepted", "0"), ("completed", "0"), ("on_time_rate", "0.0%"), ("overdue", "0"),
+         ("satisfaction_rate", "0.0%"), ("bad_reviews", "0"), ("complaints_upheld", "0"),
+         ("inspection_deduction", "0.0"))
+KINDS = {"case": "办件", "evaluation": "好差评", "complaint": "投诉", "inspection": "巡查"}
+
+
+def header(rules: Mapping[str, Any]) -> list[str]:
+    return ["名次", "窗口", "分中心", *(p["name"] for p in rules["points"]), "得分", "较上月",
+            *(METRICS[m] for m, _ in SHOWN)]
+
+
+def row(r: Ranked) -> list[Any]:
+    values = r.score.values
+    return [r.rank, f"{r.window.code} {r.window.name}", r.window.sub_center.unified_name,
+            *(float(line.points) for line in r.score.lines), float(r.score.total), float(r.change),
+            *(None if values.get(m) is None else float(values[m]) for m, _ in SHOWN)]
+
+
+def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], version: str,
+             session: Session, today: dt.date, zone: ZoneInfo,
+             progress: Callable[[int, int], None] | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "排名"
+    sheet.append([f"{rules['name']} · {month}（规则版本 {version}）"])
+    sheet["A1"].font = Font(bold=True, size=13)
+    names = header(rules)
+    sheet.append(names)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE4EE")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    points = len(rules["points"])
+    formats = ["0", "@", "@", *["0.00"] * points, "0.00", "+0.00;-0.00;0", *(f for _, f in SHOWN)]
+    for r in rows:
+        sheet.append(row(r))
+        for cell, number_format in zip(sheet[sheet.max_row], formats, strict=True):
+            cell.number_format = number_format
+    for i, name in enumerate(names, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = 26 if i in (2, 3) else max(9, len(name) * 2)
+    sheet.freeze_panes = "D3"
+    sheet.auto_filter.ref = f"A2:{get_column_letter(len(names))}{sheet.max_row}"
+
+    proof = book.create_sheet("证据")
+    proof.append(["窗口", "扣分项", "指标", "类型", "记录"])
+    for cell in proof[1]:
+        cell.font = Font(bold=True)
+    for done, r in enumerate(rows, 1):
+        for rule, line in zip(rules["points"], r.score.lines, strict=True):
+            if not line.points:
+                continue
+            for metric in sorted(read_metrics(rules, rule["formula"])):
+                for item in evidence(session, month, today, zone, r.window.id, metric):
+                    proof.append([r.window.code, line.name, METRICS[metric], KINDS[item.kind], item.label])
+        if progress:
+            progress(done, len(rows))
+    for letter, width in zip("ABCDE", (10, 14, 24, 8, 60), strict=True):
+        proof.column_dimensions[letter].width = width
+
+    rule_sheet = book.create_sheet("规则版本")
+    for line in (["考核办法", rules["name"]], ["规则版本", version], ["考核期", str(month)],
+                 ["基础分", rules["base"]], ["上限", rules["ceiling"]], [], ["项目", "公式", "上限（分）"]):
+        rule_sheet.append(line)
+    for name, text in rules.get("derived", {}).items():
+        rule_sheet.append([f"（派生）{name}", text, None])
+    for p in rules["points"]:
+        rule_sheet.append([p["name"], p["formula"], p.get("cap")])
+    rule_sheet.column_dimensions["A"].width = 16
+    rule_sheet.column_dimensions["B"].width = 60
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_rows(rules: Mapping[str, Any], rows: Sequence[Ranked]) -> tuple[list[str], list[list[Any]]]:
+    """The ranking for CSV: rates as percentages written out (CSV has no number formats)."""
+    def cell(value: Any, number_format: str) -> Any:
+        if value is None:
+            return ""
+        return f"{value * 100:.1f}%" if number_format.endswith("%") else value
+
+    formats = ["0", "@", "@", *["0.00"] * len(rules["points"]), "0.00", "0.00", *(f for _, f in SHOWN)]
+    return header(rules), [[cell(v, f) for v, f in zip(row(r), formats, strict=True)] for r in rows]
