@@ -234,3 +234,56 @@ def ranking(session: Session, rules: Mapping[str, Any], month: Month, today: dt.
         scored.append((w, this, this.total - last.total))
     scored.sort(key=lambda r: (-r[1].total, r[0].code))
     return [Ranked(i, w, s, change) for i, (w, s, change) in enumerate(scored, 1)]
+
+
+# --- frozen results of closed periods ------------------------------------------------------
+
+def rules_digest(rules: Mapping[str, Any]) -> str:
+    import hashlib
+
+    from portal.declarations.site import canonical_json, plain
+
+    return hashlib.sha256(canonical_json(plain(rules)).encode("utf-8")).hexdigest()
+
+
+def frozen(session: Session, month: Month) -> list[Any]:
+    from portal.models import AssessmentResult
+
+    return list(session.scalars(select(AssessmentResult).where(AssessmentResult.period == str(month))
+                                .order_by(AssessmentResult.id)))
+
+
+def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date, zone: ZoneInfo,
+           by: str) -> Any:
+    """Close the month: every window's score, frozen with the rules. Again only when the rules
+    have changed since — as a new, labelled result beside the earlier one."""
+    from portal.declarations.site import plain
+    from portal.errors import PortalError
+    from portal.models import AssessmentResult
+    from portal.publish import current_version
+    from portal.scope import unscoped
+
+    if month.next_first > today:
+        raise PortalError(f"{month} is not over yet", hint="a period is frozen once it has ended")
+    digest, earlier = rules_digest(rules), frozen(session, month)
+    if any(r.rules_digest == digest for r in earlier):
+        raise PortalError(f"{month} is frozen with these rules already",
+                          hint="the frozen result stands; a change of the rules makes a new one")
+    version = current_version(session)
+    with unscoped():  # a frozen result covers every window, whoever closes the month
+        rows = ranking(session, rules, month, today, zone)
+    label = f"{month} · 规则 v{version.number}" + (f"（重算，第 {len(earlier) + 1} 次）" if earlier else "")
+    result = AssessmentResult(
+        period=str(month), label=label, rules_digest=digest, site_version_id=version.id,
+        rules=plain(rules), created_by=by,
+        results=[{"window_id": r.window.id, "window": f"{r.window.code} {r.window.name}",
+                  "code": r.window.code, "sub_center": r.window.sub_center.unified_name,
+                  "rank": r.rank, "total": str(r.score.total), "change": str(r.change),
+                  "lines": [{"name": line.name, "points": str(line.points), "raw": str(line.raw),
+                             "capped": line.capped} for line in r.score.lines],
+                  "values": {m: None if v is None else str(v) for m, v in r.score.values.items()
+                             if m in METRICS}}
+                 for r in rows])
+    session.add(result)
+    session.commit()
+    return result

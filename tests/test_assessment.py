@@ -196,3 +196,74 @@ def test_the_xlsx_export_reopens_with_numbers_as_numbers(month_of_cases, monkeyp
     assert lines[0][:3] == ["名次", "窗口", "分中心"]
     last = lines[-1]
     assert last[1] == "MZ01 社会救助窗口" and "69.5" in last and "50.0%" in last
+
+
+def test_a_closed_month_is_frozen_with_its_rules_and_never_changes_silently(month_of_cases,  # noqa: F811
+                                                                           monkeypatch) -> None:
+    import re
+
+    import pytest as _pytest
+
+    from portal.demo import ensure_demo_users
+    from portal.edits import publish_change
+    from portal.errors import PortalError
+    from portal.models import AssessmentResult
+    from tests.support.world import PASSWORD, csrf_token, login
+    from tests.test_reports import on
+
+    ids = _add_records(month_of_cases)
+    on(monkeypatch, "2026-12-05")
+    with month_of_cases.app_context():
+        ensure_demo_users(password=PASSWORD)
+    center, local = month_of_cases.test_client(), month_of_cases.test_client()
+    login(center, "center-auditor")
+    login(local, "mz-auditor")
+    token = csrf_token(center.get("/resetmypassword/form").get_data(as_text=True))
+
+    def freeze(client, month: str = "2026-11"):
+        return client.post("/assessment/freeze", data={"csrf_token": token, "month": month},
+                           follow_redirects=True).get_data(as_text=True)
+
+    def score_of(page: str, code: str) -> str:
+        return re.search(rf'data-window="{code}">.*?<strong>([\d.]+)</strong>', page, re.S).group(1)
+
+    assert "2026-12 is not over yet" in freeze(center, "2026-12")
+    with month_of_cases.app_context():
+        assert db.session.scalars(select(AssessmentResult)).all() == []  # December is not over
+    page = freeze(center)
+    assert "已冻结：2026-11 · 规则 v1" in page and score_of(page, "MZ02") == "80.00"
+    local_token = csrf_token(local.get("/resetmypassword/form").get_data(as_text=True))
+    assert local.post("/assessment/freeze", data={"csrf_token": local_token, "month": "2026-11"}
+                      ).status_code in (302, 403)  # not center-wide
+    assert sorted(re.findall(r'<tr data-window="(\w+)">',
+                             local.get("/assessment/?month=2026-11").get_data(as_text=True))) == [
+        "MZ01", "MZ02", "MZ03"]  # the frozen result, narrowed to their windows
+    with month_of_cases.app_context():  # a late record: the frozen month does not move
+        case = db.session.scalars(select(Case).where(Case.number == "R-H")).one()
+        db.session.add(Evaluation(case_id=case.id, sub_center_id=case.sub_center_id, window_id=case.window_id,
+                                  level="非常不满意", channel="短信", recorded_by="late",
+                                  created_at=at("2026-11-29 10:00")))
+        db.session.commit()
+    page = center.get("/assessment/?month=2026-11").get_data(as_text=True)
+    assert score_of(page, "MZ02") == "80.00" and "2026-11 · 规则 v1" in page
+    assert "frozen with these rules already" in freeze(center)
+    with month_of_cases.app_context():  # the center changes its rules: a cap of 10 on 巡查
+        def change(documents: dict) -> None:
+            documents["center"]["assessment"]["points"][5]["cap"] = 10
+
+        result, problems = publish_change(db.session, change, by="center-admin")
+        assert result is not None, problems
+    page = center.get("/assessment/?month=2026-11").get_data(as_text=True)
+    assert 'data-testid="rules-changed"' in page and score_of(page, "MZ02") == "80.00"
+    page = freeze(center)
+    # now with the late 非常不满意: 满意率 0 → −10, 差评 −1, and 巡查 25 capped at 10 → 79
+    assert "（重算，第 2 次）" in page and score_of(page, "MZ02") == "79.00"
+    with month_of_cases.app_context():
+        first, second = db.session.scalars(select(AssessmentResult).order_by(AssessmentResult.id)).all()
+        assert first.label == "2026-11 · 规则 v1" and second.label.startswith("2026-11 · 规则 v2")
+        assert next(r for r in first.results if r["code"] == "MZ02")["total"] == "80.00"
+        first.label = "改"
+        with _pytest.raises(PortalError):
+            db.session.commit()
+        db.session.rollback()
+    assert ids

@@ -1,6 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on FAB's metadata."""
 
-from portal.models.assessment import Complaint, Evaluation, Inspection
+from portal.models.assessment import AssessmentResult, Complaint, Evaluation, Inspection
 from portal.models.base import db
 from portal.models.case import CASE_STATES, Case, CaseBranch, CaseSequence
 from portal.models.documents import IssuedDocument, PrintJob
@@ -20,7 +20,7 @@ from portal.models.users import PortalUser, user_sub_center, user_window
 
 __all__ = [
     "CASE_STATES", "CENTER_SCOPE", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence",
-    "Complaint", "Evaluation", "Inspection",
+    "AssessmentResult", "Complaint", "Evaluation", "Inspection",
     "Center", "FormVersion", "IssuedDocument", "PrintJob",
     "Item", "Offering", "PortalUser", "SitePublication",
     "SiteVersion", "SubCenter", "Window", "db", "offering_window", "user_sub_center", "user_window",

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from flask_appbuilder import Model
 from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models.base import created_at
+from portal.models.base import JSONType, created_at, refuse_changes
 from portal.models.case import Case
 from portal.models.site import SubCenter, Window
 
@@ -94,3 +95,24 @@ class Inspection(Model):
 
     sub_center: Mapped[SubCenter] = relationship()
     window: Mapped[Window] = relationship()
+
+
+class AssessmentResult(Model):
+    """A closed period's scores, frozen with the rules that produced them. Never changed:
+    recomputing makes a new, labelled result beside it."""
+
+    __tablename__ = "assessment_result"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), nullable=False, index=True)  # '2026-11'
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    rules_digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    site_version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)
+    rules: Mapped[Any] = mapped_column(JSONType, nullable=False)
+    results: Mapped[Any] = mapped_column(JSONType, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_at: Mapped[dt.datetime] = created_at()
+
+
+refuse_changes(AssessmentResult, lambda r: f"assessment result {r.label}",
+               "recompute: it makes a new, labelled result")

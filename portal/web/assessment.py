@@ -4,39 +4,49 @@ line down to the cases, evaluations, complaints and inspections behind it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
 
 from portal import assessment, audit, lifecycle
 from portal.current import current_site
+from portal.errors import PortalError
 from portal.metrics import METRICS
 from portal.models import Window, db
 from portal.reports import Month
-from portal.roles import READ, permission
+from portal.roles import READ, WRITE, permission
+from portal.web.casework import actor
 
 EVIDENCE_SCREENS = {"case": "CaseScreen.show", "evaluation": "EvaluationsScreen.show",
                     "complaint": "ComplaintsScreen.show", "inspection": "InspectionsScreen.show"}
 
 
-def _month() -> tuple[Month, Any, ZoneInfo]:
+def _month_of(text: str) -> tuple[Month, Any, ZoneInfo]:
     today = lifecycle.local_day(audit.server_now())
     try:
-        month = Month.parse(request.args.get("month", ""))
+        month = Month.parse(text)
     except ValueError:
         month = Month(today.year, today.month)
     return month, today, ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def _month() -> tuple[Month, Any, ZoneInfo]:
+    return _month_of(request.args.get("month", ""))
 
 
 class AssessmentView(BaseView):
     route_base = "/assessment"
     default_view = "index"
     class_permission_name = "assessment"
-    method_permission_name = {"index": READ, "window": READ, "xlsx": READ, "csv": READ}
-    base_permissions = [permission(READ)]
+    method_permission_name = {"index": READ, "window": READ, "xlsx": READ, "csv": READ,
+                              "freeze": WRITE}
+    base_permissions = [permission(READ), permission(WRITE)]
 
     def _rules(self) -> Any:
         rules = current_site().center.get("assessment")
@@ -49,9 +59,46 @@ class AssessmentView(BaseView):
     def index(self) -> Any:
         rules = self._rules()
         month, today, zone = _month()
-        return self.render_template("portal/assessment.html", title=gettext("Scores"), rules=rules,
-                                    month=month,
-                                    rows=assessment.ranking(db.session, rules, month, today, zone))
+        results = assessment.frozen(db.session, month)
+        chosen = next((r for r in results if str(r.id) == request.args.get("result")),
+                      results[-1] if results else None)
+        if chosen is None:  # live, through the scope rule
+            rows = [{"rank": r.rank, "window_id": r.window.id, "window": f"{r.window.code} {r.window.name}",
+                     "code": r.window.code, "sub_center": r.window.sub_center.unified_name,
+                     "points": [line.points for line in r.score.lines], "total": r.score.total,
+                     "change": r.change}
+                    for r in assessment.ranking(db.session, rules, month, today, zone)]
+            shown_rules = rules
+        else:  # frozen: as it was closed, narrowed to the windows this user sees
+            visible = set(db.session.scalars(select(Window.id)))
+            rows = [{**r, "points": [Decimal(line["points"]) for line in r["lines"]],
+                     "total": Decimal(r["total"]), "change": Decimal(r["change"])}
+                    for r in chosen.results if r["window_id"] in visible]
+            shown_rules = chosen.rules
+        who = actor()
+        return self.render_template(
+            "portal/assessment.html", title=gettext("Scores"), rules=shown_rules, month=month,
+            rows=rows, results=results, chosen=chosen, closed=month.next_first <= today,
+            changed=chosen is not None and chosen.rules_digest != assessment.rules_digest(rules),
+            can_freeze=who.sub_centers is None
+            and self.appbuilder.sm.has_access(permission(WRITE), "assessment"))
+
+    @expose("/freeze", methods=["POST"])
+    @has_access
+    def freeze(self) -> Any:
+        """Close the month (center-wide users): every window's score frozen with the rules."""
+        month, today, zone = _month_of(request.form.get("month", ""))
+        if actor().sub_centers is not None:
+            abort(403)
+        try:
+            result = assessment.freeze(db.session, self._rules(), month, today, zone,
+                                       current_user.username)
+        except PortalError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("AssessmentView.index", month=str(month)))
+        flash(gettext("Frozen: %(label)s.", label=result.label), "success")
+        return redirect(url_for("AssessmentView.index", month=str(month), result=result.id))
 
     @expose("/export.xlsx")
     @has_access

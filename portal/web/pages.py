@@ -43,5 +43,6 @@ OWN_PERMISSIONS = MappingProxyType({
     # every permission), sub-center managers read and preview
     "templates": MappingProxyType({MANAGER: frozenset({READ})}),
     # scores: supervision and the managers read them (of the windows in their scope)
-    "assessment": MappingProxyType({AUDITOR: frozenset({READ}), MANAGER: frozenset({READ})}),
+    # (closing a month — freezing its scores — is for center-wide auditors: the view checks)
+    "assessment": MappingProxyType({AUDITOR: frozenset({READ, WRITE}), MANAGER: frozenset({READ})}),
 })
