@@ -267,3 +267,33 @@ def test_a_closed_month_is_frozen_with_its_rules_and_never_changes_silently(mont
             db.session.commit()
         db.session.rollback()
     assert ids
+
+
+def test_red_flags_go_to_the_best_active_windows_of_an_ended_quarter(month_of_cases,  # noqa: F811
+                                                                      monkeypatch) -> None:
+    import re
+
+    from portal.demo import ensure_demo_users
+    from tests.support.world import PASSWORD, login
+    from tests.test_documents import pdf_text
+    from tests.test_reports import on
+
+    _add_records(month_of_cases)
+    on(monkeypatch, "2027-01-10")  # Q4 2026 has ended
+    with month_of_cases.app_context():
+        ensure_demo_users(password=PASSWORD)
+    auditor = month_of_cases.test_client()
+    login(auditor, "center-auditor")
+    page = auditor.get("/assessment/awards").get_data(as_text=True)
+    assert "2026 Q4" in page
+    flags = re.findall(r'data-window="(\w+)" data-flag="1"', page)
+    assert flags == ["WS01"]  # 100 in every month and took cases; idle windows earn nothing
+    mz02 = page.split('data-window="MZ02"')[1].split("</tr>")[0]
+    assert "100.00" in mz02 and "80.00" in mz02 and "98.00" in mz02 and "92.67" in mz02  # below 95
+    pdf = auditor.get("/assessment/awards?year=2026&quarter=4&format=pdf")
+    assert pdf.mimetype == "application/pdf"
+    words = pdf_text(pdf.data)
+    assert "流动红旗" in words and "WS01" in words and "季度平均得分100.00分" in words and "累计1星" in words
+    ahead = auditor.get("/assessment/awards?year=2027&quarter=1",
+                        follow_redirects=True).get_data(as_text=True)
+    assert "流动红旗只评已结束的季度" in ahead and "2026 Q4" in ahead

@@ -45,7 +45,7 @@ class AssessmentView(BaseView):
     default_view = "index"
     class_permission_name = "assessment"
     method_permission_name = {"index": READ, "window": READ, "xlsx": READ, "csv": READ,
-                              "freeze": WRITE}
+                              "freeze": WRITE, "awards": READ}
     base_permissions = [permission(READ), permission(WRITE)]
 
     def _rules(self) -> Any:
@@ -82,6 +82,42 @@ class AssessmentView(BaseView):
             changed=chosen is not None and chosen.rules_digest != assessment.rules_digest(rules),
             can_freeze=who.sub_centers is None
             and self.appbuilder.sm.has_access(permission(WRITE), "assessment"))
+
+    @expose("/awards")
+    @has_access
+    def awards(self) -> Any:
+        """流动红旗 of a quarter that has ended; ``?format=pdf``: the certificates."""
+        rules = self._rules()
+        today = lifecycle.local_day(audit.server_now())
+        zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+        last = (today.month - 1) // 3  # the last quarter that has ended this year (0: none)
+        default_year, default_quarter = (today.year, last) if last else (today.year - 1, 4)
+        year = int(request.args.get("year") or default_year)
+        quarter = int(request.args.get("quarter") or default_quarter)
+        if not 1 <= quarter <= 4 or (year, quarter) > (default_year, default_quarter):
+            flash(gettext("Awards are given for quarters that have ended."), "warning")
+            year, quarter = default_year, default_quarter
+        rows = assessment.standings(db.session, rules, year, quarter, today, zone)
+        if request.args.get("format") == "pdf":
+            from portal.documents import DocumentError, render_html, render_pdf
+
+            site = current_site()
+            awards = [{"year": year, "quarter": quarter, "window": f"{r.window.code} {r.window.name}",
+                       "sub_center": r.window.sub_center.unified_name, "average": r.average,
+                       "stars": r.stars} for r in rows if r.red_flag]
+            try:
+                html = render_html(site.templates, "red-flag.html", {
+                    "awards": awards, "center": {"name": site.center["name"]},
+                    "date": f"{today.year}年{today.month}月{today.day}日"})
+                pdf = render_pdf(site.templates, html, name="red-flag.html")
+            except DocumentError as exc:
+                flash(str(exc), "danger")
+                return redirect(url_for("AssessmentView.awards", year=year, quarter=quarter))
+            return Response(pdf, mimetype="application/pdf", headers={
+                "Content-Disposition": f"inline; filename=red-flags-{year}-q{quarter}.pdf"})
+        return self.render_template("portal/assessment_awards.html", title=gettext("Red flags"),
+                                    rules=rules, rows=rows, year=year, quarter=quarter,
+                                    months=assessment.quarter_months(year, quarter))
 
     @expose("/freeze", methods=["POST"])
     @has_access

@@ -32,7 +32,8 @@ HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, Asses
 # category msgid).
 OWN_MENUS = (("Batch printing", "DocumentView.batch", "casework", "Cases"),
              ("Print templates", "TemplateEditorView.index", "templates", "Organisation"),
-             ("Scores", "AssessmentView.index", "assessment", "Assessment"))
+             ("Scores", "AssessmentView.index", "assessment", "Assessment"),
+             ("Red flags", "AssessmentView.awards", "assessment", "Assessment"))
 
 # Pages with a permission of their own (not an entity's): name -> role -> actions.
 # Acting on a case is for those its steps name: clerks, and managers (审核, 决定, approving
