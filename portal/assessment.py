@@ -220,11 +220,15 @@ class Ranked:
 
 
 def ranking(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date,
-            zone: ZoneInfo) -> list[Ranked]:
-    """Every window the session sees, with its score this month and last, best first."""
+            zone: ZoneInfo, sub_center_id: int | None = None) -> list[Ranked]:
+    """Every window the session sees (of one sub-center, for its internal rules), with its
+    score this month and last, best first."""
     from portal.models import Window
 
-    windows = session.scalars(select(Window).order_by(Window.code)).all()
+    query = select(Window).order_by(Window.code)
+    if sub_center_id is not None:
+        query = query.where(Window.sub_center_id == sub_center_id)
+    windows = session.scalars(query).all()
     now = metrics(session, month, today, zone)
     before = metrics(session, month.previous(), today, zone)
     scored = []

@@ -297,3 +297,36 @@ def test_red_flags_go_to_the_best_active_windows_of_an_ended_quarter(month_of_ca
     ahead = auditor.get("/assessment/awards?year=2027&quarter=1",
                         follow_redirects=True).get_data(as_text=True)
     assert "流动红旗只评已结束的季度" in ahead and "2026 Q4" in ahead
+
+
+def test_a_sub_centers_internal_rules_score_its_windows_outside_the_centers_ranking(
+        month_of_cases, monkeypatch, tmp_path) -> None:  # noqa: F811
+    import re
+
+    from portal.demo import ensure_demo_users
+    from tests.support.sites import copy_demo
+    from tests.support.world import PASSWORD, login
+    from tests.test_reports import on
+
+    on(monkeypatch, "2026-12-05")
+    with month_of_cases.app_context():
+        ensure_demo_users(password=PASSWORD)
+    manager, other = month_of_cases.test_client(), month_of_cases.test_client()
+    login(manager, "mz-manager")
+    login(other, "ws-manager")
+    page = manager.get("/assessment/internal/mz?month=2026-11").get_data(as_text=True)
+    assert "民政分中心窗口内部考核" in page and 'data-testid="internal"' in page
+    # 即办提速 10 × 2/4 = +5, 超期件 −5 × 4 = −20 → 85; MZ02 and MZ03 lose nothing
+    assert re.findall(r'data-window="(\w+)">.*?<strong>([\d.]+)</strong>', page, re.S) == [
+        ("MZ02", "100.00"), ("MZ03", "100.00"), ("MZ01", "85.00")]
+    center = manager.get("/assessment/?month=2026-11").get_data(as_text=True)
+    # the center's own rules still rank MZ01: 100 − 10 (按时 0.5) − 8 (4 超期) = 82
+    assert re.search(r'data-window="MZ01">.*?<strong>([\d.]+)</strong>', center, re.S).group(1) == "82.00"
+    assert "内部考核：句容市政务服务民政分中心" in center  # a tab beside the center's
+    assert other.get("/assessment/internal/mz").status_code == 404
+    site = copy_demo(tmp_path / "copy")
+    mz = site / "schema" / "subcenters" / "mz.yaml"
+    mz.write_text(mz.read_text(encoding="utf-8").replace("-5 * overdue", "-5 * overdues"), encoding="utf-8")
+    problems = [str(p) for p in load_site(site)[1]]
+    assert any(p.startswith("schema/subcenters/mz.yaml:") and "schema.E090: 'overdues' is not a metric" in p
+               for p in problems), problems

@@ -59,6 +59,8 @@ def check_folder(folder: Folder) -> list[Problem]:
         if center is not None and center.ok:
             problems += _check_name(loaded, center.data, names)
         problems += _check_offers(loaded, items, policy, window_owner, offered, folder.unreadable)
+        if loaded.data.get("assessment"):
+            problems += _check_rules(loaded, loaded.data["assessment"])
     problems += _check_parallel(items, subcenters)
     uses = {code: {items[o["item"]].data["form"] for o in loaded.data.get("items", ())
                    if o.get("item") in items and items[o["item"]].data.get("form")}

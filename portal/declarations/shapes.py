@@ -256,6 +256,8 @@ class SubCenter(Shape):
     hours = f.Text(required=True)
     windows = f.List(f.Nested(Window), required=True, non_empty=True)
     items = f.List(f.Nested(Offer), load_default=list)
+    # the sub-center's own internal rules: for its windows only, never in the center's ranking
+    assessment = f.Nested(RuleSet)
 
 
 # --- application forms (forms/) -----------------------------------------------------------

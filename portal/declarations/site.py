@@ -83,6 +83,7 @@ class SubCenterSpec:
     hours: str
     windows: tuple[WindowSpec, ...]
     offerings: Mapping[str, Offering]
+    assessment: Mapping[str, Any] | None = None  # its own internal rules (outside the center's ranking)
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,8 @@ def site_from_documents(documents: dict[str, Any], canonical: str | None = None)
         subcenters[code] = SubCenterSpec(
             code, data["kind"], data["name"], unified_name(center, data["kind"], data["name"]),
             data["department"], data["address"], data["phone"], data["hours"], windows,
-            MappingProxyType(offerings))
+            MappingProxyType(offerings),
+            _frozen(data["assessment"]) if data.get("assessment") else None)
     return Site(_frozen(center), MappingProxyType(subcenters), MappingProxyType(items),
                 MappingProxyType(dict(documents["templates"])), MappingProxyType(forms),
                 canonical, _sha256(canonical))

@@ -45,7 +45,7 @@ class AssessmentView(BaseView):
     default_view = "index"
     class_permission_name = "assessment"
     method_permission_name = {"index": READ, "window": READ, "xlsx": READ, "csv": READ,
-                              "freeze": WRITE, "awards": READ}
+                              "freeze": WRITE, "awards": READ, "internal": READ}
     base_permissions = [permission(READ), permission(WRITE)]
 
     def _rules(self) -> Any:
@@ -53,6 +53,37 @@ class AssessmentView(BaseView):
         if not rules:
             abort(404)
         return rules
+
+    def _internal(self) -> list[tuple[str, str]]:
+        """(code, unified name) of the sub-centers in scope with internal rules of their own."""
+        from portal.models import SubCenter
+
+        site = current_site()
+        visible = db.session.scalars(select(SubCenter.code).order_by(SubCenter.code))
+        return [(code, site.subcenters[code].unified_name) for code in visible
+                if code in site.subcenters and site.subcenters[code].assessment]
+
+    @expose("/internal/<code>")
+    @has_access
+    def internal(self, code: str) -> Any:
+        """A sub-center's internal scores: its own rules, its own windows, outside the center's
+        ranking (and never frozen with it)."""
+        from portal.models import SubCenter
+
+        sub = db.session.scalars(select(SubCenter).where(SubCenter.code == code)).one_or_none()
+        spec = current_site().subcenters.get(code)
+        if sub is None or spec is None or not spec.assessment:
+            abort(404)
+        month, today, zone = _month()
+        rows = [{"rank": r.rank, "window_id": r.window.id, "window": f"{r.window.code} {r.window.name}",
+                 "code": r.window.code, "sub_center": sub.unified_name,
+                 "points": [line.points for line in r.score.lines], "total": r.score.total,
+                 "change": r.change}
+                for r in assessment.ranking(db.session, spec.assessment, month, today, zone, sub.id)]
+        return self.render_template(
+            "portal/assessment.html", title=spec.assessment["name"], rules=spec.assessment,
+            month=month, rows=rows, results=[], chosen=None, closed=month.next_first <= today,
+            changed=False, can_freeze=False, internal=sub.unified_name, internals=self._internal())
 
     @expose("/")
     @has_access
@@ -80,6 +111,7 @@ class AssessmentView(BaseView):
             "portal/assessment.html", title=gettext("Scores"), rules=shown_rules, month=month,
             rows=rows, results=results, chosen=chosen, closed=month.next_first <= today,
             changed=chosen is not None and chosen.rules_digest != assessment.rules_digest(rules),
+            internal=None, internals=self._internal(),
             can_freeze=who.sub_centers is None
             and self.appbuilder.sm.has_access(permission(WRITE), "assessment"))
 
