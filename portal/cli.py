@@ -279,6 +279,45 @@ def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path 
         click.echo(f"written to {out}")
 
 
+@main.command("assessment-export")
+@click.option("--month", required=True, help="the month, e.g. 2026-11")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="the XLSX workbook to write")
+@with_appcontext
+@_domain_errors
+def assessment_export(month: str, out: Path) -> None:
+    """Write a month's assessment workbook (ranking, evidence, rule version), with progress."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from portal import assessment, audit
+    from portal.current import current_site
+    from portal.exports import workbook
+    from portal.lifecycle import local_day
+    from portal.models import db
+    from portal.publish import current_version
+    from portal.reports import Month
+
+    site = current_site()
+    rules = site.center.get("assessment") if site else None
+    if not rules:
+        raise PortalError("the center declares no assessment rules",
+                          hint="add 'assessment:' to schema/center.yaml and run `portal sync`")
+    try:
+        period = Month.parse(month)
+    except ValueError:
+        raise PortalError(f"{month!r} is not a month", hint="e.g. 2026-11") from None
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    today = local_day(audit.server_now())
+    rows = assessment.ranking(db.session, rules, period, today, zone)
+    with click.progressbar(length=len(rows), label=f"{rules['name']} {period}", show_pos=True) as bar:
+        data = workbook(rules, period, rows, str(current_version(db.session)), db.session, today, zone,
+                        progress=lambda done, total: bar.update(1))
+    out.write_bytes(data)
+    click.echo(f"{len(rows)} windows written to {out}")
+
+
 if __name__ == "__main__":  # `python -m portal.cli`
     main()
 

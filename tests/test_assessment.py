@@ -330,3 +330,59 @@ def test_a_sub_centers_internal_rules_score_its_windows_outside_the_centers_rank
     problems = [str(p) for p in load_site(site)[1]]
     assert any(p.startswith("schema/subcenters/mz.yaml:") and "schema.E090: 'overdues' is not a metric" in p
                for p in problems), problems
+
+
+def test_the_cli_writes_the_workbook_with_progress(month_of_cases, monkeypatch, tmp_path) -> None:  # noqa: F811
+    from flask.cli import ScriptInfo
+    from openpyxl import load_workbook
+
+    from portal.cli import main
+    from tests.test_reports import on
+
+    _add_records(month_of_cases)
+    on(monkeypatch, "2026-12-05")
+    out = tmp_path / "2026-11.xlsx"
+    result = month_of_cases.test_cli_runner().invoke(
+        main, ["assessment-export", "--month", "2026-11", "--out", str(out)],
+        obj=ScriptInfo(create_app=lambda: month_of_cases))
+    assert result.exit_code == 0, result.output
+    assert "窗口月度百分考核 2026-11" in result.output and "18 windows written" in result.output
+    ranking = load_workbook(out)["排名"]
+    last = [c.value for c in list(ranking.iter_rows(min_row=3))[-1]]
+    assert last[:2] == [18, "MZ01 社会救助窗口"] and 69.5 in last
+
+
+def test_a_month_after_the_national_day_holiday(published, monkeypatch) -> None:
+    """房屋所有权首次登记 at FC02, 5 working days (10-01..10-07 off, Saturday 10-10 works):
+    X and Y accepted 09-30 are due 10-13; X done 10-13 (on time), Y 10-14 (late); Z accepted
+    10-09 is due 10-15 and still open on 10-31. October: accepted 1 (Z), completed 2, on time
+    1, overdue 2 (Y, Z) → 100 + 20 × (0.5 − 1) − 2 × 2 = 86."""
+    from portal import lifecycle
+    from portal.current import current_site
+    from portal.lifecycle import Actor
+    from portal.roles import CLERK, MANAGER
+    from portal.scope import unscoped
+    from tests.test_process import Clock, submitted_case
+
+    clock = Clock(monkeypatch)
+    clerk, boss = Actor("fc-clerk", frozenset({CLERK})), Actor("fc-manager", frozenset({MANAGER}))
+    with published.test_request_context(), unscoped():
+        site = current_site()
+        ids = [submitted_case("fc-fwdj", "fc") for _ in range(3)]
+        x, y, z = (db.session.get(Case, i) for i in ids)
+        clock.set("2026-09-30")
+        for case in (x, y):
+            lifecycle.accept(db.session, site, case, clerk)
+            lifecycle.advance(db.session, case, boss)
+            lifecycle.advance(db.session, case, boss)
+        clock.set("2026-10-09")
+        lifecycle.accept(db.session, site, z, clerk)
+        assert (x.due_date, z.due_date) == (dt.date(2026, 10, 13), dt.date(2026, 10, 15))
+        clock.set("2026-10-13", hour=16)
+        lifecycle.complete(db.session, site, x, clerk, "approved", "不动产权证书")
+        clock.set("2026-10-14", hour=9)
+        lifecycle.complete(db.session, site, y, clerk, "approved", "不动产权证书")
+        window = x.window_id
+        values = metrics(db.session, Month(2026, 10), dt.date(2026, 11, 5), ZONE)[window]
+        assert (values["accepted"], values["completed"], values["on_time"], values["overdue"]) == (1, 2, 1, 2)
+        assert score(site.center["assessment"], values).total == Decimal("86.00")
