@@ -112,6 +112,9 @@ def test_the_auditor_ranks_the_windows_and_follows_each_point_to_its_records(mon
     row = page.split('data-window="MZ01"')[1].split("</tr>")[0]
     assert "69.50" in row and "-10.00" in row and "-1.50" in row
     detail = auditor.get(f"/assessment/window/{ids['MZ01']}?month=2026-11").get_data(as_text=True)
+    trend = detail.split('data-testid="trend"')[1].split("</table>")[0]
+    assert re.findall(r">(2026-\d\d)<", trend) == [f"2026-{m:02d}" for m in range(6, 12)]
+    assert ">89.00<" in trend and ">69.50<" in trend  # October (an October 非常不满意), November
     overdue = detail.split('data-line="超期件"')[1].split('data-line=')[0]
     assert all(f"R-{n}" in overdue for n in "BDEF") and "R-A" not in overdue and "R-C" not in overdue
     inspections = detail.split('data-line="巡查扣分"')[1]

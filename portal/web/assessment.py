@@ -210,6 +210,11 @@ class AssessmentView(BaseView):
                           "evidence": [] if not line.points else
                           [(METRICS[m], assessment.evidence(db.session, month, today, zone, pk, m))
                            for m in read]})
+        trend, m = [], month
+        for _ in range(6):  # this month and the five before (frozen results where frozen)
+            total = assessment.monthly_totals(db.session, rules, m, today, zone, [window]).get(window.id)
+            trend.append((m, total[0] if total else Decimal(rules["base"])))
+            m = m.previous()
         return self.render_template("portal/assessment_window.html", title=str(window), rules=rules,
                                     month=month, window=window, score=score, lines=lines,
-                                    screens=EVIDENCE_SCREENS)
+                                    screens=EVIDENCE_SCREENS, trend=trend[::-1])
