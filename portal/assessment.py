@@ -177,34 +177,38 @@ def read_metrics(rules: Mapping[str, Any], formula: str) -> set[str]:
 
 
 def evidence(session: Session, month: Month, today: dt.date, zone: ZoneInfo, window_id: int,
-             metric: str, limit: int = 200) -> list[Evidence]:
-    """The records a metric of one window counts in the month (at most ``limit``)."""
+             metric: str, limit: int = 200, by: str = "window") -> list[Evidence]:
+    """The records a metric of one window (or sub-center) counts in the month (at most
+    ``limit``)."""
     from portal.models import Case
     from portal.reports import conditions
+
+    def of(model: Any) -> Any:
+        return (model.window_id if by == "window" else model.sub_center_id) == window_id
 
     start, end = month.bounds(zone)
     if metric in CASE_METRICS:
         condition = conditions(month, today, zone)[CASE_METRICS[metric]]
         rows = session.execute(select(Case.id, Case.number, Case.applicant_name).where(
-            Case.window_id == window_id, condition).order_by(Case.number).limit(limit))
+            of(Case), condition).order_by(Case.number).limit(limit))
         return [Evidence("case", i, f"{number} {name}") for i, number, name in rows]
     if metric in EVALUATION_METRICS:
         levels = EVALUATION_METRICS[metric]
         query = select(Evaluation.id, Evaluation.level, Evaluation.text).where(
-            Evaluation.window_id == window_id, Evaluation.created_at >= start, Evaluation.created_at < end)
+            of(Evaluation), Evaluation.created_at >= start, Evaluation.created_at < end)
         if levels:
             query = query.where(Evaluation.level.in_(levels))
         return [Evidence("evaluation", i, f"{level} {text or ''}".strip())
                 for i, level, text in session.execute(query.order_by(Evaluation.id).limit(limit))]
     if metric == "complaints_upheld":
         rows = session.execute(select(Complaint.id, Complaint.content).where(
-            Complaint.window_id == window_id, Complaint.outcome == "属实",
+            of(Complaint), Complaint.outcome == "属实",
             Complaint.created_at >= start, Complaint.created_at < end).order_by(Complaint.id).limit(limit))
         return [Evidence("complaint", i, content[:60]) for i, content in rows]
     if metric == "inspection_deduction":
         rows = session.execute(select(Inspection.id, Inspection.inspected_on, Inspection.finding,
                                       Inspection.deduction).where(
-            Inspection.window_id == window_id, Inspection.inspected_on >= month.first,
+            of(Inspection), Inspection.inspected_on >= month.first,
             Inspection.inspected_on < month.next_first).order_by(Inspection.inspected_on).limit(limit))
         return [Evidence("inspection", i, f"{day} {finding}（−{points}）")
                 for i, day, finding, points in rows]
@@ -220,17 +224,19 @@ class Ranked:
 
 
 def ranking(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date,
-            zone: ZoneInfo, sub_center_id: int | None = None) -> list[Ranked]:
-    """Every window the session sees (of one sub-center, for its internal rules), with its
-    score this month and last, best first."""
-    from portal.models import Window
+            zone: ZoneInfo, sub_center_id: int | None = None, by: str = "window") -> list[Ranked]:
+    """Every window (``by='window'``) or sub-center (``'sub_center'``) the session sees — the
+    windows of one sub-center for its internal rules — with its score this month and last,
+    best first. (``Ranked.window`` holds the subject's row.)"""
+    from portal.models import SubCenter, Window
 
-    query = select(Window).order_by(Window.code)
+    model = Window if by == "window" else SubCenter
+    query = select(model).order_by(model.code)
     if sub_center_id is not None:
         query = query.where(Window.sub_center_id == sub_center_id)
     windows = session.scalars(query).all()
-    now = metrics(session, month, today, zone)
-    before = metrics(session, month.previous(), today, zone)
+    now = metrics(session, month, today, zone, by=by)
+    before = metrics(session, month.previous(), today, zone, by=by)
     scored = []
     for w in windows:
         this = score(rules, now.get(w.id) or empty_metrics())
@@ -257,6 +263,21 @@ def frozen(session: Session, month: Month) -> list[Any]:
                                 .order_by(AssessmentResult.id)))
 
 
+def frozen_row(r: Ranked, subject: str) -> dict[str, Any]:
+    """One subject's frozen score, as stored (text for the numbers: exact, JSON-safe)."""
+    if subject == "window":
+        names = {"window_id": r.window.id, "window": f"{r.window.code} {r.window.name}",
+                 "sub_center": r.window.sub_center.unified_name}
+    else:
+        names = {"window_id": r.window.id, "window": r.window.unified_name, "sub_center": ""}
+    return {**names, "subject": subject, "code": r.window.code, "rank": r.rank,
+            "total": str(r.score.total), "change": str(r.change),
+            "lines": [{"name": line.name, "points": str(line.points), "raw": str(line.raw),
+                       "capped": line.capped} for line in r.score.lines],
+            "values": {m: None if v is None else str(v) for m, v in r.score.values.items()
+                       if m in METRICS}}
+
+
 def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date, zone: ZoneInfo,
            by: str) -> Any:
     """Close the month: every window's score, frozen with the rules. Again only when the rules
@@ -274,20 +295,15 @@ def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.d
         raise PortalError(f"{month} is frozen with these rules already",
                           hint="the frozen result stands; a change of the rules makes a new one")
     version = current_version(session)
-    with unscoped():  # a frozen result covers every window, whoever closes the month
+    with unscoped():  # a frozen result covers every window and sub-center, whoever closes the month
         rows = ranking(session, rules, month, today, zone)
+        sub_rows = ranking(session, rules, month, today, zone, by="sub_center")
     label = f"{month} · 规则 v{version.number}" + (f"（重算，第 {len(earlier) + 1} 次）" if earlier else "")
     result = AssessmentResult(
         period=str(month), label=label, rules_digest=digest, site_version_id=version.id,
         rules=plain(rules), created_by=by,
-        results=[{"window_id": r.window.id, "window": f"{r.window.code} {r.window.name}",
-                  "code": r.window.code, "sub_center": r.window.sub_center.unified_name,
-                  "rank": r.rank, "total": str(r.score.total), "change": str(r.change),
-                  "lines": [{"name": line.name, "points": str(line.points), "raw": str(line.raw),
-                             "capped": line.capped} for line in r.score.lines],
-                  "values": {m: None if v is None else str(v) for m, v in r.score.values.items()
-                             if m in METRICS}}
-                 for r in rows])
+        results=[*(frozen_row(r, "window") for r in rows),
+                 *(frozen_row(r, "sub_center") for r in sub_rows)])
     session.add(result)
     session.commit()
     return result
@@ -315,7 +331,7 @@ def monthly_totals(session: Session, rules: Mapping[str, Any], month: Month, tod
     results = frozen(session, month)
     if results:
         return {r["window_id"]: (Decimal(r["total"]), Decimal(r["values"].get("accepted") or 0))
-                for r in results[-1].results}
+                for r in results[-1].results if r.get("subject", "window") == "window"}
     values = metrics(session, month, today, zone)
     return {w.id: (score(rules, values.get(w.id) or empty_metrics()).total,
                    (values.get(w.id) or empty_metrics())["accepted"] or ZERO) for w in windows}

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from portal.assessment import empty_metrics, metrics, score
 from portal.declarations import load_site
-from portal.models import Case, Complaint, Evaluation, Inspection, Window, db
+from portal.models import Case, Complaint, Evaluation, Inspection, SubCenter, Window, db
 from portal.reports import Month
 from tests.support.sites import REPO
 from tests.test_reports import at, month_of_cases  # noqa: F401 - fixture
@@ -389,3 +389,33 @@ def test_a_month_after_the_national_day_holiday(published, monkeypatch) -> None:
         values = metrics(db.session, Month(2026, 10), dt.date(2026, 11, 5), ZONE)[window]
         assert (values["accepted"], values["completed"], values["on_time"], values["overdue"]) == (1, 2, 1, 2)
         assert score(site.center["assessment"], values).total == Decimal("86.00")
+
+
+def test_sub_centers_are_ranked_by_the_same_rules(month_of_cases, monkeypatch) -> None:  # noqa: F811
+    import re
+
+    from portal.demo import ensure_demo_users
+    from tests.support.world import PASSWORD, csrf_token, login
+    from tests.test_reports import on
+
+    _add_records(month_of_cases)
+    on(monkeypatch, "2026-12-05")
+    with month_of_cases.app_context():
+        ensure_demo_users(password=PASSWORD)
+        mz = db.session.scalars(select(SubCenter).where(SubCenter.code == "mz")).one().id
+    auditor = month_of_cases.test_client()
+    login(auditor, "center-auditor")
+    page = auditor.get("/assessment/?month=2026-11&subject=subcenter").get_data(as_text=True)
+    # 民政 as one: 100 − 10 (按时 2/4) − 8 (4 超期) − 5 (满意 1/2) − 1 − 5 − 20 (巡查 26.5, capped)
+    scores = dict(re.findall(r'data-window="(\w+)">.*?<strong>([\d.]+)</strong>', page, re.S))
+    assert scores["mz"] == "51.00" and scores["ws"] == "100.00" and list(scores)[-1] == "mz"
+    detail = auditor.get(f"/assessment/subcenter/{mz}?month=2026-11").get_data(as_text=True)
+    assert "句容市政务服务民政分中心" in detail and detail.count('data-evidence="inspection"') == 3
+    other = month_of_cases.test_client()
+    login(other, "ws-manager")
+    assert other.get(f"/assessment/subcenter/{mz}?month=2026-11").status_code == 404
+    token = csrf_token(auditor.get("/resetmypassword/form").get_data(as_text=True))
+    auditor.post("/assessment/freeze", data={"csrf_token": token, "month": "2026-11"})
+    frozen = auditor.get("/assessment/?month=2026-11&subject=subcenter").get_data(as_text=True)
+    assert "2026-11 · 规则 v1" in frozen
+    assert dict(re.findall(r'data-window="(\w+)">.*?<strong>([\d.]+)</strong>', frozen, re.S)) == scores

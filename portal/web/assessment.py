@@ -45,7 +45,7 @@ class AssessmentView(BaseView):
     default_view = "index"
     class_permission_name = "assessment"
     method_permission_name = {"index": READ, "window": READ, "xlsx": READ, "csv": READ,
-                              "freeze": WRITE, "awards": READ, "internal": READ}
+                              "freeze": WRITE, "awards": READ, "internal": READ, "subcenter": READ}
     base_permissions = [permission(READ), permission(WRITE)]
 
     def _rules(self) -> Any:
@@ -88,30 +88,33 @@ class AssessmentView(BaseView):
     @expose("/")
     @has_access
     def index(self) -> Any:
+        from portal.models import SubCenter
+
         rules = self._rules()
         month, today, zone = _month()
+        subject = request.args.get("subject") or rules.get("subject", "window")
+        by = "sub_center" if subject == "subcenter" else "window"
         results = assessment.frozen(db.session, month)
         chosen = next((r for r in results if str(r.id) == request.args.get("result")),
                       results[-1] if results else None)
         if chosen is None:  # live, through the scope rule
-            rows = [{"rank": r.rank, "window_id": r.window.id, "window": f"{r.window.code} {r.window.name}",
-                     "code": r.window.code, "sub_center": r.window.sub_center.unified_name,
-                     "points": [line.points for line in r.score.lines], "total": r.score.total,
-                     "change": r.change}
-                    for r in assessment.ranking(db.session, rules, month, today, zone)]
+            rows = [_row(r, by) for r in assessment.ranking(db.session, rules, month, today, zone, by=by)]
             shown_rules = rules
-        else:  # frozen: as it was closed, narrowed to the windows this user sees
-            visible = set(db.session.scalars(select(Window.id)))
+        else:  # frozen: as it was closed, narrowed to what this user sees
+            model = Window if by == "window" else SubCenter
+            visible = set(db.session.scalars(select(model.id)))
             rows = [{**r, "points": [Decimal(line["points"]) for line in r["lines"]],
                      "total": Decimal(r["total"]), "change": Decimal(r["change"])}
-                    for r in chosen.results if r["window_id"] in visible]
+                    for r in chosen.results
+                    if r.get("subject", "window") == by and r["window_id"] in visible]
             shown_rules = chosen.rules
         who = actor()
         return self.render_template(
             "portal/assessment.html", title=gettext("Scores"), rules=shown_rules, month=month,
             rows=rows, results=results, chosen=chosen, closed=month.next_first <= today,
             changed=chosen is not None and chosen.rules_digest != assessment.rules_digest(rules),
-            internal=None, internals=self._internal(),
+            internal=None, internals=self._internal(), subject=subject,
+            detail="AssessmentView.window" if by == "window" else "AssessmentView.subcenter",
             can_freeze=who.sub_centers is None
             and self.appbuilder.sm.has_access(permission(WRITE), "assessment"))
 
@@ -195,12 +198,23 @@ class AssessmentView(BaseView):
     @expose("/window/<int:pk>")
     @has_access
     def window(self, pk: int) -> Any:
+        return self._detail(pk, "window")
+
+    @expose("/subcenter/<int:pk>")
+    @has_access
+    def subcenter(self, pk: int) -> Any:
+        return self._detail(pk, "sub_center")
+
+    def _detail(self, pk: int, by: str) -> Any:
+        from portal.models import SubCenter
+
         rules = self._rules()
-        window = db.session.get(Window, pk)  # through the scope rule
-        if window is None:
+        subject = db.session.get(Window if by == "window" else SubCenter, pk)  # through the scope rule
+        if subject is None:
             abort(404)
         month, today, zone = _month()
-        values = assessment.metrics(db.session, month, today, zone).get(pk) or assessment.empty_metrics()
+        values = (assessment.metrics(db.session, month, today, zone, by=by).get(pk)
+                  or assessment.empty_metrics())
         score = assessment.score(rules, values)
         lines = []
         for rule, line in zip(rules["points"], score.lines, strict=True):
@@ -208,13 +222,25 @@ class AssessmentView(BaseView):
             lines.append({"line": line, "formula": rule["formula"], "cap": rule.get("cap"),
                           "metrics": [(METRICS[m], assessment.shown(m, values.get(m))) for m in read],
                           "evidence": [] if not line.points else
-                          [(METRICS[m], assessment.evidence(db.session, month, today, zone, pk, m))
+                          [(METRICS[m], assessment.evidence(db.session, month, today, zone, pk, m, by=by))
                            for m in read]})
         trend, m = [], month
-        for _ in range(6):  # this month and the five before (frozen results where frozen)
-            total = assessment.monthly_totals(db.session, rules, m, today, zone, [window]).get(window.id)
-            trend.append((m, total[0] if total else Decimal(rules["base"])))
+        for _ in range(6):  # this month and the five before
+            if by == "window":
+                total = assessment.monthly_totals(db.session, rules, m, today, zone, [subject]).get(pk)
+                trend.append((m, total[0] if total else Decimal(rules["base"])))
+            else:
+                got = assessment.metrics(db.session, m, today, zone, by=by).get(pk)
+                trend.append((m, assessment.score(rules, got or assessment.empty_metrics()).total))
             m = m.previous()
-        return self.render_template("portal/assessment_window.html", title=str(window), rules=rules,
-                                    month=month, window=window, score=score, lines=lines,
+        title = f"{subject.code} {subject.name}" if by == "window" else subject.unified_name
+        return self.render_template("portal/assessment_window.html", title=title, heading=title,
+                                    rules=rules, month=month, score=score, lines=lines,
                                     screens=EVIDENCE_SCREENS, trend=trend[::-1])
+
+
+def _row(r: assessment.Ranked, by: str) -> dict[str, Any]:
+    """A live ranking row as the template shows it (frozen rows are stored this way)."""
+    row = assessment.frozen_row(r, by)
+    return {**row, "points": [line.points for line in r.score.lines], "total": r.score.total,
+            "change": r.change}
