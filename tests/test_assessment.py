@@ -418,4 +418,10 @@ def test_sub_centers_are_ranked_by_the_same_rules(month_of_cases, monkeypatch) -
     auditor.post("/assessment/freeze", data={"csrf_token": token, "month": "2026-11"})
     frozen = auditor.get("/assessment/?month=2026-11&subject=subcenter").get_data(as_text=True)
     assert "2026-11 · 规则 v1" in frozen
+    from tests.test_documents import pdf_text
+
+    report = auditor.get("/assessment/report.pdf?month=2026-11&subject=window")
+    words = pdf_text(report.data)
+    assert report.mimetype == "application/pdf" and "窗口月度百分考核" in words
+    assert "2026-11·按窗口·2026-11·规则v1" in words and "MZ01社会救助窗口" in words and "69.50" in words
     assert dict(re.findall(r'data-window="(\w+)">.*?<strong>([\d.]+)</strong>', frozen, re.S)) == scores

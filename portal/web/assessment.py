@@ -45,7 +45,8 @@ class AssessmentView(BaseView):
     default_view = "index"
     class_permission_name = "assessment"
     method_permission_name = {"index": READ, "window": READ, "xlsx": READ, "csv": READ,
-                              "freeze": WRITE, "awards": READ, "internal": READ, "subcenter": READ}
+                              "freeze": WRITE, "awards": READ, "internal": READ, "subcenter": READ,
+                              "report": READ}
     base_permissions = [permission(READ), permission(WRITE)]
 
     def _rules(self) -> Any:
@@ -85,29 +86,32 @@ class AssessmentView(BaseView):
             month=month, rows=rows, results=[], chosen=None, closed=month.next_first <= today,
             changed=False, can_freeze=False, internal=sub.unified_name, internals=self._internal())
 
-    @expose("/")
-    @has_access
-    def index(self) -> Any:
+    def _ranked(self, rules: Any, month: Month, today: Any, zone: ZoneInfo,
+                subject: str) -> tuple[list[dict[str, Any]], Any, list[Any], str, Any]:
+        """(rows, the frozen result shown or None, all frozen results, by, rules shown)."""
         from portal.models import SubCenter
 
-        rules = self._rules()
-        month, today, zone = _month()
-        subject = request.args.get("subject") or rules.get("subject", "window")
         by = "sub_center" if subject == "subcenter" else "window"
         results = assessment.frozen(db.session, month)
         chosen = next((r for r in results if str(r.id) == request.args.get("result")),
                       results[-1] if results else None)
         if chosen is None:  # live, through the scope rule
             rows = [_row(r, by) for r in assessment.ranking(db.session, rules, month, today, zone, by=by)]
-            shown_rules = rules
-        else:  # frozen: as it was closed, narrowed to what this user sees
-            model = Window if by == "window" else SubCenter
-            visible = set(db.session.scalars(select(model.id)))
-            rows = [{**r, "points": [Decimal(line["points"]) for line in r["lines"]],
-                     "total": Decimal(r["total"]), "change": Decimal(r["change"])}
-                    for r in chosen.results
-                    if r.get("subject", "window") == by and r["window_id"] in visible]
-            shown_rules = chosen.rules
+            return rows, None, results, by, rules
+        model = Window if by == "window" else SubCenter  # frozen, narrowed to what the user sees
+        visible = set(db.session.scalars(select(model.id)))
+        rows = [{**r, "points": [Decimal(line["points"]) for line in r["lines"]],
+                 "total": Decimal(r["total"]), "change": Decimal(r["change"])}
+                for r in chosen.results if r.get("subject", "window") == by and r["window_id"] in visible]
+        return rows, chosen, results, by, chosen.rules
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        rules = self._rules()
+        month, today, zone = _month()
+        subject = request.args.get("subject") or rules.get("subject", "window")
+        rows, chosen, results, by, shown_rules = self._ranked(rules, month, today, zone, subject)
         who = actor()
         return self.render_template(
             "portal/assessment.html", title=gettext("Scores"), rules=shown_rules, month=month,
@@ -117,6 +121,35 @@ class AssessmentView(BaseView):
             detail="AssessmentView.window" if by == "window" else "AssessmentView.subcenter",
             can_freeze=who.sub_centers is None
             and self.appbuilder.sm.has_access(permission(WRITE), "assessment"))
+
+    @expose("/report.pdf")
+    @has_access
+    def report(self) -> Any:
+        """The ranking as a PDF report to hand in: the frozen result where there is one."""
+        from portal.documents import DocumentError, render_html, render_pdf
+        from portal.publish import current_version
+
+        rules = self._rules()
+        month, today, zone = _month()
+        subject = request.args.get("subject") or rules.get("subject", "window")
+        rows, chosen, _, by, shown_rules = self._ranked(rules, month, today, zone, subject)
+        site = current_site()
+        context = {
+            "center": {"name": site.center["name"]}, "rules": shown_rules, "month": str(month),
+            "subject": "分中心" if by == "sub_center" else "窗口",
+            "version": chosen.label if chosen else f"即时计算（规则 {current_version(db.session)}）",
+            "rows": [{"rank": r["rank"], "name": r["window"], "sub_center": r["sub_center"],
+                      "points": [str(p) for p in r["points"]], "total": str(r["total"]),
+                      "change": f"{r['change']:+.2f}"} for r in rows],
+            "date": f"{today.year}年{today.month}月{today.day}日"}
+        try:
+            pdf = render_pdf(site.templates, render_html(site.templates, "assessment-report.html", context),
+                             name="assessment-report.html")
+        except DocumentError as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for("AssessmentView.index", month=str(month)))
+        return Response(pdf, mimetype="application/pdf", headers={
+            "Content-Disposition": f"inline; filename=assessment-{month}.pdf"})
 
     @expose("/awards")
     @has_access
