@@ -25,7 +25,7 @@ from portal import audit
 from portal.declarations import Site
 from portal.declarations.site import plain
 from portal.documents import DocumentError, render_html, render_pdf
-from portal.lifecycle import Actor, local_day
+from portal.lifecycle import Actor, local_day, offering_of
 from portal.models import Case, CaseEvent, IssuedDocument
 from portal.numbers import next_sequence
 from portal.publish import current_version
@@ -69,7 +69,19 @@ def available(case: Case) -> list[str]:
 
 
 def _offering(site: Site, case: Case) -> Any:
-    return site.subcenters[case.sub_center.code].offerings[case.item.code]
+    offering = offering_of(site, case)
+    if offering is None:
+        raise DocumentError(f"{case.sub_center.unified_name} no longer offers {case.item.name}",
+                            hint="documents follow the published offering of the case's item")
+    return offering
+
+
+def title_of(site: Site | None, case: Case, kind: str) -> str:
+    """A document's title: the kind's own, or the result the item's declaration names."""
+    if KINDS[kind].title:
+        return KINDS[kind].title
+    offering = offering_of(site, case)
+    return offering.item.data["result"]["name"] if offering else ""
 
 
 def template_of(site: Site, case: Case, kind: str) -> str:
@@ -150,7 +162,7 @@ def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
     token = signer(secret).dumps({"n": number})
     template = template_of(site, case, kind)
     document = {"number": number, "date": chinese_date(day), "kind": kind,
-                "title": KINDS[kind].title or _offering(site, case).item.data["result"]["name"],
+                "title": title_of(site, case, kind),
                 "verify_url": verify_url(token), "qr": qr_data_uri(verify_url(token))}
     html = render_html(site.templates, template, context(session, site, case, document))
     pdf = render_pdf(site.templates, html, name=template, variant=ARCHIVAL)
@@ -199,12 +211,9 @@ def check(session: Session, site: Site, token: str, secret: str) -> Check:
     if hashlib.sha256(stored.pdf).hexdigest() != stored.sha256 or printed != [stored.sha256]:
         return Check(False, "altered", number=number)
     case = session.get(Case, stored.case_id)
-    sub = site.subcenters.get(case.sub_center.code) if case else None
-    title = KINDS[stored.kind].title if stored.kind in KINDS else None
-    if title is None and case is not None and sub is not None and case.item.code in sub.offerings:
-        title = sub.offerings[case.item.code].item.data["result"]["name"]
-    return Check(True, number=number, holder=masked(case.applicant_name) if case else "",
-                 issuer=sub.unified_name if sub else "", title=title or "",
+    sub = site.subcenters.get(case.sub_center.code)
+    return Check(True, number=number, holder=masked(case.applicant_name),
+                 issuer=sub.unified_name if sub else "", title=title_of(site, case, stored.kind),
                  date=chinese_date(local_day(stored.issued_at)))
 
 

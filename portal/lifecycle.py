@@ -75,11 +75,16 @@ def local_day(at: dt.datetime) -> dt.date:
     return at.astimezone(zone).date()
 
 
-def _offering_item(site: Site, case: Case) -> dict:
-    sub = site.subcenters[case.sub_center.code]
-    offering = sub.offerings.get(case.item.code)
+def offering_of(site: Site | None, case: Case) -> Any:
+    """The offering a case is under in a published site; ``None`` once it is withdrawn."""
+    sub = site.subcenters.get(case.sub_center.code) if site else None
+    return sub.offerings.get(case.item.code) if sub else None
+
+
+def _offering_item(site: Site, case: Case) -> Any:
+    offering = offering_of(site, case)
     if offering is None:
-        raise PortalError(f"{sub.name} no longer offers {case.item.name}",
+        raise PortalError(f"{case.sub_center.unified_name} no longer offers {case.item.name}",
                           hint="the item was withdrawn; ask the sub-center manager")
     return offering.item
 

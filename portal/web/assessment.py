@@ -86,11 +86,13 @@ class AssessmentView(BaseView):
             month=month, rows=rows, results=[], chosen=None, closed=month.next_first <= today,
             changed=False, can_freeze=False, internal=sub.unified_name, internals=self._internal())
 
-    def _ranked(self, rules: Any, month: Month, today: Any, zone: ZoneInfo,
-                subject: str) -> tuple[list[dict[str, Any]], Any, list[Any], str, Any]:
-        """(rows, the frozen result shown or None, all frozen results, by, rules shown)."""
+    def _ranked(self, rules: Any, month: Month, today: Any,
+                zone: ZoneInfo) -> tuple[list[dict[str, Any]], Any, list[Any], str, Any]:
+        """(rows, the frozen result shown or None, all frozen results, by, rules shown), for
+        the subject asked for (``?subject=``, else the rules' own)."""
         from portal.models import SubCenter
 
+        subject = request.args.get("subject") or rules.get("subject", "window")
         by = "sub_center" if subject == "subcenter" else "window"
         results = assessment.frozen(db.session, month)
         chosen = next((r for r in results if str(r.id) == request.args.get("result")),
@@ -110,14 +112,14 @@ class AssessmentView(BaseView):
     def index(self) -> Any:
         rules = self._rules()
         month, today, zone = _month()
-        subject = request.args.get("subject") or rules.get("subject", "window")
-        rows, chosen, results, by, shown_rules = self._ranked(rules, month, today, zone, subject)
+        rows, chosen, results, by, shown_rules = self._ranked(rules, month, today, zone)
         who = actor()
         return self.render_template(
             "portal/assessment.html", title=gettext("Scores"), rules=shown_rules, month=month,
             rows=rows, results=results, chosen=chosen, closed=month.next_first <= today,
             changed=chosen is not None and chosen.rules_digest != assessment.rules_digest(rules),
-            internal=None, internals=self._internal(), subject=subject,
+            internal=None, internals=self._internal(),
+            subject="subcenter" if by == "sub_center" else "window",
             detail="AssessmentView.window" if by == "window" else "AssessmentView.subcenter",
             can_freeze=who.sub_centers is None
             and self.appbuilder.sm.has_access(permission(WRITE), "assessment"))
@@ -131,8 +133,7 @@ class AssessmentView(BaseView):
 
         rules = self._rules()
         month, today, zone = _month()
-        subject = request.args.get("subject") or rules.get("subject", "window")
-        rows, chosen, _, by, shown_rules = self._ranked(rules, month, today, zone, subject)
+        rows, chosen, _, by, shown_rules = self._ranked(rules, month, today, zone)
         site = current_site()
         context = {
             "center": {"name": site.center["name"]}, "rules": shown_rules, "month": str(month),

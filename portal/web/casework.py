@@ -118,9 +118,7 @@ class CaseworkView(BaseView):
 
 
 def case_materials(case: Case) -> list[str]:
-    site = current_site()
-    sub = site.subcenters.get(case.sub_center.code) if site else None
-    offering = sub.offerings.get(case.item.code) if sub else None
+    offering = lifecycle.offering_of(current_site(), case)
     return [m["name"] for m in offering.item.data.get("materials", ())] if offering else []
 
 
@@ -213,12 +211,8 @@ def case_documents(case: Case) -> list[dict[str, Any]]:
         select(IssuedDocument).where(IssuedDocument.case_id == case.id))}
     out = []
     for kind in issuing.available(case):
-        title = issuing.KINDS[kind].title
-        if title is None:
-            sub = site.subcenters.get(case.sub_center.code)
-            offering = sub.offerings.get(case.item.code) if sub else None
-            title = offering.item.data["result"]["name"] if offering else kind
-        out.append({"kind": kind, "title": title, "issued": issued.get(kind)})
+        out.append({"kind": kind, "title": issuing.title_of(site, case, kind) or kind,
+                    "issued": issued.get(kind)})
     return out
 
 
