@@ -1,7 +1,7 @@
 """Scores from the center's declared rules (center.yaml ``assessment``; portal/metrics.py).
 
-The metrics of every subject (window or sub-center) of a month come from the database in a few
-GROUP BY queries — the case figures of the monthly report, and one query each over
+The metrics of every subject (window, sub-center or clerk: ``SUBJECTS``) of a month come from the
+database in a few GROUP BY queries — the case figures of the monthly report, and one query each over
 evaluations, complaints and inspections — never from Python loops over rows. The rules then
 turn each subject's metrics into points: derived metrics first, then each capped line, added to
 the base and held under the ceiling. A score keeps its lines, so it can say where every point
@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.forms import expr
 from portal.metrics import METRICS
-from portal.models import Complaint, Evaluation, Inspection
+from portal.models import Case, Complaint, Evaluation, Inspection
 from portal.models.assessment import LEVELS, SATISFIED
 from portal.reports import Figures, Month, monthly
 
@@ -39,19 +40,91 @@ def _share(part: int, whole: int) -> Decimal | None:
     return Decimal(part) / Decimal(whole) if whole else None
 
 
-def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
-            by: str = "window") -> dict[int, dict[str, Decimal | None]]:
-    """Every metric of every subject with anything in the month, by subject id."""
-    start, end = month.bounds(zone)
-    cases = monthly(session, month, today, zone, by="window" if by == "window" else "sub_center")
+class Subject:
+    """What is assessed, and how its records are found: a window, a sub-center, or a clerk —
+    the user who accepted the case (受理人), named in complaints and inspections."""
 
-    def key(model: Any) -> Any:
-        return model.window_id if by == "window" else model.sub_center_id
+    def __init__(self, name: str, word: str) -> None:
+        self.name, self.word = name, word
+
+    def column(self, model: Any) -> Any:
+        """The column of ``model`` (Case or a record) that names the subject."""
+        if self.name == "window":
+            return model.window_id
+        if self.name == "sub_center":
+            return model.sub_center_id
+        return Case.accepted_by if model in (Case, Evaluation) else model.clerk
+
+    def reach(self, query: Any, model: Any) -> Any:
+        """``query`` over ``model``, joined to what names the subject (an evaluation's clerk is
+        its case's)."""
+        return query.join(Case, Evaluation.case_id == Case.id) if (
+            self.name == "clerk" and model is Evaluation) else query
+
+    def rows(self, session: Session, sub_center_id: int | None = None,
+             keys: Iterable[Any] = ()) -> list[Any]:
+        """The subjects the session sees (through the scope rule), by code: the windows or
+        sub-centers — or the users holding the clerk role, with anyone else who accepted cases
+        (``keys``); those of one sub-center when ``sub_center_id`` is given."""
+        from portal.models import PortalUser, SubCenter, Window
+        from portal.roles import CLERK, ROLE_NAMES
+
+        if self.name == "window":
+            query = select(Window).order_by(Window.code)
+            if sub_center_id is not None:
+                query = query.where(Window.sub_center_id == sub_center_id)
+        elif self.name == "sub_center":
+            query = select(SubCenter).order_by(SubCenter.code)
+            if sub_center_id is not None:
+                query = query.where(SubCenter.id == sub_center_id)
+        else:
+            query = select(PortalUser).where(or_(PortalUser.roles.any(name=ROLE_NAMES[CLERK]),
+                                                 PortalUser.username.in_(list(keys))))
+            if sub_center_id is not None:
+                query = query.where(or_(PortalUser.windows.any(Window.sub_center_id == sub_center_id),
+                                        PortalUser.sub_centers.any(SubCenter.id == sub_center_id)))
+            query = query.order_by(PortalUser.username)
+        return list(session.scalars(query))
+
+    def key(self, row: Any) -> Any:
+        """What the metrics are keyed by: the id, or a clerk's username."""
+        return row.username if self.name == "clerk" else row.id
+
+    def code(self, row: Any) -> str:
+        return row.username if self.name == "clerk" else row.code
+
+    def label(self, row: Any) -> str:
+        if self.name == "window":
+            return f"{row.code} {row.name}"
+        return row.unified_name if self.name == "sub_center" else row.username
+
+    def place(self, row: Any) -> str:
+        """Where the subject belongs: a window's sub-center, a sub-center's department, a
+        clerk's windows (or sub-centers)."""
+        if self.name == "window":
+            return row.sub_center.unified_name
+        if self.name == "sub_center":
+            return row.department
+        return "、".join([f"{w.code} {w.name}" for w in row.windows]
+                        or [sub.unified_name for sub in row.sub_centers])
+
+
+SUBJECTS = MappingProxyType({s.name: s for s in (
+    Subject("window", "窗口"), Subject("sub_center", "分中心"), Subject("clerk", "工作人员"))})
+
+
+def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
+            by: str = "window") -> dict[Any, dict[str, Decimal | None]]:
+    """Every metric of every subject with anything in the month, by subject key."""
+    start, end = month.bounds(zone)
+    subject = SUBJECTS[by]
+    cases = monthly(session, month, today, zone, by=by)
+    key = subject.column
 
     in_month = and_(Evaluation.created_at >= start, Evaluation.created_at < end)
-    evaluations = {row[0]: row[1:] for row in session.execute(
+    evaluations = {row[0]: row[1:] for row in session.execute(subject.reach(
         select(key(Evaluation), func.count(), _count(Evaluation.level.in_(SATISFIED)),
-               _count(Evaluation.level.in_(BAD))).where(in_month).group_by(key(Evaluation)))}
+               _count(Evaluation.level.in_(BAD))), Evaluation).where(in_month).group_by(key(Evaluation)))}
     upheld = dict(session.execute(
         select(key(Complaint), func.count()).where(
             Complaint.created_at >= start, Complaint.created_at < end, Complaint.outcome == "属实")
@@ -60,10 +133,10 @@ def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
         select(key(Inspection), func.sum(Inspection.deduction)).where(
             Inspection.inspected_on >= month.first, Inspection.inspected_on < month.next_first)
         .group_by(key(Inspection))).all())
-    out: dict[int, dict[str, Decimal | None]] = {}
-    for subject in set(cases) | set(evaluations) | set(upheld) | set(deductions):
-        f = cases.get(subject, Figures())
-        given, satisfied, bad = evaluations.get(subject, (0, 0, 0))
+    out: dict[Any, dict[str, Decimal | None]] = {}
+    for subject_key in (set(cases) | set(evaluations) | set(upheld) | set(deductions)) - {None}:
+        f = cases.get(subject_key, Figures())
+        given, satisfied, bad = evaluations.get(subject_key, (0, 0, 0))
         values: dict[str, Decimal | None] = {
             "accepted": Decimal(f.accepted), "instant": Decimal(f.instant),
             "instant_rate": _share(f.instant, f.accepted),
@@ -73,11 +146,11 @@ def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
             "speed_up": (1 - Decimal(f.used_days) / Decimal(f.legal_days)) if f.legal_days else None,
             "evaluations": Decimal(given), "satisfied": Decimal(satisfied),
             "satisfaction_rate": _share(satisfied, given), "bad_reviews": Decimal(bad),
-            "complaints_upheld": Decimal(upheld.get(subject, 0)),
-            "inspection_deduction": Decimal(deductions.get(subject) or 0),
+            "complaints_upheld": Decimal(upheld.get(subject_key, 0)),
+            "inspection_deduction": Decimal(deductions.get(subject_key) or 0),
         }
         assert values.keys() == METRICS.keys()
-        out[subject] = values
+        out[subject_key] = values
     return out
 
 
@@ -176,15 +249,16 @@ def read_metrics(rules: Mapping[str, Any], formula: str) -> set[str]:
     return {name for name in seen if name in METRICS}
 
 
-def evidence(session: Session, month: Month, today: dt.date, zone: ZoneInfo, window_id: int,
+def evidence(session: Session, month: Month, today: dt.date, zone: ZoneInfo, key: Any,
              metric: str, limit: int = 200, by: str = "window") -> list[Evidence]:
-    """The records a metric of one window (or sub-center) counts in the month (at most
-    ``limit``)."""
-    from portal.models import Case
+    """The records a metric of one subject (its key: an id, or a clerk's username) counts in
+    the month (at most ``limit``)."""
     from portal.reports import conditions
 
+    subject = SUBJECTS[by]
+
     def of(model: Any) -> Any:
-        return (model.window_id if by == "window" else model.sub_center_id) == window_id
+        return subject.column(model) == key
 
     start, end = month.bounds(zone)
     if metric in CASE_METRICS:
@@ -194,7 +268,7 @@ def evidence(session: Session, month: Month, today: dt.date, zone: ZoneInfo, win
         return [Evidence("case", i, f"{number} {name}") for i, number, name in rows]
     if metric in EVALUATION_METRICS:
         levels = EVALUATION_METRICS[metric]
-        query = select(Evaluation.id, Evaluation.level, Evaluation.text).where(
+        query = subject.reach(select(Evaluation.id, Evaluation.level, Evaluation.text), Evaluation).where(
             of(Evaluation), Evaluation.created_at >= start, Evaluation.created_at < end)
         if levels:
             query = query.where(Evaluation.level.in_(levels))
@@ -217,33 +291,51 @@ def evidence(session: Session, month: Month, today: dt.date, zone: ZoneInfo, win
 
 @dataclass(frozen=True)
 class Ranked:
+    """One subject's place in a ranking, live or read back from a frozen result."""
+
     rank: int
-    window: Any  # the Window row
+    by: str  # the kind of subject (SUBJECTS)
+    id: int  # its row's id
+    key: Any  # what its metrics are keyed by (the id, or a clerk's username)
+    code: str
+    label: str
+    place: str  # where it belongs (Subject.place)
     score: Score
     change: Decimal  # since the month before
+
+    @classmethod
+    def of(cls, rank: int, by: str, row: Any, score: Score, change: Decimal) -> Ranked:
+        subject = SUBJECTS[by]
+        return cls(rank, by, row.id, subject.key(row), subject.code(row), subject.label(row),
+                   subject.place(row), score, change)
+
+    @classmethod
+    def frozen(cls, row: Mapping[str, Any]) -> Ranked:
+        """A row of a frozen result (``frozen_row``) as it was ranked."""
+        by = row.get("subject", "window")
+        lines = tuple(Line(x["name"], Decimal(x["points"]), Decimal(x["raw"]), x["capped"])
+                      for x in row["lines"])
+        values = {m: None if v is None else Decimal(v) for m, v in row["values"].items()}
+        return cls(row["rank"], by, row["window_id"], row["code"] if by == "clerk" else row["window_id"],
+                   row["code"], row["window"], row["sub_center"],
+                   Score(Decimal(row["total"]), lines, values), Decimal(row["change"]))
 
 
 def ranking(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date,
             zone: ZoneInfo, sub_center_id: int | None = None, by: str = "window") -> list[Ranked]:
-    """Every window (``by='window'``) or sub-center (``'sub_center'``) the session sees — the
-    windows of one sub-center for its internal rules — with its score this month and last,
-    best first. (``Ranked.window`` holds the subject's row.)"""
-    from portal.models import SubCenter, Window
-
-    model = Window if by == "window" else SubCenter
-    query = select(model).order_by(model.code)
-    if sub_center_id is not None:
-        query = query.where(Window.sub_center_id == sub_center_id)
-    windows = session.scalars(query).all()
+    """Every subject of kind ``by`` (SUBJECTS) the session sees — those of one sub-center for
+    its internal rules — with its score this month and last, best first."""
+    subject = SUBJECTS[by]
     now = metrics(session, month, today, zone, by=by)
     before = metrics(session, month.previous(), today, zone, by=by)
     scored = []
-    for w in windows:
-        this = score(rules, now.get(w.id) or empty_metrics())
-        last = score(rules, before.get(w.id) or empty_metrics())
-        scored.append((w, this, this.total - last.total))
-    scored.sort(key=lambda r: (-r[1].total, r[0].code))
-    return [Ranked(i, w, s, change) for i, (w, s, change) in enumerate(scored, 1)]
+    for row in subject.rows(session, sub_center_id, keys=now.keys()):
+        key = subject.key(row)
+        this = score(rules, now.get(key) or empty_metrics())
+        last = score(rules, before.get(key) or empty_metrics())
+        scored.append((row, this, this.total - last.total))
+    scored.sort(key=lambda r: (-r[1].total, subject.code(r[0])))
+    return [Ranked.of(i, by, row, s, change) for i, (row, s, change) in enumerate(scored, 1)]
 
 
 # --- frozen results of closed periods ------------------------------------------------------
@@ -263,19 +355,35 @@ def frozen(session: Session, month: Month) -> list[Any]:
                                 .order_by(AssessmentResult.id)))
 
 
-def frozen_row(r: Ranked, subject: str) -> dict[str, Any]:
-    """One subject's frozen score, as stored (text for the numbers: exact, JSON-safe)."""
-    if subject == "window":
-        names = {"window_id": r.window.id, "window": f"{r.window.code} {r.window.name}",
-                 "sub_center": r.window.sub_center.unified_name}
-    else:
-        names = {"window_id": r.window.id, "window": r.window.unified_name, "sub_center": ""}
-    return {**names, "subject": subject, "code": r.window.code, "rank": r.rank,
-            "total": str(r.score.total), "change": str(r.change),
+def frozen_row(r: Ranked) -> dict[str, Any]:
+    """One subject's frozen score, as stored (text for the numbers: exact, JSON-safe;
+    ``window_id`` and ``window`` hold any subject's id and label)."""
+    return {"window_id": r.id, "window": r.label, "sub_center": r.place, "subject": r.by,
+            "code": r.code, "rank": r.rank, "total": str(r.score.total), "change": str(r.change),
             "lines": [{"name": line.name, "points": str(line.points), "raw": str(line.raw),
                        "capped": line.capped} for line in r.score.lines],
             "values": {m: None if v is None else str(v) for m, v in r.score.values.items()
                        if m in METRICS}}
+
+
+def shown_ranking(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date,
+                  zone: ZoneInfo, by: str,
+                  result_id: int | None = None) -> tuple[list[Ranked], Any, list[Any], Mapping[str, Any]]:
+    """The ranking to show and hand in: (rows, the frozen result they come from or None, every
+    frozen result of the month, the rules that produced them). A closed month with a frozen
+    result shows that one (the latest, or ``result_id``), narrowed to the subjects the session
+    sees; otherwise the scores are computed now from ``rules``."""
+    from portal.models import PortalUser, SubCenter, Window
+
+    results = frozen(session, month)
+    chosen = next((r for r in results if r.id == result_id), results[-1] if results else None)
+    if chosen is None:
+        return ranking(session, rules, month, today, zone, by=by), None, results, rules
+    model = {"window": Window, "sub_center": SubCenter, "clerk": PortalUser}[by]
+    visible = set(session.scalars(select(model.id)))
+    rows = [Ranked.frozen(r) for r in chosen.results
+            if r.get("subject", "window") == by and r["window_id"] in visible]
+    return rows, chosen, results, chosen.rules
 
 
 def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date, zone: ZoneInfo,
@@ -296,14 +404,12 @@ def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.d
                           hint="the frozen result stands; a change of the rules makes a new one")
     version = current_version(session)
     with unscoped():  # a frozen result covers every window and sub-center, whoever closes the month
-        rows = ranking(session, rules, month, today, zone)
-        sub_rows = ranking(session, rules, month, today, zone, by="sub_center")
+        rows = [r for by in SUBJECTS for r in ranking(session, rules, month, today, zone, by=by)]
     label = f"{month} · 规则 v{version.number}" + (f"（重算，第 {len(earlier) + 1} 次）" if earlier else "")
     result = AssessmentResult(
         period=str(month), label=label, rules_digest=digest, site_version_id=version.id,
         rules=plain(rules), created_by=by,
-        results=[*(frozen_row(r, "window") for r in rows),
-                 *(frozen_row(r, "sub_center") for r in sub_rows)])
+        results=[frozen_row(r) for r in rows])
     session.add(result)
     session.commit()
     return result

@@ -283,9 +283,11 @@ def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path 
 @click.option("--month", required=True, help="the month, e.g. 2026-11")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="the XLSX workbook to write")
+@click.option("--subject", type=click.Choice(["window", "subcenter", "clerk"]), default=None,
+              help="rank windows, sub-centers or clerks (default: the rules' own subject)")
 @with_appcontext
 @_domain_errors
-def assessment_export(month: str, out: Path) -> None:
+def assessment_export(month: str, out: Path, subject: str | None) -> None:
     """Write a month's assessment workbook (ranking, evidence, rule version), with progress."""
     from zoneinfo import ZoneInfo
 
@@ -310,12 +312,17 @@ def assessment_export(month: str, out: Path) -> None:
         raise PortalError(f"{month!r} is not a month", hint="e.g. 2026-11") from None
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
     today = local_day(audit.server_now())
-    rows = assessment.ranking(db.session, rules, period, today, zone)
+    asked = subject or rules.get("subject", "window")
+    by = "sub_center" if asked == "subcenter" else asked
+    rows, chosen, _, shown = assessment.shown_ranking(db.session, rules, period, today, zone, by)
+    version = chosen.label if chosen else str(current_version(db.session))
     with click.progressbar(length=len(rows), label=f"{rules['name']} {period}", show_pos=True) as bar:
-        data = workbook(rules, period, rows, str(current_version(db.session)), db.session, today, zone,
-                        progress=lambda done, total: bar.update(1))
+        data = workbook(shown, period, rows, version, db.session, today, zone,
+                        progress=lambda done, total: bar.update(1), by=by)
     out.write_bytes(data)
-    click.echo(f"{len(rows)} windows written to {out}")
+    words = {"window": "windows", "sub_center": "sub-centers", "clerk": "clerks"}[by]
+    click.echo(f"{len(rows)} {words} written to {out}"
+               + (f" (frozen: {chosen.label})" if chosen else ""))
 
 
 if __name__ == "__main__":  # `python -m portal.cli`

@@ -119,7 +119,8 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
     from portal.current import current_site
     from portal.declarations.site import plain
     from portal.lifecycle import calendar_of, local_day
-    from portal.models import Case, Item, Offering, SubCenter
+    from portal.models import Case, Item, Offering, PortalUser, SubCenter
+    from portal.models.users import user_sub_center, user_window
     from portal.publish import current_version
 
     version, site = current_version(db.session), current_site()
@@ -138,6 +139,15 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
                 "legal_days": declared.data.get("legal_days"),
                 "extension": plain(declared.data.get("extension")), "case_type": declared.case_type}
         slots += [(o.item_id, o.sub_center_id, w.id, w.code, days, plan) for w in o.windows]
+    # each window's cases accepted by its clerks, else by the sub-center's manager (who may)
+    staff: dict[tuple[str, int], list[str]] = {}
+    for place, link, column in (("window", user_window, user_window.c.window_id),
+                                ("sub", user_sub_center, user_sub_center.c.sub_center_id)):
+        query = select(column, PortalUser.username).join(PortalUser, PortalUser.id == link.c.user_id)
+        if place == "sub":
+            query = query.where(PortalUser.roles.any(name=ROLE_NAMES[MANAGER]))
+        for key, username in db.session.execute(query.order_by(PortalUser.username)):
+            staff.setdefault((place, key), []).append(username)
     if not slots:
         raise PortalError("no published offering has a window", hint="check the declarations")
     start = db.session.scalar(select(func.count()).select_from(Case)) or 0
@@ -156,7 +166,7 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
             "applicant_id_number": f"321183{1960 + n % 40}0101{n % 10000:04d}",
             "applicant_phone": f"139{n % 100_000_000:08d}", "data": {},
             "state": state, "row_version": 1, "extended_days": 0,
-            **dict.fromkeys(("accepted_at", "limit_days", "due_date", "plan", "step", "pauses",
+            **dict.fromkeys(("accepted_at", "accepted_by", "limit_days", "due_date", "plan", "step", "pauses",
                              "completed_at", "used_days", "on_time", "outcome", "legal_days")),
         }  # every row the same keys: one executemany
         if state in ("accepted", "paused", "completed"):
@@ -165,7 +175,9 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
             accepted = now - dt.timedelta(days=(n * 7) % spread, minutes=(n * 37) % 480)
             day, steps = local_day(accepted), plan["steps"]
             due = calendar.add_workdays(day, days)
-            row.update(accepted_at=accepted, limit_days=days, plan=plan, pauses=[],
+            by = staff.get(("window", window_id)) or staff.get(("sub", sub_id)) or [None]
+            row.update(accepted_at=accepted, accepted_by=by[n % len(by)],
+                       limit_days=days, plan=plan, pauses=[],
                        legal_days=plan["legal_days"],
                        due_date=due, step=(n % (len(steps) - 1)) + 1 if len(steps) > 1 else None)
             if state == "paused":

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from portal.assessment import Ranked, evidence, read_metrics
+from portal.assessment import SUBJECTS, Ranked, evidence, read_metrics
 from portal.metrics import METRICS
 from portal.reports import Month
 
@@ -23,21 +23,26 @@ SHOWN = (("accepted", "0"), ("completed", "0"), ("on_time_rate", "0.0%"), ("over
 KINDS = {"case": "办件", "evaluation": "好差评", "complaint": "投诉", "inspection": "巡查"}
 
 
-def header(rules: Mapping[str, Any]) -> list[str]:
-    return ["名次", "窗口", "分中心", *(p["name"] for p in rules["points"]), "得分", "较上月",
+PLACES = {"window": "分中心", "sub_center": "主管部门", "clerk": "窗口"}  # the column beside the subject
+
+
+def header(rules: Mapping[str, Any], by: str = "window") -> list[str]:
+    return ["名次", SUBJECTS[by].word, PLACES[by], *(p["name"] for p in rules["points"]), "得分", "较上月",
             *(METRICS[m] for m, _ in SHOWN)]
 
 
 def row(r: Ranked) -> list[Any]:
     values = r.score.values
-    return [r.rank, f"{r.window.code} {r.window.name}", r.window.sub_center.unified_name,
+    return [r.rank, r.label, r.place,
             *(float(line.points) for line in r.score.lines), float(r.score.total), float(r.change),
             *(None if values.get(m) is None else float(values[m]) for m, _ in SHOWN)]
 
 
 def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], version: str,
              session: Session, today: dt.date, zone: ZoneInfo,
-             progress: Callable[[int, int], None] | None = None) -> bytes:
+             progress: Callable[[int, int], None] | None = None, by: str = "window") -> bytes:
+    """The workbook of a ranking by ``by`` (window, sub_center or clerk); ``progress(done,
+    total)`` after each subject's evidence."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -47,7 +52,7 @@ def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], ver
     sheet.title = "排名"
     sheet.append([f"{rules['name']} · {month}（规则版本 {version}）"])
     sheet["A1"].font = Font(bold=True, size=13)
-    names = header(rules)
+    names = header(rules, by)
     sheet.append(names)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
@@ -65,7 +70,7 @@ def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], ver
     sheet.auto_filter.ref = f"A2:{get_column_letter(len(names))}{sheet.max_row}"
 
     proof = book.create_sheet("证据")
-    proof.append(["窗口", "扣分项", "指标", "类型", "记录"])
+    proof.append([SUBJECTS[by].word, "扣分项", "指标", "类型", "记录"])
     for cell in proof[1]:
         cell.font = Font(bold=True)
     for done, r in enumerate(rows, 1):
@@ -73,8 +78,8 @@ def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], ver
             if not line.points:
                 continue
             for metric in sorted(read_metrics(rules, rule["formula"])):
-                for item in evidence(session, month, today, zone, r.window.id, metric):
-                    proof.append([r.window.code, line.name, METRICS[metric], KINDS[item.kind], item.label])
+                for item in evidence(session, month, today, zone, r.key, metric, by=by):
+                    proof.append([r.code, line.name, METRICS[metric], KINDS[item.kind], item.label])
         if progress:
             progress(done, len(rows))
     for letter, width in zip("ABCDE", (10, 14, 24, 8, 60), strict=True):
@@ -95,7 +100,8 @@ def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], ver
     return out.getvalue()
 
 
-def csv_rows(rules: Mapping[str, Any], rows: Sequence[Ranked]) -> tuple[list[str], list[list[Any]]]:
+def csv_rows(rules: Mapping[str, Any], rows: Sequence[Ranked],
+             by: str = "window") -> tuple[list[str], list[list[Any]]]:
     """The ranking for CSV: rates as percentages written out (CSV has no number formats)."""
     def cell(value: Any, number_format: str) -> Any:
         if value is None:
@@ -103,4 +109,56 @@ def csv_rows(rules: Mapping[str, Any], rows: Sequence[Ranked]) -> tuple[list[str
         return f"{value * 100:.1f}%" if number_format.endswith("%") else value
 
     formats = ["0", "@", "@", *["0.00"] * len(rules["points"]), "0.00", "0.00", *(f for _, f in SHOWN)]
-    return header(rules), [[cell(v, f) for v, f in zip(row(r), formats, strict=True)] for r in rows]
+    return header(rules, by), [[cell(v, f) for v, f in zip(row(r), formats, strict=True)] for r in rows]
+
+
+# --- the workbook as a background job, with progress ----------------------------------------
+
+def ask(session: Session, params: Mapping[str, Any], label: str, requested_by: str) -> Any:
+    """A queued export job: ``params`` say what to export (month, subject, result)."""
+    from portal import audit
+    from portal.models import ExportJob
+
+    job = ExportJob(kind="assessment", label=label, params=dict(params), total=0, done=0,
+                    state="queued", requested_by=requested_by, created_at=audit.server_now())
+    session.add(job)
+    session.commit()
+    return job
+
+
+def run(session: Session, rules: Mapping[str, Any], job_id: int, scope: Any, today: dt.date,
+        zone: ZoneInfo) -> Any:
+    """Make the job's workbook in ``scope`` (its requester's), saving the progress after each
+    subject, then the file."""
+    from portal import audit
+    from portal.assessment import shown_ranking
+    from portal.models import ExportJob
+    from portal.publish import current_version
+    from portal.scope import acting_as
+
+    job = session.get(ExportJob, job_id)
+    params = dict(job.params)
+    month, by = Month.parse(params["month"]), params.get("by", "window")
+    try:
+        with acting_as(scope):
+            rows, chosen, _, shown = shown_ranking(session, rules, month, today, zone, by,
+                                                   params.get("result"))
+            version = chosen.label if chosen else str(current_version(session))
+            job.state, job.total = "running", len(rows)
+            session.commit()
+
+            def progress(done: int, total: int) -> None:
+                job.done = done
+                session.commit()
+
+            data = workbook(shown, month, rows, version, session, today, zone, progress=progress, by=by)
+    except Exception as exc:  # the job says what stopped it; the log has the rest
+        session.rollback()
+        job = session.get(ExportJob, job_id)
+        job.state, job.error, job.finished_at = "failed", str(exc)[:1000], audit.server_now()
+        session.commit()
+        raise
+    job.content, job.filename = data, f"assessment-{month}-{by}.xlsx"
+    job.state, job.finished_at = "done", audit.server_now()
+    session.commit()
+    return job

@@ -152,6 +152,7 @@ def accept(session: Session, site: Site, case: Case, actor: Actor) -> Case:
     due = calendar_of(site).due(local_day(now), days)
     steps = plain(item.data.get("steps") or [])
     case.state, case.accepted_at, case.limit_days, case.due_date = ACCEPTED, now, days, due.day
+    case.accepted_by = actor.name
     case.plan = {"steps": steps, "legal_days": item.data.get("legal_days"),
                  "extension": plain(item.data.get("extension")), "case_type": item.case_type}
     case.step = 1 if len(steps) > 1 else None  # accepting is the first step (受理)

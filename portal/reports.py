@@ -122,11 +122,16 @@ def conditions(month: Month, today: dt.date, zone: ZoneInfo) -> dict[str, Column
     }
 
 
+# what the monthly figures are grouped by
+GROUPS = {"sub_center": Case.sub_center_id, "window": Case.window_id, "clerk": Case.accepted_by}
+
+
 def monthly(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
             by: str = "sub_center") -> dict[int, Figures]:
-    """The month's figures per sub-center id (``by='sub_center'``) or window id (``'window'``)."""
+    """The month's figures per sub-center id (``by='sub_center'``), window id (``'window'``) or
+    accepting clerk's username (``'clerk'``)."""
     c = conditions(month, today, zone)
-    group = Case.sub_center_id if by == "sub_center" else Case.window_id
+    group = GROUPS[by]
     query = (select(group,
                     *(_count(c[name]) for name in ("accepted", "instant", "on_the_spot",
                                                   "completed", "on_time", "overdue")),

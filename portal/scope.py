@@ -15,13 +15,15 @@ themselves, so they cannot disagree.
   lookups (signing in, loading the signed-in user) run ``unscoped()``.
 - A signed-in user with no assignment, and an anonymous visitor, see no scoped row at all.
 
-Outside a request (CLI, publishing, tests' setup) nothing is filtered: those are the operator's.
+Outside a request (CLI, publishing, tests' setup) nothing is filtered: those are the operator's —
+except in a background job working for a user, which runs ``acting_as`` that user's scope.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,11 +124,30 @@ def _any_of(*pairs: Any) -> ColumnElement[bool]:
     return terms[0] if len(terms) == 1 else or_(*terms)
 
 
+# background work done for a user (an export job's thread) runs in that user's scope
+_acting: ContextVar[Scope | None] = ContextVar("portal_acting_scope", default=None)
+
+
+@contextmanager
+def acting_as(scope: Scope) -> Iterator[None]:
+    """Outside a request: filter this thread's queries as ``scope`` would see them (the scope
+    of the user a background job works for, taken when they asked for it)."""
+    token = _acting.set(scope)
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
 @contextmanager
 def unscoped() -> Iterator[None]:
     """Run the security machinery's own queries (loading the signed-in user) unfiltered."""
     if not has_request_context():
-        yield
+        token = _acting.set(None)
+        try:
+            yield
+        finally:
+            _acting.reset(token)
         return
     previous = g.get("portal_unscoped", False)
     g.portal_unscoped = True
@@ -137,8 +158,11 @@ def unscoped() -> Iterator[None]:
 
 
 def current_scope() -> Scope | None:
-    """The request's scope, computed once; ``None`` outside a request (no filtering)."""
-    if not has_request_context() or g.get("portal_unscoped", False):
+    """The request's scope, computed once; outside a request, the scope a background job acts
+    in (``acting_as``), else ``None`` (no filtering)."""
+    if not has_request_context():
+        return _acting.get()
+    if g.get("portal_unscoped", False):
         return None
     scope = g.get("portal_scope")
     if scope is None:

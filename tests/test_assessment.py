@@ -425,3 +425,128 @@ def test_sub_centers_are_ranked_by_the_same_rules(month_of_cases, monkeypatch) -
     assert report.mimetype == "application/pdf" and "窗口月度百分考核" in words
     assert "2026-11·按窗口·2026-11·规则v1" in words and "MZ01社会救助窗口" in words and "69.50" in words
     assert dict(re.findall(r'data-window="(\w+)">.*?<strong>([\d.]+)</strong>', frozen, re.S)) == scores
+
+
+# 受理人 of the November cases: the clerk takes A–C at MZ01, the manager stands in for D–F
+ACCEPTED_BY = {"R-A": "mz-clerk", "R-B": "mz-clerk", "R-C": "mz-clerk",
+               "R-D": "mz-manager", "R-E": "mz-manager", "R-F": "mz-manager"}
+
+
+def _name_the_clerks(app) -> dict[str, int]:
+    """The cases' acceptors; the upheld complaint and the 1-point inspection name mz-clerk."""
+    from portal.models import PortalUser
+
+    with app.app_context():
+        for number, username in ACCEPTED_BY.items():
+            db.session.scalars(select(Case).where(Case.number == number)).one().accepted_by = username
+        db.session.scalars(select(Complaint).where(Complaint.outcome == "属实")).one().clerk = "mz-clerk"
+        db.session.scalars(select(Inspection).where(Inspection.deduction == 1)).one().clerk = "mz-clerk"
+        db.session.commit()
+        return {u.username: u.id for u in db.session.scalars(select(PortalUser))}
+
+
+def test_clerks_are_ranked_by_the_cases_they_accepted(month_of_cases, monkeypatch) -> None:  # noqa: F811
+    """mz-clerk: A, B, C done in November, B late: 按时 2/3 → 20 × (2/3 − 1) = −6.67, one 超期件
+    −2; evaluations of A (满意) and B (不满意): −5 and 差评 −1; the upheld complaint −5; the
+    1-point inspection −1 → 79.33. mz-manager: D done late (按时 0/1 → −20), D, E and F 超期
+    (−6) → 74. The other clerks accepted nothing: 100."""
+    import re
+
+    from tests.support.world import csrf_token, login
+    from tests.test_reports import on
+
+    _add_records(month_of_cases)
+    users = _name_the_clerks(month_of_cases)
+    on(monkeypatch, "2026-12-05")
+    with month_of_cases.app_context():
+        values = metrics(db.session, Month(2026, 11), dt.date(2026, 12, 5), ZONE, by="clerk")
+    rules = load_site(REPO)[0].center["assessment"]
+    clerk = values["mz-clerk"]
+    assert (clerk["completed"], clerk["on_time"], clerk["overdue"], clerk["bad_reviews"]) == (3, 2, 1, 1)
+    assert (clerk["complaints_upheld"], clerk["inspection_deduction"]) == (1, 1)
+    assert score(rules, clerk).total == Decimal("79.33")
+    assert score(rules, values["mz-manager"]).total == Decimal("74.00")
+    assert None not in values  # the WS01 cases name no acceptor: no one's
+
+    auditor, manager = month_of_cases.test_client(), month_of_cases.test_client()
+    login(auditor, "center-auditor")
+    login(manager, "mz-manager")
+    page = auditor.get("/assessment/?month=2026-11&subject=clerk").get_data(as_text=True)
+    scores = dict(re.findall(r'data-window="([\w-]+)">.*?<strong>([\d.]+)</strong>', page, re.S))
+    assert list(scores)[-2:] == ["mz-clerk", "mz-manager"]  # the worst last
+    assert (scores["mz-clerk"], scores["mz-manager"], scores["ws-clerk"]) == ("79.33", "74.00", "100.00")
+    assert "manager" not in "".join(list(scores)[:-1]) and not any("auditor" in name for name in scores)
+    row = page.split('data-window="mz-clerk"')[1].split("</tr>")[0]
+    assert "MZ01 社会救助窗口" in row and "-6.67" in row  # where the clerk works; the first line
+    detail = auditor.get(f"/assessment/clerk/{users['mz-clerk']}?month=2026-11").get_data(as_text=True)
+    overdue = detail.split('data-line="超期件"')[1].split('data-line=')[0]
+    assert "R-B" in overdue and not any(f"R-{n}" in overdue for n in "ACDEF")
+    assert "推诿" in detail.split('data-line="属实投诉"')[1] and "不满意" in detail
+    assert detail.split('data-line="巡查扣分"')[1].count('data-evidence="inspection"') == 1
+    own = manager.get("/assessment/?month=2026-11&subject=clerk").get_data(as_text=True)
+    assert sorted(re.findall(r'<tr data-window="([\w-]+)">', own)) == ["mz-clerk", "mz-manager"]
+    assert manager.get(f"/assessment/clerk/{users['ws-clerk']}?month=2026-11").status_code == 404
+
+    token = csrf_token(auditor.get("/resetmypassword/form").get_data(as_text=True))
+    auditor.post("/assessment/freeze", data={"csrf_token": token, "month": "2026-11"})
+    with month_of_cases.app_context():  # a late acceptor fix: the frozen month does not move
+        db.session.scalars(select(Case).where(Case.number == "R-D")).one().accepted_by = "mz-clerk"
+        db.session.commit()
+    frozen = auditor.get("/assessment/?month=2026-11&subject=clerk").get_data(as_text=True)
+    assert "2026-11 · 规则 v1" in frozen
+    assert dict(re.findall(r'data-window="([\w-]+)">.*?<strong>([\d.]+)</strong>', frozen, re.S)) == scores
+
+
+def _finish(client, job_url: str) -> dict:
+    import time
+
+    for _ in range(200):
+        status = client.get(job_url + "?format=json").get_json()
+        if status["state"] in ("done", "failed"):
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"the export did not finish: {status}")
+
+
+def test_the_workbook_is_made_in_the_background_in_the_askers_scope(month_of_cases,  # noqa: F811
+                                                                    monkeypatch) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.support.world import csrf_token, login
+    from tests.test_reports import on
+
+    _add_records(month_of_cases)
+    _name_the_clerks(month_of_cases)
+    on(monkeypatch, "2026-12-05")
+    manager, auditor = month_of_cases.test_client(), month_of_cases.test_client()
+    login(manager, "mz-manager")
+    login(auditor, "center-auditor")
+    page = manager.get("/assessment/?month=2026-11").get_data(as_text=True)
+    assert 'data-testid="export-xlsx"' in page
+    token = csrf_token(page)
+    asked = manager.post("/assessment/export", data={"csrf_token": token, "month": "2026-11",
+                                                     "subject": "window"})
+    assert asked.status_code == 302
+    job_url = asked.headers["Location"]
+    assert "考核导出" in manager.get(job_url).get_data(as_text=True)
+    assert _finish(manager, job_url) == {"done": 3, "total": 3, "state": "done", "error": None}
+    book = load_workbook(io.BytesIO(manager.get(job_url + "/file").data))
+    names = [r[1].value for r in book["排名"].iter_rows(min_row=3)]
+    assert names == ["MZ03 优抚和老龄窗口", "MZ02 社会组织和区划地名窗口", "MZ01 社会救助窗口"]  # theirs only
+    assert {r[0].value for r in book["证据"].iter_rows(min_row=2)} == {"MZ01", "MZ02"}
+    assert auditor.get(job_url).status_code == 404  # a job is its requester's
+
+    asked = auditor.post("/assessment/export", data={"csrf_token": csrf_token(
+        auditor.get("/assessment/").get_data(as_text=True)), "month": "2026-11", "subject": "clerk"})
+    status = _finish(auditor, asked.headers["Location"])
+    assert status["state"] == "done" and status["total"] >= 2
+    book = load_workbook(io.BytesIO(auditor.get(asked.headers["Location"] + "/file").data))
+    header = [c.value for c in book["排名"][2]]
+    rows = {r[1].value: r for r in book["排名"].iter_rows(min_row=3)}
+    assert header[1:3] == ["工作人员", "窗口"]
+    assert rows["mz-clerk"][header.index("得分")].value == 79.33
+    assert rows["mz-clerk"][2].value == "MZ01 社会救助窗口"
+    proof = [[c.value for c in r] for r in book["证据"].iter_rows(min_row=2)]
+    assert [p[4].split()[0] for p in proof if p[0] == "mz-clerk" and p[1] == "超期件"] == ["R-B"]

@@ -60,6 +60,9 @@ def test_accepting_starts_the_clock_with_the_sub_centers_promised_limit(submitte
             site = current_site()
             assert case.due_date == calendar_of(site).add_workdays(local_day(case.accepted_at), 15)
         assert case.accepted_at.year == 2026  # the posted time is ignored: the server's counts
+        accept_event = db.session.scalars(select(CaseEvent).where(
+            CaseEvent.case_id == case_id, CaseEvent.kind == "accept")).one()
+        assert case.accepted_by == accept_event.by and case.accepted_by.endswith("clerk")  # 受理人
     assert [k for k, _ in events(app, case_id)] == ["submit", "accept"]
     shown = client.get(f"/cases/show/{case_id}").get_data(as_text=True)
     assert "办理记录" in shown and "办结期限" in shown and "受理决定" not in shown

@@ -65,3 +65,22 @@ def test_a_stale_copy_of_a_case_cannot_overwrite(published) -> None:
     with published.app_context():
         kept = db.session.scalar(select(Case).where(Case.number == "MZ-20261122-0003"))
         assert kept.applicant_phone == "13905110001"
+
+
+def test_the_acceptor_of_a_case_accepted_before_0013_is_read_from_the_event_log(published) -> None:
+    from flask_migrate import downgrade, upgrade
+
+    from portal import audit
+
+    with published.app_context():
+        case = _new_case("M-0013")
+        case.accepted_at = audit.server_now()
+        db.session.add(case)
+        db.session.flush()
+        audit.append(db.session, case, "accept", "mz-clerk", {"limit_days": 15})
+        db.session.commit()
+        case_id = case.id
+        db.session.remove()
+        downgrade(revision="0012")  # the column is gone; the event log keeps who accepted
+        upgrade()
+        assert db.session.get(Case, case_id).accepted_by == "mz-clerk"

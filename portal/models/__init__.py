@@ -3,7 +3,7 @@
 from portal.models.assessment import AssessmentResult, Complaint, Evaluation, Inspection
 from portal.models.base import db
 from portal.models.case import CASE_STATES, Case, CaseBranch, CaseSequence
-from portal.models.documents import IssuedDocument, PrintJob
+from portal.models.documents import ExportJob, IssuedDocument, PrintJob
 from portal.models.events import AuditHead, CaseEvent
 from portal.models.forms import CENTER_SCOPE, FormVersion
 from portal.models.site import (
@@ -21,7 +21,7 @@ from portal.models.users import PortalUser, user_sub_center, user_window
 __all__ = [
     "CASE_STATES", "CENTER_SCOPE", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence",
     "AssessmentResult", "Complaint", "Evaluation", "Inspection",
-    "Center", "FormVersion", "IssuedDocument", "PrintJob",
+    "Center", "ExportJob", "FormVersion", "IssuedDocument", "PrintJob",
     "Item", "Offering", "PortalUser", "SitePublication",
     "SiteVersion", "SubCenter", "Window", "db", "offering_window", "user_sub_center", "user_window",
 ]

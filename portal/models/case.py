@@ -39,6 +39,9 @@ class Case(Model):
     state: Mapped[str] = mapped_column(String(20), nullable=False, default="draft", index=True)
     # set by the server when a clerk accepts (受理), never typed (see portal/lifecycle.py)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # who accepted it (受理人; the event log's "accept" entry says the same): the clerk the case,
+    # its evaluations and its clock count for in the assessment by clerk
+    accepted_by: Mapped[str | None] = mapped_column(String(100), index=True)
     limit_days: Mapped[int | None] = mapped_column(Integer)  # the promised limit, working days
     due_date: Mapped[dt.date | None] = mapped_column(Date)  # None while the clock is stopped
     # the item's process as it stood at acceptance: {"steps": [...], "legal_days", "extension"}

@@ -4,6 +4,7 @@ line down to the cases, evaluations, complaints and inspections behind it."""
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,12 @@ from portal.reports import Month
 from portal.roles import READ, WRITE, permission
 from portal.web.casework import actor
 
+# ?subject= in the address → the kind of subject (portal/assessment.py SUBJECTS)
+SUBJECT_OF = {"window": "window", "subcenter": "sub_center", "clerk": "clerk"}
+SUBJECT_IN = {by: word for word, by in SUBJECT_OF.items()}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DETAIL_OF = {"window": "AssessmentView.window", "sub_center": "AssessmentView.subcenter",
+             "clerk": "AssessmentView.clerk"}
 EVIDENCE_SCREENS = {"case": "CaseScreen.show", "evaluation": "EvaluationsScreen.show",
                     "complaint": "ComplaintsScreen.show", "inspection": "InspectionsScreen.show"}
 
@@ -46,7 +53,8 @@ class AssessmentView(BaseView):
     class_permission_name = "assessment"
     method_permission_name = {"index": READ, "window": READ, "xlsx": READ, "csv": READ,
                               "freeze": WRITE, "awards": READ, "internal": READ, "subcenter": READ,
-                              "report": READ}
+                              "clerk": READ, "report": READ, "export": READ, "export_job": READ,
+                              "export_file": READ}
     base_permissions = [permission(READ), permission(WRITE)]
 
     def _rules(self) -> Any:
@@ -76,52 +84,36 @@ class AssessmentView(BaseView):
         if sub is None or spec is None or not spec.assessment:
             abort(404)
         month, today, zone = _month()
-        rows = [{"rank": r.rank, "window_id": r.window.id, "window": f"{r.window.code} {r.window.name}",
-                 "code": r.window.code, "sub_center": sub.unified_name,
-                 "points": [line.points for line in r.score.lines], "total": r.score.total,
-                 "change": r.change}
-                for r in assessment.ranking(db.session, spec.assessment, month, today, zone, sub.id)]
+        rows = assessment.ranking(db.session, spec.assessment, month, today, zone, sub.id)
         return self.render_template(
             "portal/assessment.html", title=spec.assessment["name"], rules=spec.assessment,
             month=month, rows=rows, results=[], chosen=None, closed=month.next_first <= today,
-            changed=False, can_freeze=False, internal=sub.unified_name, internals=self._internal())
+            changed=False, can_freeze=False, internal=sub.unified_name, internals=self._internal(),
+            subject="window", by="window")
 
-    def _ranked(self, rules: Any, month: Month, today: Any,
-                zone: ZoneInfo) -> tuple[list[dict[str, Any]], Any, list[Any], str, Any]:
+    def _shown(self, rules: Any, month: Month, today: Any,
+               zone: ZoneInfo) -> tuple[list[assessment.Ranked], Any, list[Any], str, Any]:
         """(rows, the frozen result shown or None, all frozen results, by, rules shown), for
-        the subject asked for (``?subject=``, else the rules' own)."""
-        from portal.models import SubCenter
-
-        subject = request.args.get("subject") or rules.get("subject", "window")
-        by = "sub_center" if subject == "subcenter" else "window"
-        results = assessment.frozen(db.session, month)
-        chosen = next((r for r in results if str(r.id) == request.args.get("result")),
-                      results[-1] if results else None)
-        if chosen is None:  # live, through the scope rule
-            rows = [_row(r, by) for r in assessment.ranking(db.session, rules, month, today, zone, by=by)]
-            return rows, None, results, by, rules
-        model = Window if by == "window" else SubCenter  # frozen, narrowed to what the user sees
-        visible = set(db.session.scalars(select(model.id)))
-        rows = [{**r, "points": [Decimal(line["points"]) for line in r["lines"]],
-                 "total": Decimal(r["total"]), "change": Decimal(r["change"])}
-                for r in chosen.results if r.get("subject", "window") == by and r["window_id"] in visible]
-        return rows, chosen, results, by, chosen.rules
+        the subject asked for (``?subject=``, else the rules' own) and ``?result=``."""
+        by = _by(rules)
+        result = request.args.get("result", "")
+        rows, chosen, results, shown = assessment.shown_ranking(
+            db.session, rules, month, today, zone, by, int(result) if result.isdigit() else None)
+        return rows, chosen, results, by, shown
 
     @expose("/")
     @has_access
     def index(self) -> Any:
         rules = self._rules()
         month, today, zone = _month()
-        rows, chosen, results, by, shown_rules = self._ranked(rules, month, today, zone)
+        rows, chosen, results, by, shown_rules = self._shown(rules, month, today, zone)
         who = actor()
         return self.render_template(
             "portal/assessment.html", title=gettext("Scores"), rules=shown_rules, month=month,
             rows=rows, results=results, chosen=chosen, closed=month.next_first <= today,
             changed=chosen is not None and chosen.rules_digest != assessment.rules_digest(rules),
-            internal=None, internals=self._internal(),
-            subject="subcenter" if by == "sub_center" else "window",
-            detail="AssessmentView.window" if by == "window" else "AssessmentView.subcenter",
-            can_freeze=who.sub_centers is None
+            internal=None, internals=self._internal(), subject=SUBJECT_IN[by], by=by,
+            detail=DETAIL_OF[by], can_freeze=who.sub_centers is None
             and self.appbuilder.sm.has_access(permission(WRITE), "assessment"))
 
     @expose("/report.pdf")
@@ -133,15 +125,15 @@ class AssessmentView(BaseView):
 
         rules = self._rules()
         month, today, zone = _month()
-        rows, chosen, _, by, shown_rules = self._ranked(rules, month, today, zone)
+        rows, chosen, _, by, shown_rules = self._shown(rules, month, today, zone)
         site = current_site()
         context = {
             "center": {"name": site.center["name"]}, "rules": shown_rules, "month": str(month),
-            "subject": "分中心" if by == "sub_center" else "窗口",
+            "subject": assessment.SUBJECTS[by].word,
             "version": chosen.label if chosen else f"即时计算（规则 {current_version(db.session)}）",
-            "rows": [{"rank": r["rank"], "name": r["window"], "sub_center": r["sub_center"],
-                      "points": [str(p) for p in r["points"]], "total": str(r["total"]),
-                      "change": f"{r['change']:+.2f}"} for r in rows],
+            "rows": [{"rank": r.rank, "name": r.label, "sub_center": r.place,
+                      "points": [str(line.points) for line in r.score.lines], "total": str(r.score.total),
+                      "change": f"{r.change:+.2f}"} for r in rows],
             "date": f"{today.year}年{today.month}月{today.day}日"}
         try:
             pdf = render_pdf(site.templates, render_html(site.templates, "assessment-report.html", context),
@@ -208,15 +200,53 @@ class AssessmentView(BaseView):
     @expose("/export.xlsx")
     @has_access
     def xlsx(self) -> Any:
+        """The workbook at once (for scripts; the page asks for it as a job with progress)."""
         from portal.exports import workbook
         from portal.publish import current_version
 
         rules = self._rules()
         month, today, zone = _month()
-        rows = assessment.ranking(db.session, rules, month, today, zone)
-        data = workbook(rules, month, rows, str(current_version(db.session)), db.session, today, zone)
-        return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename=assessment-{month}.xlsx"})
+        rows, chosen, _, by, shown_rules = self._shown(rules, month, today, zone)
+        version = chosen.label if chosen else str(current_version(db.session))
+        data = workbook(shown_rules, month, rows, version, db.session, today, zone, by=by)
+        return Response(data, mimetype=XLSX, headers={
+            "Content-Disposition": f"attachment; filename=assessment-{month}-{by}.xlsx"})
+
+    @expose("/export", methods=["POST"])
+    @has_access
+    def export(self) -> Any:
+        """Ask for the workbook as a background job, in the asker's scope; its page shows the
+        progress and then hands over the file."""
+        from portal import exports
+        from portal.scope import current_scope
+
+        rules = self._rules()
+        month, today, zone = _month_of(request.form.get("month", ""))
+        by = SUBJECT_OF.get(request.form.get("subject", ""), "window")
+        result = request.form.get("result", "")
+        params = {"month": str(month), "by": by, "result": int(result) if result.isdigit() else None}
+        job = exports.ask(db.session, params, f"{rules['name']} · {month} · {assessment.SUBJECTS[by].word}",
+                          current_user.username)
+        threading.Thread(target=_run_export, daemon=True, args=(
+            current_app._get_current_object(), rules, job.id, current_scope(), today, zone)).start()
+        return redirect(url_for("AssessmentView.export_job", pk=job.id))
+
+    @expose("/export/<int:pk>")
+    @has_access
+    def export_job(self, pk: int) -> Any:
+        job = _own_export(pk)
+        if request.args.get("format") == "json":
+            return {"done": job.done, "total": job.total, "state": job.state, "error": job.error}
+        return self.render_template("portal/export_job.html", title=job.label, job=job)
+
+    @expose("/export/<int:pk>/file")
+    @has_access
+    def export_file(self, pk: int) -> Any:
+        job = _own_export(pk)
+        if job.state != "done":
+            abort(409)
+        return Response(job.content, mimetype=XLSX, headers={
+            "Content-Disposition": f"attachment; filename={job.filename}"})
 
     @expose("/export.csv")
     @has_access
@@ -226,8 +256,9 @@ class AssessmentView(BaseView):
 
         rules = self._rules()
         month, today, zone = _month()
-        labels, table = csv_rows(rules, assessment.ranking(db.session, rules, month, today, zone))
-        return csv_response(f"assessment-{month}.csv", labels, table)
+        rows, _, _, by, shown_rules = self._shown(rules, month, today, zone)
+        labels, table = csv_rows(shown_rules, rows, by)
+        return csv_response(f"assessment-{month}-{by}.csv", labels, table)
 
     @expose("/window/<int:pk>")
     @has_access
@@ -239,15 +270,24 @@ class AssessmentView(BaseView):
     def subcenter(self, pk: int) -> Any:
         return self._detail(pk, "sub_center")
 
+    @expose("/clerk/<int:pk>")
+    @has_access
+    def clerk(self, pk: int) -> Any:
+        return self._detail(pk, "clerk")
+
     def _detail(self, pk: int, by: str) -> Any:
-        from portal.models import SubCenter
+        """One subject's score explained: each line, the metrics it reads and the records
+        behind them; its last six months."""
+        from portal.models import PortalUser, SubCenter
 
         rules = self._rules()
-        subject = db.session.get(Window if by == "window" else SubCenter, pk)  # through the scope rule
-        if subject is None:
+        kind = assessment.SUBJECTS[by]
+        row = db.session.get({"window": Window, "sub_center": SubCenter, "clerk": PortalUser}[by], pk)
+        if row is None:  # not there, or not in the user's scope
             abort(404)
+        key = kind.key(row)
         month, today, zone = _month()
-        values = (assessment.metrics(db.session, month, today, zone, by=by).get(pk)
+        values = (assessment.metrics(db.session, month, today, zone, by=by).get(key)
                   or assessment.empty_metrics())
         score = assessment.score(rules, values)
         lines = []
@@ -256,25 +296,47 @@ class AssessmentView(BaseView):
             lines.append({"line": line, "formula": rule["formula"], "cap": rule.get("cap"),
                           "metrics": [(METRICS[m], assessment.shown(m, values.get(m))) for m in read],
                           "evidence": [] if not line.points else
-                          [(METRICS[m], assessment.evidence(db.session, month, today, zone, pk, m, by=by))
+                          [(METRICS[m], assessment.evidence(db.session, month, today, zone, key, m, by=by))
                            for m in read]})
         trend, m = [], month
         for _ in range(6):  # this month and the five before
             if by == "window":
-                total = assessment.monthly_totals(db.session, rules, m, today, zone, [subject]).get(pk)
+                total = assessment.monthly_totals(db.session, rules, m, today, zone, [row]).get(pk)
                 trend.append((m, total[0] if total else Decimal(rules["base"])))
             else:
-                got = assessment.metrics(db.session, m, today, zone, by=by).get(pk)
+                got = assessment.metrics(db.session, m, today, zone, by=by).get(key)
                 trend.append((m, assessment.score(rules, got or assessment.empty_metrics()).total))
             m = m.previous()
-        title = f"{subject.code} {subject.name}" if by == "window" else subject.unified_name
+        title = kind.label(row)
         return self.render_template("portal/assessment_window.html", title=title, heading=title,
-                                    rules=rules, month=month, score=score, lines=lines,
-                                    screens=EVIDENCE_SCREENS, trend=trend[::-1])
+                                    place=kind.place(row), rules=rules, month=month, score=score,
+                                    lines=lines, screens=EVIDENCE_SCREENS, trend=trend[::-1],
+                                    subject=SUBJECT_IN[by])
 
 
-def _row(r: assessment.Ranked, by: str) -> dict[str, Any]:
-    """A live ranking row as the template shows it (frozen rows are stored this way)."""
-    row = assessment.frozen_row(r, by)
-    return {**row, "points": [line.points for line in r.score.lines], "total": r.score.total,
-            "change": r.change}
+def _by(rules: Any) -> str:
+    """The kind of subject asked for (``?subject=``), else the rules' own."""
+    return SUBJECT_OF.get(request.args.get("subject") or rules.get("subject", "window"), "window")
+
+
+def _own_export(pk: int) -> Any:
+    """An export job is its requester's."""
+    from portal.models import ExportJob
+
+    job = db.session.get(ExportJob, pk)
+    if job is None or job.requested_by != current_user.username:
+        abort(404)
+    return job
+
+
+def _run_export(app: Any, rules: Any, job_id: int, scope: Any, today: Any, zone: ZoneInfo) -> None:
+    """The export's own thread: its own app context and session, in the requester's scope."""
+    from portal import exports
+
+    with app.app_context():
+        try:
+            exports.run(db.session, rules, job_id, scope, today, zone)
+        except Exception:  # recorded on the job by exports.run; logged here
+            app.logger.exception("export job %s failed", job_id)
+        finally:
+            db.session.remove()
