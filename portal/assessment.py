@@ -348,11 +348,14 @@ def rules_digest(rules: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(plain(rules)).encode("utf-8")).hexdigest()
 
 
-def frozen(session: Session, month: Month) -> list[Any]:
+def frozen(session: Session, month: Month, rule_set: str = "") -> list[Any]:
+    """The month's frozen results of the center's rules (``rule_set`` '') or of a
+    sub-center's internal rules (its code), oldest first."""
     from portal.models import AssessmentResult
 
-    return list(session.scalars(select(AssessmentResult).where(AssessmentResult.period == str(month))
-                                .order_by(AssessmentResult.id)))
+    return list(session.scalars(select(AssessmentResult).where(
+        AssessmentResult.period == str(month), AssessmentResult.rule_set == rule_set)
+        .order_by(AssessmentResult.id)))
 
 
 def frozen_row(r: Ranked) -> dict[str, Any]:
@@ -367,18 +370,19 @@ def frozen_row(r: Ranked) -> dict[str, Any]:
 
 
 def shown_ranking(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date,
-                  zone: ZoneInfo, by: str,
-                  result_id: int | None = None) -> tuple[list[Ranked], Any, list[Any], Mapping[str, Any]]:
+                  zone: ZoneInfo, by: str, result_id: int | None = None, rule_set: str = "",
+                  sub_center_id: int | None = None) -> tuple[list[Ranked], Any, list[Any], Mapping[str, Any]]:
     """The ranking to show and hand in: (rows, the frozen result they come from or None, every
     frozen result of the month, the rules that produced them). A closed month with a frozen
     result shows that one (the latest, or ``result_id``), narrowed to the subjects the session
-    sees; otherwise the scores are computed now from ``rules``."""
+    sees; otherwise the scores are computed now from ``rules``. A sub-center's internal rules:
+    ``rule_set`` its code, ``sub_center_id`` its id."""
     from portal.models import PortalUser, SubCenter, Window
 
-    results = frozen(session, month)
+    results = frozen(session, month, rule_set)
     chosen = next((r for r in results if r.id == result_id), results[-1] if results else None)
     if chosen is None:
-        return ranking(session, rules, month, today, zone, by=by), None, results, rules
+        return ranking(session, rules, month, today, zone, sub_center_id, by=by), None, results, rules
     model = {"window": Window, "sub_center": SubCenter, "clerk": PortalUser}[by]
     visible = set(session.scalars(select(model.id)))
     rows = [Ranked.frozen(r) for r in chosen.results
@@ -387,9 +391,11 @@ def shown_ranking(session: Session, rules: Mapping[str, Any], month: Month, toda
 
 
 def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date, zone: ZoneInfo,
-           by: str) -> Any:
-    """Close the month: every window's score, frozen with the rules. Again only when the rules
-    have changed since — as a new, labelled result beside the earlier one."""
+           by: str, rule_set: str = "", sub_center_id: int | None = None) -> Any:
+    """Close the month: every subject's score, frozen with the rules — the center's (every
+    window, sub-center and clerk), or a sub-center's internal rules (``rule_set`` its code: its
+    windows). Again only when the rules have changed since — as a new, labelled result beside
+    the earlier one."""
     from portal.declarations.site import plain
     from portal.errors import PortalError
     from portal.models import AssessmentResult
@@ -398,17 +404,20 @@ def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.d
 
     if month.next_first > today:
         raise PortalError(f"{month} is not over yet", hint="a period is frozen once it has ended")
-    digest, earlier = rules_digest(rules), frozen(session, month)
+    digest, earlier = rules_digest(rules), frozen(session, month, rule_set)
     if any(r.rules_digest == digest for r in earlier):
         raise PortalError(f"{month} is frozen with these rules already",
                           hint="the frozen result stands; a change of the rules makes a new one")
     version = current_version(session)
-    with unscoped():  # a frozen result covers every window and sub-center, whoever closes the month
-        rows = [r for by in SUBJECTS for r in ranking(session, rules, month, today, zone, by=by)]
-    label = f"{month} · 规则 v{version.number}" + (f"（重算，第 {len(earlier) + 1} 次）" if earlier else "")
+    kinds = list(SUBJECTS) if not rule_set else ["window"]
+    with unscoped():  # a frozen result covers every subject, whoever closes the month
+        rows = [r for kind in kinds
+                for r in ranking(session, rules, month, today, zone, sub_center_id, by=kind)]
+    label = f"{month} · {'' if not rule_set else rules['name'] + ' · '}规则 v{version.number}" + (
+        f"（重算，第 {len(earlier) + 1} 次）" if earlier else "")
     result = AssessmentResult(
-        period=str(month), label=label, rules_digest=digest, site_version_id=version.id,
-        rules=plain(rules), created_by=by,
+        period=str(month), rule_set=rule_set, label=label, rules_digest=digest,
+        site_version_id=version.id, rules=plain(rules), created_by=by,
         results=[frozen_row(r) for r in rows])
     session.add(result)
     session.commit()

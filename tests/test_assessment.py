@@ -550,3 +550,49 @@ def test_the_workbook_is_made_in_the_background_in_the_askers_scope(month_of_cas
     assert rows["mz-clerk"][2].value == "MZ01 社会救助窗口"
     proof = [[c.value for c in r] for r in book["证据"].iter_rows(min_row=2)]
     assert [p[4].split()[0] for p in proof if p[0] == "mz-clerk" and p[1] == "超期件"] == ["R-B"]
+
+
+def test_internal_rules_are_frozen_on_their_own_and_never_with_the_centers(month_of_cases,  # noqa: F811
+                                                                           monkeypatch) -> None:
+    import re
+
+    from portal.models import AssessmentResult
+    from tests.support.world import csrf_token, login
+    from tests.test_reports import on
+
+    on(monkeypatch, "2026-12-05")
+    local, manager, center = (month_of_cases.test_client() for _ in range(3))
+    login(local, "mz-auditor")
+    login(manager, "mz-manager")
+    login(center, "center-auditor")
+    page = local.get("/assessment/internal/mz?month=2026-11").get_data(as_text=True)
+    assert "关闭本期并冻结" in page
+    assert "关闭本期并冻结" not in manager.get("/assessment/internal/mz?month=2026-11").get_data(as_text=True)
+    token = csrf_token(page)
+    assert local.post("/assessment/internal/mz/freeze", data={"csrf_token": token, "month": "2026-11"}
+                      ).status_code == 302
+    def token_of(client) -> str:
+        return csrf_token(client.get("/resetmypassword/form").get_data(as_text=True))
+
+    assert manager.post("/assessment/internal/mz/freeze", data={"csrf_token": token_of(manager),
+                                                                "month": "2026-11"}
+                        ).status_code in (302, 403)  # managers read scores; they do not close months
+    with month_of_cases.app_context():
+        (result,) = db.session.scalars(select(AssessmentResult)).all()  # the manager froze nothing
+        assert result.rule_set == "mz" and result.label == "2026-11 · 民政分中心窗口内部考核 · 规则 v1"
+        assert sorted(r["code"] for r in result.results) == ["MZ01", "MZ02", "MZ03"]
+        case = db.session.scalars(select(Case).where(Case.number == "R-C")).one()
+        case.on_time, case.completed_at = False, at("2026-11-28 10:00")  # late, after the freeze
+        db.session.commit()
+    page = local.get("/assessment/internal/mz?month=2026-11").get_data(as_text=True)
+    assert "2026-11 · 民政分中心窗口内部考核 · 规则 v1" in page
+    assert re.search(r'data-window="MZ01">.*?<strong>([\d.]+)</strong>', page, re.S).group(1) == "85.00"
+    # the center's ranking is not frozen by it, and sees the late case
+    ranking = center.get("/assessment/?month=2026-11").get_data(as_text=True)
+    assert 'data-testid="result-label"' not in ranking
+    # 100 − 15 (按时 1 of 4) − 10 (5 超期, C now among them)
+    assert re.search(r'data-window="MZ01">.*?<strong>([\d.]+)</strong>', ranking, re.S).group(1) == "75.00"
+    foreign = month_of_cases.test_client()
+    login(foreign, "ws-auditor")
+    assert foreign.post("/assessment/internal/mz/freeze", data={"csrf_token": token_of(foreign),
+                                                                "month": "2026-11"}).status_code == 404

@@ -105,6 +105,9 @@ class AssessmentResult(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period: Mapped[str] = mapped_column(String(10), nullable=False, index=True)  # '2026-11'
+    # whose rules: '' the center's (统一考核), else the code of the sub-center whose internal
+    # rules these are (they never enter the center's ranking)
+    rule_set: Mapped[str] = mapped_column(String(40), nullable=False, default="", server_default="")
     label: Mapped[str] = mapped_column(String(200), nullable=False)
     rules_digest: Mapped[str] = mapped_column(String(64), nullable=False)
     site_version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)

@@ -54,7 +54,7 @@ class AssessmentView(BaseView):
     method_permission_name = {"index": READ, "window": READ, "xlsx": READ, "csv": READ,
                               "freeze": WRITE, "awards": READ, "internal": READ, "subcenter": READ,
                               "clerk": READ, "report": READ, "export": READ, "export_job": READ,
-                              "export_file": READ}
+                              "export_file": READ, "freeze_internal": WRITE}
     base_permissions = [permission(READ), permission(WRITE)]
 
     def _rules(self) -> Any:
@@ -72,24 +72,51 @@ class AssessmentView(BaseView):
         return [(code, site.subcenters[code].unified_name) for code in visible
                 if code in site.subcenters and site.subcenters[code].assessment]
 
-    @expose("/internal/<code>")
-    @has_access
-    def internal(self, code: str) -> Any:
-        """A sub-center's internal scores: its own rules, its own windows, outside the center's
-        ranking (and never frozen with it)."""
+    def _internal_rules(self, code: str) -> tuple[Any, Any]:
+        """(the sub-center row, its internal rules), through the scope rule; 404 otherwise."""
         from portal.models import SubCenter
 
         sub = db.session.scalars(select(SubCenter).where(SubCenter.code == code)).one_or_none()
         spec = current_site().subcenters.get(code)
         if sub is None or spec is None or not spec.assessment:
             abort(404)
+        return sub, spec.assessment
+
+    @expose("/internal/<code>")
+    @has_access
+    def internal(self, code: str) -> Any:
+        """A sub-center's internal scores: its own rules, its own windows, outside the center's
+        ranking; frozen on their own once the month is over."""
+        sub, rules = self._internal_rules(code)
         month, today, zone = _month()
-        rows = assessment.ranking(db.session, spec.assessment, month, today, zone, sub.id)
+        result = request.args.get("result", "")
+        rows, chosen, results, shown = assessment.shown_ranking(
+            db.session, rules, month, today, zone, "window", int(result) if result.isdigit() else None,
+            rule_set=code, sub_center_id=sub.id)
         return self.render_template(
-            "portal/assessment.html", title=spec.assessment["name"], rules=spec.assessment,
-            month=month, rows=rows, results=[], chosen=None, closed=month.next_first <= today,
-            changed=False, can_freeze=False, internal=sub.unified_name, internals=self._internal(),
+            "portal/assessment.html", title=rules["name"], rules=shown, month=month, rows=rows,
+            results=results, chosen=chosen, closed=month.next_first <= today,
+            changed=chosen is not None and chosen.rules_digest != assessment.rules_digest(rules),
+            can_freeze=self.appbuilder.sm.has_access(permission(WRITE), "assessment"),
+            freeze_url=url_for("AssessmentView.freeze_internal", code=code),
+            internal=sub.unified_name, internal_code=code, internals=self._internal(),
             subject="window", by="window")
+
+    @expose("/internal/<code>/freeze", methods=["POST"])
+    @has_access
+    def freeze_internal(self, code: str) -> Any:
+        """Close the month of a sub-center's internal rules (a user who may freeze and sees it)."""
+        sub, rules = self._internal_rules(code)
+        month, today, zone = _month_of(request.form.get("month", ""))
+        try:
+            result = assessment.freeze(db.session, rules, month, today, zone, current_user.username,
+                                       rule_set=code, sub_center_id=sub.id)
+        except PortalError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("AssessmentView.internal", code=code, month=str(month)))
+        flash(gettext("Frozen: %(label)s.", label=result.label), "success")
+        return redirect(url_for("AssessmentView.internal", code=code, month=str(month), result=result.id))
 
     def _shown(self, rules: Any, month: Month, today: Any,
                zone: ZoneInfo) -> tuple[list[assessment.Ranked], Any, list[Any], str, Any]:
@@ -114,7 +141,8 @@ class AssessmentView(BaseView):
             changed=chosen is not None and chosen.rules_digest != assessment.rules_digest(rules),
             internal=None, internals=self._internal(), subject=SUBJECT_IN[by], by=by,
             detail=DETAIL_OF[by], can_freeze=who.sub_centers is None
-            and self.appbuilder.sm.has_access(permission(WRITE), "assessment"))
+            and self.appbuilder.sm.has_access(permission(WRITE), "assessment"),
+            freeze_url=url_for("AssessmentView.freeze"))
 
     @expose("/report.pdf")
     @has_access
