@@ -103,9 +103,14 @@ def test_a_complaint_is_handled_by_the_manager(world) -> None:
     auditor, manager = client(app, "mz-auditor"), client(app, "mz-manager")
     with app.app_context():
         window = db.session.scalars(select(Window).where(Window.code == "MZ01")).one().id
-    saved = post_form(auditor, "/complaints/add", {
-        "window": window, "clerk": "mz-clerk", "case_number": numbers["MZ01"],
-        "channel": "12345热线", "content": "窗口人员推诿，让群众多跑了一趟"})
+    complaint = {"window": window, "clerk": "mz-clerk", "case_number": numbers["MZ01"],
+                 "channel": "12345热线", "content": "窗口人员推诿，让群众多跑了一趟"}
+    for wrong in ("mz-clrek", "ws-clerk"):  # a typo; a clerk of another sub-center
+        refused = post_form(auditor, "/complaints/add", {**complaint, "clerk": wrong}).get_data(as_text=True)
+        assert "您所辖分中心没有此用户名的用户" in refused and "让群众多跑了一趟" in refused
+    with app.app_context():
+        assert db.session.scalars(select(Complaint)).all() == []
+    saved = post_form(auditor, "/complaints/add", complaint)
     assert saved.status_code == 302
     with app.app_context():
         complaint = db.session.scalars(select(Complaint)).one()

@@ -47,6 +47,20 @@ class CaseNumber:
             raise ValidationError(_l("This case has not been decided yet."))
 
 
+class KnownUser:
+    """A record names a clerk by user name: one the recording user can see (the scope rule),
+    so that it counts in the assessment by clerk and a typo is caught at the counter."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        from portal.models import PortalUser
+
+        name = (field.data or "").strip()
+        field.data = name or None
+        known = select(PortalUser.id).where(PortalUser.username == name)
+        if name and db.session.scalars(known).first() is None:
+            raise ValidationError(_l("No user with this user name in your sub-centers."))
+
+
 def _norm_codes() -> list[str]:
     site = current_site()
     return [n["code"] for n in site.center.get("service_norms", ())] if site else []
@@ -111,7 +125,7 @@ class ComplaintScreen(RecordScreen):
                                                         validators=[CaseNumber(required=False)]),
                              "channel": choice(_l("Channel"), CHANNELS)}
     edit_form_extra_fields = {"outcome": choice(_l("Outcome"), COMPLAINT_OUTCOMES)}
-    validators_columns = {"window": [DataRequired()]}
+    validators_columns = {"window": [DataRequired()], "clerk": [Optional(), KnownUser()]}
 
 
 class InspectionScreen(RecordScreen):
@@ -122,4 +136,4 @@ class InspectionScreen(RecordScreen):
                                                  validators=[NormCode()])}
     validators_columns = {"window": [DataRequired()],
                           "deduction": [DataRequired(), NumberRange(min=0.5, max=20)],
-                          "clerk": [Optional()]}
+                          "clerk": [Optional(), KnownUser()]}
