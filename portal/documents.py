@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -155,16 +155,21 @@ def _fetcher(templates: Mapping[str, str]) -> Any:
     return SiteFetcher(allowed_protocols=("https", "data"), fail_on_errors=True)
 
 
-def render_pdf(templates: Mapping[str, str], html: str, *, name: str = "document",
+def render_pdf(templates: Mapping[str, str], html: str | Sequence[str], *, name: str = "document",
                variant: str | None = None) -> bytes:
-    """The PDF of ``html``; refuses characters the fonts cannot draw."""
+    """The PDF of ``html`` — or of several documents, one after the other in one file (a
+    report and its certificates, each with its own page styles); refuses characters the fonts
+    cannot draw."""
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
+    parts = [html] if isinstance(html, str) else list(html)
     with _render_lock, _watching_glyphs() as glyphs:
         try:
-            pdf = HTML(string=html, base_url=TEMPLATE_BASE, url_fetcher=_fetcher(templates)).write_pdf(
-                font_config=_font_config(), pdf_variant=variant)
+            documents = [HTML(string=part, base_url=TEMPLATE_BASE, url_fetcher=_fetcher(templates))
+                         .render(font_config=_font_config()) for part in parts]
+            whole = documents[0].copy([page for d in documents for page in d.pages])
+            pdf = whole.write_pdf(pdf_variant=variant)
         except FatalURLFetchingError as exc:
             url = str(exc.__cause__ or exc).removeprefix("Error fetching ").strip('"')
             raise DocumentError(f"{name}: {url}: documents load nothing from outside print_templates/",

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from portal.assessment import empty_metrics, metrics, score
 from portal.declarations import load_site
-from portal.models import Case, Complaint, Evaluation, Inspection, SubCenter, Window, db
+from portal.models import Case, Complaint, Evaluation, Inspection, Offering, SubCenter, Window, db
 from portal.reports import Month
 from tests.support.sites import REPO
 from tests.test_reports import at, month_of_cases  # noqa: F401 - fixture
@@ -596,3 +596,46 @@ def test_internal_rules_are_frozen_on_their_own_and_never_with_the_centers(month
     login(foreign, "ws-auditor")
     assert foreign.post("/assessment/internal/mz/freeze", data={"csrf_token": token_of(foreign),
                                                                 "month": "2026-11"}).status_code == 404
+
+
+def test_red_flags_are_the_centers_whoever_looks_and_the_quarters_report_ends_with_them(
+        month_of_cases, monkeypatch) -> None:  # noqa: F811
+    import re
+
+    from portal.edits import publish_change
+    from tests.support.world import login
+    from tests.test_documents import pdf_text
+    from tests.test_reports import on
+
+    _add_records(month_of_cases)
+    with month_of_cases.app_context():  # FC01 takes one case in December, done on time: 100 × 3
+        window = db.session.scalars(select(Window).where(Window.code == "FC01")).one()
+        template = db.session.scalars(select(Case).where(Case.number == "R-I")).one()
+        item = db.session.scalars(select(Offering.item_id).where(
+            Offering.windows.any(Window.id == window.id))).first()
+        db.session.add(Case(
+            number="R-K", item_id=item, sub_center_id=window.sub_center_id, window_id=window.id,
+            site_version_id=template.site_version_id, applicant_name="申请人K",
+            applicant_id_type="居民身份证", applicant_id_number="11010519491231002X", data={},
+            state="completed",
+            accepted_at=at("2026-12-07 09:00"), completed_at=at("2026-12-07 11:00"), limit_days=0,
+            legal_days=5, due_date=dt.date(2026, 12, 7), used_days=0, on_time=True))
+
+        def one_flag(documents: dict) -> None:
+            documents["center"]["assessment"]["awards"]["red_flags"] = 1
+
+        result, problems = publish_change(db.session, one_flag, by="center-admin")
+        assert result is not None, problems
+    on(monkeypatch, "2027-01-10")
+    center, local = month_of_cases.test_client(), month_of_cases.test_client()
+    login(center, "center-auditor")
+    login(local, "ws-manager")
+    page = center.get("/assessment/awards?year=2026&quarter=4").get_data(as_text=True)
+    assert re.findall(r'data-window="(\w+)" data-flag="1"', page) == ["FC01"]  # 100 like WS01; by code
+    theirs = local.get("/assessment/awards?year=2026&quarter=4").get_data(as_text=True)
+    assert 'data-window="WS01" data-flag="0"' in theirs  # not the best of their own: the center's
+    assert 'data-window="FC01"' not in theirs
+    december = pdf_text(center.get("/assessment/report.pdf?month=2026-12").data)
+    assert "2026年第4季度" in december and "FC01" in december and "流动红旗" in december
+    november = pdf_text(center.get("/assessment/report.pdf?month=2026-11").data)
+    assert "流动红旗" not in november  # not the end of a quarter

@@ -147,7 +147,9 @@ class AssessmentView(BaseView):
     @expose("/report.pdf")
     @has_access
     def report(self) -> Any:
-        """The ranking as a PDF report to hand in: the frozen result where there is one."""
+        """The ranking as a PDF report to hand in: the frozen result where there is one. The
+        report of a quarter's last month, once it is over, ends with the quarter's 流动红旗
+        certificates."""
         from portal.documents import DocumentError, render_html, render_pdf
         from portal.publish import current_version
 
@@ -164,8 +166,13 @@ class AssessmentView(BaseView):
                       "change": f"{r.change:+.2f}"} for r in rows],
             "date": f"{today.year}年{today.month}月{today.day}日"}
         try:
-            pdf = render_pdf(site.templates, render_html(site.templates, "assessment-report.html", context),
-                             name="assessment-report.html")
+            pages = [render_html(site.templates, "assessment-report.html", context)]
+            if month.month % 3 == 0 and month.next_first <= today and rules.get("awards"):
+                quarter = month.month // 3
+                standings = assessment.standings(db.session, rules, month.year, quarter, today, zone)
+                if any(r.red_flag for r in standings):
+                    pages.append(_certificates(site, standings, month.year, quarter, today))
+            pdf = render_pdf(site.templates, pages, name="assessment-report.html")
         except DocumentError as exc:
             flash(str(exc), "danger")
             return redirect(url_for("AssessmentView.index", month=str(month)))
@@ -188,17 +195,12 @@ class AssessmentView(BaseView):
             year, quarter = default_year, default_quarter
         rows = assessment.standings(db.session, rules, year, quarter, today, zone)
         if request.args.get("format") == "pdf":
-            from portal.documents import DocumentError, render_html, render_pdf
+            from portal.documents import DocumentError, render_pdf
 
             site = current_site()
-            awards = [{"year": year, "quarter": quarter, "window": f"{r.window.code} {r.window.name}",
-                       "sub_center": r.window.sub_center.unified_name, "average": r.average,
-                       "stars": r.stars} for r in rows if r.red_flag]
             try:
-                html = render_html(site.templates, "red-flag.html", {
-                    "awards": awards, "center": {"name": site.center["name"]},
-                    "date": f"{today.year}年{today.month}月{today.day}日"})
-                pdf = render_pdf(site.templates, html, name="red-flag.html")
+                pdf = render_pdf(site.templates, _certificates(site, rows, year, quarter, today),
+                                 name="red-flag.html")
             except DocumentError as exc:
                 flash(str(exc), "danger")
                 return redirect(url_for("AssessmentView.awards", year=year, quarter=quarter))
@@ -340,6 +342,18 @@ class AssessmentView(BaseView):
                                     place=kind.place(row), rules=rules, month=month, score=score,
                                     lines=lines, screens=EVIDENCE_SCREENS, trend=trend[::-1],
                                     subject=SUBJECT_IN[by])
+
+
+def _certificates(site: Any, standings: list[Any], year: int, quarter: int, today: Any) -> str:
+    """The HTML of the quarter's 流动红旗 certificates (print_templates/red-flag.html)."""
+    from portal.documents import render_html
+
+    awards = [{"year": year, "quarter": quarter, "window": f"{r.window.code} {r.window.name}",
+               "sub_center": r.window.sub_center.unified_name, "average": r.average,
+               "stars": r.stars} for r in standings if r.red_flag]
+    return render_html(site.templates, "red-flag.html", {
+        "awards": awards, "center": {"name": site.center["name"]},
+        "date": f"{today.year}年{today.month}月{today.day}日"})
 
 
 def _by(rules: Any) -> str:
