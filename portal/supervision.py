@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.clock import Calendar
 from portal.models import Case
+from portal.models.case import OPEN_STATES
 
 RED, YELLOW, GREEN, PAUSED_LIGHT = "red", "yellow", "green", "paused"
 LIGHTS = (RED, YELLOW, GREEN, PAUSED_LIGHT)
-OPEN_STATES = ("accepted", "paused")
 # written into the SQL, not bound: SQLite uses a partial index (ix_cases_open_due) only when
 # the query repeats its WHERE with the same literal values
 IS_OPEN = Case.state.in_(bindparam("open_states", OPEN_STATES, expanding=True, literal_execute=True))

@@ -17,7 +17,10 @@ CASE_STATES = ("draft", "submitted", "accepted", "rejected", "notice_missing", "
                "completed")
 
 
-OPEN_SQL = "state IN ('accepted', 'paused')"  # an open case: accepted and not completed
+OPEN_STATES = ("accepted", "paused")  # an open case: accepted and not completed
+# the partial indexes' condition, and (portal/supervision.py IS_OPEN) the worklist's, which must
+# repeat it literally for SQLite to use them
+OPEN_SQL = "state IN ({})".format(", ".join(f"'{state}'" for state in OPEN_STATES))
 
 
 class Case(Model):
