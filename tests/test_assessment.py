@@ -158,6 +158,7 @@ def test_auditors_change_no_case_data(month_of_cases) -> None:  # noqa: F811
 def test_the_xlsx_export_reopens_with_numbers_as_numbers(month_of_cases, monkeypatch) -> None:  # noqa: F811
     import csv
     import io
+    import re
 
     from openpyxl import load_workbook
 
@@ -188,6 +189,17 @@ def test_the_xlsx_export_reopens_with_numbers_as_numbers(month_of_cases, monkeyp
     assert rate.value == 0.5 and rate.number_format == "0.0%"
     assert mz01[header.index("超期件")].value == -8.0 and mz01[0].value == 3
     assert ranking.freeze_panes == "D3"
+    # cell by cell against the ranking page the auditor sees: rank, name, place, every line, total
+    page = auditor.get("/assessment/?month=2026-11").get_data(as_text=True)
+    table = page.split('data-testid="ranking"')[1].split("</tbody>")[0]
+    shown = [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+             for row in re.findall(r"<tr data-window=[^>]*>(.*?)</tr>", table, re.S)]
+    width = 3 + len(load_site(REPO)[0].center["assessment"]["points"]) + 1
+    sheet = [[c.value for c in r][:width] for r in ranking.iter_rows(min_row=3)]
+    assert len(sheet) == len(shown) == 3
+    for cells, seen in zip(sheet, shown, strict=True):
+        assert [str(cells[0]), cells[1], cells[2]] == seen[:3]
+        assert [f"{v:.2f}" if v else "" for v in cells[3:width]] == seen[3:width]
     proof = [[c.value for c in r] for r in book["证据"].iter_rows(min_row=2)]
     overdue = [r[4] for r in proof if r[0] == "MZ01" and r[1] == "超期件"]
     assert sorted(label.split()[0] for label in overdue) == ["R-B", "R-D", "R-E", "R-F"]
