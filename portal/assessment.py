@@ -390,6 +390,22 @@ def shown_ranking(session: Session, rules: Mapping[str, Any], month: Month, toda
     return rows, chosen, results, chosen.rules
 
 
+def scored(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date, zone: ZoneInfo,
+           by: str, key: Any, subject_id: int,
+           result_id: int | None = None) -> tuple[Score, Mapping[str, Any], Any]:
+    """One subject's score of a month as the ranking shows it: (score, the rules that made it,
+    the frozen result it comes from or None) — frozen where the month is frozen and holds the
+    subject (the latest result, or ``result_id``), else computed now from ``rules``."""
+    results = frozen(session, month)
+    chosen = next((r for r in results if r.id == result_id), results[-1] if results else None)
+    row = None if chosen is None else next((r for r in chosen.results if r.get("subject", "window") == by
+                                            and r["window_id"] == subject_id), None)
+    if row is not None:
+        return Ranked.frozen(row).score, chosen.rules, chosen
+    values = metrics(session, month, today, zone, by=by).get(key) or empty_metrics()
+    return score(rules, values), rules, None
+
+
 def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date, zone: ZoneInfo,
            by: str, rule_set: str = "", sub_center_id: int | None = None) -> Any:
     """Close the month: every subject's score, frozen with the rules — the center's (every

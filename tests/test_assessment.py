@@ -507,6 +507,11 @@ def test_clerks_are_ranked_by_the_cases_they_accepted(month_of_cases, monkeypatc
     frozen = auditor.get("/assessment/?month=2026-11&subject=clerk").get_data(as_text=True)
     assert "2026-11 · 规则 v1" in frozen
     assert dict(re.findall(r'data-window="([\w-]+)">.*?<strong>([\d.]+)</strong>', frozen, re.S)) == scores
+    explained = auditor.get(f"/assessment/clerk/{users['mz-clerk']}?month=2026-11").get_data(as_text=True)
+    assert "2026-11 · 规则 v1" in explained  # the page explains the frozen score, not a new one
+    assert re.search(r'data-testid="score">.*?<strong>([\d.]+)</strong>', explained, re.S).group(1) == "79.33"
+    trend = explained.split('data-testid="trend"')[1].split("</table>")[0]
+    assert ">79.33<" in trend
 
 
 def _finish(client, job_url: str) -> dict:

@@ -5,7 +5,6 @@ line down to the cases, evaluations, complaints and inspections behind it."""
 from __future__ import annotations
 
 import threading
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -317,9 +316,11 @@ class AssessmentView(BaseView):
             abort(404)
         key = kind.key(row)
         month, today, zone = _month()
-        values = (assessment.metrics(db.session, month, today, zone, by=by).get(key)
-                  or assessment.empty_metrics())
-        score = assessment.score(rules, values)
+        result = request.args.get("result", "")
+        current = rules
+        score, rules, chosen = assessment.scored(db.session, current, month, today, zone, by, key, pk,
+                                                 int(result) if result.isdigit() else None)
+        values = score.values
         lines = []
         for rule, line in zip(rules["points"], score.lines, strict=True):
             read = sorted(assessment.read_metrics(rules, rule["formula"]))
@@ -329,19 +330,14 @@ class AssessmentView(BaseView):
                           [(METRICS[m], assessment.evidence(db.session, month, today, zone, key, m, by=by))
                            for m in read]})
         trend, m = [], month
-        for _ in range(6):  # this month and the five before
-            if by == "window":
-                total = assessment.monthly_totals(db.session, rules, m, today, zone, [row]).get(pk)
-                trend.append((m, total[0] if total else Decimal(rules["base"])))
-            else:
-                got = assessment.metrics(db.session, m, today, zone, by=by).get(key)
-                trend.append((m, assessment.score(rules, got or assessment.empty_metrics()).total))
+        for _ in range(6):  # this month and the five before, each as its ranking shows it
+            trend.append((m, assessment.scored(db.session, current, m, today, zone, by, key, pk)[0].total))
             m = m.previous()
         title = kind.label(row)
         return self.render_template("portal/assessment_window.html", title=title, heading=title,
                                     place=kind.place(row), rules=rules, month=month, score=score,
                                     lines=lines, screens=EVIDENCE_SCREENS, trend=trend[::-1],
-                                    subject=SUBJECT_IN[by])
+                                    subject=SUBJECT_IN[by], chosen=chosen)
 
 
 def _certificates(site: Any, standings: list[Any], year: int, quarter: int, today: Any) -> str:
