@@ -114,16 +114,35 @@ def csv_rows(rules: Mapping[str, Any], rows: Sequence[Ranked],
 
 # --- the workbook as a background job, with progress ----------------------------------------
 
+KEEP_JOBS = 10  # a user's export files kept in the database
+
+
 def ask(session: Session, params: Mapping[str, Any], label: str, requested_by: str) -> Any:
-    """A queued export job: ``params`` say what to export (month, subject, result)."""
+    """A queued export job: ``params`` say what to export (month, subject, result). The
+    requester's finished jobs beyond their ``KEEP_JOBS`` latest go, with their files."""
+    from sqlalchemy import delete, select
+
     from portal import audit
     from portal.models import ExportJob
+
+    latest = (select(ExportJob.id).where(ExportJob.requested_by == requested_by)
+              .order_by(ExportJob.id.desc()).limit(KEEP_JOBS - 1))
+    session.execute(delete(ExportJob).where(
+        ExportJob.requested_by == requested_by, ExportJob.state.in_(("done", "failed")),
+        ExportJob.id.not_in(latest)))
 
     job = ExportJob(kind="assessment", label=label, params=dict(params), total=0, done=0,
                     state="queued", requested_by=requested_by, created_at=audit.server_now())
     session.add(job)
     session.commit()
     return job
+
+
+def run_here(rules: Mapping[str, Any], job_id: int, scope: Any, today: dt.date, zone: ZoneInfo) -> Any:
+    """``run`` on the thread's own session (portal/web/jobs.py)."""
+    from portal.models import db
+
+    return run(db.session, rules, job_id, scope, today, zone)
 
 
 def run(session: Session, rules: Mapping[str, Any], job_id: int, scope: Any, today: dt.date,

@@ -656,3 +656,21 @@ def test_red_flags_are_the_centers_whoever_looks_and_the_quarters_report_ends_wi
     assert "2026年第4季度" in december and "FC01" in december and "流动红旗" in december
     november = pdf_text(center.get("/assessment/report.pdf?month=2026-11").data)
     assert "流动红旗" not in november  # not the end of a quarter
+
+
+def test_a_users_old_export_files_go_beyond_their_ten_latest(published) -> None:
+    from portal import exports
+    from portal.models import ExportJob
+
+    with published.app_context():
+        for n in range(12):
+            job = exports.ask(db.session, {"month": "2026-11", "by": "window"}, f"第{n}次", "center-auditor")
+            job.state = "done" if n != 11 else "running"  # the newest is still being made
+            db.session.commit()
+        exports.ask(db.session, {"month": "2026-11", "by": "window"}, "另一位", "mz-auditor")
+        exports.ask(db.session, {"month": "2026-11", "by": "window"}, "第12次", "center-auditor")
+        mine = db.session.scalars(select(ExportJob.label).where(ExportJob.requested_by == "center-auditor")
+                                  .order_by(ExportJob.id)).all()
+        assert mine == [f"第{n}次" for n in range(3, 13)]  # ten: the nine latest and the new one
+        theirs = select(ExportJob.label).where(ExportJob.requested_by == "mz-auditor")
+        assert db.session.scalars(theirs).all() == ["另一位"]

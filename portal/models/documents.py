@@ -33,17 +33,11 @@ refuse_changes(IssuedDocument, lambda d: f"document {d.number}",
                "a document is issued once; a reprint returns the stored one")
 
 
-class PrintJob(Model):
-    """A batch print (e.g. every certificate of the cases completed today), run in the
-    background; its progress is read back by whoever watches it, from any worker."""
+class JobProgress:
+    """What every background job records, read back by whoever watches it from any worker:
+    how far it is, its state (queued, running, done, failed), what stopped it, who asked."""
 
-    __tablename__ = "print_job"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30), nullable=False)
-    label: Mapped[str] = mapped_column(String(200), nullable=False)  # what was asked, in words
-    case_ids: Mapped[Any] = mapped_column(JSONType, nullable=False)  # chosen when it was asked
-    total: Mapped[int] = mapped_column(Integer, nullable=False)
+    total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     state: Mapped[str] = mapped_column(String(20), nullable=False, default="queued")
     error: Mapped[str | None] = mapped_column(String(1000))
@@ -51,8 +45,24 @@ class PrintJob(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
+    def status(self) -> dict[str, Any]:
+        """What the progress page polls."""
+        return {"done": self.done, "total": self.total, "state": self.state, "error": self.error}
 
-class ExportJob(Model):
+
+class PrintJob(JobProgress, Model):
+    """A batch print (e.g. every certificate of the cases completed today), run in the
+    background."""
+
+    __tablename__ = "print_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False)  # what was asked, in words
+    case_ids: Mapped[Any] = mapped_column(JSONType, nullable=False)  # chosen when it was asked
+
+
+class ExportJob(JobProgress, Model):
     """A long export (an assessment workbook) made in the background for its requester, in
     their scope; the browser shows its progress and then hands over the file."""
 
@@ -62,12 +72,5 @@ class ExportJob(Model):
     kind: Mapped[str] = mapped_column(String(30), nullable=False)  # 'assessment'
     label: Mapped[str] = mapped_column(String(200), nullable=False)
     params: Mapped[Any] = mapped_column(JSONType, nullable=False)  # what was asked
-    total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    state: Mapped[str] = mapped_column(String(20), nullable=False, default="queued")
-    error: Mapped[str | None] = mapped_column(String(1000))
-    requested_by: Mapped[str] = mapped_column(String(100), nullable=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     filename: Mapped[str | None] = mapped_column(String(200))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -4,7 +4,6 @@ line down to the cases, evaluations, complaints and inspections behind it."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,9 +17,10 @@ from portal import assessment, audit, lifecycle
 from portal.current import current_site
 from portal.errors import PortalError
 from portal.metrics import METRICS
-from portal.models import Window, db
+from portal.models import ExportJob, Window, db
 from portal.reports import Month
 from portal.roles import READ, WRITE, permission
+from portal.web import jobs as background
 from portal.web.casework import actor
 
 # ?subject= in the address → the kind of subject (portal/assessment.py SUBJECTS)
@@ -256,22 +256,22 @@ class AssessmentView(BaseView):
         params = {"month": str(month), "by": by, "result": int(result) if result.isdigit() else None}
         job = exports.ask(db.session, params, f"{rules['name']} · {month} · {assessment.SUBJECTS[by].word}",
                           current_user.username)
-        threading.Thread(target=_run_export, daemon=True, args=(
-            current_app._get_current_object(), rules, job.id, current_scope(), today, zone)).start()
+        background.start(f"export job {job.id}", exports.run_here, rules, job.id, current_scope(),
+                         today, zone)
         return redirect(url_for("AssessmentView.export_job", pk=job.id))
 
     @expose("/export/<int:pk>")
     @has_access
     def export_job(self, pk: int) -> Any:
-        job = _own_export(pk)
+        job = background.own(ExportJob, pk)
         if request.args.get("format") == "json":
-            return {"done": job.done, "total": job.total, "state": job.state, "error": job.error}
+            return job.status()
         return self.render_template("portal/export_job.html", title=job.label, job=job)
 
     @expose("/export/<int:pk>/file")
     @has_access
     def export_file(self, pk: int) -> Any:
-        job = _own_export(pk)
+        job = background.own(ExportJob, pk)
         if job.state != "done":
             abort(409)
         return Response(job.content, mimetype=XLSX, headers={
@@ -355,26 +355,3 @@ def _certificates(site: Any, standings: list[Any], year: int, quarter: int, toda
 def _by(rules: Any) -> str:
     """The kind of subject asked for (``?subject=``), else the rules' own."""
     return SUBJECT_OF.get(request.args.get("subject") or rules.get("subject", "window"), "window")
-
-
-def _own_export(pk: int) -> Any:
-    """An export job is its requester's."""
-    from portal.models import ExportJob
-
-    job = db.session.get(ExportJob, pk)
-    if job is None or job.requested_by != current_user.username:
-        abort(404)
-    return job
-
-
-def _run_export(app: Any, rules: Any, job_id: int, scope: Any, today: Any, zone: ZoneInfo) -> None:
-    """The export's own thread: its own app context and session, in the requester's scope."""
-    from portal import exports
-
-    with app.app_context():
-        try:
-            exports.run(db.session, rules, job_id, scope, today, zone)
-        except Exception:  # recorded on the job by exports.run; logged here
-            app.logger.exception("export job %s failed", job_id)
-        finally:
-            db.session.remove()

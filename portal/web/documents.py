@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -23,9 +22,10 @@ from portal import issuing
 from portal.current import current_site
 from portal.documents import DocumentError, render_pdf
 from portal.errors import PortalError
-from portal.models import Case, db
+from portal.models import Case, PrintJob, db
 from portal.roles import WRITE, permission
 from portal.scope import unscoped
+from portal.web import jobs as background
 from portal.web.casework import actor
 
 public = Blueprint("verify", __name__)
@@ -56,7 +56,7 @@ class DocumentView(BaseView):
         from portal import audit
         from portal import batch as batches
         from portal.lifecycle import local_day
-        from portal.models import PrintJob, SubCenter
+        from portal.models import SubCenter
 
         who = actor()
         if request.method == "POST":
@@ -70,9 +70,9 @@ class DocumentView(BaseView):
                 db.session.rollback()
                 flash(str(exc), "danger")
                 return redirect(url_for("DocumentView.batch"))
-            threading.Thread(target=_run_job, daemon=True, args=(
-                current_app._get_current_object(), job.id, who, public_base(),
-                current_app.config["SECRET_KEY"])).start()
+            base, secret = public_base(), current_app.config["SECRET_KEY"]
+            background.start(f"print job {job.id}", _print, job.id, who,
+                             lambda token: f"{base}/verify/{token}", secret)
             return redirect(url_for("DocumentView.job", pk=job.id))
         jobs = db.session.scalars(select(PrintJob).where(PrintJob.requested_by == who.name)
                                   .order_by(PrintJob.id.desc()).limit(10)).all()
@@ -84,9 +84,9 @@ class DocumentView(BaseView):
     @expose("/batch/<int:pk>")
     @has_access
     def job(self, pk: int) -> Any:
-        job = _own_job(pk)
+        job = background.own(PrintJob, pk, center_wide_too=True)
         if request.args.get("format") == "json":
-            return {"done": job.done, "total": job.total, "state": job.state, "error": job.error}
+            return job.status()
         return self.render_template("portal/print_job.html", title=job.label, job=job)
 
     @expose("/batch/<int:pk>/documents.zip")
@@ -94,7 +94,7 @@ class DocumentView(BaseView):
     def job_zip(self, pk: int) -> Any:
         from portal import batch as batches
 
-        job = _own_job(pk)
+        job = background.own(PrintJob, pk, center_wide_too=True)
         if job.state != "done":
             abort(409)
         return Response(batches.archive(db.session, job), mimetype="application/zip", headers={
@@ -120,30 +120,12 @@ class DocumentView(BaseView):
             "X-Document-Reprint": "1" if reprint else "0"})
 
 
-def _own_job(pk: int) -> Any:
-    """A job is its requester's (and the center-wide users')."""
-    from portal.models import PrintJob
-
-    job = db.session.get(PrintJob, pk)
-    who = actor()
-    if job is None or (job.requested_by != who.name and who.sub_centers is not None):
-        abort(404)
-    return job
-
-
-def _run_job(app: Any, job_id: int, who: Any, base: str, secret: str) -> None:
-    """The job's own thread: its own app context and session, outside any request's scope
-    (the cases were chosen through the requester's scope when the job was made)."""
+def _print(job_id: int, who: Any, verify_url: Any, secret: str) -> None:
+    """The batch, in its own thread (portal/web/jobs.py): the cases were chosen through the
+    requester's scope when the job was made."""
     from portal import batch as batches
 
-    with app.app_context():
-        try:
-            batches.run(db.session, current_site(), job_id, who,
-                        lambda token: f"{base}/verify/{token}", secret)
-        except Exception:  # recorded on the job by batch.run; logged here
-            app.logger.exception("print job %s failed", job_id)
-        finally:
-            db.session.remove()
+    batches.run(db.session, current_site(), job_id, who, verify_url, secret)
 
 
 def _quote(name: str) -> str:
