@@ -64,8 +64,9 @@ class Subject:
     def rows(self, session: Session, sub_center_id: int | None = None,
              keys: Iterable[Any] = ()) -> list[Any]:
         """The subjects the session sees (through the scope rule), by code: the windows or
-        sub-centers — or the users holding the clerk role, with anyone else who accepted cases
-        (``keys``); those of one sub-center when ``sub_center_id`` is given."""
+        sub-centers — or the active users holding the clerk role, with anyone else who accepted
+        cases (``keys``: a manager at the counter, a clerk who has left since); those of one
+        sub-center when ``sub_center_id`` is given."""
         from portal.models import PortalUser, SubCenter, Window
         from portal.roles import CLERK, ROLE_NAMES
 
@@ -78,8 +79,9 @@ class Subject:
             if sub_center_id is not None:
                 query = query.where(SubCenter.id == sub_center_id)
         else:
-            query = select(PortalUser).where(or_(PortalUser.roles.any(name=ROLE_NAMES[CLERK]),
-                                                 PortalUser.username.in_(list(keys))))
+            query = select(PortalUser).where(or_(
+                and_(PortalUser.active.is_(True), PortalUser.roles.any(name=ROLE_NAMES[CLERK])),
+                PortalUser.username.in_(list(keys))))
             if sub_center_id is not None:
                 query = query.where(or_(PortalUser.windows.any(Window.sub_center_id == sub_center_id),
                                         PortalUser.sub_centers.any(SubCenter.id == sub_center_id)))

@@ -512,6 +512,16 @@ def test_clerks_are_ranked_by_the_cases_they_accepted(month_of_cases, monkeypatc
     assert re.search(r'data-testid="score">.*?<strong>([\d.]+)</strong>', explained, re.S).group(1) == "79.33"
     trend = explained.split('data-testid="trend"')[1].split("</table>")[0]
     assert ">79.33<" in trend
+    with month_of_cases.app_context():  # two clerks leave: listed only where they accepted cases
+        from portal.models import PortalUser
+
+        for name in ("mz-clerk", "ws-clerk"):
+            db.session.get(PortalUser, users[name]).active = False
+        db.session.commit()
+    october = auditor.get("/assessment/?month=2026-10&subject=clerk").get_data(as_text=True)
+    listed = re.findall(r'<tr data-window="([\w-]+)">', october)
+    assert "ws-clerk" not in listed and "jj-clerk" in listed
+    assert "mz-clerk" in listed and "mz-manager" in listed  # D (fixed above) and F, accepted in October
 
 
 def _finish(client, job_url: str) -> dict:
