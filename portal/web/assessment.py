@@ -1,6 +1,8 @@
-"""考核得分 (`/assessment/`): the month's ranking of the windows in the user's scope by the
-center's rules, the change since the month before, and each window's score explained line by
-line down to the cases, evaluations, complaints and inspections behind it."""
+"""考核得分 (`/assessment/`): the month's ranking of the windows, sub-centers or clerks in the
+user's scope by the center's rules (or a sub-center's internal rules), the change since the
+month before, each score explained line by line down to the cases, evaluations, complaints and
+inspections behind it; closing a month (frozen results), 流动红旗, and the exports — the
+workbook as a background job with progress (portal/web/jobs.py)."""
 
 from __future__ import annotations
 
