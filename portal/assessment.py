@@ -251,44 +251,87 @@ def read_metrics(rules: Mapping[str, Any], formula: str) -> set[str]:
     return {name for name in seen if name in METRICS}
 
 
+def evidence_groups(rules: Mapping[str, Any], formula: str) -> list[tuple[tuple[str, ...], str]]:
+    """The record lists that explain a formula: (the metrics one list explains, the metric to
+    ask ``evidence`` for) — metrics counting the same records (办结件数 and 按时办结率 both
+    over the cases completed) share one list."""
+    def records(metric: str) -> Any:
+        if metric in CASE_METRICS:
+            return ("case", CASE_METRICS[metric])
+        if metric in EVALUATION_METRICS:
+            return ("evaluation", EVALUATION_METRICS[metric])
+        return (metric,)
+
+    groups: dict[Any, list[str]] = {}
+    for metric in sorted(read_metrics(rules, formula)):
+        groups.setdefault(records(metric), []).append(metric)
+    return [(tuple(names), names[0]) for names in groups.values()]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a metric's records are: their kind, table, columns, conditions, order and words."""
+
+    kind: str
+    model: Any
+    columns: tuple[Any, ...]  # the id first
+    where: tuple[Any, ...]
+    order: tuple[Any, ...]
+    words: Any  # the columns after the id → the label
+
+
+def _source(metric: str, month: Month, today: dt.date, zone: ZoneInfo) -> _Source | None:
+    from portal.reports import conditions
+
+    start, end = month.bounds(zone)
+    if metric in CASE_METRICS:
+        return _Source("case", Case, (Case.id, Case.number, Case.applicant_name),
+                       (conditions(month, today, zone)[CASE_METRICS[metric]],), (Case.number,),
+                       lambda number, name: f"{number} {name}")
+    if metric in EVALUATION_METRICS:
+        levels = EVALUATION_METRICS[metric]
+        return _Source("evaluation", Evaluation, (Evaluation.id, Evaluation.level, Evaluation.text),
+                       (Evaluation.created_at >= start, Evaluation.created_at < end,
+                        *((Evaluation.level.in_(levels),) if levels else ())), (Evaluation.id,),
+                       lambda level, text: f"{level} {text or ''}".strip())
+    if metric == "complaints_upheld":
+        return _Source("complaint", Complaint, (Complaint.id, Complaint.content),
+                       (Complaint.outcome == "属实", Complaint.created_at >= start,
+                        Complaint.created_at < end), (Complaint.id,), lambda content: content[:60])
+    if metric == "inspection_deduction":
+        return _Source("inspection", Inspection,
+                       (Inspection.id, Inspection.inspected_on, Inspection.finding, Inspection.deduction),
+                       (Inspection.inspected_on >= month.first, Inspection.inspected_on < month.next_first),
+                       (Inspection.inspected_on, Inspection.id),
+                       lambda day, finding, points: f"{day} {finding}（−{points}）")
+    return None
+
+
 def evidence(session: Session, month: Month, today: dt.date, zone: ZoneInfo, key: Any,
              metric: str, limit: int = 200, by: str = "window") -> list[Evidence]:
     """The records a metric of one subject (its key: an id, or a clerk's username) counts in
     the month (at most ``limit``)."""
-    from portal.reports import conditions
+    return evidence_of_all(session, month, today, zone, [key], metric, limit, by).get(key, [])
 
-    subject = SUBJECTS[by]
 
-    def of(model: Any) -> Any:
-        return subject.column(model) == key
-
-    start, end = month.bounds(zone)
-    if metric in CASE_METRICS:
-        condition = conditions(month, today, zone)[CASE_METRICS[metric]]
-        rows = session.execute(select(Case.id, Case.number, Case.applicant_name).where(
-            of(Case), condition).order_by(Case.number).limit(limit))
-        return [Evidence("case", i, f"{number} {name}") for i, number, name in rows]
-    if metric in EVALUATION_METRICS:
-        levels = EVALUATION_METRICS[metric]
-        query = subject.reach(select(Evaluation.id, Evaluation.level, Evaluation.text), Evaluation).where(
-            of(Evaluation), Evaluation.created_at >= start, Evaluation.created_at < end)
-        if levels:
-            query = query.where(Evaluation.level.in_(levels))
-        return [Evidence("evaluation", i, f"{level} {text or ''}".strip())
-                for i, level, text in session.execute(query.order_by(Evaluation.id).limit(limit))]
-    if metric == "complaints_upheld":
-        rows = session.execute(select(Complaint.id, Complaint.content).where(
-            of(Complaint), Complaint.outcome == "属实",
-            Complaint.created_at >= start, Complaint.created_at < end).order_by(Complaint.id).limit(limit))
-        return [Evidence("complaint", i, content[:60]) for i, content in rows]
-    if metric == "inspection_deduction":
-        rows = session.execute(select(Inspection.id, Inspection.inspected_on, Inspection.finding,
-                                      Inspection.deduction).where(
-            of(Inspection), Inspection.inspected_on >= month.first,
-            Inspection.inspected_on < month.next_first).order_by(Inspection.inspected_on).limit(limit))
-        return [Evidence("inspection", i, f"{day} {finding}（−{points}）")
-                for i, day, finding, points in rows]
-    return []
+def evidence_of_all(session: Session, month: Month, today: dt.date, zone: ZoneInfo, keys: Iterable[Any],
+                    metric: str, limit: int = 200, by: str = "window") -> dict[Any, list[Evidence]]:
+    """The same for many subjects in one query: each subject's first ``limit`` records
+    (ROW_NUMBER() over each subject's records, in the database)."""
+    source, subject = _source(metric, month, today, zone), SUBJECTS[by]
+    keys = list(keys)
+    if source is None or not keys:
+        return {}
+    column = subject.column(source.model)
+    number = func.row_number().over(partition_by=column, order_by=source.order).label("n")
+    inner = subject.reach(select(column.label("subject_key"), *source.columns, number), source.model).where(
+        column.in_(keys), *source.where).subquery()
+    out: dict[Any, list[Evidence]] = {}
+    for row in session.execute(select(inner).where(inner.c.n <= limit).order_by(inner.c.subject_key,
+                                                                                 inner.c.n)):
+        key, record_id, *rest, _ = row
+        out.setdefault(key, []).append(Evidence(source.kind, record_id, source.words(*rest)))
+    return out
 
 
 @dataclass(frozen=True)

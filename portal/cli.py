@@ -295,7 +295,7 @@ def assessment_export(month: str, out: Path, subject: str | None) -> None:
 
     from portal import assessment, audit
     from portal.current import current_site
-    from portal.exports import workbook
+    from portal.exports import steps, workbook
     from portal.lifecycle import local_day
     from portal.models import db
     from portal.publish import current_version
@@ -316,7 +316,8 @@ def assessment_export(month: str, out: Path, subject: str | None) -> None:
     by = "sub_center" if asked == "subcenter" else asked
     rows, chosen, _, shown = assessment.shown_ranking(db.session, rules, period, today, zone, by)
     version = chosen.label if chosen else str(current_version(db.session))
-    with click.progressbar(length=len(rows), label=f"{rules['name']} {period}", show_pos=True) as bar:
+    label = f"{rules['name']} {period}"
+    with click.progressbar(length=steps(shown, rows), label=label, show_pos=True) as bar:
         data = workbook(shown, period, rows, version, db.session, today, zone,
                         progress=lambda done, total: bar.update(1), by=by)
     out.write_bytes(data)

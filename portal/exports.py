@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from portal.assessment import SUBJECTS, Ranked, evidence, read_metrics
+from portal.assessment import SUBJECTS, Ranked, evidence_groups, evidence_of_all
 from portal.metrics import METRICS
 from portal.reports import Month
 
@@ -38,54 +38,87 @@ def row(r: Ranked) -> list[Any]:
             *(None if values.get(m) is None else float(values[m]) for m, _ in SHOWN)]
 
 
+def evidence_plan(rules: Mapping[str, Any], rows: Sequence[Ranked]) -> dict[str, list[Any]]:
+    """For each metric the evidence sheet lists, the subjects whose lines reading it counted."""
+    plan: dict[str, list[Any]] = {}
+    for r in rows:
+        for rule, line in zip(rules["points"], r.score.lines, strict=True):
+            if line.points:
+                for _, metric in evidence_groups(rules, rule["formula"]):
+                    keys = plan.setdefault(metric, [])
+                    if not keys or keys[-1] != r.key:
+                        keys.append(r.key)
+    return plan
+
+
+def steps(rules: Mapping[str, Any], rows: Sequence[Ranked]) -> int:
+    """How many steps ``workbook`` reports: a query per metric of evidence, then each subject."""
+    return len(evidence_plan(rules, rows)) + len(rows)
+
+
 def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], version: str,
              session: Session, today: dt.date, zone: ZoneInfo,
              progress: Callable[[int, int], None] | None = None, by: str = "window") -> bytes:
     """The workbook of a ranking by ``by`` (window, sub_center or clerk); ``progress(done,
-    total)`` after each subject's evidence."""
+    total)`` after each step (``steps``). Written row by row (openpyxl's write-only mode: the
+    evidence sheet runs to tens of thousands of rows)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "排名"
-    sheet.append([f"{rules['name']} · {month}（规则版本 {version}）"])
-    sheet["A1"].font = Font(bold=True, size=13)
+    book = Workbook(write_only=True)
+
+    def styled(sheet: Any, value: Any, **style: Any) -> Any:
+        cell = WriteOnlyCell(sheet, value=value)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    sheet = book.create_sheet("排名")
     names = header(rules, by)
-    sheet.append(names)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE4EE")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for i, name in enumerate(names, 1):  # the layout first: write-only sheets stream their rows
+        sheet.column_dimensions[get_column_letter(i)].width = 26 if i in (2, 3) else max(9, len(name) * 2)
+    sheet.freeze_panes = "D3"
+    sheet.auto_filter.ref = f"A2:{get_column_letter(len(names))}{len(rows) + 2}"
+    title = f"{rules['name']} · {month}（规则版本 {version}）"
+    sheet.append([styled(sheet, title, font=Font(bold=True, size=13))])
+    sheet.append([styled(sheet, name, font=Font(bold=True), fill=PatternFill("solid", fgColor="DDE4EE"),
+                         alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
+                  for name in names])
     points = len(rules["points"])
     formats = ["0", "@", "@", *["0.00"] * points, "0.00", "+0.00;-0.00;0", *(f for _, f in SHOWN)]
     for r in rows:
-        sheet.append(row(r))
-        for cell, number_format in zip(sheet[sheet.max_row], formats, strict=True):
-            cell.number_format = number_format
-    for i, name in enumerate(names, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = 26 if i in (2, 3) else max(9, len(name) * 2)
-    sheet.freeze_panes = "D3"
-    sheet.auto_filter.ref = f"A2:{get_column_letter(len(names))}{sheet.max_row}"
+        sheet.append([styled(sheet, value, number_format=number_format)
+                      for value, number_format in zip(row(r), formats, strict=True)])
 
     proof = book.create_sheet("证据")
-    proof.append([SUBJECTS[by].word, "扣分项", "指标", "类型", "记录"])
-    for cell in proof[1]:
-        cell.font = Font(bold=True)
-    for done, r in enumerate(rows, 1):
+    for letter, width in zip("ABCDE", (10, 14, 24, 8, 60), strict=True):
+        proof.column_dimensions[letter].width = width
+    proof.append([styled(proof, name, font=Font(bold=True))
+                  for name in (SUBJECTS[by].word, "扣分项", "指标", "类型", "记录")])
+    total, done = steps(rules, rows), 0
+    found = {}
+    for metric, keys in evidence_plan(rules, rows).items():  # a query per metric, every subject at once
+        found[metric] = evidence_of_all(session, month, today, zone, keys, metric, by=by)
+        done += 1
+        if progress:
+            progress(done, total)
+    for r in rows:
         for rule, line in zip(rules["points"], r.score.lines, strict=True):
             if not line.points:
                 continue
-            for metric in sorted(read_metrics(rules, rule["formula"])):
-                for item in evidence(session, month, today, zone, r.key, metric, by=by):
-                    proof.append([r.code, line.name, METRICS[metric], KINDS[item.kind], item.label])
+            for names_read, metric in evidence_groups(rules, rule["formula"]):
+                explained = "、".join(METRICS[name] for name in names_read)
+                for item in found[metric].get(r.key, []):
+                    proof.append([r.code, line.name, explained, KINDS[item.kind], item.label])
+        done += 1
         if progress:
-            progress(done, len(rows))
-    for letter, width in zip("ABCDE", (10, 14, 24, 8, 60), strict=True):
-        proof.column_dimensions[letter].width = width
+            progress(done, total)
 
     rule_sheet = book.create_sheet("规则版本")
+    rule_sheet.column_dimensions["A"].width = 16
+    rule_sheet.column_dimensions["B"].width = 60
     for line in (["考核办法", rules["name"]], ["规则版本", version], ["考核期", str(month)],
                  ["基础分", rules["base"]], ["上限", rules["ceiling"]], [], ["项目", "公式", "上限（分）"]):
         rule_sheet.append(line)
@@ -93,8 +126,6 @@ def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], ver
         rule_sheet.append([f"（派生）{name}", text, None])
     for p in rules["points"]:
         rule_sheet.append([p["name"], p["formula"], p.get("cap")])
-    rule_sheet.column_dimensions["A"].width = 16
-    rule_sheet.column_dimensions["B"].width = 60
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -163,7 +194,7 @@ def run(session: Session, rules: Mapping[str, Any], job_id: int, scope: Any, tod
             rows, chosen, _, shown = shown_ranking(session, rules, month, today, zone, by,
                                                    params.get("result"))
             version = chosen.label if chosen else str(current_version(session))
-            job.state, job.total = "running", len(rows)
+            job.state, job.total = "running", steps(shown, rows)
             session.commit()
 
             def progress(done: int, total: int) -> None:

@@ -558,7 +558,10 @@ def test_the_workbook_is_made_in_the_background_in_the_askers_scope(month_of_cas
     assert asked.status_code == 302
     job_url = asked.headers["Location"]
     assert "考核导出" in manager.get(job_url).get_data(as_text=True)
-    assert _finish(manager, job_url) == {"done": 3, "total": 3, "state": "done", "error": None}
+    status = _finish(manager, job_url)
+    # a step per metric with evidence (one query each, for every window), then one per window
+    assert status["state"] == "done" and status["error"] is None
+    assert status["done"] == status["total"] and 3 < status["total"] <= 3 + 16
     book = load_workbook(io.BytesIO(manager.get(job_url + "/file").data))
     names = [r[1].value for r in book["排名"].iter_rows(min_row=3)]
     assert names == ["MZ03 优抚和老龄窗口", "MZ02 社会组织和区划地名窗口", "MZ01 社会救助窗口"]  # theirs only
@@ -684,3 +687,25 @@ def test_a_users_old_export_files_go_beyond_their_ten_latest(published) -> None:
         assert mine == [f"第{n}次" for n in range(3, 13)]  # ten: the nine latest and the new one
         theirs = select(ExportJob.label).where(ExportJob.requested_by == "mz-auditor")
         assert db.session.scalars(theirs).all() == ["另一位"]
+
+
+def test_the_evidence_of_many_subjects_in_one_query_is_each_ones_and_scoped(month_of_cases) -> None:  # noqa: F811
+    from portal.assessment import METRICS, evidence, evidence_of_all
+    from portal.scope import Scope, acting_as
+
+    ids = _add_records(month_of_cases)
+    november, today = Month(2026, 11), dt.date(2026, 12, 5)
+    with month_of_cases.app_context():
+        for metric in METRICS:
+            together = evidence_of_all(db.session, november, today, ZONE, ids.values(), metric, limit=2)
+            for code, key in ids.items():
+                alone = evidence(db.session, november, today, ZONE, key, metric, limit=2)
+                assert together.get(key, []) == alone, (metric, code)
+        overdue = evidence_of_all(db.session, november, today, ZONE, ids.values(), "overdue")
+        assert [e.label.split()[0] for e in overdue[ids["MZ01"]]] == ["R-B", "R-D", "R-E", "R-F"]
+        ws = db.session.scalars(select(SubCenter.id).where(SubCenter.code == "ws")).one()
+        with acting_as(Scope(sub_centers=frozenset({ws}))):  # the scope rule reaches the subquery
+            seen = evidence_of_all(db.session, november, today, ZONE, ids.values(), "overdue")
+            assert ids["MZ01"] not in seen
+            assert evidence_of_all(db.session, november, today, ZONE, ids.values(), "accepted").keys() == {
+                ids["WS01"]}

@@ -329,8 +329,9 @@ class AssessmentView(BaseView):
             lines.append({"line": line, "formula": rule["formula"], "cap": rule.get("cap"),
                           "metrics": [(METRICS[m], assessment.shown(m, values.get(m))) for m in read],
                           "evidence": [] if not line.points else
-                          [(METRICS[m], assessment.evidence(db.session, month, today, zone, key, m, by=by))
-                           for m in read]})
+                          [("、".join(METRICS[name] for name in names),
+                            assessment.evidence(db.session, month, today, zone, key, m, by=by))
+                           for names, m in assessment.evidence_groups(rules, rule["formula"])]})
         trend, m = [], month
         for _ in range(6):  # this month and the five before, each as its ranking shows it
             trend.append((m, assessment.scored(db.session, current, m, today, zone, by, key, pk)[0].total))
