@@ -63,11 +63,12 @@ def run(session: Session, site: Site, job_id: int, actor: Actor, verify_url: Cal
     """Issue the job's documents one by one, saving the progress after each."""
     job = session.get(PrintJob, job_id)
     job.state = "running"
+    job.step(job.done)
     session.commit()
     try:
         for case_id in job.case_ids[job.done:]:
             issue(session, site, session.get(Case, case_id), job.kind, actor, verify_url, secret)
-            job.done += 1
+            job.step(job.done + 1)
             session.commit()
             if progress:
                 progress(job.done, job.total)

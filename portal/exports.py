@@ -195,10 +195,11 @@ def run(session: Session, rules: Mapping[str, Any], job_id: int, scope: Any, tod
                                                    params.get("result"))
             version = chosen.label if chosen else str(current_version(session))
             job.state, job.total = "running", steps(shown, rows)
+            job.step(0)
             session.commit()
 
             def progress(done: int, total: int) -> None:
-                job.done = done
+                job.step(done)
                 session.commit()
 
             data = workbook(shown, month, rows, version, session, today, zone, progress=progress, by=by)

@@ -44,10 +44,30 @@ class JobProgress:
     requested_by: Mapped[str] = mapped_column(String(100), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # the job's last sign of life: set whenever it moves on (``step``)
+    touched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    STALE = dt.timedelta(minutes=5)  # no step for this long: its worker is gone
+
+    def step(self, done: int) -> None:
+        from portal import audit
+
+        self.done, self.touched_at = done, audit.server_now()
+
+    def stalled(self, now: dt.datetime) -> bool:
+        """Queued or running, but silent for ``STALE``: the process that ran it has gone (a
+        restart, a killed worker); it will not finish."""
+        last = self.touched_at or self.created_at
+        return self.state in ("queued", "running") and now - _aware(last) > self.STALE
 
     def status(self) -> dict[str, Any]:
         """What the progress page polls."""
         return {"done": self.done, "total": self.total, "state": self.state, "error": self.error}
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; the portal stores UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class PrintJob(JobProgress, Model):

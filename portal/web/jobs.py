@@ -40,4 +40,19 @@ def own(model: type, pk: int, center_wide_too: bool = False) -> Any:
     if job is None or (job.requested_by != current_user.username
                        and not (center_wide_too and scope is not None and scope.everything)):
         abort(404)
+    return _settled(job)
+
+
+def _settled(job: Any) -> Any:
+    """A job that has stalled (``JobProgress.stalled``) is marked failed when it is looked at,
+    so its page stops waiting and says to ask again."""
+    from flask_babel import gettext
+
+    from portal import audit
+
+    if job.stalled(audit.server_now()):
+        job.state, job.finished_at = "failed", audit.server_now()
+        job.error = gettext("The job stopped without finishing (the server was restarted?). "
+                            "Ask for it again.")
+        db.session.commit()
     return job
