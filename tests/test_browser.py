@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -63,6 +65,44 @@ def _login(page, url: str, username: str, password: str) -> None:
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state("networkidle")
     assert page.locator("a[href$='/logout/']").count() == 1, f"{username} is logged in"
+
+
+class Live:
+    """A live portal in Debian's Chromium for one test: ``page_as(user)`` opens a signed-in
+    page in a context of its own; ``shot(name)`` keeps a screenshot per database."""
+
+    def __init__(self, browser, url: str, password: str, label: str) -> None:
+        self.browser, self.url, self.password, self.label = browser, url, password, label
+        self.outside: list[str] = []
+        self.contexts: list = []
+
+    def page_as(self, username: str):
+        context = _context(self.browser, self.outside)
+        self.contexts.append(context)
+        page = context.new_page()
+        _login(page, self.url, username, self.password)
+        return page
+
+    def shot(self, page, name: str, full_page: bool = True) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{self.label}.png"), full_page=full_page)
+
+
+@contextmanager
+def live(browser, request) -> Iterator[Live]:
+    """The demo portal served as `make run` serves it, on the test's database (the test asks
+    for ``database_url`` and ``demo_site``, which pytest parametrizes); afterwards, no request
+    has left 127.0.0.1."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    database_url = request.getfixturevalue("database_url")
+    site, workdir = request.getfixturevalue("demo_site"), request.getfixturevalue("tmp_path")
+    with live_portal(database_url, site, workdir) as (url, password):
+        portal = Live(browser, url, password, request.node.callspec.params["database_url"])
+        try:
+            yield portal
+        finally:
+            for context in portal.contexts:
+                context.close()
+    assert portal.outside == [], f"requests left 127.0.0.1: {portal.outside}"
 
 
 def test_each_role_sees_its_menus_records_and_identity(browser, database_url: str, demo_site: Path,

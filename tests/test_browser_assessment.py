@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live import live_portal
-from tests.test_browser import ARTIFACTS, _context, _login, browser  # noqa: F401 - fixture
+from tests.test_browser import browser, live  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
 
@@ -18,14 +17,9 @@ def test_the_auditor_exports_the_clerks_ranking_and_watches_it_being_made(
         browser, database_url: str, demo_site: Path, tmp_path: Path, request) -> None:  # noqa: F811
     from openpyxl import load_workbook
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    db_label = request.node.callspec.params["database_url"]
-    outside: list[str] = []
-    with live_portal(database_url, demo_site, tmp_path) as (url, password):
-        context = _context(browser, outside)
-        page = context.new_page()
-        _login(page, url, "center-auditor", password)
-        page.goto(url + "/assessment/")
+    with live(browser, request) as portal:
+        page = portal.page_as("center-auditor")
+        page.goto(portal.url + "/assessment/")
         with page.expect_navigation():
             page.get_by_role("link", name="按工作人员").click()
         shown = [(name, score) for name, score in re.findall(
@@ -39,7 +33,7 @@ def test_the_auditor_exports_the_clerks_ranking_and_watches_it_being_made(
         assert bar.get_attribute("aria-valuenow") == bar.get_attribute("aria-valuemax")
         assert int(bar.get_attribute("aria-valuemax")) > len(shown)  # the evidence queries, then each clerk
         assert "已完成" in page.locator("#job-state").inner_text()
-        page.screenshot(path=str(ARTIFACTS / f"assessment-export-{db_label}.png"))
+        portal.shot(page, "assessment-export", full_page=False)
         with page.expect_download() as got:
             page.locator("#job-file").click()
         path = tmp_path / got.value.suggested_filename
@@ -50,5 +44,3 @@ def test_the_auditor_exports_the_clerks_ranking_and_watches_it_being_made(
         assert header[1] == "工作人员"
         total = header.index("得分")
         assert [(r[1].value, f"{r[total].value:.2f}") for r in ranking.iter_rows(min_row=3)] == shown
-        context.close()
-    assert outside == []

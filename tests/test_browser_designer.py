@@ -6,22 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live import live_portal
-from tests.test_browser import ARTIFACTS, _context, _login, browser  # noqa: F401 - fixture
+from tests.test_browser import browser, live  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_field_added_in_the_designer_is_filled_by_a_clerk(browser, database_url: str,  # noqa: F811
-                                                            demo_site: Path, tmp_path: Path,
-                                                            request) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    db_label = request.node.callspec.params["database_url"]
-    outside: list[str] = []
-    with live_portal(database_url, demo_site, tmp_path) as (url, password):
-        context = _context(browser, outside)
-        page = context.new_page()
-        _login(page, url, "mz-manager", password)
+                                                            demo_site: Path, request) -> None:
+    with live(browser, request) as portal:
+        page = portal.page_as("mz-manager")
         page.click("text=机构")
         with page.expect_navigation():
             page.click("text=申请表设计")
@@ -44,7 +37,7 @@ def test_a_field_added_in_the_designer_is_filled_by_a_clerk(browser, database_ur
         preview = page.get_by_test_id("designer-preview")
         assert "低保金发放银行账号" in preview.inner_text()
         assert "没有问题" in page.get_by_test_id("designer-problems").inner_text()
-        page.screenshot(path=ARTIFACTS / f"designer-{db_label}.png", full_page=True)
+        portal.shot(page, "designer")
 
         # a rule with a typo: the problem shows with its path, publishing is blocked
         with page.expect_navigation():  # choosing a field keeps the unpublished changes
@@ -57,7 +50,7 @@ def test_a_field_added_in_the_designer_is_filled_by_a_clerk(browser, database_ur
         problems = page.get_by_test_id("designer-problems").inner_text()
         assert "schema.E072" in problems and "has_property" in problems
         assert page.get_by_role("button", name="发布").is_disabled()
-        page.screenshot(path=ARTIFACTS / f"designer-problem-{db_label}.png", full_page=True)
+        portal.shot(page, "designer-problem")
         with page.expect_navigation():
             page.click("[data-testid=designer-structure] [data-field=bank_account] .portal-design-select")
         page.get_by_test_id("field-editor").locator("[name=visible_if]").fill("")
@@ -66,12 +59,9 @@ def test_a_field_added_in_the_designer_is_filled_by_a_clerk(browser, database_ur
         with page.expect_navigation():
             page.get_by_role("button", name="发布").click()
         assert "已发布" in page.content() and "v2 · mz" in page.content()
-        context.close()
 
-        context = _context(browser, outside)
-        page = context.new_page()
-        _login(page, url, "mz-clerk", password)
-        page.goto(url + "/intake/")
+        page = portal.page_as("mz-clerk")
+        page.goto(portal.url + "/intake/")
         with page.expect_navigation():
             page.click("text=城乡最低生活保障对象认定")
         assert "v2 · mz" in page.inner_text("h2")
@@ -81,6 +71,4 @@ def test_a_field_added_in_the_designer_is_filled_by_a_clerk(browser, database_ur
         with page.expect_navigation():
             page.click("#portal-submit")
         assert page.input_value("[name=bank_account]") == "6217000000001234567"  # kept on refusal
-        page.screenshot(path=ARTIFACTS / f"designer-clerk-{db_label}.png", full_page=True)
-        context.close()
-    assert outside == [], f"requests left 127.0.0.1: {outside}"
+        portal.shot(page, "designer-clerk")

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from portal.forms import expr
-from tests.support.live import live_portal
-from tests.test_browser import ARTIFACTS, _context, _login, browser  # noqa: F401 - fixture
+from tests.test_browser import browser, live  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +23,9 @@ def _type(page, selector: str, text: str) -> None:
 
 def test_a_clerk_fills_the_dibao_form_by_keyboard(browser, database_url: str,  # noqa: F811
                                                   demo_site: Path, tmp_path: Path, request) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    db_label = request.node.callspec.params["database_url"]
-    outside: list[str] = []
-    with live_portal(database_url, demo_site, tmp_path) as (url, password):
-        context = _context(browser, outside)
-        page = context.new_page()
-        _login(page, url, "mz-clerk", password)
-        page.goto(url + "/intake/")
+    with live(browser, request) as portal:
+        page = portal.page_as("mz-clerk")
+        page.goto(portal.url + "/intake/")
         assert page.evaluate("document.activeElement.id") == "portal-filter"
         page.keyboard.type("最低生活")  # part of 城乡最低生活保障对象认定
         with page.expect_navigation():
@@ -75,7 +69,7 @@ def test_a_clerk_fills_the_dibao_form_by_keyboard(browser, database_url: str,  #
         _type(page, "[name=savings]", "3000")
         page.fill("[name=reason]", "年老体弱，无固定收入")
         page.check("[name=large_spending][value=no]")
-        page.screenshot(path=ARTIFACTS / f"intake-filled-{db_label}.png", full_page=True)
+        portal.shot(page, "intake-filled")
 
         # Ctrl+Enter submits: the spouse has no id number and the note is empty -> refused
         with page.expect_navigation():
@@ -87,16 +81,14 @@ def test_a_clerk_fills_the_dibao_form_by_keyboard(browser, database_url: str,  #
         errors = page.locator(".has-error")
         assert errors.count() >= 2
         assert page.evaluate("document.activeElement.closest('.has-error') !== null")
-        page.screenshot(path=ARTIFACTS / f"intake-refused-{db_label}.png", full_page=True)
+        portal.shot(page, "intake-refused")
 
         page.fill("[name='members-1-id_number']", "11010519491231002X")
         page.fill("[name=property_note]", "商铺一套，已出租")
         with page.expect_navigation():
             page.click("#portal-submit")
         assert "已提交" in page.content() and "王秀英" in page.content()
-        page.screenshot(path=ARTIFACTS / f"intake-submitted-{db_label}.png", full_page=True)
-        context.close()
-    assert outside == [], f"requests left 127.0.0.1: {outside}"
+        portal.shot(page, "intake-submitted")
 
 
 PARITY = [
@@ -108,22 +100,19 @@ PARITY = [
 
 
 def test_the_browser_evaluates_every_expression_as_the_server_does(browser, database_url: str,  # noqa: F811
-                                                                   demo_site: Path, tmp_path: Path) -> None:
+                                                                   demo_site: Path, request) -> None:
     values = {"has_property": True, "per_capita": 800, "income": 800, "name": "张三",
               "kinds": ["视力", "听力"], "missing": None,
               "members": [{"income": 1000}, {"income": None}, {"income": 501}]}
     server = [expr.evaluate(expr.parse(t), values) for t in PARITY]
-    with live_portal(database_url, demo_site, tmp_path) as (url, password):
-        context = _context(browser, [])
-        page = context.new_page()
-        _login(page, url, "mz-clerk", password)
-        page.goto(url + "/intake/")
+    with live(browser, request) as portal:
+        page = portal.page_as("mz-clerk")
+        page.goto(portal.url + "/intake/")
         page.locator(".portal-choose a").first.click()
         page.wait_for_load_state("networkidle")
         trees = json.dumps([expr.parse(t) for t in PARITY])
         browser_values = page.evaluate(
             f"(v) => {trees}.map(t => window.portalForms.evaluate(t, v))", values)
-        context.close()
     for text, ours, theirs in zip(PARITY, server, browser_values, strict=True):
         if isinstance(ours, Decimal):
             assert Decimal(str(theirs)) == ours, text
@@ -133,12 +122,9 @@ def test_the_browser_evaluates_every_expression_as_the_server_does(browser, data
 
 def test_the_whole_form_is_filled_without_the_mouse(browser, database_url: str,  # noqa: F811
                                                     demo_site: Path, tmp_path: Path, request) -> None:
-    outside: list[str] = []
-    with live_portal(database_url, demo_site, tmp_path) as (url, password):
-        context = _context(browser, outside)
-        page = context.new_page()
-        _login(page, url, "mz-clerk", password)
-        page.goto(url + "/intake/")
+    with live(browser, request) as portal:
+        page = portal.page_as("mz-clerk")
+        page.goto(portal.url + "/intake/")
         page.keyboard.type("最低生活")
         with page.expect_navigation():
             page.keyboard.press("Enter")
@@ -176,5 +162,3 @@ def test_the_whole_form_is_filled_without_the_mouse(browser, database_url: str, 
         with page.expect_navigation():
             keys.press("Control+Enter")
         assert "已提交" in page.content(), page.locator(".has-error").all_inner_texts()
-        context.close()
-    assert outside == []
