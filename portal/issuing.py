@@ -98,6 +98,15 @@ def _last_event(session: Session, case: Case, kind: str) -> dict[str, Any]:
     return dict(event.data) if event else {}
 
 
+def issuer(site: Site, sub: Any) -> dict[str, Any]:
+    """Who issues a document, as every template sees it: the center and the sub-center (with
+    its unified identity code)."""
+    return {"center": {"name": site.center["name"], "region_code": site.center["region_code"]},
+            "subcenter": {"code": sub.code, "unified_name": sub.unified_name, "name": sub.name,
+                          "address": sub.address, "phone": sub.phone, "hours": sub.hours,
+                          "identity": f"{site.center['region_code']}-{sub.code.upper()}"}}
+
+
 def context(session: Session, site: Site, case: Case, document: dict[str, Any]) -> dict[str, Any]:
     """The only data a template sees: plain values, no database or application objects."""
     offering = _offering(site, case)
@@ -108,10 +117,7 @@ def context(session: Session, site: Site, case: Case, document: dict[str, Any]) 
     rejected = _last_event(session, case, "reject")
     missing = _last_event(session, case, "notice_missing")
     return {
-        "center": {"name": site.center["name"], "region_code": site.center["region_code"]},
-        "subcenter": {"code": sub.code, "unified_name": sub.unified_name, "name": sub.name,
-                      "address": sub.address, "phone": sub.phone, "hours": sub.hours,
-                      "identity": f"{site.center['region_code']}-{sub.code.upper()}"},
+        **issuer(site, sub),
         "window": {"code": window.code, "name": window.name},
         "item": item,
         "case": {
@@ -233,10 +239,7 @@ def guide_html(site: Site, sub_code: str, item_code: str) -> str:
                             for b in item["parallel"]]
     windows = [{"code": w.code, "name": w.name} for w in sub.windows if w.code in offering.windows]
     return render_html(site.templates, "guide.html", {
-        "center": {"name": site.center["name"]},
-        "subcenter": {"unified_name": sub.unified_name, "address": sub.address, "hours": sub.hours,
-                      "phone": sub.phone, "identity": f"{site.center['region_code']}-{sub.code.upper()}"},
-        "item": item, "windows": windows, "roles": dict(ROLE_NAMES)})
+        **issuer(site, sub), "item": item, "windows": windows, "roles": dict(ROLE_NAMES)})
 
 
 def blank_form_html(site: Site, spec: Any, version: str) -> str:
@@ -266,10 +269,7 @@ def sample_context(site: Site, template: str) -> dict[str, Any]:
     window = next(w for w in sub.windows if w.code in offering.windows)
     number = f"{sub.code.upper()}-ZS-2026-00001"
     return {
-        "center": {"name": site.center["name"], "region_code": site.center["region_code"]},
-        "subcenter": {"code": sub.code, "unified_name": sub.unified_name, "name": sub.name,
-                      "address": sub.address, "phone": sub.phone, "hours": sub.hours,
-                      "identity": f"{site.center['region_code']}-{sub.code.upper()}"},
+        **issuer(site, sub),
         "window": {"code": window.code, "name": window.name},
         "item": item, "windows": [{"code": window.code, "name": window.name}],
         "case": {"number": f"{sub.code.upper()}202611270001", "applicant_name": "王秀英",
