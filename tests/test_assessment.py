@@ -24,6 +24,7 @@ from portal.declarations import load_site
 from portal.models import Case, Complaint, Evaluation, Inspection, Offering, SubCenter, Window, db
 from portal.reports import Month
 from tests.support.sites import REPO
+from tests.support.world import signed_in
 from tests.test_reports import at, month_of_cases  # noqa: F401 - fixture
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -94,18 +95,12 @@ def test_the_auditor_ranks_the_windows_and_follows_each_point_to_its_records(mon
                                                                              monkeypatch) -> None:
     import re
 
-    from portal.demo import ensure_demo_users
-    from tests.support.world import PASSWORD, login
     from tests.test_reports import on
 
     ids = _add_records(month_of_cases)
     on(monkeypatch, "2026-12-05")
-    with month_of_cases.app_context():
-        ensure_demo_users(password=PASSWORD)
-    auditor, manager, clerk = (month_of_cases.test_client() for _ in range(3))
-    login(auditor, "center-auditor")
-    login(manager, "mz-manager")
-    login(clerk, "mz-clerk")
+    auditor, manager, clerk = (signed_in(month_of_cases, user)
+                               for user in ("center-auditor", "mz-manager", "mz-clerk"))
     page = auditor.get("/assessment/?month=2026-11").get_data(as_text=True)
     order = re.findall(r'<tr data-window="(\w+)">', page)
     assert order[-2:] == ["MZ02", "MZ01"] and len(order) == 18  # every window, the worst last
@@ -129,16 +124,12 @@ def test_the_auditor_ranks_the_windows_and_follows_each_point_to_its_records(mon
 
 
 def test_auditors_change_no_case_data(month_of_cases) -> None:  # noqa: F811
-    from portal.demo import ensure_demo_users
-    from tests.support.world import PASSWORD, csrf_token, login
 
     with month_of_cases.app_context():
-        ensure_demo_users(password=PASSWORD)
         case = db.session.scalars(select(Case).where(Case.number == "R-E")).one()
         pk, before = case.id, (case.applicant_name, case.state, case.row_version)
-    auditor = month_of_cases.test_client()
-    login(auditor, "mz-auditor")
-    token = csrf_token(auditor.get("/resetmypassword/form").get_data(as_text=True))
+    auditor = signed_in(month_of_cases, "mz-auditor")
+    token = auditor.token
     attempts = [auditor.post(f"/cases/edit/{pk}", data={"csrf_token": token, "applicant_name": "改"}),
                 auditor.post(f"/casework/{pk}/pause", data={"csrf_token": token, "kind": "补正",
                                                             "reason": "x"}),
@@ -162,16 +153,11 @@ def test_the_xlsx_export_reopens_with_numbers_as_numbers(month_of_cases, monkeyp
 
     from openpyxl import load_workbook
 
-    from portal.demo import ensure_demo_users
-    from tests.support.world import PASSWORD, login
     from tests.test_reports import on
 
     _add_records(month_of_cases)
     on(monkeypatch, "2026-12-05")
-    with month_of_cases.app_context():
-        ensure_demo_users(password=PASSWORD)
-    auditor = month_of_cases.test_client()
-    login(auditor, "mz-auditor")
+    auditor = signed_in(month_of_cases, "mz-auditor")
     response = auditor.get("/assessment/export.xlsx?month=2026-11")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
@@ -219,21 +205,15 @@ def test_a_closed_month_is_frozen_with_its_rules_and_never_changes_silently(mont
 
     import pytest as _pytest
 
-    from portal.demo import ensure_demo_users
     from portal.edits import publish_change
     from portal.errors import PortalError
     from portal.models import AssessmentResult
-    from tests.support.world import PASSWORD, csrf_token, login
     from tests.test_reports import on
 
     ids = _add_records(month_of_cases)
     on(monkeypatch, "2026-12-05")
-    with month_of_cases.app_context():
-        ensure_demo_users(password=PASSWORD)
-    center, local = month_of_cases.test_client(), month_of_cases.test_client()
-    login(center, "center-auditor")
-    login(local, "mz-auditor")
-    token = csrf_token(center.get("/resetmypassword/form").get_data(as_text=True))
+    center, local = (signed_in(month_of_cases, user) for user in ("center-auditor", "mz-auditor"))
+    token = center.token
 
     def freeze(client, month: str = "2026-11"):
         return client.post("/assessment/freeze", data={"csrf_token": token, "month": month},
@@ -247,7 +227,7 @@ def test_a_closed_month_is_frozen_with_its_rules_and_never_changes_silently(mont
         assert db.session.scalars(select(AssessmentResult)).all() == []  # December is not over
     page = freeze(center)
     assert "已冻结：2026-11 · 规则 v1" in page and score_of(page, "MZ02") == "80.00"
-    local_token = csrf_token(local.get("/resetmypassword/form").get_data(as_text=True))
+    local_token = local.token
     assert local.post("/assessment/freeze", data={"csrf_token": local_token, "month": "2026-11"}
                       ).status_code in (302, 403)  # not center-wide
     assert sorted(re.findall(r'<tr data-window="(\w+)">',
@@ -288,17 +268,12 @@ def test_red_flags_go_to_the_best_active_windows_of_an_ended_quarter(month_of_ca
                                                                       monkeypatch) -> None:
     import re
 
-    from portal.demo import ensure_demo_users
-    from tests.support.world import PASSWORD, login
     from tests.test_documents import pdf_text
     from tests.test_reports import on
 
     _add_records(month_of_cases)
     on(monkeypatch, "2027-01-10")  # Q4 2026 has ended
-    with month_of_cases.app_context():
-        ensure_demo_users(password=PASSWORD)
-    auditor = month_of_cases.test_client()
-    login(auditor, "center-auditor")
+    auditor = signed_in(month_of_cases, "center-auditor")
     page = auditor.get("/assessment/awards").get_data(as_text=True)
     assert "2026 Q4" in page
     flags = re.findall(r'data-window="(\w+)" data-flag="1"', page)
@@ -318,17 +293,11 @@ def test_a_sub_centers_internal_rules_score_its_windows_outside_the_centers_rank
         month_of_cases, monkeypatch, tmp_path) -> None:  # noqa: F811
     import re
 
-    from portal.demo import ensure_demo_users
     from tests.support.sites import copy_demo
-    from tests.support.world import PASSWORD, login
     from tests.test_reports import on
 
     on(monkeypatch, "2026-12-05")
-    with month_of_cases.app_context():
-        ensure_demo_users(password=PASSWORD)
-    manager, other = month_of_cases.test_client(), month_of_cases.test_client()
-    login(manager, "mz-manager")
-    login(other, "ws-manager")
+    manager, other = (signed_in(month_of_cases, user) for user in ("mz-manager", "ws-manager"))
     page = manager.get("/assessment/internal/mz?month=2026-11").get_data(as_text=True)
     assert "民政分中心窗口内部考核" in page and 'data-testid="internal"' in page
     # 即办提速 10 × 2/4 = +5, 超期件 −5 × 4 = −20 → 85; MZ02 and MZ03 lose nothing
@@ -406,27 +375,22 @@ def test_a_month_after_the_national_day_holiday(published, monkeypatch) -> None:
 def test_sub_centers_are_ranked_by_the_same_rules(month_of_cases, monkeypatch) -> None:  # noqa: F811
     import re
 
-    from portal.demo import ensure_demo_users
-    from tests.support.world import PASSWORD, csrf_token, login
     from tests.test_reports import on
 
     _add_records(month_of_cases)
     on(monkeypatch, "2026-12-05")
     with month_of_cases.app_context():
-        ensure_demo_users(password=PASSWORD)
         mz = db.session.scalars(select(SubCenter).where(SubCenter.code == "mz")).one().id
-    auditor = month_of_cases.test_client()
-    login(auditor, "center-auditor")
+    auditor = signed_in(month_of_cases, "center-auditor")
     page = auditor.get("/assessment/?month=2026-11&subject=subcenter").get_data(as_text=True)
     # 民政 as one: 100 − 10 (按时 2/4) − 8 (4 超期) − 5 (满意 1/2) − 1 − 5 − 20 (巡查 26.5, capped)
     scores = dict(re.findall(r'data-window="(\w+)">.*?<strong>([\d.]+)</strong>', page, re.S))
     assert scores["mz"] == "51.00" and scores["ws"] == "100.00" and list(scores)[-1] == "mz"
     detail = auditor.get(f"/assessment/subcenter/{mz}?month=2026-11").get_data(as_text=True)
     assert "句容市政务服务民政分中心" in detail and detail.count('data-evidence="inspection"') == 3
-    other = month_of_cases.test_client()
-    login(other, "ws-manager")
+    other = signed_in(month_of_cases, "ws-manager")
     assert other.get(f"/assessment/subcenter/{mz}?month=2026-11").status_code == 404
-    token = csrf_token(auditor.get("/resetmypassword/form").get_data(as_text=True))
+    token = auditor.token
     auditor.post("/assessment/freeze", data={"csrf_token": token, "month": "2026-11"})
     frozen = auditor.get("/assessment/?month=2026-11&subject=subcenter").get_data(as_text=True)
     assert "2026-11 · 规则 v1" in frozen
@@ -464,7 +428,6 @@ def test_clerks_are_ranked_by_the_cases_they_accepted(month_of_cases, monkeypatc
     (−6) → 74. The other clerks accepted nothing: 100."""
     import re
 
-    from tests.support.world import csrf_token, login
     from tests.test_reports import on
 
     _add_records(month_of_cases)
@@ -480,9 +443,7 @@ def test_clerks_are_ranked_by_the_cases_they_accepted(month_of_cases, monkeypatc
     assert score(rules, values["mz-manager"]).total == Decimal("74.00")
     assert None not in values  # the WS01 cases name no acceptor: no one's
 
-    auditor, manager = month_of_cases.test_client(), month_of_cases.test_client()
-    login(auditor, "center-auditor")
-    login(manager, "mz-manager")
+    auditor, manager = (signed_in(month_of_cases, user) for user in ("center-auditor", "mz-manager"))
     page = auditor.get("/assessment/?month=2026-11&subject=clerk").get_data(as_text=True)
     scores = dict(re.findall(r'data-window="([\w-]+)">.*?<strong>([\d.]+)</strong>', page, re.S))
     assert list(scores)[-2:] == ["mz-clerk", "mz-manager"]  # the worst last
@@ -499,7 +460,7 @@ def test_clerks_are_ranked_by_the_cases_they_accepted(month_of_cases, monkeypatc
     assert sorted(re.findall(r'<tr data-window="([\w-]+)">', own)) == ["mz-clerk", "mz-manager"]
     assert manager.get(f"/assessment/clerk/{users['ws-clerk']}?month=2026-11").status_code == 404
 
-    token = csrf_token(auditor.get("/resetmypassword/form").get_data(as_text=True))
+    token = auditor.token
     auditor.post("/assessment/freeze", data={"csrf_token": token, "month": "2026-11"})
     with month_of_cases.app_context():  # a late acceptor fix: the frozen month does not move
         db.session.scalars(select(Case).where(Case.number == "R-D")).one().accepted_by = "mz-clerk"
@@ -541,15 +502,13 @@ def test_the_workbook_is_made_in_the_background_in_the_askers_scope(month_of_cas
 
     from openpyxl import load_workbook
 
-    from tests.support.world import csrf_token, login
+    from tests.support.world import csrf_token
     from tests.test_reports import on
 
     _add_records(month_of_cases)
     _name_the_clerks(month_of_cases)
     on(monkeypatch, "2026-12-05")
-    manager, auditor = month_of_cases.test_client(), month_of_cases.test_client()
-    login(manager, "mz-manager")
-    login(auditor, "center-auditor")
+    manager, auditor = (signed_in(month_of_cases, user) for user in ("mz-manager", "center-auditor"))
     page = manager.get("/assessment/?month=2026-11").get_data(as_text=True)
     assert 'data-testid="export-xlsx"' in page
     token = csrf_token(page)
@@ -587,24 +546,19 @@ def test_internal_rules_are_frozen_on_their_own_and_never_with_the_centers(month
     import re
 
     from portal.models import AssessmentResult
-    from tests.support.world import csrf_token, login
+    from tests.support.world import csrf_token
     from tests.test_reports import on
 
     on(monkeypatch, "2026-12-05")
-    local, manager, center = (month_of_cases.test_client() for _ in range(3))
-    login(local, "mz-auditor")
-    login(manager, "mz-manager")
-    login(center, "center-auditor")
+    local, manager, center = (signed_in(month_of_cases, user)
+                              for user in ("mz-auditor", "mz-manager", "center-auditor"))
     page = local.get("/assessment/internal/mz?month=2026-11").get_data(as_text=True)
     assert "关闭本期并冻结" in page
     assert "关闭本期并冻结" not in manager.get("/assessment/internal/mz?month=2026-11").get_data(as_text=True)
     token = csrf_token(page)
     assert local.post("/assessment/internal/mz/freeze", data={"csrf_token": token, "month": "2026-11"}
                       ).status_code == 302
-    def token_of(client) -> str:
-        return csrf_token(client.get("/resetmypassword/form").get_data(as_text=True))
-
-    assert manager.post("/assessment/internal/mz/freeze", data={"csrf_token": token_of(manager),
+    assert manager.post("/assessment/internal/mz/freeze", data={"csrf_token": manager.token,
                                                                 "month": "2026-11"}
                         ).status_code in (302, 403)  # managers read scores; they do not close months
     with month_of_cases.app_context():
@@ -622,9 +576,8 @@ def test_internal_rules_are_frozen_on_their_own_and_never_with_the_centers(month
     assert 'data-testid="result-label"' not in ranking
     # 100 − 15 (按时 1 of 4) − 10 (5 超期, C now among them)
     assert re.search(r'data-window="MZ01">.*?<strong>([\d.]+)</strong>', ranking, re.S).group(1) == "75.00"
-    foreign = month_of_cases.test_client()
-    login(foreign, "ws-auditor")
-    assert foreign.post("/assessment/internal/mz/freeze", data={"csrf_token": token_of(foreign),
+    foreign = signed_in(month_of_cases, "ws-auditor")
+    assert foreign.post("/assessment/internal/mz/freeze", data={"csrf_token": foreign.token,
                                                                 "month": "2026-11"}).status_code == 404
 
 
@@ -633,7 +586,6 @@ def test_red_flags_are_the_centers_whoever_looks_and_the_quarters_report_ends_wi
     import re
 
     from portal.edits import publish_change
-    from tests.support.world import login
     from tests.test_documents import pdf_text
     from tests.test_reports import on
 
@@ -657,9 +609,7 @@ def test_red_flags_are_the_centers_whoever_looks_and_the_quarters_report_ends_wi
         result, problems = publish_change(db.session, one_flag, by="center-admin")
         assert result is not None, problems
     on(monkeypatch, "2027-01-10")
-    center, local = month_of_cases.test_client(), month_of_cases.test_client()
-    login(center, "center-auditor")
-    login(local, "ws-manager")
+    center, local = (signed_in(month_of_cases, user) for user in ("center-auditor", "ws-manager"))
     page = center.get("/assessment/awards?year=2026&quarter=4").get_data(as_text=True)
     assert re.findall(r'data-window="(\w+)" data-flag="1"', page) == ["FC01"]  # 100 like WS01; by code
     theirs = local.get("/assessment/awards?year=2026&quarter=4").get_data(as_text=True)
@@ -714,7 +664,6 @@ def test_the_evidence_of_many_subjects_in_one_query_is_each_ones_and_scoped(mont
 def test_a_job_whose_worker_has_gone_is_shown_as_stopped_not_waited_for(month_of_cases,  # noqa: F811
                                                                         monkeypatch) -> None:
     from portal import audit, exports
-    from tests.support.world import login
     from tests.test_reports import on
 
     on(monkeypatch, "2026-12-05")
@@ -724,8 +673,7 @@ def test_a_job_whose_worker_has_gone_is_shown_as_stopped_not_waited_for(month_of
         job.step(4)
         db.session.commit()
         job_id = job.id
-    auditor = month_of_cases.test_client()
-    login(auditor, "center-auditor")
+    auditor = signed_in(month_of_cases, "center-auditor")
     url = f"/assessment/export/{job_id}?format=json"
     assert auditor.get(url).get_json()["state"] == "running"  # a minute later: still its own
     monkeypatch.setattr(audit, "server_now", lambda: at("2026-12-05 10:06"))

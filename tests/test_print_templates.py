@@ -6,22 +6,15 @@ from __future__ import annotations
 
 from portal.demo import ensure_demo_users
 from portal.security import ensure_center_admin
-from tests.support.world import PASSWORD, csrf_token, login
+from tests.support.world import PASSWORD, signed_in
 from tests.test_documents import completed_case, pdf_text, print_
-
-
-def _client(app, user: str):
-    client = app.test_client()
-    login(client, user)
-    client.token = csrf_token(client.get("/resetmypassword/form").get_data(as_text=True))
-    return client
 
 
 def test_a_template_edit_is_checked_in_the_sandbox_and_published(published) -> None:
     with published.app_context():
         ensure_demo_users(password=PASSWORD)
         ensure_center_admin("admin", PASSWORD)
-    admin, manager, clerk = (_client(published, u) for u in ("admin", "mz-manager", "mz-clerk"))
+    admin, manager, clerk = (signed_in(published, u) for u in ("admin", "mz-manager", "mz-clerk"))
     url = "/print-templates/acceptance-notice.html"
     original = admin.get(url).get_data(as_text=True)
     assert "受理通知书" in original and "检查并发布" in original

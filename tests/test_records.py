@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.demo import ensure_demo_users
 from portal.models import Case, Complaint, Evaluation, Inspection, SubCenter, Window, db
-from tests.support.world import PASSWORD, add_cases, csrf_token, login
+from tests.support.world import PASSWORD, add_cases, csrf_token, signed_in
 
 
 @pytest.fixture
@@ -22,12 +22,6 @@ def world(published):
     return published, {r.window: r.number for r in rows}
 
 
-def client(app, user: str):
-    c = app.test_client()
-    login(c, user)
-    return c
-
-
 def post_form(c, url: str, data: dict):
     page = c.get(url).get_data(as_text=True)
     return c.post(url, data={"csrf_token": csrf_token(page), **data})
@@ -35,7 +29,7 @@ def post_form(c, url: str, data: dict):
 
 def test_an_evaluation_is_filed_under_its_cases_window_by_the_server(world) -> None:
     app, numbers = world
-    auditor = client(app, "mz-auditor")
+    auditor = signed_in(app, "mz-auditor")
     saved = post_form(auditor, "/evaluations/add", {
         "case_number": numbers["MZ02"], "level": "不满意", "channel": "短信", "text": "等候时间太长",
         "recorded_by": "someone-else"})
@@ -50,7 +44,7 @@ def test_an_evaluation_is_filed_under_its_cases_window_by_the_server(world) -> N
 
 def test_a_case_outside_the_scope_or_unknown_is_refused_with_the_values_kept(world) -> None:
     app, numbers = world
-    auditor = client(app, "mz-auditor")
+    auditor = signed_in(app, "mz-auditor")
     for number in (numbers["WS01"], "MZ-NO-SUCH"):
         refused = post_form(auditor, "/evaluations/add", {"case_number": number, "level": "满意",
                                                           "channel": "现场评价器", "text": "态度很好"})
@@ -71,7 +65,7 @@ def test_clerks_read_their_windows_records_and_record_none(world) -> None:
                                       window_id=c.window_id, level="满意", channel="现场评价器",
                                       text=text, recorded_by="import"))
         db.session.commit()
-    clerk = client(app, "mz-clerk")  # MZ01
+    clerk = signed_in(app, "mz-clerk")  # MZ01
     listing = clerk.get("/evaluations/list/").get_data(as_text=True)
     assert numbers["MZ01"] in listing and numbers["MZ02"] not in listing
     assert clerk.get("/evaluations/add").status_code in (302, 403)
@@ -81,7 +75,7 @@ def test_clerks_read_their_windows_records_and_record_none(world) -> None:
 
 def test_an_inspection_names_the_centers_norm_and_its_deduction(world) -> None:
     app, _ = world
-    auditor = client(app, "mz-auditor")
+    auditor = signed_in(app, "mz-auditor")
     with app.app_context():
         window = db.session.scalars(select(Window).where(Window.code == "MZ01")).one().id
     base = {"window": window, "inspected_on": "2026-11-26", "kind": "服务规范",
@@ -100,7 +94,7 @@ def test_an_inspection_names_the_centers_norm_and_its_deduction(world) -> None:
 
 def test_a_complaint_is_handled_by_the_manager(world) -> None:
     app, numbers = world
-    auditor, manager = client(app, "mz-auditor"), client(app, "mz-manager")
+    auditor, manager = signed_in(app, "mz-auditor"), signed_in(app, "mz-manager")
     with app.app_context():
         window = db.session.scalars(select(Window).where(Window.code == "MZ01")).one().id
     complaint = {"window": window, "clerk": "mz-clerk", "case_number": numbers["MZ01"],
@@ -124,5 +118,5 @@ def test_a_complaint_is_handled_by_the_manager(world) -> None:
         assert complaint.outcome == "属实" and complaint.window.code == "MZ01"
         sub = db.session.scalars(select(SubCenter.code).where(SubCenter.id == complaint.sub_center_id))
         assert sub.one() == "mz"
-    page = client(app, "mz-clerk").get(f"/complaints/show/{pk}").get_data(as_text=True)
+    page = signed_in(app, "mz-clerk").get(f"/complaints/show/{pk}").get_data(as_text=True)
     assert "推诿" in page and re.search("属实", page)
