@@ -47,6 +47,13 @@ class Subject:
     def __init__(self, name: str, word: str) -> None:
         self.name, self.word = name, word
 
+    @property
+    def model(self) -> Any:
+        """The table of this kind of subject."""
+        from portal.models import PortalUser, SubCenter, Window
+
+        return {"window": Window, "sub_center": SubCenter, "clerk": PortalUser}[self.name]
+
     def column(self, model: Any) -> Any:
         """The column of ``model`` (Case or a record) that names the subject."""
         if self.name == "window":
@@ -403,6 +410,17 @@ def frozen(session: Session, month: Month, rule_set: str = "") -> list[Any]:
         .order_by(AssessmentResult.id)))
 
 
+def _chosen(results: list[Any], result_id: int | None) -> Any:
+    """The frozen result asked for, else the latest (``None`` when nothing is frozen)."""
+    return next((r for r in results if r.id == result_id), results[-1] if results else None)
+
+
+def frozen_rows(result: Any, by: str) -> list[dict[str, Any]]:
+    """A frozen result's rows of one kind of subject (results frozen before there were kinds
+    hold windows only)."""
+    return [r for r in result.results if r.get("subject", "window") == by]
+
+
 def frozen_row(r: Ranked) -> dict[str, Any]:
     """One subject's frozen score, as stored (text for the numbers: exact, JSON-safe;
     ``window_id`` and ``window`` hold any subject's id and label)."""
@@ -422,16 +440,12 @@ def shown_ranking(session: Session, rules: Mapping[str, Any], month: Month, toda
     result shows that one (the latest, or ``result_id``), narrowed to the subjects the session
     sees; otherwise the scores are computed now from ``rules``. A sub-center's internal rules:
     ``rule_set`` its code, ``sub_center_id`` its id."""
-    from portal.models import PortalUser, SubCenter, Window
-
     results = frozen(session, month, rule_set)
-    chosen = next((r for r in results if r.id == result_id), results[-1] if results else None)
+    chosen = _chosen(results, result_id)
     if chosen is None:
         return ranking(session, rules, month, today, zone, sub_center_id, by=by), None, results, rules
-    model = {"window": Window, "sub_center": SubCenter, "clerk": PortalUser}[by]
-    visible = set(session.scalars(select(model.id)))
-    rows = [Ranked.frozen(r) for r in chosen.results
-            if r.get("subject", "window") == by and r["window_id"] in visible]
+    visible = set(session.scalars(select(SUBJECTS[by].model.id)))
+    rows = [Ranked.frozen(r) for r in frozen_rows(chosen, by) if r["window_id"] in visible]
     return rows, chosen, results, chosen.rules
 
 
@@ -441,10 +455,9 @@ def scored(session: Session, rules: Mapping[str, Any], month: Month, today: dt.d
     """One subject's score of a month as the ranking shows it: (score, the rules that made it,
     the frozen result it comes from or None) — frozen where the month is frozen and holds the
     subject (the latest result, or ``result_id``), else computed now from ``rules``."""
-    results = frozen(session, month)
-    chosen = next((r for r in results if r.id == result_id), results[-1] if results else None)
-    row = None if chosen is None else next((r for r in chosen.results if r.get("subject", "window") == by
-                                            and r["window_id"] == subject_id), None)
+    chosen = _chosen(frozen(session, month), result_id)
+    row = None if chosen is None else next(
+        (r for r in frozen_rows(chosen, by) if r["window_id"] == subject_id), None)
     if row is not None:
         return Ranked.frozen(row).score, chosen.rules, chosen
     values = metrics(session, month, today, zone, by=by).get(key) or empty_metrics()
@@ -507,7 +520,7 @@ def monthly_totals(session: Session, rules: Mapping[str, Any], month: Month, tod
     results = frozen(session, month)
     if results:
         return {r["window_id"]: (Decimal(r["total"]), Decimal(r["values"].get("accepted") or 0))
-                for r in results[-1].results if r.get("subject", "window") == "window"}
+                for r in frozen_rows(results[-1], "window")}
     values = metrics(session, month, today, zone)
     return {w.id: (score(rules, values.get(w.id) or empty_metrics()).total,
                    (values.get(w.id) or empty_metrics())["accepted"] or ZERO) for w in windows}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -127,7 +128,7 @@ GROUPS = {"sub_center": Case.sub_center_id, "window": Case.window_id, "clerk": C
 
 
 def monthly(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
-            by: str = "sub_center") -> dict[int, Figures]:
+            by: str = "sub_center") -> dict[Any, Figures]:
     """The month's figures per sub-center id (``by='sub_center'``), window id (``'window'``) or
     accepting clerk's username (``'clerk'``)."""
     c = conditions(month, today, zone)

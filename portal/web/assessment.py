@@ -19,7 +19,7 @@ from portal import assessment, audit, lifecycle
 from portal.current import current_site
 from portal.errors import PortalError
 from portal.metrics import METRICS
-from portal.models import ExportJob, Window, db
+from portal.models import ExportJob, db
 from portal.reports import Month
 from portal.roles import READ, WRITE, permission
 from portal.web import jobs as background
@@ -90,9 +90,8 @@ class AssessmentView(BaseView):
         ranking; frozen on their own once the month is over."""
         sub, rules = self._internal_rules(code)
         month, today, zone = _month()
-        result = request.args.get("result", "")
         rows, chosen, results, shown = assessment.shown_ranking(
-            db.session, rules, month, today, zone, "window", int(result) if result.isdigit() else None,
+            db.session, rules, month, today, zone, "window", _result_id(),
             rule_set=code, sub_center_id=sub.id)
         return self.render_template(
             "portal/assessment.html", title=rules["name"], rules=shown, month=month, rows=rows,
@@ -124,9 +123,8 @@ class AssessmentView(BaseView):
         """(rows, the frozen result shown or None, all frozen results, by, rules shown), for
         the subject asked for (``?subject=``, else the rules' own) and ``?result=``."""
         by = _by(rules)
-        result = request.args.get("result", "")
         rows, chosen, results, shown = assessment.shown_ranking(
-            db.session, rules, month, today, zone, by, int(result) if result.isdigit() else None)
+            db.session, rules, month, today, zone, by, _result_id())
         return rows, chosen, results, by, shown
 
     @expose("/")
@@ -254,8 +252,7 @@ class AssessmentView(BaseView):
         rules = self._rules()
         month, today, zone = _month_of(request.form.get("month", ""))
         by = SUBJECT_OF.get(request.form.get("subject", ""), "window")
-        result = request.form.get("result", "")
-        params = {"month": str(month), "by": by, "result": int(result) if result.isdigit() else None}
+        params = {"month": str(month), "by": by, "result": _result_id()}
         job = exports.ask(db.session, params, f"{rules['name']} · {month} · {assessment.SUBJECTS[by].word}",
                           current_user.username)
         background.start(f"export job {job.id}", exports.run_here, rules, job.id, current_scope(),
@@ -309,36 +306,35 @@ class AssessmentView(BaseView):
     def _detail(self, pk: int, by: str) -> Any:
         """One subject's score explained: each line, the metrics it reads and the records
         behind them; its last six months."""
-        from portal.models import PortalUser, SubCenter
-
         rules = self._rules()
         kind = assessment.SUBJECTS[by]
-        row = db.session.get({"window": Window, "sub_center": SubCenter, "clerk": PortalUser}[by], pk)
+        row = db.session.get(kind.model, pk)
         if row is None:  # not there, or not in the user's scope
             abort(404)
         key = kind.key(row)
         month, today, zone = _month()
-        result = request.args.get("result", "")
-        current = rules
-        score, rules, chosen = assessment.scored(db.session, current, month, today, zone, by, key, pk,
-                                                 int(result) if result.isdigit() else None)
+        asked = _result_id()
+        score, shown, chosen = assessment.scored(db.session, rules, month, today, zone, by, key, pk, asked)
         values = score.values
         lines = []
-        for rule, line in zip(rules["points"], score.lines, strict=True):
-            read = sorted(assessment.read_metrics(rules, rule["formula"]))
+        for rule, line in zip(shown["points"], score.lines, strict=True):
+            read = sorted(assessment.read_metrics(shown, rule["formula"]))
             lines.append({"line": line, "formula": rule["formula"], "cap": rule.get("cap"),
                           "metrics": [(METRICS[m], assessment.shown(m, values.get(m))) for m in read],
                           "evidence": [] if not line.points else
                           [("、".join(METRICS[name] for name in names),
                             assessment.evidence(db.session, month, today, zone, key, m, by=by))
-                           for names, m in assessment.evidence_groups(rules, rule["formula"])]})
-        trend, m = [], month
-        for _ in range(6):  # this month and the five before, each as its ranking shows it
-            trend.append((m, assessment.scored(db.session, current, m, today, zone, by, key, pk)[0].total))
-            m = m.previous()
+                           for names, m in assessment.evidence_groups(shown, rule["formula"])]})
+        # this month (as its ranking shows it: already worked out, unless an earlier result was
+        # asked for) and the five before
+        trend = [(month, score.total if asked is None else
+                  assessment.scored(db.session, rules, month, today, zone, by, key, pk)[0].total)]
+        for _ in range(5):
+            m = trend[-1][0].previous()
+            trend.append((m, assessment.scored(db.session, rules, m, today, zone, by, key, pk)[0].total))
         title = kind.label(row)
         return self.render_template("portal/assessment_window.html", title=title, heading=title,
-                                    place=kind.place(row), rules=rules, month=month, score=score,
+                                    place=kind.place(row), rules=shown, month=month, score=score,
                                     lines=lines, screens=EVIDENCE_SCREENS, trend=trend[::-1],
                                     subject=SUBJECT_IN[by], chosen=chosen)
 
@@ -353,6 +349,12 @@ def _certificates(site: Any, standings: list[Any], year: int, quarter: int, toda
     return render_html(site.templates, "red-flag.html", {
         "awards": awards, "center": {"name": site.center["name"]},
         "date": f"{today.year}年{today.month}月{today.day}日"})
+
+
+def _result_id() -> int | None:
+    """The frozen result asked for (``result`` in the address or the form), if any."""
+    text = request.values.get("result", "")
+    return int(text) if text.isdigit() else None
 
 
 def _by(rules: Any) -> str:
