@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from portal.errors import PortalError
+from portal.metrics import SUBJECT_NAMES
 from portal.problems import Problem
 
 SITE_DIR_HELP = "the site folder holding schema/, forms/ and print_templates/"
@@ -283,7 +284,7 @@ def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path 
 @click.option("--month", required=True, help="the month, e.g. 2026-11")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="the XLSX workbook to write")
-@click.option("--subject", type=click.Choice(["window", "subcenter", "clerk"]), default=None,
+@click.option("--subject", type=click.Choice(list(SUBJECT_NAMES)), default=None,
               help="rank windows, sub-centers or clerks (default: the rules' own subject)")
 @with_appcontext
 @_domain_errors
@@ -312,8 +313,7 @@ def assessment_export(month: str, out: Path, subject: str | None) -> None:
         raise PortalError(f"{month!r} is not a month", hint="e.g. 2026-11") from None
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
     today = local_day(audit.server_now())
-    asked = subject or rules.get("subject", "window")
-    by = "sub_center" if asked == "subcenter" else asked
+    by = SUBJECT_NAMES[subject or rules.get("subject", "window")]
     rows, chosen, _, shown = assessment.shown_ranking(db.session, rules, period, today, zone, by)
     version = chosen.label if chosen else str(current_version(db.session))
     label = f"{rules['name']} {period}"

@@ -23,3 +23,7 @@ METRICS = MappingProxyType({
     "complaints_upheld": "属实投诉数",
     "inspection_deduction": "巡查扣分合计",
 })
+
+# the kinds of subject as the declarations (the rules' ``subject``), the addresses
+# (``?subject=``) and the CLI name them → the kind (portal/assessment.py SUBJECTS)
+SUBJECT_NAMES = MappingProxyType({"window": "window", "subcenter": "sub_center", "clerk": "clerk"})

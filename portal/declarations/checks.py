@@ -208,9 +208,9 @@ def _check_center(center: Loaded) -> list[Problem]:
 CASE_NUMBER_PARTS = ("subcenter", "window", "date", "year", "seq")
 
 
-def _check_rules(center: Loaded, rules: dict[str, Any]) -> list[Problem]:
-    """The center's assessment rules: readable formulas over known metrics, sane points, no
-    derived metric defined through itself."""
+def _check_rules(loaded: Loaded, rules: dict[str, Any]) -> list[Problem]:
+    """Assessment rules (the center's, or a sub-center's internal ones): readable formulas over
+    known metrics, sane points, no derived metric defined through itself."""
     from portal.forms import expr
     from portal.metrics import METRICS
 
@@ -224,31 +224,31 @@ def _check_rules(center: Loaded, rules: dict[str, Any]) -> list[Problem]:
         try:
             tree = expr.parse(text)
         except expr.ExprError as exc:
-            problems.append(center.problem("schema.E071", at + path, f"{text!r}: {exc.message}", exc.hint))
+            problems.append(loaded.problem("schema.E071", at + path, f"{text!r}: {exc.message}", exc.hint))
             continue
         used = expr.names(tree)
         if path[0] == "derived":
             reads[path[1]] = used & set(rules.get("derived", {}))
         for name in sorted(used - known):
-            problems.append(center.problem(
+            problems.append(loaded.problem(
                 "schema.E090", at + path, f"{name!r} is not a metric",
                 did_you_mean(name, sorted(known)) or "metrics: " + ", ".join(sorted(METRICS))))
     if rules["base"] > rules["ceiling"]:
-        problems.append(center.problem("schema.E091", at + ("base",),
+        problems.append(loaded.problem("schema.E091", at + ("base",),
                                        f"base {rules['base']} is above the ceiling {rules['ceiling']}",
                                        "a score starts at or below its ceiling"))
     for i, rule in enumerate(rules["points"]):
         if rule.get("cap") is not None and rule["cap"] <= 0:
-            problems.append(center.problem("schema.E091", at + ("points", i, "cap"),
+            problems.append(loaded.problem("schema.E091", at + ("points", i, "cap"),
                                            f"cap {rule['cap']} of {rule['name']} is not positive",
                                            "a cap is the most points the line may count, e.g. 10"))
     awards = rules.get("awards")
     if awards and (awards["red_flags"] < 1 or awards["min_score"] > rules["ceiling"]):
-        problems.append(center.problem("schema.E091", at + ("awards",),
+        problems.append(loaded.problem("schema.E091", at + ("awards",),
                                        f"{awards['red_flags']} red flags at {awards['min_score']} or "
                                        f"more cannot be given under the ceiling {rules['ceiling']}",
                                        "at least one flag, a minimum score within the ceiling"))
-    problems += [center.problem("schema.E092", at + ("derived", name),
+    problems += [loaded.problem("schema.E092", at + ("derived", name),
                                 f"{name!r} is defined through itself: {' → '.join(cycle)}",
                                 "define each derived metric from metrics or earlier ones")
                  for name, cycle in _cycles(reads)]

@@ -27,6 +27,7 @@ from portal.declarations.tables import (
     SUBCENTER_KINDS,
     TIGHTEN,
 )
+from portal.metrics import SUBJECT_NAMES
 
 
 class Shape(Schema):
@@ -108,7 +109,7 @@ class RuleSet(Shape):
     """统一考核监督: the center's rules, the same for every sub-center (locked)."""
 
     name = f.Text(required=True)
-    subject = f.Choice(("window", "subcenter", "clerk"), load_default="window")
+    subject = f.Choice(tuple(SUBJECT_NAMES), load_default="window")
     base = f.Whole(required=True)
     ceiling = f.Whole(required=True)
     derived = f.Dict(keys=f.Code("field"), values=f.Text(), load_default=dict)

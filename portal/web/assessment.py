@@ -18,7 +18,7 @@ from sqlalchemy import select
 from portal import assessment, audit, lifecycle
 from portal.current import current_site
 from portal.errors import PortalError
-from portal.metrics import METRICS
+from portal.metrics import METRICS, SUBJECT_NAMES
 from portal.models import ExportJob, db
 from portal.reports import Month
 from portal.roles import READ, WRITE, permission
@@ -26,7 +26,7 @@ from portal.web import jobs as background
 from portal.web.casework import actor
 
 # ?subject= in the address → the kind of subject (portal/assessment.py SUBJECTS)
-SUBJECT_OF = {"window": "window", "subcenter": "sub_center", "clerk": "clerk"}
+SUBJECT_OF = SUBJECT_NAMES
 SUBJECT_IN = {by: word for word, by in SUBJECT_OF.items()}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DETAIL_OF = {"window": "AssessmentView.window", "sub_center": "AssessmentView.subcenter",
