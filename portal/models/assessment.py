@@ -22,13 +22,9 @@ SATISFIED = LEVELS[:3]  # 满意率 counts these
 CHANNELS = ("现场评价器", "政务服务网", "移动端", "短信", "电话回访", "12345热线")
 COMPLAINT_OUTCOMES = ("待处理", "属实", "不属实")
 INSPECTION_KINDS = ("考勤", "工作纪律", "服务规范")
-
-
-def _choice(values: tuple[str, ...], name: str) -> String:
-    """One of ``values``, stored as text: the screens offer exactly these (portal/web/records.py).
-    Not SQLAlchemy's Enum: FAB builds its search and edit fields for an Enum column with tuple
-    choices, which WTForms 3.3 deprecates."""
-    return String(20)
+# A choice among these is stored as text (String(20)); the screens offer exactly these
+# (portal/web/records.py). Not SQLAlchemy's Enum: FAB builds its search and edit fields for an
+# Enum column with tuple choices, which WTForms 3.3 deprecates.
 
 
 class Evaluation(Model):
@@ -40,8 +36,8 @@ class Evaluation(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
     sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
-    level: Mapped[str] = mapped_column(_choice(LEVELS, "evaluation_level"), nullable=False)
-    channel: Mapped[str] = mapped_column(_choice(CHANNELS, "evaluation_channel"), nullable=False)
+    level: Mapped[str] = mapped_column(String(20), nullable=False)
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)
     text: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
     created_at: Mapped[dt.datetime] = created_at()
@@ -61,11 +57,10 @@ class Complaint(Model):
     window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
     clerk: Mapped[str | None] = mapped_column(String(100))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    channel: Mapped[str] = mapped_column(_choice(CHANNELS, "complaint_channel"), nullable=False)
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)
     content: Mapped[str] = mapped_column(Text, nullable=False)
     handling: Mapped[str | None] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(_choice(COMPLAINT_OUTCOMES, "complaint_outcome"),
-                                         nullable=False, default="待处理")
+    outcome: Mapped[str] = mapped_column(String(20), nullable=False, default="待处理")
     recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
     created_at: Mapped[dt.datetime] = created_at()
 
@@ -85,7 +80,7 @@ class Inspection(Model):
     window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
     clerk: Mapped[str | None] = mapped_column(String(100))
     inspected_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
-    kind: Mapped[str] = mapped_column(_choice(INSPECTION_KINDS, "inspection_kind"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
     norm: Mapped[str | None] = mapped_column(String(20))  # a service_norms code of center.yaml
     finding: Mapped[str] = mapped_column(Text, nullable=False)
     deduction: Mapped[Decimal] = mapped_column(Numeric(5, 1), nullable=False)

@@ -15,6 +15,7 @@ from portal.web.assessment import AssessmentView
 from portal.web.casework import CaseworkView
 from portal.web.designer import DesignerView
 from portal.web.documents import DocumentView
+from portal.web.entities import CATEGORY_ASSESSMENT, CATEGORY_CASES, CATEGORY_ORG
 from portal.web.intake import DraftView, IntakeView
 from portal.web.print_templates import TemplateEditorView
 from portal.web.reports import MonthlyReportView
@@ -30,10 +31,10 @@ HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, Asses
 
 # Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission,
 # category msgid).
-OWN_MENUS = (("Batch printing", "DocumentView.batch", "casework", "Cases"),
-             ("Print templates", "TemplateEditorView.index", "templates", "Organisation"),
-             ("Scores", "AssessmentView.index", "assessment", "Assessment"),
-             ("Red flags", "AssessmentView.awards", "assessment", "Assessment"))
+OWN_MENUS = (("Batch printing", "DocumentView.batch", "casework", CATEGORY_CASES),
+             ("Print templates", "TemplateEditorView.index", "templates", CATEGORY_ORG),
+             ("Scores", "AssessmentView.index", "assessment", CATEGORY_ASSESSMENT),
+             ("Red flags", "AssessmentView.awards", "assessment", CATEGORY_ASSESSMENT))
 
 # Pages with a permission of their own (not an entity's): name -> role -> actions.
 # Acting on a case is for those its steps name: clerks, and managers (审核, 决定, approving
