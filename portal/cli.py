@@ -240,14 +240,13 @@ def demo_cases(count: int, if_empty: bool) -> None:
 @_domain_errors
 def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path | None) -> None:
     """Print every KIND document of a day's cases, with a progress bar (批量打印)."""
-    from zoneinfo import ZoneInfo
 
     from flask import current_app
     from sqlalchemy import select
 
     from portal import audit, batch
     from portal.current import current_site
-    from portal.lifecycle import Actor, local_day
+    from portal.lifecycle import Actor, center_zone, local_day
     from portal.models import SubCenter, db
     from portal.roles import ADMIN
 
@@ -258,7 +257,7 @@ def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path 
     site = current_site()
     if site is None:
         raise PortalError("nothing is published yet", hint="run `portal sync` first")
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    zone = center_zone()
     sub_id = None
     if sub_center:
         sub_id = db.session.scalars(select(SubCenter.id).where(SubCenter.code == sub_center)).first()
@@ -290,14 +289,12 @@ def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path 
 @_domain_errors
 def assessment_export(month: str, out: Path, subject: str | None) -> None:
     """Write a month's assessment workbook (ranking, evidence, rule version), with progress."""
-    from zoneinfo import ZoneInfo
 
-    from flask import current_app
 
     from portal import assessment, audit
     from portal.current import current_site
     from portal.exports import steps, workbook
-    from portal.lifecycle import local_day
+    from portal.lifecycle import center_zone, local_day
     from portal.models import db
     from portal.publish import current_version
     from portal.reports import Month
@@ -311,7 +308,7 @@ def assessment_export(month: str, out: Path, subject: str | None) -> None:
         period = Month.parse(month)
     except ValueError:
         raise PortalError(f"{month!r} is not a month", hint="e.g. 2026-11") from None
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    zone = center_zone()
     today = local_day(audit.server_now())
     by = SUBJECT_NAMES[subject or rules.get("subject", "window")]
     rows, chosen, _, shown = assessment.shown_ranking(db.session, rules, period, today, zone, by)

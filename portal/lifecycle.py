@@ -69,10 +69,14 @@ def calendar_of(site: Site) -> Calendar:
     return calendar
 
 
+def center_zone() -> ZoneInfo:
+    """The center's time zone (Asia/Shanghai unless configured otherwise): its days and months."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
 def local_day(at: dt.datetime) -> dt.date:
-    """The center's calendar day of a moment (Asia/Shanghai unless configured otherwise)."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return at.astimezone(zone).date()
+    """The center's calendar day of a moment."""
+    return at.astimezone(center_zone()).date()
 
 
 def offering_of(site: Site | None, case: Case) -> Any:

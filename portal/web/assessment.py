@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from flask_login import current_user
@@ -41,7 +41,7 @@ def _month_of(text: str) -> tuple[Month, Any, ZoneInfo]:
         month = Month.parse(text)
     except ValueError:
         month = Month(today.year, today.month)
-    return month, today, ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return month, today, lifecycle.center_zone()
 
 
 def _month() -> tuple[Month, Any, ZoneInfo]:
@@ -184,7 +184,7 @@ class AssessmentView(BaseView):
         """流动红旗 of a quarter that has ended; ``?format=pdf``: the certificates."""
         rules = self._rules()
         today = lifecycle.local_day(audit.server_now())
-        zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+        zone = lifecycle.center_zone()
         last = (today.month - 1) // 3  # the last quarter that has ended this year (0: none)
         default_year, default_quarter = (today.year, last) if last else (today.year - 1, 4)
         year = int(request.args.get("year") or default_year)

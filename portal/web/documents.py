@@ -51,11 +51,10 @@ class DocumentView(BaseView):
     @has_access
     def batch(self) -> Any:
         """批量打印: every document of one kind for a day's cases (in the user's scope)."""
-        from zoneinfo import ZoneInfo
 
         from portal import audit
         from portal import batch as batches
-        from portal.lifecycle import local_day
+        from portal.lifecycle import center_zone, local_day
         from portal.models import SubCenter
 
         who = actor()
@@ -63,7 +62,7 @@ class DocumentView(BaseView):
             try:
                 day = dt.date.fromisoformat(request.form.get("day", ""))
                 sub = request.form.get("sub_center", "")
-                zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+                zone = center_zone()
                 job = batches.create(db.session, request.form.get("kind", ""), day, zone, who,
                                      int(sub) if sub.isdigit() else None)
             except (ValueError, PortalError) as exc:

@@ -5,9 +5,8 @@ a manager gets their sub-center, the center gets all."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
@@ -57,7 +56,7 @@ class MonthlyReportView(BaseView):
             month = Month.parse(request.args.get("month", ""))
         except ValueError:
             month = Month(today.year, today.month)
-        zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+        zone = lifecycle.center_zone()
         sub_id = request.args.get("sub_center", "")
         sub = db.session.get(SubCenter, int(sub_id)) if sub_id.isdigit() else None
         if sub is not None:  # one sub-center, window by window
