@@ -20,10 +20,7 @@ Medians of 7 runs after one warm-up.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import logging
-import os
 import random
 import statistics
 import sys
@@ -164,16 +161,9 @@ def run(label: str, url: str, cases: int, windows: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--windows", type=int, default=50)
-    args = parser.parse_args()
-    logging.disable(logging.WARNING)
-    os.environ.setdefault("PORTAL_CACHE_DIR", "")
-    from bench.postgres import on_both_databases
+    from bench.postgres import main as bench_main
 
-    on_both_databases(run, args.cases, args.windows)
+    bench_main(__doc__, run, cases=100_000, windows=50)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,6 @@ included), after a warm-up.
 
 from __future__ import annotations
 
-import argparse
-import logging
-import os
 import statistics
 import sys
 import time
@@ -120,16 +117,10 @@ def run(label: str, url: str, cases: int, requests: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--cases", type=int, default=200_000)
-    parser.add_argument("--requests", type=int, default=60)
-    args = parser.parse_args()
-    logging.disable(logging.WARNING)
-    os.environ.setdefault("PORTAL_CACHE_DIR", "")
-    from bench.postgres import on_both_databases
+    from bench.postgres import main as bench_main
 
-    on_both_databases(run, args.cases, args.requests)
+    bench_main(__doc__, run, cases=200_000, requests=60)
+
 
 if __name__ == "__main__":
     main()

@@ -39,3 +39,18 @@ def on_both_databases(run, *args) -> None:
         return
     with private_schema(pg) as url:
         run("PostgreSQL", url, *args)
+
+
+def main(doc: str | None, run, **defaults: int) -> None:
+    """A database benchmark's command line: one integer option per default (``cases=100_000``
+    → ``--cases``), then ``run(label, url, *values)`` on both databases, quietly."""
+    import argparse
+    import logging
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
+    for name, default in defaults.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    os.environ.setdefault("PORTAL_CACHE_DIR", "")
+    on_both_databases(run, *(getattr(args, name) for name in defaults))
