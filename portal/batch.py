@@ -51,8 +51,7 @@ def create(session: Session, kind: str, day: dt.date, zone: ZoneInfo, actor: Act
     ids = list(session.scalars(query))
     title = KINDS[kind].title or "结果证照"
     job = PrintJob(kind=kind, label=f"{day.isoformat()} {words}的{title}", case_ids=ids,
-                   total=len(ids), done=0, state="queued", requested_by=actor.name,
-                   created_at=audit.server_now())
+                   total=len(ids), requested_by=actor.name, created_at=audit.server_now())
     session.add(job)
     session.commit()
     return job

@@ -162,8 +162,8 @@ def ask(session: Session, params: Mapping[str, Any], label: str, requested_by: s
         ExportJob.requested_by == requested_by, ExportJob.state.in_(("done", "failed")),
         ExportJob.id.not_in(latest)))
 
-    job = ExportJob(kind="assessment", label=label, params=dict(params), total=0, done=0,
-                    state="queued", requested_by=requested_by, created_at=audit.server_now())
+    job = ExportJob(kind="assessment", label=label, params=dict(params), requested_by=requested_by,
+                    created_at=audit.server_now())  # queued, nothing done (JobProgress)
     session.add(job)
     session.commit()
     return job
