@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -11,7 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.audit import append
+from portal.audit import append, server_now
 from portal.errors import PortalError
 from portal.forms.build import Checked
 from portal.forms.spec import FormSpec, form_from
@@ -86,7 +85,7 @@ def save_application(session: Session, offering: Offering, window: Window, check
 
         rule = current_site().center["case_number"]
         case.number = case_number(session, rule, offering.sub_center.code, window.code,
-                                  local_day(dt.datetime.now(dt.UTC)))
+                                  local_day(server_now()))
     session.add(case)
     session.flush()
     if submit:  # the server's time, on the record (先办后录 cannot be faked)

@@ -3,21 +3,28 @@
 PostgreSQL is found through PORTAL_TEST_POSTGRES_URL (``make test`` sets it to the local
 server). Without it the PostgreSQL half is skipped — except under CI=true, where a missing
 PostgreSQL fails the run.
+
+Each server's test database is migrated once per run and put back into a saved state before
+every test (tests/support/databases.py); one app per server, built once, serves every test, and
+forgets between tests what it kept of the previous test's site.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from tests.support.browser import browser, live, live_server  # noqa: F401 - fixtures
+from tests.support.databases import SECRET, PostgresServer, Server, SQLiteServer
 from tests.support.sites import copy_demo
 
 PG_ENV = "PORTAL_TEST_POSTGRES_URL"
+KINDS = ("sqlite", "postgresql")
 
 
 def _postgres_url() -> str:
@@ -37,82 +44,65 @@ def _postgres_url() -> str:
     pytest.skip(reason)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a new schema in the PostgreSQL test database."""
+@pytest.fixture(scope="session", params=KINDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A database server of each kind, its test database migrated once for the run."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'portal.db'}"
-        return
-    base = _postgres_url()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
+        found: Server = SQLiteServer(tmp_path_factory.mktemp("sqlite"))
+    else:
+        found = PostgresServer(_postgres_url())
     try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+        found.build()
+        yield found
     finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-# Rows `sync_permissions` writes. Writing them takes ~2 s per database (FAB commits row by
-# row), so they are computed once per run and copied into each test's database.
-SECURITY_TABLES = ("ab_permission", "ab_view_menu", "ab_role", "ab_permission_view",
-                   "ab_permission_view_role")
-
-
-@pytest.fixture(scope="session")
-def security_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
-    """What `portal setup` writes to the security tables, from one real run."""
-    from flask_migrate import upgrade
-
-    from portal import create_app
-    from portal.models import db
-    from portal.security import sync_permissions
-
-    path = tmp_path_factory.mktemp("security") / "template.db"
-    template = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "t" * 40})
-    with template.app_context():
-        upgrade()
-        sync_permissions(template)
-        metadata = db.Model.metadata
-        rows = {name: [dict(r._mapping) for r in db.session.execute(
-            sa.select(metadata.tables[name]).order_by(*metadata.tables[name].primary_key))]
-            for name in SECURITY_TABLES}
-        db.session.remove()
-        db.engine.dispose()
-    return rows
+        found.close()
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, security_rows: dict[str, list[dict]]):
-    """The portal on a migrated database with its roles, nothing published yet."""
-    from flask_migrate import upgrade
+def database_url(server: Server) -> str:
+    """A fresh database with every table and the built-in roles, nothing published yet.
 
+    Always under the same name for a server, so the shared app keeps its URL."""
+    return server.restore("base")
+
+
+@pytest.fixture
+def empty_database_url(server: Server) -> Iterator[str]:
+    """A fresh database with nothing in it, not even tables."""
+    yield server.create_empty("empty")
+    server.drop("empty")
+
+
+@pytest.fixture(scope="session")
+def shared_app(server: Server):
+    """The portal, built once per server; ``app`` readies it for each test."""
     from portal import create_app
-    from portal.models import db
 
     application = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "test-" + "k" * 60,
+        "SQLALCHEMY_DATABASE_URI": server.url(),
+        "SECRET_KEY": SECRET,
         "TESTING": True,
-        "PORTAL_SITE_DIR": str(tmp_path / "site"),
+        # still scrypt, at 1/32 of the default cost: tests sign in hundreds of times
+        "FAB_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     })
-    with application.app_context():
-        upgrade()
-        tables = db.Model.metadata.tables
-        with db.engine.begin() as conn:
-            for name in SECURITY_TABLES:
-                conn.execute(tables[name].insert(), security_rows[name])
-                if conn.dialect.name == "postgresql":  # ids were given: move the sequences on
-                    conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                                         f"(SELECT max(id) FROM {name}))"))
-    yield application
-    with application.app_context():
+    application.portal_test_config = dict(application.config)
+    return application
+
+
+@pytest.fixture
+def app(shared_app, database_url: str, tmp_path: Path):
+    """The portal on a fresh migrated database with its roles, nothing published yet."""
+    from portal.models import db
+
+    shared_app.config.clear()
+    shared_app.config.update(shared_app.portal_test_config)
+    shared_app.config["PORTAL_SITE_DIR"] = str(tmp_path / "site")
+    shared_app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    shared_app.extensions.pop("portal_site", None)  # kept by publication id, which repeats
+    yield shared_app
+    with shared_app.app_context():
         db.session.remove()
-        db.engine.dispose()
+        db.engine.dispose()  # no connection may outlive the test's database
 
 
 @pytest.fixture
@@ -121,18 +111,44 @@ def demo_site(tmp_path: Path) -> Path:
     return copy_demo(tmp_path / "site")
 
 
-@pytest.fixture
-def published(app, demo_site: Path):
-    """The portal with the demo site published (version 1)."""
+@pytest.fixture(scope="session")
+def published_snapshot(server: Server, shared_app, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database with the demo site published (version 1), saved once per run."""
     from portal.declarations import load_site
     from portal.models import db
     from portal.publish import publish
 
-    site, problems = load_site(demo_site)
+    site, problems = load_site(copy_demo(tmp_path_factory.mktemp("published") / "site"))
     assert site is not None, problems
-    with app.app_context():
+    server.restore("base")
+    with shared_app.app_context():
         publish(db.session, site, by="test")
+        db.session.remove()
+        db.engine.dispose()
+    server.save("published")
+    return "published"
+
+
+@pytest.fixture
+def published(app, server: Server, published_snapshot: str, demo_site: Path):
+    """The portal with the demo site (``demo_site``, unchanged) published as version 1."""
+    server.restore(published_snapshot)
     return app
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """A thread a test started (a background job, a clerk of a concurrency test) ends with the
+    test: it must not write into the next test's database. (Playwright's own asyncio workers
+    are not the portal's.)"""
+    before = set(threading.enumerate())
+    result = yield
+    for thread in set(threading.enumerate()) - before:
+        if thread.name.startswith("asyncio_"):
+            continue
+        thread.join(timeout=60)
+        assert not thread.is_alive(), f"thread {thread.name!r} outlived its test"
+    return result
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -24,8 +24,8 @@ from portal.intake import save_application, spec_of
 from portal.issuing import masked
 from portal.models import Case, CaseEvent, IssuedDocument, Item, Offering, SubCenter, db
 from portal.scope import unscoped
+from tests.support.browser import ARTIFACTS
 from tests.support.world import PASSWORD, csrf_token, login
-from tests.test_browser import ARTIFACTS
 from tests.test_intake import GOOD
 from tests.test_process import BOSS, CLERK_A
 

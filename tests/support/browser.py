@@ -1,0 +1,135 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against one live portal per database.
+
+The portal is set up and served the way `make run` does it, once per database server and run
+(``live_server``); each test (``live``) signs in as the users it needs in browser contexts of its
+own, makes its own records, and leaves nothing that another test relies on. Every request the
+pages make must stay on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import sqlalchemy as sa
+
+from tests.support.databases import Server
+from tests.support.live import live_portal
+from tests.support.sites import REPO, copy_demo
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@dataclass
+class LiveServer:
+    """The demo portal serving one database: its address, password and database."""
+
+    url: str
+    password: str
+    database_url: str
+    label: str  # the database kind, in screenshot names
+
+    def site_version(self) -> int:
+        """The number of the site version published last."""
+        engine = sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                return conn.scalar(sa.text(
+                    "SELECT v.number FROM site_version v JOIN site_publication p ON p.version_id = v.id "
+                    "ORDER BY p.id DESC LIMIT 1"))
+        finally:
+            engine.dispose()
+
+
+@dataclass
+class Live:
+    """The live portal for one test: ``page_as(user)`` opens a signed-in page in a browser
+    context of its own; ``shot(page, name)`` keeps a screenshot per database."""
+
+    browser: object
+    server: LiveServer
+    outside: list[str] = field(default_factory=list)
+    contexts: list = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def password(self) -> str:
+        return self.server.password
+
+    def context(self):
+        context = self.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+
+        def only_local(route) -> None:
+            if urlparse(route.request.url).hostname != "127.0.0.1":
+                self.outside.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        context.route("**/*", only_local)
+        self.contexts.append(context)
+        return context
+
+    def page(self):
+        """A new page, signed in as nobody."""
+        return self.context().new_page()
+
+    def page_as(self, username: str):
+        page = self.page()
+        page.goto(self.url + "/login/")
+        page.fill("#username", username)
+        page.fill("#password", self.password)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state("networkidle")
+        assert page.locator("a[href$='/logout/']").count() == 1, f"{username} is logged in"
+        return page
+
+    def shot(self, page, name: str, full_page: bool = True) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{self.server.label}.png"), full_page=full_page)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the run; each test opens contexts of its own."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it", pytrace=False)
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The demo portal on a database of its own, set up as `make run` does, for the whole run."""
+    workdir = tmp_path_factory.mktemp(f"live-{server.kind}")
+    site = copy_demo(workdir / "site")
+    database_url = server.create_empty("live")
+    with live_portal(database_url, site, workdir) as (url, password):
+        yield LiveServer(url, password, database_url, server.kind)
+    server.drop("live")
+
+
+@pytest.fixture
+def live(browser, live_server: LiveServer) -> Iterator[Live]:
+    """The live portal for one test; afterwards, no request has left 127.0.0.1."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    portal = Live(browser, live_server)
+    yield portal
+    for context in portal.contexts:
+        context.close()
+    assert portal.outside == [], f"requests left 127.0.0.1: {portal.outside}"
