@@ -15,6 +15,9 @@ from portal.declarations.shapes import schema_for
 from portal.errors import PortalError
 
 _HEADER = "# Exported by `portal export` from published version {version}.\n"
+# libyaml's emitter writes the same text as PyYAML's, four times faster (every edit in the
+# browser writes the whole site out once to check it)
+_Dumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def ordered(value: Any, where: Schema | mf.Field | None) -> Any:
@@ -34,8 +37,8 @@ def ordered(value: Any, where: Schema | mf.Field | None) -> Any:
 
 def _dump(path: Path, data: Any, kind: str, version: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(ordered(data, schema_for(kind)), allow_unicode=True, sort_keys=False,
-                          width=100, indent=2)
+    text = yaml.dump(ordered(data, schema_for(kind)), Dumper=_Dumper, allow_unicode=True,
+                     sort_keys=False, width=100, indent=2)
     path.write_text(_HEADER.format(version=version) + text, encoding="utf-8")
 
 
