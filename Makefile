@@ -8,7 +8,7 @@ PORT   ?= 8080
 PORTAL_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export PORTAL_TEST_POSTGRES_URL
 
-.PHONY: run test bench setup clean
+.PHONY: run test test-fast bench setup clean
 
 $(BIN)/.installed: pyproject.toml
 	./scripts/system-deps.sh run
@@ -33,9 +33,14 @@ run: setup
 	@echo
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --preload --no-control-socket --access-logfile - 'portal:create_app()'
 
+# Every test, on SQLite and PostgreSQL, with the browser tests in Chromium; one worker per CPU.
 test: setup
 	./scripts/system-deps.sh test
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
+
+# While developing: no browser, SQLite only (under a minute).
+test-fast: setup
+	$(BIN)/pytest -n auto -m "not browser" --databases sqlite
 
 bench: setup
 	$(BIN)/python bench/check_large_site.py

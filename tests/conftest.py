@@ -4,9 +4,10 @@ PostgreSQL is found through PORTAL_TEST_POSTGRES_URL (``make test`` sets it to t
 server). Without it the PostgreSQL half is skipped — except under CI=true, where a missing
 PostgreSQL fails the run.
 
-Each server's test database is migrated once per run and put back into a saved state before
-every test (tests/support/databases.py); one app per server, built once, serves every test, and
-forgets between tests what it kept of the previous test's site.
+Each kind's test database is migrated once per run and put back into a saved state before
+every test (tests/support/databases.py); one app per kind, built once, serves every test and
+forgets between tests what it kept of the previous test's site; the browser tests share one
+live portal per kind (tests/support/testbeds.py).
 """
 
 from __future__ import annotations
@@ -17,45 +18,51 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from tests.support.browser import browser, live, live_server  # noqa: F401 - fixtures
-from tests.support.databases import SECRET, PostgresServer, Server, SQLiteServer
+from tests.support.browser import BROWSER_TESTS, browser, live  # noqa: F401 - fixtures
+from tests.support.databases import Server
 from tests.support.sites import copy_demo
-
-PG_ENV = "PORTAL_TEST_POSTGRES_URL"
-KINDS = ("sqlite", "postgresql")
+from tests.support.testbeds import KINDS, Testbed, Testbeds
 
 
-def _postgres_url() -> str:
-    url = os.environ.get(PG_ENV)
-    reason = f"{PG_ENV} is not set"
-    if url:
-        try:
-            engine = sa.create_engine(url)
-            with engine.connect():
-                pass
-            engine.dispose()
-            return url
-        except sa.exc.OperationalError as exc:
-            reason = f"PostgreSQL at {url} is unreachable: {exc.orig}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true needs PostgreSQL: {reason}", pytrace=False)
-    pytest.skip(reason)
+@pytest.fixture(scope="session")
+def testbeds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Testbeds]:
+    beds = Testbeds(tmp_path_factory.mktemp("testbeds"))
+    yield beds
+    beds.close()
 
 
-@pytest.fixture(scope="session", params=KINDS)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A database server of each kind, its test database migrated once for the run."""
-    if request.param == "sqlite":
-        found: Server = SQLiteServer(tmp_path_factory.mktemp("sqlite"))
-    else:
-        found = PostgresServer(_postgres_url())
-    try:
-        found.build()
-        yield found
-    finally:
-        found.close()
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--databases", default=",".join(KINDS),
+                     help="the database kinds every database test runs on (default: %(default)s); "
+                          "`make test-fast` runs on sqlite alone")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    kinds = config.getoption("--databases").split(",")
+    unknown = set(kinds) - set(KINDS)
+    if unknown or not kinds:
+        raise pytest.UsageError(f"--databases: unknown kind(s) {sorted(unknown)}; known: {KINDS}")
+    if os.environ.get("CI") == "true" and set(kinds) != set(KINDS):
+        raise pytest.UsageError("CI=true runs every test on every database: leave --databases out")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that needs a database runs once per kind."""
+    if "testbed" in metafunc.fixturenames:
+        metafunc.parametrize("testbed", metafunc.config.getoption("--databases").split(","),
+                             indirect=True)
+
+
+@pytest.fixture
+def testbed(request: pytest.FixtureRequest, testbeds: Testbeds) -> Testbed:
+    """What the tests of one database kind share."""
+    return testbeds.get(request.param)
+
+
+@pytest.fixture
+def server(testbed: Testbed) -> Server:
+    return testbed.server
 
 
 @pytest.fixture
@@ -73,36 +80,11 @@ def empty_database_url(server: Server) -> Iterator[str]:
     server.drop("empty")
 
 
-@pytest.fixture(scope="session")
-def shared_app(server: Server):
-    """The portal, built once per server; ``app`` readies it for each test."""
-    from portal import create_app
-
-    application = create_app({
-        "SQLALCHEMY_DATABASE_URI": server.url(),
-        "SECRET_KEY": SECRET,
-        "TESTING": True,
-        # still scrypt, at 1/32 of the default cost: tests sign in hundreds of times
-        "FAB_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
-    })
-    application.portal_test_config = dict(application.config)
-    return application
-
-
 @pytest.fixture
-def app(shared_app, database_url: str, tmp_path: Path):
+def app(testbed: Testbed, database_url: str, tmp_path: Path):
     """The portal on a fresh migrated database with its roles, nothing published yet."""
-    from portal.models import db
-
-    shared_app.config.clear()
-    shared_app.config.update(shared_app.portal_test_config)
-    shared_app.config["PORTAL_SITE_DIR"] = str(tmp_path / "site")
-    shared_app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
-    shared_app.extensions.pop("portal_site", None)  # kept by publication id, which repeats
-    yield shared_app
-    with shared_app.app_context():
-        db.session.remove()
-        db.engine.dispose()  # no connection may outlive the test's database
+    yield testbed.app(tmp_path)
+    testbed.release()  # no connection may outlive the test's database
 
 
 @pytest.fixture
@@ -111,29 +93,31 @@ def demo_site(tmp_path: Path) -> Path:
     return copy_demo(tmp_path / "site")
 
 
-@pytest.fixture(scope="session")
-def published_snapshot(server: Server, shared_app, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The database with the demo site published (version 1), saved once per run."""
-    from portal.declarations import load_site
-    from portal.models import db
-    from portal.publish import publish
-
-    site, problems = load_site(copy_demo(tmp_path_factory.mktemp("published") / "site"))
-    assert site is not None, problems
-    server.restore("base")
-    with shared_app.app_context():
-        publish(db.session, site, by="test")
-        db.session.remove()
-        db.engine.dispose()
-    server.save("published")
-    return "published"
-
-
 @pytest.fixture
-def published(app, server: Server, published_snapshot: str, demo_site: Path):
+def published(app, testbed: Testbed, demo_site: Path):
     """The portal with the demo site (``demo_site``, unchanged) published as version 1."""
-    server.restore(published_snapshot)
+    testbed.server.restore(testbed.published())
     return app
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under pytest-xdist, the browser tests (tests/test_browser*.py) of one database kind all go
+    to one worker, which starts Chromium and that kind's live portal once; the two kinds go to
+    different workers first. The other tests are dealt out one by one.
+
+    (``--dist loadgroup`` with ``xdist_group`` marks would group them too, but pytest-xdist 3.8
+    renames the items through ``item._nodeid``, which pytest 9.2 no longer reads: the marks are
+    silently ignored.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(BROWSER_TESTS):
+                return "browser-" + nodeid.rsplit("[", 1)[-1].rstrip("]")
+            return nodeid
+
+    return BrowserTestsTogether(config, log)
 
 
 @pytest.hookimpl(wrapper=True)

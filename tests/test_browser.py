@@ -41,14 +41,14 @@ def test_each_role_sees_its_menus_records_and_identity(live) -> None:
             assert FOREIGN[role] not in listed, role
         live.shot(page, f"{role}-cases")
 
-        page.locator("table.table-bordered tbody tr").first.locator("a[href*='/cases/show/']").click()
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation():
+            page.locator("table.table-bordered tbody tr").first.locator("a[href*='/cases/show/']").click()
         assert "办件编号" in page.content()
         live.shot(page, f"{role}-case")
 
         page.goto(live.url + "/items/list/")
-        page.locator("a[href*='/items/show/']").first.click()
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation():
+            page.locator("a[href*='/items/show/']").first.click()
         disclosures = page.get_by_test_id("disclosures")
         for tab in ("设立依据", "申报条件", "申报材料", "办理流程", "办理期限", "办结方式", "收费标准"):
             assert tab in disclosures.inner_text()
@@ -66,16 +66,16 @@ def _manager_edits_the_phone(live, page) -> None:
     page.locator("a[href*='/subcenters/edit/']").first.click()
     page.fill("#phone", "87-28")
     page.fill("#address", "江苏省句容市华阳北路56号民政服务大厅二楼")
-    page.locator("button[type=submit], input[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("button[type=submit], input[type=submit]").first.click()
     assert page.input_value("#phone") == "87-28"
     assert page.input_value("#address") == "江苏省句容市华阳北路56号民政服务大厅二楼"
     assert "schema.E028" in page.content()
     live.shot(page, "manager-edit-refused")
     before = live.server.site_version()
     page.fill("#phone", "0511-87280999")
-    page.locator("button[type=submit], input[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("button[type=submit], input[type=submit]").first.click()
     assert f"已发布为第 {before + 1} 版" in page.content()
     live.shot(page, "manager-edit-published")
     page.goto(live.url + "/clerks/list/")

@@ -102,8 +102,8 @@ def test_the_browser_evaluates_every_expression_as_the_server_does(live) -> None
     server = [expr.evaluate(expr.parse(t), values) for t in PARITY]
     page = live.page_as("mz-clerk")
     page.goto(live.url + "/intake/")
-    page.locator(".portal-choose a").first.click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator(".portal-choose a").first.click()
     trees = json.dumps([expr.parse(t) for t in PARITY])
     browser_values = page.evaluate(
         f"(v) => {trees}.map(t => window.portalForms.evaluate(t, v))", values)

@@ -1,7 +1,7 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against one live portal per database.
 
-The portal is set up and served the way `make run` does it, once per database server and run
-(``live_server``); each test (``live``) signs in as the users it needs in browser contexts of its
+The portal is set up and served the way `make run` does it, once per database kind and run
+(``Testbed.live``); each test (``live``) signs in as the users it needs in browser contexts of its
 own, makes its own records, and leaves nothing that another test relies on. Every request the
 pages make must stay on 127.0.0.1.
 """
@@ -17,11 +17,12 @@ from urllib.parse import urlparse
 import pytest
 import sqlalchemy as sa
 
-from tests.support.databases import Server
-from tests.support.live import live_portal
-from tests.support.sites import REPO, copy_demo
+from tests.support.sites import REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Browser tests live in files of this name and carry the mark `browser`; under pytest-xdist
+# they all run on one worker (tests/conftest.py), which starts Chromium and the live portals once.
+BROWSER_TESTS = "tests/test_browser"
 ARTIFACTS = REPO / "test-artifacts"
 
 
@@ -87,8 +88,8 @@ class Live:
         page.goto(self.url + "/login/")
         page.fill("#username", username)
         page.fill("#password", self.password)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_load_state("networkidle")
+        with page.expect_navigation():
+            page.get_by_role("button", name="登录").click()
         assert page.locator("a[href$='/logout/']").count() == 1, f"{username} is logged in"
         return page
 
@@ -113,22 +114,12 @@ def browser():
         instance.close()
 
 
-@pytest.fixture(scope="session")
-def live_server(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The demo portal on a database of its own, set up as `make run` does, for the whole run."""
-    workdir = tmp_path_factory.mktemp(f"live-{server.kind}")
-    site = copy_demo(workdir / "site")
-    database_url = server.create_empty("live")
-    with live_portal(database_url, site, workdir) as (url, password):
-        yield LiveServer(url, password, database_url, server.kind)
-    server.drop("live")
-
-
 @pytest.fixture
-def live(browser, live_server: LiveServer) -> Iterator[Live]:
-    """The live portal for one test; afterwards, no request has left 127.0.0.1."""
+def live(browser, testbed) -> Iterator[Live]:
+    """The live portal of the test's database kind, for one test; afterwards, no request has
+    left 127.0.0.1."""
     ARTIFACTS.mkdir(exist_ok=True)
-    portal = Live(browser, live_server)
+    portal = Live(browser, testbed.live())
     yield portal
     for context in portal.contexts:
         context.close()
