@@ -42,7 +42,7 @@ def seed(app, cases: int, windows: int) -> None:
     from sqlalchemy import insert, select, text
 
     from portal.models import Case, Complaint, Evaluation, Inspection, Item, SubCenter, Window, db
-    from portal.publish import current_version
+    from portal.site.publish import current_version
 
     rng = random.Random(2026)
     with app.app_context():
@@ -108,10 +108,10 @@ def seed(app, cases: int, windows: int) -> None:
 def run(label: str, url: str, cases: int, windows: int) -> None:
     from sqlalchemy import case, func, select
 
-    from portal.assessment import empty_metrics, metrics, score
-    from portal.declarations import load_site
+    from portal.assessment.reports import Month
+    from portal.assessment.scores import empty_metrics, metrics, score
     from portal.models import Case, db
-    from portal.reports import Month
+    from portal.site import load_site
 
     print(f"{label}:")
     app = build(url, 0)
@@ -148,8 +148,8 @@ def run(label: str, url: str, cases: int, windows: int) -> None:
             print(f"  all scores of {words:<12}  median {ours_med * 1000:7.1f} ms")
             print(f"  baseline on-time GROUP BY      median {plain_med * 1000:7.1f} ms")
             print(f"  ratio scores / baseline        {ours_med / plain_med:.2f}")
-        from portal.assessment import ranking
-        from portal.exports import workbook
+        from portal.assessment.exports import workbook
+        from portal.assessment.scores import ranking
 
         t = time.perf_counter()
         rows = ranking(db.session, rules, month, today, ZONE)

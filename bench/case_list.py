@@ -50,11 +50,11 @@ def build(url: str, cases: int, views: tuple = (), states: tuple[str, ...] | Non
     from flask_migrate import upgrade
 
     from portal import create_app
-    from portal.declarations import load_site
-    from portal.demo import ensure_demo_users, seed_cases
+    from portal.cli.demo import ensure_demo_users, seed_cases
     from portal.models import db
-    from portal.publish import publish
-    from portal.security import ensure_center_admin, sync_permissions
+    from portal.site import load_site
+    from portal.site.publish import publish
+    from portal.web.security import ensure_center_admin, sync_permissions
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "b" * 40,
                       "WTF_CSRF_ENABLED": False})

@@ -25,9 +25,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from portal.declarations import load_site  # noqa: E402
-from portal.documents import render_html, render_pdf  # noqa: E402
-from portal.issuing import ARCHIVAL, qr_data_uri  # noqa: E402
+from portal.documents.issuing import ARCHIVAL, qr_data_uri  # noqa: E402
+from portal.documents.render import render_html, render_pdf  # noqa: E402
+from portal.site import load_site  # noqa: E402
 
 SURNAMES, GIVEN = "王李张刘陈杨黄赵吴周", ("建国", "秀英", "志强", "丽娟", "海燕")
 
@@ -60,7 +60,7 @@ def _portal(templates: dict, html: str) -> float:
 def _bare(folder: str, html: str) -> float:
     from weasyprint import HTML
 
-    from portal.documents import _font_config
+    from portal.documents.render import _font_config
 
     start = time.perf_counter()
     HTML(string=html, base_url=folder + "/").write_pdf(font_config=_font_config(),

@@ -30,7 +30,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from portal.declarations import load_site  # noqa: E402
+from portal.site import load_site  # noqa: E402
 
 SUBCENTERS, TOWNS, PER_SUBCENTER = 50, 40, 200
 
@@ -115,7 +115,7 @@ def publish_time(root: Path, url: str) -> float:
 
     from portal import create_app
     from portal.models import db
-    from portal.publish import publish
+    from portal.site.publish import publish
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "b" * 40})
     site, problems = load_site(root)

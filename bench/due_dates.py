@@ -24,9 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from portal.clock import Calendar  # noqa: E402
-from portal.declarations import load_site  # noqa: E402
-from portal.supervision import GREEN, RED, YELLOW, Thresholds  # noqa: E402
+from portal.cases.supervision import GREEN, RED, YELLOW, Thresholds  # noqa: E402
+from portal.core.clock import Calendar  # noqa: E402
+from portal.site import load_site  # noqa: E402
 
 
 def weekday_due(accepted: dt.date, days: int) -> dt.date:

@@ -32,11 +32,11 @@ def _plain_view() -> type:
     from sqlalchemy import func, select
     from sqlalchemy.orm import joinedload
 
-    from portal.current import current_site
+    from portal.cases.supervision import IS_OPEN, LIGHTS, OPEN_STATES
     from portal.models import Case, db
-    from portal.supervision import IS_OPEN, LIGHTS, OPEN_STATES
-    from portal.web.casework import thresholds
-    from portal.web.worklist import PAGE_SIZE, WorklistView, open_step
+    from portal.web.cases.casework import thresholds
+    from portal.web.cases.worklist import PAGE_SIZE, WorklistView, open_step
+    from portal.web.current import current_site
 
     class PlainWorklist(WorklistView):
         route_base = "/plainworklist"

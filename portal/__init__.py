@@ -4,7 +4,7 @@ __version__ = "0.1.0"
 
 
 def create_app(config: object | None = None):
-    """Application factory (see :mod:`portal.app`)."""
-    from portal.app import create_app as _create_app
+    """Application factory (see :mod:`portal.web.app`)."""
+    from portal.web.app import create_app as _create_app
 
     return _create_app(config)

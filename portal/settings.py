@@ -26,7 +26,7 @@ LANGUAGES = {
 # Flask-AppBuilder: tables come from Alembic, permissions from `portal setup`/`portal sync`.
 FAB_CREATE_DB = False
 FAB_UPDATE_PERMS = False
-FAB_SECURITY_MANAGER_CLASS = "portal.security.PortalSecurityManager"
+FAB_SECURITY_MANAGER_CLASS = "portal.web.security.PortalSecurityManager"
 FAB_PASSWORD_HASH_METHOD = "scrypt"
 FAB_ADD_SECURITY_API = False
 AUTH_TYPE = 1  # AUTH_DB

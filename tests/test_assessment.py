@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from portal.assessment import empty_metrics, metrics, score
-from portal.declarations import load_site
+from portal.assessment.reports import Month
+from portal.assessment.scores import empty_metrics, metrics, score
 from portal.models import Case, Complaint, Evaluation, Inspection, Offering, SubCenter, Window, db
-from portal.reports import Month
+from portal.site import load_site
 from tests.support.sites import REPO
 from tests.support.world import signed_in
 from tests.test_reports import at, month_of_cases  # noqa: F401 - fixture
@@ -205,9 +205,9 @@ def test_a_closed_month_is_frozen_with_its_rules_and_never_changes_silently(mont
 
     import pytest as _pytest
 
-    from portal.edits import publish_change
-    from portal.errors import PortalError
+    from portal.core.errors import PortalError
     from portal.models import AssessmentResult
+    from portal.site.edits import publish_change
     from tests.test_reports import on
 
     ids = _add_records(month_of_cases)
@@ -341,11 +341,11 @@ def test_a_month_after_the_national_day_holiday(published, monkeypatch) -> None:
     X and Y accepted 09-30 are due 10-13; X done 10-13 (on time), Y 10-14 (late); Z accepted
     10-09 is due 10-15 and still open on 10-31. October: accepted 1 (Z), completed 2, on time
     1, overdue 2 (Y, Z) → 100 + 20 × (0.5 − 1) − 2 × 2 = 86."""
-    from portal import lifecycle
-    from portal.current import current_site
-    from portal.lifecycle import Actor
-    from portal.roles import CLERK, MANAGER
-    from portal.scope import unscoped
+    from portal.access.roles import CLERK, MANAGER
+    from portal.access.scope import unscoped
+    from portal.cases import lifecycle
+    from portal.cases.lifecycle import Actor
+    from portal.web.current import current_site
     from tests.test_process import Clock, submitted_case
 
     clock = Clock(monkeypatch)
@@ -585,7 +585,7 @@ def test_red_flags_are_the_centers_whoever_looks_and_the_quarters_report_ends_wi
         month_of_cases, monkeypatch) -> None:  # noqa: F811
     import re
 
-    from portal.edits import publish_change
+    from portal.site.edits import publish_change
     from tests.test_documents import pdf_text
     from tests.test_reports import on
 
@@ -622,7 +622,7 @@ def test_red_flags_are_the_centers_whoever_looks_and_the_quarters_report_ends_wi
 
 
 def test_a_users_old_export_files_go_beyond_their_ten_latest(published) -> None:
-    from portal import exports
+    from portal.assessment import exports
     from portal.models import ExportJob
 
     with published.app_context():
@@ -640,8 +640,8 @@ def test_a_users_old_export_files_go_beyond_their_ten_latest(published) -> None:
 
 
 def test_the_evidence_of_many_subjects_in_one_query_is_each_ones_and_scoped(month_of_cases) -> None:  # noqa: F811
-    from portal.assessment import METRICS, evidence, evidence_of_all
-    from portal.scope import Scope, acting_as
+    from portal.access.scope import Scope, acting_as
+    from portal.assessment.scores import METRICS, evidence, evidence_of_all
 
     ids = _add_records(month_of_cases)
     november, today = Month(2026, 11), dt.date(2026, 12, 5)
@@ -663,7 +663,8 @@ def test_the_evidence_of_many_subjects_in_one_query_is_each_ones_and_scoped(mont
 
 def test_a_job_whose_worker_has_gone_is_shown_as_stopped_not_waited_for(month_of_cases,  # noqa: F811
                                                                         monkeypatch) -> None:
-    from portal import audit, exports
+    from portal.assessment import exports
+    from portal.cases import audit
     from tests.test_reports import on
 
     on(monkeypatch, "2026-12-05")

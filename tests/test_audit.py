@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from portal.audit import append, verify
-from portal.errors import PortalError
+from portal.cases.audit import append, verify
+from portal.core.errors import PortalError
 from portal.models import CaseEvent, db
 from tests.support.world import add_cases
 

@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import select
 
-from portal.demo import ensure_demo_users
+from portal.cli.demo import ensure_demo_users
 from portal.models import Case, db
-from portal.security import ensure_center_admin
+from portal.web.security import ensure_center_admin
 from tests.support.world import PASSWORD, add_cases, csrf_token, login
 
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.demo import ensure_demo_users
+from portal.cli.demo import ensure_demo_users
 from portal.models import PortalUser, Window, db
-from portal.security import ensure_center_admin
+from portal.web.security import ensure_center_admin
 from tests.support.world import PASSWORD, csrf_token, login
 
 

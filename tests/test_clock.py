@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from portal.clock import CENTER, LIBRARY, WEEKDAYS, Calendar
-from portal.declarations import load_site
+from portal.core.clock import CENTER, LIBRARY, WEEKDAYS, Calendar
+from portal.site import load_site
 from tests.support.sites import REPO
 
 D = dt.date.fromisoformat

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.audit import verify
-from portal.demo import ensure_demo_users
+from portal.cases.audit import verify
+from portal.cases.intake import save_application, spec_of
+from portal.cases.lifecycle import calendar_of, local_day
+from portal.cli.demo import ensure_demo_users
 from portal.forms.build import check_submission
-from portal.intake import save_application, spec_of
-from portal.lifecycle import calendar_of, local_day
 from portal.models import Case, CaseEvent, Item, Offering, SubCenter, db
 from tests.support.world import PASSWORD, csrf_token, login
 from tests.test_intake import GOOD
@@ -52,7 +52,7 @@ def test_accepting_starts_the_clock_with_the_sub_centers_promised_limit(submitte
     response = decide(client, case_id, "accept", {"accepted_at": "2020-01-01 08:00"})
     assert response.status_code == 302
     with app.app_context():
-        from portal.current import current_site
+        from portal.web.current import current_site
 
         case = db.session.get(Case, case_id)
         assert case.state == "accepted" and case.limit_days == 15  # 民政 promises 15, not 20

@@ -8,9 +8,9 @@ import pytest
 from marshmallow import Schema
 from marshmallow import fields as mf
 
-from portal.declarations.shapes import SCHEMAS
-from portal.declarations.tables import POLICY
-from portal.problems import CODES
+from portal.core.problems import CODES
+from portal.site.shapes import SCHEMAS
+from portal.site.tables import POLICY
 from tests.support.sites import EXAMPLES, REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

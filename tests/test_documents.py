@@ -15,15 +15,15 @@ from pypdf import PdfReader
 from sqlalchemy import select, text, update
 from werkzeug.datastructures import MultiDict
 
-from portal import lifecycle
-from portal.current import current_site
-from portal.demo import ensure_demo_users
-from portal.documents import DocumentError, render_html, render_pdf
+from portal.access.scope import unscoped
+from portal.cases import lifecycle
+from portal.cases.intake import save_application, spec_of
+from portal.cli.demo import ensure_demo_users
+from portal.documents.issuing import masked
+from portal.documents.render import DocumentError, render_html, render_pdf
 from portal.forms.build import check_submission
-from portal.intake import save_application, spec_of
-from portal.issuing import masked
 from portal.models import Case, CaseEvent, IssuedDocument, Item, Offering, SubCenter, db
-from portal.scope import unscoped
+from portal.web.current import current_site
 from tests.support.browser import ARTIFACTS
 from tests.support.world import PASSWORD, csrf_token, login
 from tests.test_intake import GOOD
@@ -170,7 +170,7 @@ def test_the_qr_check_page_tells_genuine_from_forged_and_altered(published, cler
 
 def _token_in(app, number: str) -> str:
     """The token the document's QR code carries (its verify URL is printed under it)."""
-    from portal.issuing import signer
+    from portal.documents.issuing import signer
 
     token = signer(app.config["SECRET_KEY"]).dumps({"n": number})
     assert token
@@ -186,7 +186,7 @@ def test_twelve_clerks_printing_at_once_get_twelve_numbers(published) -> None:
     numbers, errors = [], []
 
     def one(case_id: int) -> None:
-        from portal import issuing
+        from portal.documents import issuing
 
         try:
             with published.test_request_context(), unscoped():
@@ -281,7 +281,7 @@ def test_a_batch_from_the_cli_shows_its_progress_and_reprints_on_a_second_run(pu
     published.config["PORTAL_PUBLIC_URL"] = "https://zwfw.jurong.gov.cn"
     out = tmp_path / "today.zip"
     with published.app_context():
-        from portal.lifecycle import local_day
+        from portal.cases.lifecycle import local_day
 
         with published.test_request_context():
             the_day = local_day(day).isoformat()
@@ -305,10 +305,10 @@ def test_a_batch_from_the_browser_runs_in_the_background_and_shows_its_progress(
     page = clerk.get("/documents/batch").get_data(as_text=True)
     assert "批量打印" in page
     with published.app_context():
-        from portal.lifecycle import local_day
+        from portal.cases.lifecycle import local_day
 
         with published.test_request_context():
-            from portal import audit
+            from portal.cases import audit
 
             today = local_day(audit.server_now()).isoformat()
     started = clerk.post("/documents/batch", data={"csrf_token": clerk.token, "kind": "certificate",

@@ -9,10 +9,10 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from portal import create_app
-from portal.declarations.tables import FIELD_TYPES
 from portal.forms.build import check_submission
 from portal.forms.spec import form_from
 from portal.forms.types import TYPES
+from portal.site.tables import FIELD_TYPES
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +164,7 @@ def test_every_type_of_the_loader_is_a_row_of_the_type_table() -> None:
 
 
 def test_every_form_of_the_demo_site_builds_and_refuses_an_empty_submission(zh) -> None:
-    from portal.declarations import load_site
+    from portal.site import load_site
     from tests.support.sites import REPO
 
     site, problems = load_site(REPO)

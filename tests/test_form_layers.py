@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from portal.declarations import load_site
+from portal.site import load_site
 
 
 def write(site: Path, rel: str, data: dict) -> None:

@@ -9,12 +9,12 @@ import yaml
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.declarations import load_site
-from portal.errors import PortalError
+from portal.cases.intake import save_application, spec_of
+from portal.core.errors import PortalError
 from portal.forms.build import blank, check_submission
-from portal.intake import save_application, spec_of
 from portal.models import Case, FormVersion, Item, Offering, SubCenter, db
-from portal.publish import publish
+from portal.site import load_site
+from portal.site.publish import publish
 
 APPLICATION = {
     "applicant_name": "王秀英", "id_number": "11010519491231002X", "mobile": "13912345678",
@@ -132,7 +132,7 @@ def test_a_draft_may_be_incomplete_but_not_wrong(published) -> None:
 
 
 def test_a_manager_sees_two_versions_side_by_side_field_by_field(published, demo_site) -> None:
-    from portal.demo import ensure_demo_users
+    from portal.cli.demo import ensure_demo_users
     from tests.support.world import PASSWORD, login
 
     with published.app_context():
@@ -159,8 +159,8 @@ def test_a_manager_sees_two_versions_side_by_side_field_by_field(published, demo
 
 def test_a_version_exported_as_yaml_reads_back_the_same_and_checks_clean(published, demo_site,
                                                                          tmp_path) -> None:
-    from portal.demo import ensure_demo_users
-    from portal.forms.compare import from_yaml
+    from portal.cli.demo import ensure_demo_users
+    from portal.site.form_versions import from_yaml
     from tests.support.world import PASSWORD, login
 
     with published.app_context():

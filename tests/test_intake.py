@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.demo import ensure_demo_users
+from portal.cli.demo import ensure_demo_users
 from portal.models import Case, Item, Offering, SubCenter, db
 from tests.support.world import PASSWORD, csrf_token, login
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from portal.demo import ensure_demo_users
+from portal.access.roles import CLERK, ROLE_NAMES
+from portal.access.scope import RULES
+from portal.cli.demo import ensure_demo_users
 from portal.models import Case, Offering, PortalUser, SubCenter, Window, db
-from portal.roles import CLERK, ROLE_NAMES
-from portal.scope import RULES
 from tests.support.world import PASSWORD, add_cases, csrf_token, login
 
 OWN = "ws"
@@ -180,7 +180,7 @@ def test_the_center_sees_what_the_matrix_hides(world) -> None:
         client = app.test_client()
         if username == "admin":
             with app.app_context():
-                from portal.security import ensure_center_admin
+                from portal.web.security import ensure_center_admin
 
                 ensure_center_admin("admin", PASSWORD)
         login(client, username)

@@ -101,7 +101,7 @@ def test_a_stale_copy_of_a_case_cannot_overwrite(published) -> None:
 def test_the_acceptor_of_a_case_accepted_before_0013_is_read_from_the_event_log(published) -> None:
     from flask_migrate import downgrade, upgrade
 
-    from portal import audit
+    from portal.cases import audit
 
     with published.app_context():
         case = _new_case("M-0013")

@@ -8,13 +8,13 @@ import threading
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.audit import server_now
-from portal.current import current_site
+from portal.cases.audit import server_now
+from portal.cases.intake import save_application, spec_of
+from portal.cases.lifecycle import local_day
+from portal.cases.numbering import case_number
 from portal.forms.build import check_submission
-from portal.intake import save_application, spec_of
-from portal.lifecycle import local_day
 from portal.models import Case, Item, Offering, SubCenter, db
-from portal.numbers import case_number
+from portal.web.current import current_site
 from tests.test_intake import GOOD
 
 

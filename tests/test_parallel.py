@@ -11,14 +11,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from portal import lifecycle
-from portal.current import current_site
-from portal.demo import ensure_demo_users
-from portal.errors import PortalError
-from portal.lifecycle import Actor
+from portal.access.roles import CLERK, MANAGER
+from portal.access.scope import unscoped
+from portal.cases import lifecycle
+from portal.cases.lifecycle import Actor
+from portal.cli.demo import ensure_demo_users
+from portal.core.errors import PortalError
 from portal.models import Case, CaseBranch, SubCenter, db
-from portal.roles import CLERK, MANAGER
-from portal.scope import unscoped
+from portal.web.current import current_site
 from tests.support.world import PASSWORD, csrf_token, login
 from tests.test_process import Clock, submitted_case
 

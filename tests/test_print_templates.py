@@ -4,8 +4,8 @@ version and the next document uses it. Sub-center managers read and preview; cle
 
 from __future__ import annotations
 
-from portal.demo import ensure_demo_users
-from portal.security import ensure_center_admin
+from portal.cli.demo import ensure_demo_users
+from portal.web.security import ensure_center_admin
 from tests.support.world import PASSWORD, signed_in
 from tests.test_documents import completed_case, pdf_text, print_
 

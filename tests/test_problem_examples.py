@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.declarations import load_site
-from portal.problems import CODES
+from portal.core.problems import CODES
+from portal.site import load_site
 from tests.support.sites import BASE, EXAMPLES, example_codes, make_example
 
 

@@ -13,15 +13,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from portal import audit, lifecycle
-from portal.current import current_site
-from portal.demo import ensure_demo_users
-from portal.errors import PortalError
-from portal.lifecycle import Actor
+from portal.access.roles import CLERK, MANAGER
+from portal.access.scope import unscoped
+from portal.cases import audit, lifecycle
+from portal.cases.lifecycle import Actor
+from portal.cli.demo import ensure_demo_users
+from portal.core.errors import PortalError
 from portal.models import Case, CaseEvent, Item, Offering, SubCenter, db
-from portal.publish import current_version
-from portal.roles import CLERK, MANAGER
-from portal.scope import unscoped
+from portal.site.publish import current_version
+from portal.web.current import current_site
 from tests.support.world import PASSWORD, csrf_token, login
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

@@ -9,7 +9,6 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from portal.cli import main
-from portal.declarations import load_site
 from portal.models import (
     Item,
     Offering,
@@ -19,6 +18,7 @@ from portal.models import (
     Window,
     db,
 )
+from portal.site import load_site
 
 
 def run(app, *args: str):
@@ -138,7 +138,7 @@ def test_export_of_an_unknown_version_says_so(app, demo_site: Path, tmp_path: Pa
 def test_two_publishers_at_once_make_one_version(app, demo_site: Path) -> None:
     import threading
 
-    from portal.publish import publish
+    from portal.site.publish import publish
 
     site, _ = load_site(demo_site)
     results, errors = [], []
@@ -166,7 +166,7 @@ def test_two_publishers_at_once_make_one_version(app, demo_site: Path) -> None:
 
 
 def test_a_published_version_cannot_be_edited_or_deleted(app, demo_site: Path) -> None:
-    from portal.errors import PortalError
+    from portal.core.errors import PortalError
 
     assert run(app, "sync", str(demo_site)).exit_code == 0
     with app.app_context():

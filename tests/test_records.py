@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.demo import ensure_demo_users
+from portal.cli.demo import ensure_demo_users
 from portal.models import Case, Complaint, Evaluation, Inspection, SubCenter, Window, db
 from tests.support.world import PASSWORD, add_cases, csrf_token, signed_in
 

@@ -9,11 +9,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.declarations import load_site
-from portal.demo import ensure_demo_users
+from portal.cli.demo import ensure_demo_users
 from portal.models import Item, db
-from portal.publish import publish
-from portal.security import ensure_center_admin
+from portal.site import load_site
+from portal.site.publish import publish
+from portal.web.security import ensure_center_admin
 from tests.support.world import PASSWORD, add_cases, login
 
 

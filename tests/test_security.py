@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.demo import ensure_demo_users
+from portal.cli.demo import ensure_demo_users
 from portal.models import PortalUser, db
 from tests.support.world import PASSWORD, csrf_token, login
 
@@ -125,7 +125,7 @@ def test_rest_api_uses_the_browser_session_and_the_role(portal) -> None:
 
 def test_openapi_document_lists_the_generated_apis(portal) -> None:
     with portal.app_context():
-        from portal.security import ensure_center_admin
+        from portal.web.security import ensure_center_admin
 
         ensure_center_admin("admin", PASSWORD)
     client = portal.test_client()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.declarations import load_site
+from portal.site import load_site
 from tests.support.sites import make_example
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.declarations import load_site
+from portal.site import load_site
 from tests.support.sites import BASE, REPO, make_example
 
 

@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal.demo import ensure_demo_users
+from portal.cli.demo import ensure_demo_users
 from portal.models import SiteVersion, SubCenter, Window, db
-from portal.publish import current_version
+from portal.site.publish import current_version
 from tests.support.world import PASSWORD, csrf_token, login
 
 

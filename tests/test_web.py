@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from portal.security import ensure_center_admin
+from portal.web.security import ensure_center_admin
 
 PASSWORD = "正确的密码-2026"
 
@@ -88,7 +88,7 @@ def test_home_page_before_any_sync_says_what_to_do(app) -> None:
 def test_workers_starting_together_share_one_demo_secret(tmp_path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from portal.app import _instance_secret
+    from portal.web.app import _instance_secret
 
     with ThreadPoolExecutor(8) as pool:
         keys = set(pool.map(lambda _: _instance_secret(tmp_path / "instance"), range(8)))

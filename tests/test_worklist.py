@@ -13,10 +13,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal import audit
-from portal.demo import ensure_demo_users
+from portal.cases import audit
+from portal.cli.demo import ensure_demo_users
 from portal.models import Case, Offering, SubCenter, Window, db
-from portal.publish import current_version
+from portal.site.publish import current_version
 from tests.support.world import PASSWORD, login
 
 TODAY = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, DateTime, event, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import mapped_column
 
-from portal.errors import PortalError
+from portal.core.errors import PortalError
 
 # FAB's Model carries its own declarative base; Flask-SQLAlchemy and Alembic must see that
 # metadata, or autogenerate would drop every table (TRAPS.md).

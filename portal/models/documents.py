@@ -50,7 +50,7 @@ class JobProgress:
     STALE = dt.timedelta(minutes=5)  # no step for this long: its worker is gone
 
     def step(self, done: int) -> None:
-        from portal import audit
+        from portal.cases import audit
 
         self.done, self.touched_at = done, audit.server_now()
 

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
+from portal.access.roles import CLERK, ROLE_NAMES
 from portal.models import PortalUser, db
-from portal.roles import CLERK, ROLE_NAMES
 from portal.web.csv_export import CsvExport
 from portal.web.routes import SafeRoutes
 

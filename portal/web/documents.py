@@ -18,15 +18,15 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from sqlalchemy import select
 
-from portal import issuing
-from portal.current import current_site
-from portal.documents import DocumentError, render_pdf
-from portal.errors import PortalError
+from portal.access.roles import WRITE, permission
+from portal.access.scope import unscoped
+from portal.core.errors import PortalError
+from portal.documents import issuing
+from portal.documents.render import DocumentError, render_pdf
 from portal.models import Case, PrintJob, db
-from portal.roles import WRITE, permission
-from portal.scope import unscoped
 from portal.web import jobs as background
-from portal.web.casework import actor
+from portal.web.cases.casework import actor
+from portal.web.current import current_site
 
 public = Blueprint("verify", __name__)
 
@@ -52,9 +52,9 @@ class DocumentView(BaseView):
     def batch(self) -> Any:
         """批量打印: every document of one kind for a day's cases (in the user's scope)."""
 
-        from portal import audit
-        from portal import batch as batches
-        from portal.lifecycle import center_zone, local_day
+        from portal.cases import audit
+        from portal.cases.lifecycle import center_zone, local_day
+        from portal.documents import batches
         from portal.models import SubCenter
 
         who = actor()
@@ -91,7 +91,7 @@ class DocumentView(BaseView):
     @expose("/batch/<int:pk>/documents.zip")
     @has_access
     def job_zip(self, pk: int) -> Any:
-        from portal import batch as batches
+        from portal.documents import batches
 
         job = background.own(PrintJob, pk, center_wide_too=True)
         if job.state != "done":
@@ -122,7 +122,7 @@ class DocumentView(BaseView):
 def _print(job_id: int, who: Any, verify_url: Any, secret: str) -> None:
     """The batch, in its own thread (portal/web/jobs.py): the cases were chosen through the
     requester's scope when the job was made."""
-    from portal import batch as batches
+    from portal.documents import batches
 
     batches.run(db.session, current_site(), job_id, who, verify_url, secret)
 
@@ -158,7 +158,7 @@ def guide(sub: str, item: str) -> Any:
 @public.route("/forms/<int:pk>/blank.pdf")
 def blank_form(pk: int) -> Any:
     """表格下载: the blank form of any form version (form versions are public)."""
-    from portal.intake import spec_of
+    from portal.cases.intake import spec_of
     from portal.models import FormVersion
 
     version = db.session.get(FormVersion, pk)

@@ -14,8 +14,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.edits import Change, set_subcenter, set_window
-from portal.intake import application_text
+from portal.access.roles import ADMIN, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
+from portal.cases.intake import application_text
 from portal.models import (
     Case,
     CaseBranch,
@@ -29,10 +29,10 @@ from portal.models import (
     SubCenter,
     Window,
 )
-from portal.roles import ADMIN, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
+from portal.site.edits import Change, set_subcenter, set_window
+from portal.web.cases.records import ComplaintScreen, EvaluationScreen, InspectionScreen
 from portal.web.clerks import ClerkScreen
-from portal.web.form_versions import FormVersionScreen
-from portal.web.records import ComplaintScreen, EvaluationScreen, InspectionScreen
+from portal.web.site.form_versions import FormVersionScreen
 
 
 @dataclass(frozen=True)

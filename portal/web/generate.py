@@ -22,11 +22,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 
-from portal.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, permission
+from portal.access.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, permission
 from portal.web.csv_export import cell
 from portal.web.entities import ENTITIES, LABELS, VALUE_LABELS, Entity
-from portal.web.published import BASE_VERSION, DeclarationCheck, PublishedScreen, PublishingInterface
 from portal.web.screens import PortalModelView
+from portal.web.site.published import BASE_VERSION, DeclarationCheck, PublishedScreen, PublishingInterface
 from portal.web.stale import SEEN, NotStale, OptimisticScreen, versioned
 
 

@@ -14,9 +14,9 @@ from flask import Flask, g
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.current import current_site
+from portal.access.scope import current_scope
 from portal.models import SubCenter, db
-from portal.scope import current_scope
+from portal.web.current import current_site
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def start(name: str, work: Callable[..., Any], *args: Any) -> None:
 def own(model: type, pk: int, center_wide_too: bool = False) -> Any:
     """The job ``pk`` if the signed-in user asked for it (or, with ``center_wide_too``, is a
     center-wide user); 404 otherwise."""
-    from portal.scope import current_scope
+    from portal.access.scope import current_scope
 
     job = db.session.get(model, pk)
     scope = current_scope()
@@ -48,7 +48,7 @@ def _settled(job: Any) -> Any:
     so its page stops waiting and says to ask again."""
     from flask_babel import gettext
 
-    from portal import audit
+    from portal.cases import audit
 
     if job.stalled(audit.server_now()):
         job.state, job.finished_at = "failed", audit.server_now()

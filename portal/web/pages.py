@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from portal.roles import AUDITOR, CLERK, MANAGER, READ, WRITE
-from portal.web.assessment import AssessmentView
-from portal.web.casework import CaseworkView
-from portal.web.designer import DesignerView
+from portal.access.roles import AUDITOR, CLERK, MANAGER, READ, WRITE
+from portal.web.assessment.ranking import AssessmentView
+from portal.web.assessment.reports import MonthlyReportView
+from portal.web.cases.casework import CaseworkView
+from portal.web.cases.intake import DraftView, IntakeView
+from portal.web.cases.worklist import WorklistView
 from portal.web.documents import DocumentView
 from portal.web.entities import CATEGORY_ASSESSMENT, CATEGORY_CASES, CATEGORY_ORG
-from portal.web.intake import DraftView, IntakeView
-from portal.web.print_templates import TemplateEditorView
-from portal.web.reports import MonthlyReportView
-from portal.web.worklist import WorklistView
+from portal.web.site.designer import DesignerView
+from portal.web.site.print_templates import TemplateEditorView
 
 PAGES = (
     (IntakeView, "New application", "cases", WRITE),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_appbuilder import IndexView, expose
 
-from portal.current import current_site
+from portal.web.current import current_site
 
 
 class HomeView(IndexView):

@@ -63,7 +63,7 @@ class Server:
 
         from portal import create_app
         from portal.models import db
-        from portal.security import sync_permissions
+        from portal.web.security import sync_permissions
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": self.create_empty(TEST), "SECRET_KEY": SECRET})
         with app.app_context():

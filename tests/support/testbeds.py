@@ -89,9 +89,9 @@ class Testbed:
         """The snapshot with the demo site published (version 1), made once (with the app
         ``app`` readied)."""
         if not self._published:
-            from portal.declarations import load_site
             from portal.models import db
-            from portal.publish import publish
+            from portal.site import load_site
+            from portal.site.publish import publish
 
             site, problems = load_site(copy_demo(self.folder / "published" / "site"))
             assert site is not None, problems

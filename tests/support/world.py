@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.models import Case, Offering, SubCenter, Window, db
-from portal.publish import current_version
+from portal.site.publish import current_version
 
 PASSWORD = "测试口令-Isolation-2026"
 

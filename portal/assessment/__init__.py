@@ -1,0 +1,1 @@
+"""统一考核监督: metrics, scores, evidence, ranking, freezing, awards, reports and exports."""

@@ -1,0 +1,425 @@
+"""Intake decisions on a submitted application: accept (受理), reject (不予受理), or a one-time
+notice of every missing material (一次性告知); the same case continues when the applicant returns.
+
+After acceptance the case goes through the item's declared steps (the first, 受理, is done by
+accepting), each acted on by its role; the clock stops for 补正 and special procedures and
+restarts; an extension within the item's declared allowance needs its approver; completion
+records approved or denied, and on time or overdue.
+
+Each decision is an event with the server's time (portal/audit.py); the due date of an
+accepted case is worked out by the working-day clock (portal/clock.py) from the limit the
+sub-center promises for the item, and stored with the case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.access.roles import ADMIN, CLERK, MANAGER
+from portal.cases import audit
+from portal.cases.audit import append
+from portal.core.clock import Calendar, Due
+from portal.core.errors import PortalError
+from portal.models import Case
+from portal.site import Site
+from portal.site.metadata import plain
+
+SUBMITTED, ACCEPTED, REJECTED, NOTICE = "submitted", "accepted", "rejected", "notice_missing"
+PAUSED, COMPLETED = "paused", "completed"
+OPEN = (ACCEPTED, PAUSED)  # the clock has started and the case is not done
+APPROVED, DENIED = "approved", "denied"
+# 行政许可法 第45条 special procedures, and 补正: the time they take is not counted
+PAUSE_KINDS = ("补正", "听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: the user name recorded on the event, and their role keys (portal/roles.py)."""
+
+    name: str
+    roles: frozenset[str]
+    sub_centers: frozenset[int] | None = None  # where they work; None: everywhere (center-wide)
+
+    def works_at(self, sub_center_id: int) -> bool:
+        return self.sub_centers is None or sub_center_id in self.sub_centers
+
+    def may_act_as(self, role: str) -> bool:
+        """A step's role: the center admin acts anywhere, a manager also at a clerk's step."""
+        if ADMIN in self.roles:
+            return True
+        return bool({CLERK, MANAGER} & self.roles) if role == CLERK else role in self.roles
+
+
+_calendars: dict[str, Calendar] = {}
+
+
+def calendar_of(site: Site) -> Calendar:
+    """One calendar per published site (its holiday schedules), kept for the process."""
+    calendar = _calendars.get(site.content_hash)
+    if calendar is None:
+        calendar = _calendars.setdefault(site.content_hash, Calendar.of_center(site.center))
+    return calendar
+
+
+def center_zone() -> ZoneInfo:
+    """The center's time zone (Asia/Shanghai unless configured otherwise): its days and months."""
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+
+
+def local_day(at: dt.datetime) -> dt.date:
+    """The center's calendar day of a moment."""
+    return at.astimezone(center_zone()).date()
+
+
+def offering_of(site: Site | None, case: Case) -> Any:
+    """The offering a case is under in a published site; ``None`` once it is withdrawn."""
+    sub = site.subcenters.get(case.sub_center.code) if site else None
+    return sub.offerings.get(case.item.code) if sub else None
+
+
+def _offering_item(site: Site, case: Case) -> Any:
+    offering = offering_of(site, case)
+    if offering is None:
+        raise PortalError(f"{case.sub_center.unified_name} no longer offers {case.item.name}",
+                          hint="the item was withdrawn; ask the sub-center manager")
+    return offering.item
+
+
+def _must_be(case: Case, *states: str) -> None:
+    if case.state not in states:
+        raise PortalError(f"case {case.number} is {case.state}, not {' or '.join(states)}",
+                          hint="reload the case: someone may have acted on it")
+
+
+def _days(pauses: Any) -> list[tuple[dt.date, dt.date | None]]:
+    return [(dt.date.fromisoformat(a), dt.date.fromisoformat(b) if b else None)
+            for a, b in pauses or ()]
+
+
+def clock_of(site: Site, case: Case) -> Due:
+    """The case's due date now: its limit plus approved extensions, pauses not counted."""
+    assert case.accepted_at is not None and case.limit_days is not None
+    return calendar_of(site).due(local_day(case.accepted_at), case.limit_days + case.extended_days,
+                                 _days(case.pauses))
+
+
+def steps_of(case: Case) -> list[dict[str, Any]]:
+    return list((case.plan or {}).get("steps") or ())
+
+
+def step_dues(site: Site, case: Case) -> list[dt.date | None]:
+    """When each step is due: its share of the limit, counted from acceptance (pauses not
+    counted; an approved extension goes to the last step)."""
+    steps, calendar = steps_of(case), calendar_of(site)
+    if not steps or case.accepted_at is None:
+        return []
+    start, pauses, total, out = local_day(case.accepted_at), _days(case.pauses), 0, []
+    for i, step in enumerate(steps):
+        total += step["days"] + (case.extended_days if i == len(steps) - 1 else 0)
+        out.append(calendar.due(start, total, pauses).day)
+    return out
+
+
+def _at_home(case: Case, actor: Actor) -> None:
+    """The case itself is worked on where it was taken; other departments decide branches."""
+    if not actor.works_at(case.sub_center_id):
+        raise PortalError(f"case {case.number} is handled by {case.sub_center.unified_name}",
+                          hint="your department decides its own branch only")
+
+
+def _check_role(case: Case, actor: Actor, role: str, what: str) -> None:
+    if not actor.may_act_as(role):
+        from portal.access.roles import ROLE_NAMES
+
+        raise PortalError(f"{what} of case {case.number} is for the {ROLE_NAMES[role]} to do",
+                          hint="it stays open on their worklist")
+
+
+def accept(session: Session, site: Site, case: Case, actor: Actor) -> Case:
+    """受理: the clock starts now; the due date follows from the sub-center's promised limit.
+
+    The item's steps, legal limit and extension allowance are kept with the case as they are
+    today: a later publication does not change the rules of a case under way.
+    """
+    _must_be(case, SUBMITTED)
+    item = _offering_item(site, case)
+    now = audit.server_now()
+    days = item.promised_days if item.case_type == "承诺件" else 0  # 即办件: the same day
+    due = calendar_of(site).due(local_day(now), days)
+    steps = plain(item.data.get("steps") or [])
+    case.state, case.accepted_at, case.limit_days, case.due_date = ACCEPTED, now, days, due.day
+    case.accepted_by = actor.name
+    case.plan = {"steps": steps, "legal_days": item.data.get("legal_days"),
+                 "extension": plain(item.data.get("extension")), "case_type": item.case_type}
+    case.step = 1 if len(steps) > 1 else None  # accepting is the first step (受理)
+    case.legal_days = item.data.get("legal_days")
+    case.pauses, case.extended_days = [], 0
+    branches = _open_branches(session, site, case, item, local_day(now))
+    case.plan = {**case.plan, "parallel": branches}
+    append(session, case, "accept", actor.name, {"limit_days": days, "due": due.day.isoformat(),
+                                                 "guessed_years": list(due.guessed),
+                                                 "branches": [b["name"] for b in branches]}, at=now)
+    session.commit()
+    return case
+
+
+def _open_branches(session: Session, site: Site, case: Case, item: Any,
+                   day: dt.date) -> list[dict[str, Any]]:
+    """并联审批: one branch per declared item, at the sub-center that offers it, with that
+    offering's own limit from the same acceptance day. Returns the plan's record of them."""
+    from portal.access.scope import unscoped
+    from portal.models import CaseBranch, Item, SubCenter
+
+    plan = []
+    for position, declared in enumerate(item.data.get("parallel") or ()):
+        offering = site.subcenters[declared["subcenter"]].offerings[declared["item"]].item
+        days = offering.promised_days if offering.case_type == "承诺件" else 0
+        role = MANAGER if any(s["role"] == MANAGER for s in offering.data.get("steps") or ()) else CLERK
+        with unscoped():  # the other departments are outside the clerk's scope, by design
+            item_id = session.scalars(select(Item.id).where(Item.code == declared["item"])).one()
+            sub_center_id = session.scalars(select(SubCenter.id).where(
+                SubCenter.code == declared["subcenter"])).one()
+        branch = CaseBranch(case_id=case.id, position=position, limit_days=days, state="open",
+                            item_id=item_id, sub_center_id=sub_center_id,
+                            due_date=calendar_of(site).due(day, days).day)
+        session.add(branch)
+        plan.append({"item": declared["item"], "subcenter": declared["subcenter"],
+                     "name": offering.name, "days": days, "role": role})
+    return plan
+
+
+def branch_place(branch: Any) -> str:
+    """The unified name of the sub-center deciding a branch: public, though usually outside
+    the viewer's scope (the case was taken at another department)."""
+    from portal.access.scope import unscoped
+
+    with unscoped():
+        from portal.models import SubCenter
+
+        return session_of(branch).get(SubCenter, branch.sub_center_id).unified_name
+
+
+def case_place(case: Case) -> str:
+    """Where a case was taken: the sub-center's unified name and the window."""
+    from portal.access.scope import unscoped
+    from portal.models import SubCenter, Window
+
+    with unscoped():
+        session = session_of(case)
+        window = session.get(Window, case.window_id)
+        return f"{session.get(SubCenter, case.sub_center_id).unified_name} {window.code} {window.name}"
+
+
+def session_of(record: Any) -> Session:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(record)
+    assert session is not None
+    return session
+
+
+def decide_branch(session: Session, case: Case, actor: Actor, branch_id: int, approve: bool,
+                  result: str) -> Case:
+    """One department decides its branch of a bundle case, at its own sub-center."""
+    from portal.models import CaseBranch
+
+    _must_be(case, ACCEPTED)
+    branch = session.scalars(select(CaseBranch).where(CaseBranch.id == branch_id,
+                                                      CaseBranch.case_id == case.id)).one_or_none()
+    if branch is None or branch.state != "open":
+        raise PortalError("this branch is not open for a decision", hint="reload the case")
+    if not actor.works_at(branch.sub_center_id):
+        raise PortalError(f"{branch.item.name} is decided by {branch_place(branch)}",
+                          hint="each department decides its own branch")
+    declared = case.plan["parallel"][branch.position]
+    _check_role(case, actor, declared["role"], declared["name"])
+    if not approve and not result.strip():
+        raise PortalError("a denial needs its reason", hint="the applicant is told why")
+    now = audit.server_now()
+    branch.state = APPROVED if approve else DENIED
+    branch.decided_at, branch.decided_by, branch.result = now, actor.name, result.strip()
+    append(session, case, "branch", actor.name,
+           {"branch": declared["name"], "outcome": branch.state, "result": result.strip()}, at=now)
+    session.commit()
+    return case
+
+
+def reject(session: Session, case: Case, actor: Actor, reason: str) -> Case:
+    """不予受理, with the reason the notice will print."""
+    _must_be(case, SUBMITTED, NOTICE)
+    if not reason.strip():
+        raise PortalError("a rejection needs its reason", hint="the 不予受理通知书 prints it")
+    case.state = REJECTED
+    append(session, case, "reject", actor.name, {"reason": reason.strip()})
+    session.commit()
+    return case
+
+
+def notice_missing(session: Session, site: Site, case: Case, actor: Actor, missing: Sequence[str],
+                   note: str = "") -> Case:
+    """一次性告知: every missing or defective material at once, from the item's declared list."""
+    _must_be(case, SUBMITTED)
+    declared = [m["name"] for m in _offering_item(site, case).data.get("materials", ())]
+    unknown = [m for m in missing if m not in declared]
+    if unknown or not missing:
+        raise PortalError("choose the missing materials from the item's list" if not unknown
+                          else f"not a material of this item: {'、'.join(unknown)}",
+                          hint="the notice lists the item's declared materials")
+    case.state = NOTICE
+    append(session, case, "notice_missing", actor.name,
+           {"missing": [m for m in declared if m in missing], "note": note.strip()})
+    session.commit()
+    return case
+
+
+def resubmit(session: Session, case: Case, actor: Actor) -> Case:
+    """The applicant came back with the materials: the same case is up for a decision again."""
+    _must_be(case, NOTICE)
+    case.state = SUBMITTED
+    append(session, case, "resubmit", actor.name)
+    session.commit()
+    return case
+
+
+def advance(session: Session, case: Case, actor: Actor, opinion: str = "") -> Case:
+    """The open step is done (审核 passed, 决定 made …): the next step opens."""
+    _must_be(case, ACCEPTED)
+    _at_home(case, actor)
+    steps = steps_of(case)
+    if case.step is None or case.step >= len(steps) - 1:
+        raise PortalError(f"case {case.number} has no step left before completion",
+                          hint="complete the case")
+    step = steps[case.step]
+    _check_role(case, actor, step["role"], step["name"])
+    append(session, case, "step", actor.name, {"step": step["name"], "opinion": opinion.strip()})
+    case.step += 1
+    session.commit()
+    return case
+
+
+def pause(session: Session, site: Site, case: Case, actor: Actor, kind: str, reason: str) -> Case:
+    """The clock stops: 补正 (waiting for the applicant) or a special procedure (听证, 检测 …)."""
+    _must_be(case, ACCEPTED)
+    _at_home(case, actor)
+    if kind not in PAUSE_KINDS:
+        raise PortalError(f"{kind!r} does not stop the clock", hint="choose one of " + "、".join(PAUSE_KINDS))
+    if not reason.strip():
+        raise PortalError("stopping the clock needs its reason", hint="it is shown to supervision")
+    now = audit.server_now()
+    case.pauses = [*(case.pauses or []), [local_day(now).isoformat(), None]]
+    case.state, case.due_date = PAUSED, None
+    append(session, case, "pause", actor.name, {"kind": kind, "reason": reason.strip()}, at=now)
+    session.commit()
+    return case
+
+
+def restart(session: Session, site: Site, case: Case, actor: Actor) -> Case:
+    """The clock runs again; the working days it stood still move the due date."""
+    _must_be(case, PAUSED)
+    _at_home(case, actor)
+    now = audit.server_now()
+    *done, (stopped, _) = case.pauses
+    case.pauses = [*done, [stopped, local_day(now).isoformat()]]
+    due = clock_of(site, case)
+    case.state, case.due_date = ACCEPTED, due.day
+    for branch in case.branches:  # the stop held every branch as well
+        branch.due_date = calendar_of(site).due(local_day(case.accepted_at), branch.limit_days,
+                                                _days(case.pauses)).day
+    stood = calendar_of(site).between(dt.date.fromisoformat(stopped), local_day(now))
+    append(session, case, "restart", actor.name,
+           {"paused_days": stood, "due": due.day.isoformat() if due.day else None,
+            "guessed_years": list(due.guessed)}, at=now)
+    session.commit()
+    return case
+
+
+def ask_extension(session: Session, case: Case, actor: Actor, days: int, reason: str) -> Case:
+    """延长: ask for more working days, within what the item allows; the approver decides."""
+    _must_be(case, ACCEPTED)
+    _at_home(case, actor)
+    allowance = (case.plan or {}).get("extension")
+    if not allowance:
+        raise PortalError(f"{case.item.name} declares no extension",
+                          hint="the limit stands; a special procedure may stop the clock instead")
+    if case.extension_asked:
+        raise PortalError("an extension is already waiting for approval", hint="ask the approver")
+    left = allowance["days"] - case.extended_days
+    if not 1 <= days <= left:
+        raise PortalError(f"an extension of {days} working days is not allowed: "
+                          f"{left} of {allowance['days']} are left", hint="ask for fewer days")
+    if not reason.strip():
+        raise PortalError("an extension needs its reason", hint="the approver reads it")
+    case.extension_asked = days
+    append(session, case, "extension_asked", actor.name, {"days": days, "reason": reason.strip()})
+    session.commit()
+    return case
+
+
+def decide_extension(session: Session, site: Site, case: Case, actor: Actor, approve: bool,
+                     note: str = "") -> Case:
+    """The approver grants or refuses the extension asked for; never the one who asked."""
+    _must_be(case, ACCEPTED)
+    _at_home(case, actor)
+    if not case.extension_asked:
+        raise PortalError("no extension is waiting for approval", hint="reload the case")
+    approver = case.plan["extension"].get("approver", MANAGER)
+    _check_role(case, actor, approver, "approving the extension")
+    from portal.models import CaseEvent
+
+    asked = session.scalars(select(CaseEvent).where(
+        CaseEvent.case_id == case.id, CaseEvent.kind == "extension_asked")
+        .order_by(CaseEvent.seq.desc()).limit(1)).one()
+    if asked.by == actor.name:
+        raise PortalError("who asked for an extension cannot approve it",
+                          hint="another approver decides")
+    days, case.extension_asked = case.extension_asked, None
+    if approve:
+        case.extended_days += days
+        due = clock_of(site, case)
+        case.due_date = due.day
+        append(session, case, "extension_approved", actor.name,
+               {"days": days, "due": due.day.isoformat() if due.day else None, "note": note.strip()})
+    else:
+        append(session, case, "extension_refused", actor.name, {"days": days, "note": note.strip()})
+    session.commit()
+    return case
+
+
+def complete(session: Session, site: Site, case: Case, actor: Actor, outcome: str,
+             result: str) -> Case:
+    """办结: approved or denied, with the result; the case records on time or overdue."""
+    _must_be(case, ACCEPTED)
+    _at_home(case, actor)
+    steps = steps_of(case)
+    if steps and case.step is not None and case.step < len(steps) - 1:
+        raise PortalError(f"case {case.number} is at {steps[case.step]['name']}, not the last step",
+                          hint="finish the open steps first")
+    if steps:
+        _check_role(case, actor, steps[-1]["role"], steps[-1]["name"])
+    waiting = [b.item.name for b in case.branches if b.state == "open"]
+    if waiting:
+        raise PortalError(f"the parallel approval still waits for {'、'.join(waiting)}",
+                          hint="the case is completed once every branch is decided")
+    if outcome not in (APPROVED, DENIED):
+        raise PortalError(f"{outcome!r} is not an outcome", hint="approved or denied")
+    if outcome == DENIED and not result.strip():
+        raise PortalError("a denial needs its reason", hint="the 办结通知书 prints it")
+    now = audit.server_now()
+    today = local_day(now)
+    used = calendar_of(site).used(local_day(case.accepted_at), today, _days(case.pauses))
+    on_time = case.due_date is not None and today <= case.due_date
+    case.state, case.completed_at, case.outcome = COMPLETED, now, outcome
+    case.on_time, case.used_days, case.step = on_time, used, None
+    append(session, case, "complete", actor.name,
+           {"outcome": outcome, "result": result.strip(), "on_time": on_time, "used_days": used},
+           at=now)
+    session.commit()
+    return case

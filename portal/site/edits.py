@@ -1,0 +1,66 @@
+"""Edits made in the browser to published declarations: each one publishes a new version.
+
+A published version is never edited in place (DESIGN.md). An edit takes the current version's
+documents, changes them, writes them out as a declaration folder and runs the same two-pass
+check as `portal check`; only a clean result is published (source ``browser``). The problems
+come back with their file and path, exactly as the command line would print them.
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from portal.access.scope import unscoped
+from portal.core.errors import PortalError
+from portal.core.problems import Problem, has_errors
+from portal.site import Site, load_site
+from portal.site.export import write_documents
+from portal.site.publish import PublishResult, current_version, publish
+
+Change = Callable[[dict[str, Any]], None]
+
+
+def try_change(session: Session, change: Change) -> tuple[Site | None, list[Problem]]:
+    """The site the change would publish (``None`` on errors) and every problem found."""
+    version = current_version(session)
+    if version is None:
+        raise PortalError("nothing is published yet", hint="run `portal sync` first")
+    documents = copy.deepcopy(version.documents)
+    change(documents)
+    with tempfile.TemporaryDirectory(prefix="portal-edit-") as tmp:
+        folder = Path(tmp) / "site"
+        write_documents(documents, folder, version.number)
+        site, problems = load_site(folder, use_cache=False)
+    return (None if has_errors(problems) else site), problems
+
+
+def publish_change(session: Session, change: Change, by: str) -> tuple[PublishResult | None,
+                                                                       list[Problem]]:
+    """Check the change and, when clean, publish it as a new version made in the browser."""
+    site, problems = try_change(session, change)
+    if site is None:
+        return None, problems
+    with unscoped():  # publishing writes every sub-center's rows, not only the editor's
+        return publish(session, site, by=by, source="browser"), problems
+
+
+def set_subcenter(code: str, values: dict[str, Any]) -> Change:
+    def change(documents: dict[str, Any]) -> None:
+        documents["subcenters"][code].update(values)
+
+    return change
+
+
+def set_window(subcenter: str, code: str, values: dict[str, Any]) -> Change:
+    def change(documents: dict[str, Any]) -> None:
+        for window in documents["subcenters"][subcenter]["windows"]:
+            if window["code"] == code:
+                window.update(values)
+
+    return change

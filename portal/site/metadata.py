@@ -1,0 +1,220 @@
+"""The loaded site: read-only metadata the rest of the engine works with."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from portal.core.problems import Problem, has_errors
+from portal.forms.spec import FormSpec, form_from
+from portal.site.checks import check_folder, merge, overlay_keys, unified_name
+from portal.site.formchecks import merge_form, overlay_subcenter, resolve
+from portal.site.loader import Folder, read_folder
+from portal.site.tables import ITEM_TYPES, SUBCENTER_KINDS
+
+
+def _frozen(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if kind is list:
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One item as published, either the center's or a sub-center's merged view."""
+
+    code: str
+    name: str
+    type: str
+    case_type: str
+    legal_days: int
+    promised_days: int
+    data: Mapping[str, Any]
+
+    @property
+    def type_code(self) -> str:
+        return ITEM_TYPES[self.type]
+
+    @classmethod
+    def from_data(cls, code: str, data: dict[str, Any]) -> ItemSpec:
+        return cls.from_frozen(code, _frozen(data))
+
+    @classmethod
+    def from_frozen(cls, code: str, data: Mapping[str, Any]) -> ItemSpec:
+        return cls(code, data["name"], data["type"], data["case_type"], data["legal_days"],
+                   data["promised_days"], data)
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    code: str
+    name: str
+    department: str
+    subcenter: str
+
+
+@dataclass(frozen=True)
+class Offering:
+    """An item as one sub-center offers it: merged with its overlay, at its windows."""
+
+    item: ItemSpec
+    windows: tuple[str, ...]
+    overlay: Mapping[str, Any]
+    form: FormSpec | None = None  # the center's base form with this sub-center's additions
+
+
+@dataclass(frozen=True)
+class SubCenterSpec:
+    code: str
+    kind: str
+    name: str
+    unified_name: str
+    department: str
+    address: str
+    phone: str
+    hours: str
+    windows: tuple[WindowSpec, ...]
+    offerings: Mapping[str, Offering]
+    assessment: Mapping[str, Any] | None = None  # its own internal rules (outside the center's ranking)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A whole, checked declaration folder. Build it with :func:`load_site`."""
+
+    center: Mapping[str, Any]
+    subcenters: Mapping[str, SubCenterSpec]
+    items: Mapping[str, ItemSpec]
+    templates: Mapping[str, str]
+    forms: Mapping[str, FormSpec]  # the center's base forms, dictionaries resolved
+    canonical: str = field(repr=False)  # canonical JSON of every document: what is published
+    content_hash: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.center["name"]
+
+    @property
+    def documents(self) -> dict[str, Any]:
+        """A fresh, plain copy of the published documents (center, sub-centers, items, templates)."""
+        return json.loads(self.canonical)
+
+    def window(self, code: str) -> WindowSpec:
+        for sub in self.subcenters.values():
+            for window in sub.windows:
+                if window.code == code:
+                    return window
+        raise KeyError(code)
+
+
+def _sha256(text: str) -> str:
+    """The content hash: same declarations, same canonical JSON, same hash."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def plain(value: Any) -> Any:
+    """A mutable, JSON-ready copy of frozen metadata (mappings to dicts, tuples to lists)."""
+    kind = type(value)
+    if kind is MappingProxyType or kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is tuple or kind is list:
+        return [plain(v) for v in value]
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def canonical_json(documents: Mapping[str, Any]) -> str:
+    """Sorted keys, no spaces, UTF-8 text: the form that is hashed and stored."""
+    return json.dumps(documents, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=_json_default)
+
+
+def load_site(root: Path | str, workers: int | None = None,
+              use_cache: bool = True) -> tuple[Site | None, list[Problem]]:
+    """Read and check a declaration folder. The site is ``None`` when any problem is an error.
+
+    ``workers`` and ``use_cache`` tune only speed (see :func:`read_folder`), never results.
+    """
+    folder = read_folder(Path(root), workers, use_cache)
+    problems = folder.problems + check_folder(folder)
+    problems.sort(key=lambda p: (p.file, p.line or 0, p.path, p.code))
+    if has_errors(problems):
+        return None, problems
+    return build_site(folder), problems
+
+
+def documents_of(folder: Folder) -> dict[str, Any]:
+    assert folder.center is not None
+    return {
+        "center": folder.center.data,
+        "subcenters": {s.data["code"]: s.data for s in folder.subcenters},
+        "items": {i.data["code"]: i.data for i in folder.items},
+        "templates": dict(folder.templates),
+        "forms": {f.data["code"]: f.data for f in folder.forms},
+        "form_overlays": _overlays(folder),
+    }
+
+
+def _overlays(folder: Folder) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for loaded in folder.form_overlays:
+        out.setdefault(overlay_subcenter(loaded), {})[loaded.data["form"]] = loaded.data
+    return out
+
+
+def build_site(folder: Folder) -> Site:
+    documents = documents_of(folder)
+    return site_from_documents(documents, canonical_json(documents))
+
+
+def site_from_documents(documents: dict[str, Any], canonical: str | None = None) -> Site:
+    """Rebuild the metadata from published documents (as stored in the database)."""
+    if canonical is None:
+        canonical = canonical_json(documents)
+    center = documents["center"]
+    items = {code: ItemSpec.from_data(code, data) for code, data in sorted(documents["items"].items())}
+    dictionaries = center.get("dictionaries", {})
+    forms = {code: form_from(resolve(data, dictionaries))
+             for code, data in sorted(documents.get("forms", {}).items())}
+    overlays = documents.get("form_overlays", {})
+    subcenters = {}
+    # department sub-centers first, then town centers; each by code
+    ordered = sorted(documents["subcenters"].items(),
+                     key=lambda kv: (SUBCENTER_KINDS.index(kv[1]["kind"]), kv[0]))
+    for code, data in ordered:
+        windows = tuple(WindowSpec(w["code"], w["name"], w["department"], code) for w in data["windows"])
+        offerings = {}
+        for offer in data["items"]:
+            overlay = _frozen(offer)
+            base = items[offer["item"]]
+            if overlay_keys(offer):
+                merged = ItemSpec.from_frozen(base.code, MappingProxyType(merge(base.data, overlay)))
+            else:
+                merged = base
+            form_code = merged.data.get("form")
+            form = forms.get(form_code) if form_code else None
+            if form is not None and form_code in overlays.get(code, {}):
+                layered, _, _ = merge_form(documents["forms"][form_code], overlays[code][form_code])
+                form = form_from(resolve(layered, dictionaries))
+            offerings[offer["item"]] = Offering(merged, tuple(offer["windows"]), overlay, form)
+        subcenters[code] = SubCenterSpec(
+            code, data["kind"], data["name"], unified_name(center, data["kind"], data["name"]),
+            data["department"], data["address"], data["phone"], data["hours"], windows,
+            MappingProxyType(offerings),
+            _frozen(data["assessment"]) if data.get("assessment") else None)
+    return Site(_frozen(center), MappingProxyType(subcenters), MappingProxyType(items),
+                MappingProxyType(dict(documents["templates"])), MappingProxyType(forms),
+                canonical, _sha256(canonical))

@@ -1,0 +1,204 @@
+"""Publishing a checked site as an immutable, hashed version, and making it current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.core.errors import PortalError
+from portal.forms.spec import FormSpec
+from portal.models import (
+    CENTER_SCOPE,
+    Center,
+    FormVersion,
+    Item,
+    Offering,
+    SitePublication,
+    SiteVersion,
+    SubCenter,
+    Window,
+)
+from portal.site import Site
+from portal.site.metadata import plain
+
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: SiteVersion
+    created: bool  # a new version row was written
+    published: bool  # the current version changed
+
+
+def current_version(session: Session) -> SiteVersion | None:
+    return session.scalar(
+        select(SiteVersion).join(SitePublication).order_by(SitePublication.id.desc()).limit(1))
+
+
+def find_version(session: Session, ref: str) -> SiteVersion:
+    """A version by number, by (a prefix of) its hash, or 'current'."""
+    if ref == "current":
+        version = current_version(session)
+    elif ref.isdigit():
+        version = session.scalar(select(SiteVersion).where(SiteVersion.number == int(ref)))
+    else:
+        matches = session.scalars(select(SiteVersion).where(
+            SiteVersion.content_hash.startswith(ref.lower()))).all() if len(ref) >= 6 else []
+        if len(matches) > 1:
+            raise PortalError(f"hash prefix {ref!r} matches {len(matches)} versions",
+                              hint="give more characters of the hash")
+        version = matches[0] if matches else None
+    if version is None:
+        raise PortalError(f"no published version {ref!r}",
+                          hint="give a version number, a hash of at least 6 characters, or 'current'")
+    return version
+
+
+def publish(session: Session, site: Site, by: str, source: str = "cli") -> PublishResult:
+    """Store ``site`` as a version (unless identical to one stored) and make it current.
+
+    Runs in one transaction: on any failure nothing is written. Two publishers racing on the
+    same content end with one version.
+    """
+    for attempt in range(3):
+        try:
+            result = _publish_once(session, site, by, source)
+            session.commit()
+            return result
+        except IntegrityError:
+            session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _publish_once(session: Session, site: Site, by: str, source: str) -> PublishResult:
+    digest = site.content_hash
+    current = current_version(session)
+    if current is not None and current.content_hash == digest:
+        return PublishResult(current, created=False, published=False)
+    version = session.scalar(select(SiteVersion).where(SiteVersion.content_hash == digest))
+    created = version is None
+    if version is None:
+        number = (session.scalar(select(func.max(SiteVersion.number))) or 0) + 1
+        version = SiteVersion(number=number, content_hash=digest, source=source, created_by=by,
+                              documents=site.documents)
+        session.add(version)
+        session.flush()
+    session.add(SitePublication(version=version, published_by=by))
+    materialize(session, site, version, by)
+    session.flush()
+    return PublishResult(version, created=created, published=True)
+
+
+def _by(session: Session, model: type[M], key: str = "code") -> dict[Any, M]:
+    return {getattr(row, key): row for row in session.scalars(select(model))}
+
+
+def _upsert(session: Session, existing: dict[Any, M], model: type[M], key: Any, **values: Any) -> M:
+    row = existing.get(key)
+    if row is None:
+        row = model(**values)
+        session.add(row)
+        existing[key] = row
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    return row
+
+
+def _retire(rows: dict[Any, Any], keep: set[Any]) -> None:
+    for key, row in rows.items():
+        if key not in keep:
+            row.active = False
+
+
+def materialize(session: Session, site: Site, version: SiteVersion, by: str = "sync") -> None:
+    """Bring the entity tables in line with ``site``. Removed entities are retired, not deleted."""
+    docs = site.documents
+    center = docs["center"]
+    centers = _by(session, Center)
+    _upsert(session, centers, Center, center["code"], code=center["code"], name=center["name"],
+            city=center["city"], region_code=center["region_code"], data=center, active=True,
+            version_id=version.id)
+    _retire(centers, {center["code"]})
+
+    items = _by(session, Item)
+    for code, spec in site.items.items():
+        _upsert(session, items, Item, code, code=code, name=spec.name, type=spec.type,
+                type_code=spec.type_code, case_type=spec.case_type, legal_days=spec.legal_days,
+                promised_days=spec.promised_days, data=docs["items"][code], active=True,
+                version_id=version.id)
+    _retire(items, set(site.items))
+
+    subs, windows = _by(session, SubCenter), _by(session, Window)
+    for code, spec in site.subcenters.items():
+        _upsert(session, subs, SubCenter, code, code=code, kind=spec.kind, name=spec.name,
+                unified_name=spec.unified_name, department=spec.department, address=spec.address,
+                phone=spec.phone, hours=spec.hours, data=docs["subcenters"][code], active=True,
+                version_id=version.id)
+    session.flush()
+    declared_windows: set[str] = set()
+    for code, spec in site.subcenters.items():
+        for window, declared in zip(spec.windows, docs["subcenters"][code]["windows"], strict=True):
+            declared_windows.add(window.code)
+            _upsert(session, windows, Window, window.code, code=window.code,
+                    sub_center_id=subs[code].id, name=window.name, department=window.department,
+                    data=declared, active=True, version_id=version.id)
+    _retire(windows, declared_windows)
+    _retire(subs, set(site.subcenters))
+    session.flush()
+
+    forms = form_versions(session, site, version, by)
+    offerings = {(o.sub_center_id, o.item_id): o for o in session.scalars(select(Offering))}
+    declared: set[tuple[int, int]] = set()
+    for code, spec in site.subcenters.items():
+        for item_code, offering in spec.offerings.items():
+            key = (subs[code].id, items[item_code].id)
+            declared.add(key)
+            row = _upsert(session, offerings, Offering, key, sub_center_id=key[0], item_id=key[1],
+                          promised_days=offering.item.promised_days, overlay=plain(offering.overlay),
+                          active=True, version_id=version.id)
+            row.windows = [windows[w] for w in offering.windows]
+            row.form_version = forms.get((offering.form.code, offering.form.digest)) \
+                if offering.form is not None else None
+    _retire(offerings, declared)
+
+
+def form_versions(session: Session, site: Site, version: SiteVersion,
+                  by: str) -> dict[tuple[str, str], FormVersion]:
+    """Every form of ``site`` as a stored version, new ones numbered per form and scope.
+
+    An offering whose sub-center adds nothing to the center's form shares the center's version
+    (scope ''); one with additions has versions of its own (scope = the sub-center's code).
+    """
+    wanted: dict[tuple[str, str], tuple[str, FormSpec]] = {}
+    for code, spec in site.forms.items():
+        wanted[(code, spec.digest)] = (CENTER_SCOPE, spec)
+    for sub_code, sub in site.subcenters.items():
+        for offering in sub.offerings.values():
+            form = offering.form
+            if form is not None and (form.code, form.digest) not in wanted:
+                wanted[(form.code, form.digest)] = (sub_code, form)
+    stored = {(v.code, v.scope, v.digest): v for v in session.scalars(
+        select(FormVersion).where(FormVersion.code.in_({code for code, _ in wanted})))}
+    numbers: dict[tuple[str, str], int] = {}
+    for v in stored.values():
+        numbers[(v.code, v.scope)] = max(numbers.get((v.code, v.scope), 0), v.number)
+    out: dict[tuple[str, str], FormVersion] = {}
+    for (code, digest), (scope, spec) in sorted(wanted.items(), key=lambda kv: (kv[0][0], kv[1][0])):
+        row = stored.get((code, scope, digest))
+        if row is None:
+            numbers[(code, scope)] = numbers.get((code, scope), 0) + 1
+            row = FormVersion(code=code, scope=scope, number=numbers[(code, scope)], digest=digest,
+                              title=spec.title, definition=plain(spec.data),
+                              site_version_id=version.id, created_by=by)
+            session.add(row)
+        out[(code, digest)] = row
+    session.flush()
+    return out

@@ -1,0 +1,90 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+
+from portal.models import db
+from portal.settings import REPO
+
+MIGRATIONS = REPO / "migrations"
+
+
+class PortalAppBuilder(AppBuilder):
+    @property
+    def app_name(self) -> str:
+        from portal.web.current import current_site
+
+        site = current_site()
+        return site.name if site is not None else super().app_name
+
+
+def create_app(config: dict[str, Any] | object | None = None) -> Flask:
+    """Build the portal. ``config`` (a mapping or object) overrides settings and config.py."""
+    app = Flask("portal", instance_path=str(REPO / "instance"),
+                template_folder=str(Path(__file__).parent / "templates"),
+                static_folder=str(Path(__file__).parent / "static"))
+    app.config.from_object("portal.settings")
+    site_config = os.environ.get("PORTAL_CONFIG") or str(REPO / "config.py")
+    if Path(site_config).is_file():
+        app.config.from_pyfile(site_config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    db.init_app(app)
+    Migrate(app, db, directory=str(MIGRATIONS))
+    CSRFProtect(app)  # before AppBuilder: its login API needs it in place (TRAPS.md)
+
+    from portal.access import scope
+    from portal.web import documents, generate, identity
+    from portal.web.cases import casework, intake
+    from portal.web.site import form_versions, sections
+    from portal.web.views import HomeView
+
+    scope.init_app()
+    identity.init_app(app)
+    sections.init_app(app)
+    intake.init_app(app)
+    form_versions.init_app(app)
+    casework.init_app(app)
+    app.register_blueprint(documents.public)  # the public check page: no login, no menu
+    with app.app_context():
+        appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")
+        appbuilder.init_app(app, db.session)
+        generate.register(appbuilder)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in instance/secret_key (the demo); production sets PORTAL_SECRET_KEY.
+
+    Created exclusively, so workers starting together all end up with the same key.
+    """
+    path = instance / "secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another worker may be writing it right now
+            key = path.read_text(encoding="utf-8").strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key

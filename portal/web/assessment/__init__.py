@@ -1,0 +1,1 @@
+"""Screens of the assessment: rankings, subject pages, exports and reports."""

@@ -1,0 +1,1 @@
+"""Screens of casework: intake, decisions and steps, the worklist, assessment records."""

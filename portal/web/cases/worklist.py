@@ -1,0 +1,85 @@
+"""待办与监察: open cases with their lights, overdue first, filtered by sub-center, window, item,
+state and light. One page for all: the scope rule makes it a clerk's worklist (their windows),
+a manager's supervision (their sub-centers) or the center's (everything), with a per
+sub-center count of lights above the list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
+from sqlalchemy import select
+
+from portal.access.roles import READ, permission
+from portal.cases import lifecycle
+from portal.cases.supervision import LIGHTS, OPEN_STATES, RED, Filters, Thresholds, light_counts, worklist
+from portal.models import Case, Item, Offering, SubCenter, Window, db
+from portal.web.cases.casework import thresholds
+from portal.web.current import current_site
+
+PAGE_SIZE = 50
+
+
+def _id(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def days_left(th: Thresholds, case: Case) -> int | None:
+    """Working days left until the due date (negative: working days overdue)."""
+    if case.due_date is None or case.state != "accepted":
+        return None
+    calendar = lifecycle.calendar_of(current_site())
+    if case.due_date >= th.today:
+        return calendar.between(th.today, case.due_date)
+    return -max(calendar.between(case.due_date, th.today), 1)
+
+
+def open_step(case: Case) -> str:
+    steps = lifecycle.steps_of(case)
+    return steps[case.step]["name"] if steps and case.step is not None and case.step < len(steps) else ""
+
+
+class WorklistView(BaseView):
+    route_base = "/worklist"
+    default_view = "index"
+    datamodel = SQLAInterface(Case)
+    class_permission_name = "cases"
+    method_permission_name = {"index": READ}
+    base_permissions = [permission(READ)]
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        site = current_site()
+        th = thresholds(site)
+        filters = Filters(sub_center=_id("sub_center"), window=_id("window"), item=_id("item"),
+                          state=request.args.get("state") or None,
+                          light=request.args.get("light") or None)
+        page = _id("page") or 0
+        counts = light_counts(db.session, th, filters)
+        rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
+        subs = db.session.scalars(select(SubCenter).order_by(SubCenter.code)).all()
+        by_id = {s.id: s for s in subs}
+        summary = [(by_id[i], counts[i]) for i in sorted(counts, key=lambda i: by_id[i].code)
+                   if i in by_id]
+        totals = {light: sum(c[light] for c in counts.values()) for light in LIGHTS}
+        choices = {
+            "sub_center": [(s.id, s.name) for s in subs],
+            "window": [(w.id, f"{w.code} {w.name}") for w in db.session.scalars(
+                select(Window).order_by(Window.code))],
+            "item": [(i.id, i.name) for i in db.session.scalars(
+                select(Item).where(Item.id.in_(select(Offering.item_id))).order_by(Item.code))],
+        }
+        args = {k: v for k, v in request.args.items() if k != "page" and v}
+        return self.render_template(
+            "portal/worklist.html", title=gettext("Worklist and supervision"),
+            rows=[(c, light, days_left(th, c), open_step(c)) for c, light in rows],
+            total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+            summary=summary, totals=totals, choices=choices, filters=filters, args=args,
+            lights=LIGHTS, states=OPEN_STATES, th=th, red=RED,
+            yellow=site.center.get("lights", {}).get("yellow_days_left", 2))

@@ -1,0 +1,43 @@
+"""The current published site, as seen by a running worker.
+
+Each request asks the database one cheap question (the newest publication's id); the site
+metadata is rebuilt only when that changes, so `portal sync` takes effect without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import current_app, g
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.models import SitePublication, SiteVersion, db
+from portal.site import Site, site_from_documents
+
+_lock = threading.Lock()
+
+
+def current_site() -> Site | None:
+    """The site of the newest publication, or ``None`` before the first `portal sync`."""
+    if "portal_site" in g:
+        return g.portal_site
+    try:
+        newest = db.session.execute(
+            select(SitePublication.id, SitePublication.version_id)
+            .order_by(SitePublication.id.desc()).limit(1)).first()
+    except SQLAlchemyError:  # database not set up yet: the page says so instead of failing
+        db.session.rollback()
+        newest = None
+    site = None
+    if newest is not None:
+        cache = current_app.extensions.setdefault("portal_site", {})
+        with _lock:
+            if cache.get("publication") != newest.id:
+                documents = db.session.scalar(
+                    select(SiteVersion.documents).where(SiteVersion.id == newest.version_id))
+                cache["site"] = site_from_documents(documents)
+                cache["publication"] = newest.id
+            site = cache["site"]
+    g.portal_site = site
+    return site

@@ -1,0 +1,220 @@
+"""Security manager, built-in roles and accounts.
+
+Permissions are written at deploy/sync time (``portal setup``, ``portal sync``), never on every
+worker start (FAB_UPDATE_PERMS is off; TRAPS.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from typing import Any
+
+from flask import Flask, current_app, flash, g, has_request_context
+from flask_appbuilder.security.manager import BaseSecurityManager
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash
+from wtforms import BooleanField
+
+from portal.access.roles import ADMIN, ROLE_NAMES, permission
+from portal.access.scope import forget_scope, unscoped
+from portal.core.errors import PortalError
+from portal.models import PortalUser
+from portal.web.clerks import USER_DESCRIPTIONS, password_fields
+from portal.web.csv_export import CsvExport
+from portal.web.routes import SafeRoutes
+
+log = logging.getLogger(__name__)
+
+_USER_SCOPE = ["center_wide", "sub_centers", "windows"]
+
+
+def _center_wide_field() -> BooleanField:
+    # FAB would make a NOT NULL boolean a *required* checkbox: unticked could never be saved
+    return BooleanField(_l("Center-wide"),
+                        description=_l("Sees every sub-center (center admins, center auditors)"))
+
+
+class PortalUserView(SafeRoutes, CsvExport, UserDBModelView):
+    """FAB's user screen with the scope: center-wide, sub-centers, windows; CSV export."""
+
+    list_template = "portal/list.html"
+    method_permission_name = {"export": "list"}  # reading the list is enough to export it
+
+    add_form_extra_fields = {**password_fields(), "center_wide": _center_wide_field()}
+    edit_form_extra_fields = {"center_wide": _center_wide_field()}
+
+    list_columns = ["first_name", "username", "roles", "center_wide", "sub_centers", "windows",
+                    "active"]
+    add_columns = [*UserDBModelView.add_columns[:6], *_USER_SCOPE, "password", "conf_password"]
+    edit_columns = [*UserDBModelView.edit_columns[:6], *_USER_SCOPE]
+    show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
+        (_l("Scope"), {"fields": _USER_SCOPE, "expanded": True}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"],
+                               "expanded": True}),
+        (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "locked_until",
+                                       "created_on", "changed_on"], "expanded": False}),
+    ]
+    label_columns = {
+        **UserDBModelView.label_columns,
+        "center_wide": _l("Center-wide"),
+        "sub_centers": _l("Sub-centers"),
+        "windows": _l("Windows"),
+        "locked_until": _l("Locked until"),
+        "first_name": _l("Full name"),
+        "last_name": _l("Post"),
+    }
+    description_columns = {
+        **UserDBModelView.description_columns,
+        **USER_DESCRIPTIONS,
+        "center_wide": _l("Sees every sub-center (center admins, center auditors)"),
+        "sub_centers": _l("Sees these sub-centers and all their cases"),
+    }
+
+
+class PortalSecurityManager(SecurityManager):
+    user_model = PortalUser
+    userdbmodelview = PortalUserView
+
+    # Users are scoped data (portal/scope.py); finding the user who signs in is not.
+    def find_user(self, username: str | None = None, email: str | None = None) -> Any:
+        with unscoped():
+            return super().find_user(username=username, email=email)
+
+    def get_user_by_id(self, pk: Any) -> Any:
+        with unscoped():
+            return super().get_user_by_id(pk)
+
+    def get_first_user(self) -> Any:
+        with unscoped():
+            return super().get_first_user()
+
+    def _has_view_access(self, user: Any, permission_name: str, view_name: str) -> bool:
+        """FAB asks the database once per menu entry and button; ask once per request."""
+        if not has_request_context():
+            return super()._has_view_access(user, permission_name, view_name)
+        cached = g.get("portal_permissions")
+        if cached is None or cached[0] != user.id:
+            cached = (user.id, frozenset(self.get_user_permissions(user)))
+            g.portal_permissions = cached
+        return (permission_name, view_name) in cached[1]
+
+    def auth_user_db(self, username: str, password: str) -> PortalUser | None:
+        """FAB's password check, refused while the account is locked after failed attempts."""
+        user = self.find_user(username=username) if username else None
+        now = dt.datetime.now(dt.UTC)
+        if user is not None and _locked(user, now):
+            # same work as a wrong password, so timing does not tell
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "x")
+            log.warning("login refused for %s: locked until %s", username, user.locked_until)
+            flash(gettext("This account is locked after repeated failed logins. Try again "
+                          "later or ask the center admin."), "warning")
+            return None
+        result = super().auth_user_db(username, password)
+        if result is None and user is not None:
+            limit = current_app.config["PORTAL_LOCKOUT_ATTEMPTS"]
+            if (user.fail_login_count or 0) >= limit:
+                seconds = current_app.config["PORTAL_LOCKOUT_SECONDS"]
+                user.locked_until = now + dt.timedelta(seconds=seconds)
+                user.fail_login_count = 0
+                self.session.commit()
+                log.warning("account %s locked for %s s", username, seconds)
+        forget_scope()
+        return result
+
+
+def _locked(user: PortalUser, now: dt.datetime) -> bool:
+    until = user.locked_until
+    if until is None:
+        return False
+    if until.tzinfo is None:  # SQLite returns naive datetimes
+        until = until.replace(tzinfo=dt.UTC)
+    return until > now
+
+
+class _NoUserYetFilter(logging.Filter):
+    """FAB advises `flask fab create-admin` when no user exists; ours is `portal create-admin`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "No user yet created" not in record.getMessage()
+
+
+def sync_permissions(app: Flask) -> None:
+    """Create the built-in roles and every view's permissions; grant them by the role table."""
+    appbuilder = app.appbuilder
+    quiet = _NoUserYetFilter()
+    fab_log = logging.getLogger("flask_appbuilder.security.manager")
+    fab_log.addFilter(quiet)
+    try:
+        BaseSecurityManager.create_db(appbuilder.sm)  # roles only: tables belong to Alembic
+    finally:
+        fab_log.removeFilter(quiet)
+    appbuilder.add_permissions(update_perms=True)
+    sm = appbuilder.sm
+    for key, wanted in role_permissions().items():
+        role = sm.find_role(ROLE_NAMES[key]) or sm.add_role(ROLE_NAMES[key])
+        have = {(p.permission.name, p.view_menu.name): p for p in role.permissions}
+        for pair in wanted - have.keys():
+            pv = sm.find_permission_view_menu(*pair)
+            if pv is None:
+                raise PortalError(f"permission {pair!r} does not exist",
+                                  hint="the role table names a view that is not registered")
+            sm.add_permission_role(role, pv)
+        for pair in have.keys() - wanted:
+            sm.del_permission_role(role, have[pair])
+    sm.session.commit()
+
+
+def role_permissions() -> dict[str, set[tuple[str, str]]]:
+    """The permissions of each built-in role except the admin's (FAB gives it all)."""
+    from portal.web.entities import ENTITIES, ROLE_KEYS
+
+    out: dict[str, set[tuple[str, str]]] = {k: set() for k in ROLE_KEYS if k != ADMIN}
+    for entity in ENTITIES:
+        for role, actions in entity.grants.items():
+            for action in actions & entity.actions:
+                out[role].add((permission(action), entity.name))
+            if actions and entity.screen:
+                out[role].add(("menu_access", entity.menu))
+                out[role].add(("menu_access", entity.category))
+    from portal.web.pages import OWN_MENUS, OWN_PERMISSIONS, PAGES
+
+    for name, grants in OWN_PERMISSIONS.items():
+        for role, actions in grants.items():
+            out[role] |= {(permission(action), name) for action in actions}
+            out[role] |= {("menu_access", menu) for menu, _, owner, _ in OWN_MENUS if owner == name}
+
+    categories = {e.name: e.category for e in ENTITIES}
+    for _, menu, entity_name, action in PAGES:
+        entity = next(e for e in ENTITIES if e.name == entity_name)
+        for role, actions in entity.grants.items():
+            if action in actions:
+                out[role] |= {("menu_access", menu), ("menu_access", categories[entity_name])}
+    for role in out:  # everyone signed in: their own password, the API document
+        out[role] |= {("can_userinfo", "PortalUserView"), ("resetmypassword", "PortalUserView"),
+                      ("can_this_form_get", "ResetMyPasswordView"),
+                      ("can_this_form_post", "ResetMyPasswordView"), ("can_get", "OpenApi")}
+    return out
+
+
+def ensure_center_admin(username: str, password: str | None) -> tuple[bool, str | None]:
+    """Create the center admin if missing. Returns (created, the password when created)."""
+    sm = current_app.appbuilder.sm
+    if sm.find_user(username=username) is not None:
+        return False, None
+    password = password or secrets.token_urlsafe(12)
+    role = sm.find_role(sm.auth_role_admin)
+    if role is None:
+        raise PortalError("the admin role does not exist yet", hint="run `portal setup` first")
+    user = sm.add_user(username, "中心管理员", username, f"{username}@portal.invalid", role,
+                       password=password)
+    if not user:
+        raise PortalError(f"could not create user {username!r}", hint="see the log above")
+    user.center_wide = True
+    sm.session.commit()
+    return True, password
