@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from portal.cases.supervision import GREEN, RED, YELLOW, Thresholds  # noqa: E402
-from portal.core.clock import Calendar  # noqa: E402
+from portal.core.workdays import Calendar  # noqa: E402
 from portal.site import load_site  # noqa: E402
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from portal.assessment.reports import Month
 from portal.assessment.scores import empty_metrics, metrics, score
+from portal.core import servertime
 from portal.models import Case, Complaint, Evaluation, Inspection, Offering, SubCenter, Window, db
 from portal.site import load_site
 from tests.support.sites import REPO
@@ -664,7 +665,6 @@ def test_the_evidence_of_many_subjects_in_one_query_is_each_ones_and_scoped(mont
 def test_a_job_whose_worker_has_gone_is_shown_as_stopped_not_waited_for(month_of_cases,  # noqa: F811
                                                                         monkeypatch) -> None:
     from portal.assessment import exports
-    from portal.cases import audit
     from tests.test_reports import on
 
     on(monkeypatch, "2026-12-05")
@@ -677,7 +677,7 @@ def test_a_job_whose_worker_has_gone_is_shown_as_stopped_not_waited_for(month_of
     auditor = signed_in(month_of_cases, "center-auditor")
     url = f"/assessment/export/{job_id}?format=json"
     assert auditor.get(url).get_json()["state"] == "running"  # a minute later: still its own
-    monkeypatch.setattr(audit, "server_now", lambda: at("2026-12-05 10:06"))
+    monkeypatch.setattr(servertime, "now", lambda: at("2026-12-05 10:06"))
     status = auditor.get(url).get_json()
     assert status["state"] == "failed" and "重新发起" in status["error"] and status["done"] == 4
     page = auditor.get(f"/assessment/export/{job_id}").get_data(as_text=True)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from portal.core.clock import CENTER, LIBRARY, WEEKDAYS, Calendar
+from portal.core.workdays import CENTER, LIBRARY, WEEKDAYS, Calendar
 from portal.site import load_site
 from tests.support.sites import REPO
 

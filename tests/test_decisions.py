@@ -12,6 +12,7 @@ from portal.cases.lifecycle import calendar_of, local_day
 from portal.cli.demo import ensure_demo_users
 from portal.forms.build import check_submission
 from portal.models import Case, CaseEvent, Item, Offering, SubCenter, db
+from portal.web.current import current_site
 from tests.support.world import PASSWORD, csrf_token, login
 from tests.test_intake import GOOD
 
@@ -23,7 +24,7 @@ def submitted(published):
         place = db.session.scalars(select(Offering).join(SubCenter).join(Item).where(
             SubCenter.code == "mz", Item.code == "mz-dibao")).one()
         checked = check_submission(spec_of(place.form_version), MultiDict(GOOD))
-        case = save_application(db.session, place, place.windows[0], checked, submit=True,
+        case = save_application(db.session, current_site(), place, place.windows[0], checked, submit=True,
                                 by="mz-clerk")
         case_id = case.id
     client = published.test_client()
@@ -52,13 +53,11 @@ def test_accepting_starts_the_clock_with_the_sub_centers_promised_limit(submitte
     response = decide(client, case_id, "accept", {"accepted_at": "2020-01-01 08:00"})
     assert response.status_code == 302
     with app.app_context():
-        from portal.web.current import current_site
-
         case = db.session.get(Case, case_id)
         assert case.state == "accepted" and case.limit_days == 15  # 民政 promises 15, not 20
         with app.test_request_context():
             site = current_site()
-            assert case.due_date == calendar_of(site).add_workdays(local_day(case.accepted_at), 15)
+            assert case.due_date == calendar_of(site).add_workdays(local_day(site, case.accepted_at), 15)
         assert case.accepted_at.year == 2026  # the posted time is ignored: the server's counts
         accept_event = db.session.scalars(select(CaseEvent).where(
             CaseEvent.case_id == case_id, CaseEvent.kind == "accept")).one()

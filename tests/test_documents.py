@@ -19,6 +19,7 @@ from portal.access.scope import unscoped
 from portal.cases import lifecycle
 from portal.cases.intake import save_application, spec_of
 from portal.cli.demo import ensure_demo_users
+from portal.core import servertime
 from portal.documents.issuing import masked
 from portal.documents.render import DocumentError, render_html, render_pdf
 from portal.forms.build import check_submission
@@ -53,7 +54,7 @@ def new_case(app) -> int:
         place = db.session.scalars(select(Offering).join(SubCenter).join(Item).where(
             SubCenter.code == "mz", Item.code == "mz-dibao")).one()
         checked = check_submission(spec_of(place.form_version), MultiDict(GOOD))
-        return save_application(db.session, place, place.windows[0], checked, submit=True,
+        return save_application(db.session, current_site(), place, place.windows[0], checked, submit=True,
                                 by="mz-clerk").id
 
 
@@ -284,7 +285,7 @@ def test_a_batch_from_the_cli_shows_its_progress_and_reprints_on_a_second_run(pu
         from portal.cases.lifecycle import local_day
 
         with published.test_request_context():
-            the_day = local_day(day).isoformat()
+            the_day = local_day(current_site(), day).isoformat()
     result = portal("print-batch", "certificate", "--day", the_day, "--by", "mz-clerk", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "办结（准予）的结果证照" in result.output and "3 documents" in result.output
@@ -308,9 +309,8 @@ def test_a_batch_from_the_browser_runs_in_the_background_and_shows_its_progress(
         from portal.cases.lifecycle import local_day
 
         with published.test_request_context():
-            from portal.cases import audit
 
-            today = local_day(audit.server_now()).isoformat()
+            today = local_day(current_site(), servertime.now()).isoformat()
     started = clerk.post("/documents/batch", data={"csrf_token": clerk.token, "kind": "certificate",
                                                    "day": today})
     assert started.status_code == 302

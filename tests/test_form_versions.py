@@ -15,6 +15,7 @@ from portal.forms.build import blank, check_submission
 from portal.models import Case, FormVersion, Item, Offering, SubCenter, db
 from portal.site import load_site
 from portal.site.publish import publish
+from portal.web.current import current_site
 
 APPLICATION = {
     "applicant_name": "王秀英", "id_number": "11010519491231002X", "mobile": "13912345678",
@@ -65,7 +66,7 @@ def test_an_old_case_keeps_its_version_after_the_form_changes(published, demo_si
         spec = spec_of(place.form_version)
         checked = check_submission(spec, MultiDict(APPLICATION))
         assert checked.ok, checked.errors
-        case = save_application(db.session, place, place.windows[0], checked, submit=True)
+        case = save_application(db.session, current_site(), place, place.windows[0], checked, submit=True)
         assert (case.state, case.applicant_name, case.applicant_id_type) == (
             "submitted", "王秀英", "居民身份证")
         old_id = case.form_version_id
@@ -120,15 +121,17 @@ def test_a_draft_may_be_incomplete_but_not_wrong(published) -> None:
         assert not check_submission(spec, partial).ok
         draft = check_submission(spec, partial, draft=True)
         assert draft.ok
-        case = save_application(db.session, place, place.windows[0], draft, submit=False)
+        case = save_application(db.session, current_site(), place, place.windows[0], draft, submit=False)
         assert (case.state, case.applicant_name, case.data["mobile"]) == ("draft", "李桂芳", "13912345678")
         wrong = check_submission(spec, MultiDict({"mobile": "1391234"}), draft=True)
         assert not wrong.ok and list(wrong.errors) == ["mobile"]
         later = check_submission(spec, MultiDict(APPLICATION))
-        again = save_application(db.session, place, place.windows[0], later, submit=True, case=case)
+        again = save_application(db.session, current_site(), place, place.windows[0], later, submit=True,
+                                 case=case)
         assert (again.id, again.number, again.state) == (case.id, case.number, "submitted")
         with pytest.raises(PortalError):
-            save_application(db.session, place, place.windows[0], later, submit=True, case=case)
+            save_application(db.session, current_site(), place, place.windows[0], later, submit=True,
+                             case=case)
 
 
 def test_a_manager_sees_two_versions_side_by_side_field_by_field(published, demo_site) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.core import servertime
 from portal.models import Case, Item, SubCenter, Window, db
 
 
@@ -105,7 +106,7 @@ def test_the_acceptor_of_a_case_accepted_before_0013_is_read_from_the_event_log(
 
     with published.app_context():
         case = _new_case("M-0013")
-        case.accepted_at = audit.server_now()
+        case.accepted_at = servertime.now()
         db.session.add(case)
         db.session.flush()
         audit.append(db.session, case, "accept", "mz-clerk", {"limit_days": 15})

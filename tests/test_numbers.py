@@ -8,10 +8,10 @@ import threading
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from portal.cases.audit import server_now
 from portal.cases.intake import save_application, spec_of
 from portal.cases.lifecycle import local_day
 from portal.cases.numbering import case_number
+from portal.core import servertime
 from portal.forms.build import check_submission
 from portal.models import Case, Item, Offering, SubCenter, db
 from portal.web.current import current_site
@@ -49,8 +49,8 @@ def test_fifty_clerks_submitting_at_once_get_fifty_numbers(published) -> None:
                 checked = check_submission(spec, MultiDict({**GOOD, "applicant_name": f"申请人{n}"}))
                 start.wait()  # all at once (the pool lends its 15 connections in turn)
                 place = _place()
-                case = save_application(db.session, place, place.windows[0], checked, submit=True,
-                                        by=f"clerk-{n}")
+                case = save_application(db.session, current_site(), place, place.windows[0], checked,
+                                        submit=True, by=f"clerk-{n}")
                 numbers.append(case.number)
                 db.session.remove()
         except BaseException as exc:  # reported below: a thread's exception is otherwise lost
@@ -64,7 +64,7 @@ def test_fifty_clerks_submitting_at_once_get_fifty_numbers(published) -> None:
     assert failures == []
     assert len(set(numbers)) == 50
     with published.app_context():  # (no request: no user scope on the count)
-        prefix = "MZ" + local_day(server_now()).strftime("%Y%m%d")  # the center's day
+        prefix = "MZ" + local_day(current_site(), servertime.now()).strftime("%Y%m%d")  # the center's day
         assert sorted(numbers) == [f"{prefix}{n:04d}" for n in range(1, 51)]
         assert db.session.scalar(select(db.func.count()).select_from(Case)) == 50
         assert current_site().center["case_number"]["pattern"] == "{subcenter}{date}{seq}"

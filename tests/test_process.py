@@ -2,7 +2,7 @@
 with their approver, and completion on time or overdue — with hand-worked dates around the
 2026 National Day holiday (10-01..10-07 off, Saturday 10-10 a working day).
 
-The server's clock is moved by replacing ``portal.audit.server_now``: the one clock every
+The server's clock is moved by replacing ``portal.core.servertime.now``: the one clock every
 action reads. No request can set a time.
 """
 
@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from portal.access.roles import CLERK, MANAGER
 from portal.access.scope import unscoped
-from portal.cases import audit, lifecycle
+from portal.cases import lifecycle
 from portal.cases.lifecycle import Actor
 from portal.cli.demo import ensure_demo_users
+from portal.core import servertime
 from portal.core.errors import PortalError
 from portal.models import Case, CaseEvent, Item, Offering, SubCenter, db
 from portal.site.publish import current_version
@@ -35,7 +36,7 @@ class Clock:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.now = dt.datetime(2026, 9, 28, 10, 0, tzinfo=SHANGHAI)
-        monkeypatch.setattr(audit, "server_now", lambda: self.now.astimezone(dt.UTC))
+        monkeypatch.setattr(servertime, "now", lambda: self.now.astimezone(dt.UTC))
 
     def set(self, day: str, hour: int = 10) -> None:
         self.now = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), SHANGHAI)

@@ -17,8 +17,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.cases import audit
 from portal.cli.demo import ensure_demo_users
+from portal.core import servertime
 from portal.models import Case, Offering, SubCenter, Window, db
 from portal.site.publish import current_version
 from tests.support.world import PASSWORD, login
@@ -68,7 +68,7 @@ def month_of_cases(published):
 
 
 def on(monkeypatch, day: str) -> None:
-    monkeypatch.setattr(audit, "server_now", lambda: at(f"{day} 10:00"))
+    monkeypatch.setattr(servertime, "now", lambda: at(f"{day} 10:00"))
 
 
 def table(client, query: str) -> dict[str, list[str]]:

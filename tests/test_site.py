@@ -133,3 +133,26 @@ def test_a_parallel_check_finds_exactly_what_a_serial_one_finds(demo_site: Path)
     assert {p.code for p in parallel[1]} == {"schema.E002", "schema.E021"}
     intact, _ = load_site(REPO, workers=3, use_cache=False)
     assert intact.content_hash == load_site(REPO, workers=1, use_cache=False)[0].content_hash
+
+
+def test_the_center_counts_its_days_in_its_own_time_zone(tmp_path: Path) -> None:
+    import datetime as dt
+    import shutil
+
+    from portal.cases.lifecycle import local_day
+
+    site_dir = tmp_path / "site"
+    shutil.copytree(BASE, site_dir)
+    center = site_dir / "schema" / "center.yaml"
+    late = dt.datetime(2026, 11, 29, 17, 30, tzinfo=dt.UTC)  # 01:30 on the 30th in Beijing
+    default, _ = load_site(site_dir)
+    assert default.zone.key == "Asia/Shanghai" and local_day(default, late) == dt.date(2026, 11, 30)
+    center.write_text(center.read_text(encoding="utf-8") + 'time_zone: "Asia/Urumqi"\n', encoding="utf-8")
+    urumqi, problems = load_site(site_dir)
+    assert problems == [] and local_day(urumqi, late) == dt.date(2026, 11, 29)  # 23:30 there
+    center.write_text(center.read_text(encoding="utf-8").replace("Asia/Urumqi", "Asia/Jurong"),
+                      encoding="utf-8")
+    refused, problems = load_site(site_dir)
+    assert refused is None
+    assert [(p.code, p.path) for p in problems] == [("schema.E025", "time_zone")]
+    assert "'Asia/Jurong' is not a time zone" in problems[0].message

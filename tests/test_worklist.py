@@ -13,8 +13,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.cases import audit
 from portal.cli.demo import ensure_demo_users
+from portal.core import servertime
 from portal.models import Case, Offering, SubCenter, Window, db
 from portal.site.publish import current_version
 from tests.support.world import PASSWORD, login
@@ -38,7 +38,7 @@ CASES = [
 
 @pytest.fixture
 def lit(published, monkeypatch):
-    monkeypatch.setattr(audit, "server_now", lambda: TODAY.astimezone(dt.UTC))
+    monkeypatch.setattr(servertime, "now", lambda: TODAY.astimezone(dt.UTC))
     with published.app_context():
         ensure_demo_users(password=PASSWORD)
         version = current_version(db.session)

@@ -27,7 +27,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import ColumnElement, event, false, or_, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 
@@ -124,8 +123,26 @@ def _any_of(*pairs: Any) -> ColumnElement[bool]:
     return terms[0] if len(terms) == 1 else or_(*terms)
 
 
-# background work done for a user (an export job's thread) runs in that user's scope
+# Where the scope comes from. In a request, from the signed-in user: the web layer installs the
+# function that knows them (``use_request_scope``). A background job working for a user runs
+# ``acting_as`` that user's scope. ``unscoped`` lifts either for the security machinery's own
+# queries. Context variables: each thread (and each request) has its own.
 _acting: ContextVar[Scope | None] = ContextVar("portal_acting_scope", default=None)
+_unscoped: ContextVar[bool] = ContextVar("portal_unscoped", default=False)
+
+
+def _no_request() -> Scope | None:
+    return None
+
+
+_request_scope: Callable[[], Scope | None] = _no_request
+
+
+def use_request_scope(provider: Callable[[], Scope | None]) -> None:
+    """Install the function that gives the signed-in user's scope during a request (``None``
+    outside one)."""
+    global _request_scope
+    _request_scope = provider
 
 
 @contextmanager
@@ -142,36 +159,21 @@ def acting_as(scope: Scope) -> Iterator[None]:
 @contextmanager
 def unscoped() -> Iterator[None]:
     """Run the security machinery's own queries (loading the signed-in user) unfiltered."""
-    if not has_request_context():
-        token = _acting.set(None)
-        try:
-            yield
-        finally:
-            _acting.reset(token)
-        return
-    previous = g.get("portal_unscoped", False)
-    g.portal_unscoped = True
+    token = _unscoped.set(True)
     try:
         yield
     finally:
-        g.portal_unscoped = previous
+        _unscoped.reset(token)
 
 
 def current_scope() -> Scope | None:
-    """The request's scope, computed once; outside a request, the scope a background job acts
-    in (``acting_as``), else ``None`` (no filtering)."""
-    if not has_request_context():
-        return _acting.get()
-    if g.get("portal_unscoped", False):
+    """The scope the queries run in now: ``None`` (no filtering) inside ``unscoped``; the
+    scope of a background job's user (``acting_as``); in a request, the signed-in user's;
+    otherwise ``None`` (the CLI, publishing: the operator's)."""
+    if _unscoped.get():
         return None
-    scope = g.get("portal_scope")
-    if scope is None:
-        from flask_login import current_user
-
-        with unscoped():
-            scope = Scope.of(current_user._get_current_object())
-        g.portal_scope = scope
-    return scope
+    acting = _acting.get()
+    return acting if acting is not None else _request_scope()
 
 
 def _apply_scope(state: ORMExecuteState) -> None:
@@ -189,9 +191,3 @@ def init_app() -> None:
     """Install the rule on the portal's session (idempotent)."""
     if not event.contains(db.session, "do_orm_execute", _apply_scope):
         event.listen(db.session, "do_orm_execute", _apply_scope)
-
-
-def forget_scope() -> None:
-    """Drop the cached scope (after login, logout, or a change of the user's assignment)."""
-    if has_request_context():
-        g.pop("portal_scope", None)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from portal.assessment.reports import Month
 from portal.assessment.scores import SUBJECTS, Ranked, evidence_groups, evidence_of_all
+from portal.core import servertime
 from portal.site.metrics import METRICS
 
 # the metrics the ranking sheet shows beside the points: (metric, number format)
@@ -153,7 +154,6 @@ def ask(session: Session, params: Mapping[str, Any], label: str, requested_by: s
     requester's finished jobs beyond their ``KEEP_JOBS`` latest go, with their files."""
     from sqlalchemy import delete, select
 
-    from portal.cases import audit
     from portal.models import ExportJob
 
     latest = (select(ExportJob.id).where(ExportJob.requested_by == requested_by)
@@ -163,7 +163,7 @@ def ask(session: Session, params: Mapping[str, Any], label: str, requested_by: s
         ExportJob.id.not_in(latest)))
 
     job = ExportJob(kind="assessment", label=label, params=dict(params), requested_by=requested_by,
-                    created_at=audit.server_now())  # queued, nothing done (JobProgress)
+                    created_at=servertime.now())  # queued, nothing done (JobProgress)
     session.add(job)
     session.commit()
     return job
@@ -182,7 +182,6 @@ def run(session: Session, rules: Mapping[str, Any], job_id: int, scope: Any, tod
     subject, then the file."""
     from portal.access.scope import acting_as
     from portal.assessment.scores import shown_ranking
-    from portal.cases import audit
     from portal.models import ExportJob
     from portal.site.publish import current_version
 
@@ -206,10 +205,10 @@ def run(session: Session, rules: Mapping[str, Any], job_id: int, scope: Any, tod
     except Exception as exc:  # the job says what stopped it; the log has the rest
         session.rollback()
         job = session.get(ExportJob, job_id)
-        job.state, job.error, job.finished_at = "failed", str(exc)[:1000], audit.server_now()
+        job.state, job.error, job.finished_at = "failed", str(exc)[:1000], servertime.now()
         session.commit()
         raise
     job.content, job.filename = data, f"assessment-{month}-{by}.xlsx"
-    job.state, job.finished_at = "done", audit.server_now()
+    job.state, job.finished_at = "done", servertime.now()
     session.commit()
     return job

@@ -395,7 +395,7 @@ def ranking(session: Session, rules: Mapping[str, Any], month: Month, today: dt.
 def rules_digest(rules: Mapping[str, Any]) -> str:
     import hashlib
 
-    from portal.site.metadata import canonical_json, plain
+    from portal.core.canonical import canonical_json, plain
 
     return hashlib.sha256(canonical_json(plain(rules)).encode("utf-8")).hexdigest()
 
@@ -471,9 +471,9 @@ def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.d
     windows). Again only when the rules have changed since — as a new, labelled result beside
     the earlier one."""
     from portal.access.scope import unscoped
+    from portal.core.canonical import plain
     from portal.core.errors import PortalError
     from portal.models import AssessmentResult
-    from portal.site.metadata import plain
     from portal.site.publish import current_version
 
     if month.next_first > today:

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from portal.core import servertime
+from portal.core.canonical import canonical_json
 from portal.models import Case
 from portal.models.events import GENESIS, AuditHead, CaseEvent
-from portal.site.metadata import canonical_json
 
 
 def _utc_text(at: dt.datetime) -> str:
@@ -30,11 +31,6 @@ def link(prev: str, seq: int, case_id: int, kind: str, at: dt.datetime, by: str,
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def server_now() -> dt.datetime:
-    """The one clock of every recorded action: the server's, in UTC (never a typed time)."""
-    return dt.datetime.now(dt.UTC)
-
-
 def append(session: Session, case: Case, kind: str, by: str,
            data: Mapping[str, Any] | None = None, at: dt.datetime | None = None) -> CaseEvent:
     """Record an event of ``case`` now (the server's clock), as the next link of the chain.
@@ -46,7 +42,7 @@ def append(session: Session, case: Case, kind: str, by: str,
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
     head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
     session.refresh(head)
-    at = at or server_now()  # ``at``: the same server moment the caller stores on the case
+    at = at or servertime.now()  # ``at``: the same server moment the caller stores on the case
     data = dict(data or {})
     seq = head.seq + 1
     digest = link(head.hash, seq, case.id, kind, at, by, data)

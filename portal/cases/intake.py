@@ -10,12 +10,14 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.cases.audit import append, server_now
+from portal.cases.audit import append
 from portal.cases.numbering import case_number
+from portal.core import servertime
 from portal.core.errors import PortalError
 from portal.forms.build import Checked
 from portal.forms.spec import FormSpec, form_from
 from portal.models import Case, FormVersion, Offering, Window
+from portal.site import Site
 from portal.site.publish import current_version
 
 DRAFT, SUBMITTED = "draft", "submitted"
@@ -53,8 +55,9 @@ def applicant_of(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def save_application(session: Session, offering: Offering, window: Window, checked: Checked,
-                     submit: bool, case: Case | None = None, by: str = "system") -> Case:
+def save_application(session: Session, site: Site, offering: Offering, window: Window,
+                     checked: Checked, submit: bool, case: Case | None = None,
+                     by: str = "system") -> Case:
     """Store a checked application as a new case, or into the draft ``case``; commits.
 
     The form version is the one the data was checked against: ``checked.form.spec``'s digest
@@ -80,12 +83,8 @@ def save_application(session: Session, offering: Offering, window: Window, check
     case.data = checked.data
     case.state = SUBMITTED if submit else DRAFT
     if case.number is None:  # the declared pattern, one number per case, however busy
-        from portal.cases.lifecycle import local_day
-        from portal.web.current import current_site
-
-        rule = current_site().center["case_number"]
-        case.number = case_number(session, rule, offering.sub_center.code, window.code,
-                                  local_day(server_now()))
+        case.number = case_number(session, site.center["case_number"], offering.sub_center.code,
+                                  window.code, servertime.local_day(servertime.now(), site.zone))
     session.add(case)
     session.flush()
     if submit:  # the server's time, on the record (先办后录 cannot be faked)

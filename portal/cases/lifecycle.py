@@ -17,20 +17,18 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.access.roles import ADMIN, CLERK, MANAGER
-from portal.cases import audit
 from portal.cases.audit import append
-from portal.core.clock import Calendar, Due
+from portal.core import servertime
+from portal.core.canonical import plain
 from portal.core.errors import PortalError
+from portal.core.workdays import Calendar, Due
 from portal.models import Case
 from portal.site import Site
-from portal.site.metadata import plain
 
 SUBMITTED, ACCEPTED, REJECTED, NOTICE = "submitted", "accepted", "rejected", "notice_missing"
 PAUSED, COMPLETED = "paused", "completed"
@@ -69,14 +67,9 @@ def calendar_of(site: Site) -> Calendar:
     return calendar
 
 
-def center_zone() -> ZoneInfo:
-    """The center's time zone (Asia/Shanghai unless configured otherwise): its days and months."""
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
-def local_day(at: dt.datetime) -> dt.date:
+def local_day(site: Site, at: dt.datetime) -> dt.date:
     """The center's calendar day of a moment."""
-    return at.astimezone(center_zone()).date()
+    return servertime.local_day(at, site.zone)
 
 
 def offering_of(site: Site | None, case: Case) -> Any:
@@ -107,7 +100,7 @@ def _days(pauses: Any) -> list[tuple[dt.date, dt.date | None]]:
 def clock_of(site: Site, case: Case) -> Due:
     """The case's due date now: its limit plus approved extensions, pauses not counted."""
     assert case.accepted_at is not None and case.limit_days is not None
-    return calendar_of(site).due(local_day(case.accepted_at), case.limit_days + case.extended_days,
+    return calendar_of(site).due(local_day(site, case.accepted_at), case.limit_days + case.extended_days,
                                  _days(case.pauses))
 
 
@@ -121,7 +114,7 @@ def step_dues(site: Site, case: Case) -> list[dt.date | None]:
     steps, calendar = steps_of(case), calendar_of(site)
     if not steps or case.accepted_at is None:
         return []
-    start, pauses, total, out = local_day(case.accepted_at), _days(case.pauses), 0, []
+    start, pauses, total, out = local_day(site, case.accepted_at), _days(case.pauses), 0, []
     for i, step in enumerate(steps):
         total += step["days"] + (case.extended_days if i == len(steps) - 1 else 0)
         out.append(calendar.due(start, total, pauses).day)
@@ -151,9 +144,9 @@ def accept(session: Session, site: Site, case: Case, actor: Actor) -> Case:
     """
     _must_be(case, SUBMITTED)
     item = _offering_item(site, case)
-    now = audit.server_now()
+    now = servertime.now()
     days = item.promised_days if item.case_type == "承诺件" else 0  # 即办件: the same day
-    due = calendar_of(site).due(local_day(now), days)
+    due = calendar_of(site).due(local_day(site, now), days)
     steps = plain(item.data.get("steps") or [])
     case.state, case.accepted_at, case.limit_days, case.due_date = ACCEPTED, now, days, due.day
     case.accepted_by = actor.name
@@ -162,7 +155,7 @@ def accept(session: Session, site: Site, case: Case, actor: Actor) -> Case:
     case.step = 1 if len(steps) > 1 else None  # accepting is the first step (受理)
     case.legal_days = item.data.get("legal_days")
     case.pauses, case.extended_days = [], 0
-    branches = _open_branches(session, site, case, item, local_day(now))
+    branches = _open_branches(session, site, case, item, local_day(site, now))
     case.plan = {**case.plan, "parallel": branches}
     append(session, case, "accept", actor.name, {"limit_days": days, "due": due.day.isoformat(),
                                                  "guessed_years": list(due.guessed),
@@ -243,7 +236,7 @@ def decide_branch(session: Session, case: Case, actor: Actor, branch_id: int, ap
     _check_role(case, actor, declared["role"], declared["name"])
     if not approve and not result.strip():
         raise PortalError("a denial needs its reason", hint="the applicant is told why")
-    now = audit.server_now()
+    now = servertime.now()
     branch.state = APPROVED if approve else DENIED
     branch.decided_at, branch.decided_by, branch.result = now, actor.name, result.strip()
     append(session, case, "branch", actor.name,
@@ -313,8 +306,8 @@ def pause(session: Session, site: Site, case: Case, actor: Actor, kind: str, rea
         raise PortalError(f"{kind!r} does not stop the clock", hint="choose one of " + "、".join(PAUSE_KINDS))
     if not reason.strip():
         raise PortalError("stopping the clock needs its reason", hint="it is shown to supervision")
-    now = audit.server_now()
-    case.pauses = [*(case.pauses or []), [local_day(now).isoformat(), None]]
+    now = servertime.now()
+    case.pauses = [*(case.pauses or []), [local_day(site, now).isoformat(), None]]
     case.state, case.due_date = PAUSED, None
     append(session, case, "pause", actor.name, {"kind": kind, "reason": reason.strip()}, at=now)
     session.commit()
@@ -325,15 +318,15 @@ def restart(session: Session, site: Site, case: Case, actor: Actor) -> Case:
     """The clock runs again; the working days it stood still move the due date."""
     _must_be(case, PAUSED)
     _at_home(case, actor)
-    now = audit.server_now()
+    now = servertime.now()
     *done, (stopped, _) = case.pauses
-    case.pauses = [*done, [stopped, local_day(now).isoformat()]]
+    case.pauses = [*done, [stopped, local_day(site, now).isoformat()]]
     due = clock_of(site, case)
     case.state, case.due_date = ACCEPTED, due.day
     for branch in case.branches:  # the stop held every branch as well
-        branch.due_date = calendar_of(site).due(local_day(case.accepted_at), branch.limit_days,
+        branch.due_date = calendar_of(site).due(local_day(site, case.accepted_at), branch.limit_days,
                                                 _days(case.pauses)).day
-    stood = calendar_of(site).between(dt.date.fromisoformat(stopped), local_day(now))
+    stood = calendar_of(site).between(dt.date.fromisoformat(stopped), local_day(site, now))
     append(session, case, "restart", actor.name,
            {"paused_days": stood, "due": due.day.isoformat() if due.day else None,
             "guessed_years": list(due.guessed)}, at=now)
@@ -412,9 +405,9 @@ def complete(session: Session, site: Site, case: Case, actor: Actor, outcome: st
         raise PortalError(f"{outcome!r} is not an outcome", hint="approved or denied")
     if outcome == DENIED and not result.strip():
         raise PortalError("a denial needs its reason", hint="the 办结通知书 prints it")
-    now = audit.server_now()
-    today = local_day(now)
-    used = calendar_of(site).used(local_day(case.accepted_at), today, _days(case.pauses))
+    now = servertime.now()
+    today = local_day(site, now)
+    used = calendar_of(site).used(local_day(site, case.accepted_at), today, _days(case.pauses))
     on_time = case.due_date is not None and today <= case.due_date
     case.state, case.completed_at, case.outcome = COMPLETED, now, outcome
     case.on_time, case.used_days, case.step = on_time, used, None

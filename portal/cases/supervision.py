@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from portal.core.clock import Calendar
+from portal.core.workdays import Calendar
 from portal.models import Case
 from portal.models.case import OPEN_STATES
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
@@ -20,49 +20,46 @@ from werkzeug.utils import secure_filename
 KEPT_SUFFIX = "__kept"  # form key of an upload field's kept files: <field>__kept
 
 
-def upload_dir() -> Path:
-    configured = current_app.config.get("PORTAL_UPLOAD_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+@dataclass(frozen=True)
+class UploadStore:
+    """The folder the files are kept in, and the secret their tokens are signed with (both
+    from the settings: ``PORTAL_UPLOAD_DIR``, ``SECRET_KEY``)."""
 
+    folder: Path
+    secret: str
 
-def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="portal-upload")
+    def _signer(self) -> URLSafeSerializer:
+        return URLSafeSerializer(self.secret, salt="portal-upload")
 
+    def path_of(self, meta: Mapping[str, Any]) -> Path:
+        return self.folder / meta["sha256"][:2] / meta["sha256"]
 
-def store(upload: FileStorage) -> dict[str, Any]:
-    """Keep the file under its SHA-256; return what a case records of it."""
-    digest = hashlib.sha256()
-    upload.stream.seek(0)
-    content = upload.stream.read()
-    digest.update(content)
-    sha = digest.hexdigest()
-    path = upload_dir() / sha[:2] / sha
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(content)
-        tmp.replace(path)
-    name = upload.filename or secure_filename(sha)
-    return {"name": name, "sha256": sha, "size": len(content),
-            "type": upload.mimetype or "application/octet-stream"}
+    def store(self, upload: FileStorage) -> dict[str, Any]:
+        """Keep the file under its SHA-256; return what a case records of it."""
+        upload.stream.seek(0)
+        content = upload.stream.read()
+        sha = hashlib.sha256(content).hexdigest()
+        path = self.path_of({"sha256": sha})
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(content)
+            tmp.replace(path)
+        name = upload.filename or secure_filename(sha)
+        return {"name": name, "sha256": sha, "size": len(content),
+                "type": upload.mimetype or "application/octet-stream"}
 
+    def token(self, meta: Mapping[str, Any]) -> str:
+        return self._signer().dumps({k: meta[k] for k in ("name", "sha256", "size", "type")})
 
-def token(meta: Mapping[str, Any]) -> str:
-    return _signer().dumps({k: meta[k] for k in ("name", "sha256", "size", "type")})
-
-
-def kept_files(tokens: Iterable[str]) -> list[dict[str, Any]]:
-    """The files named by genuine tokens; a forged or altered token is ignored."""
-    out = []
-    for value in tokens:
-        try:
-            meta = _signer().loads(value)
-        except BadSignature:
-            continue
-        if isinstance(meta, dict) and (upload_dir() / meta["sha256"][:2] / meta["sha256"]).exists():
-            out.append(meta)
-    return out
-
-
-def path_of(meta: Mapping[str, Any]) -> Path:
-    return upload_dir() / meta["sha256"][:2] / meta["sha256"]
+    def kept_files(self, tokens: Iterable[str]) -> list[dict[str, Any]]:
+        """The files named by genuine tokens; a forged or altered token is ignored."""
+        out = []
+        for value in tokens:
+            try:
+                meta = self._signer().loads(value)
+            except BadSignature:
+                continue
+            if isinstance(meta, dict) and self.path_of(meta).exists():
+                out.append(meta)
+        return out

@@ -16,6 +16,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from portal.core import servertime
 from portal.core.errors import PortalError
 from portal.core.problems import Problem
 from portal.site.metrics import SUBJECT_NAMES
@@ -245,8 +246,7 @@ def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path 
     from sqlalchemy import select
 
     from portal.access.roles import ADMIN
-    from portal.cases import audit
-    from portal.cases.lifecycle import Actor, center_zone, local_day
+    from portal.cases.lifecycle import Actor, local_day
     from portal.documents import batches as batch
     from portal.models import SubCenter, db
     from portal.web.current import current_site
@@ -258,14 +258,14 @@ def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path 
     site = current_site()
     if site is None:
         raise PortalError("nothing is published yet", hint="run `portal sync` first")
-    zone = center_zone()
+    zone = site.zone
     sub_id = None
     if sub_center:
         sub_id = db.session.scalars(select(SubCenter.id).where(SubCenter.code == sub_center)).first()
         if sub_id is None:
             raise PortalError(f"no sub-center {sub_center!r}", hint="see `portal check` for the codes")
     actor = Actor(by, frozenset({ADMIN}))
-    the_day = day.date() if day else local_day(audit.server_now())
+    the_day = day.date() if day else local_day(site, servertime.now())
     job = batch.create(db.session, kind, the_day, zone, actor, sub_id)
     if not job.total:
         click.echo(f"{job.label}: none")
@@ -295,8 +295,7 @@ def assessment_export(month: str, out: Path, subject: str | None) -> None:
     from portal.assessment import scores as assessment
     from portal.assessment.exports import steps, workbook
     from portal.assessment.reports import Month
-    from portal.cases import audit
-    from portal.cases.lifecycle import center_zone, local_day
+    from portal.cases.lifecycle import local_day
     from portal.models import db
     from portal.site.publish import current_version
     from portal.web.current import current_site
@@ -310,8 +309,8 @@ def assessment_export(month: str, out: Path, subject: str | None) -> None:
         period = Month.parse(month)
     except ValueError:
         raise PortalError(f"{month!r} is not a month", hint="e.g. 2026-11") from None
-    zone = center_zone()
-    today = local_day(audit.server_now())
+    zone = site.zone
+    today = local_day(site, servertime.now())
     by = SUBJECT_NAMES[subject or rules.get("subject", "window")]
     rows, chosen, _, shown = assessment.shown_ranking(db.session, rules, period, today, zone, by)
     version = chosen.label if chosen else str(current_version(db.session))

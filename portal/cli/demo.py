@@ -115,18 +115,18 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
     real cases come from intake (and have their events). ``states``: the states to cycle
     through (the demo's mix by default, where a 即办件 never stays open).
     """
-    from portal.cases.audit import server_now
     from portal.cases.lifecycle import calendar_of, local_day
+    from portal.core import servertime
+    from portal.core.canonical import plain
     from portal.models import Case, Item, Offering, PortalUser, SubCenter
     from portal.models.users import user_sub_center, user_window
-    from portal.site.metadata import plain
     from portal.site.publish import current_version
     from portal.web.current import current_site
 
     version, site = current_version(db.session), current_site()
     if version is None or site is None:
         raise PortalError("nothing is published yet", hint="run `portal sync` first")
-    calendar, now = calendar_of(site), server_now()
+    calendar, now = calendar_of(site), servertime.now()
     slots = []
     for o, item_code, sub_code in db.session.execute(
             select(Offering, Item.code, SubCenter.code).join(Item).join(SubCenter)
@@ -173,7 +173,7 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
             # open cases mostly within their limit (some late), finished ones over nine weeks
             spread = 63 if state == "completed" else max(days * 2, 3)
             accepted = now - dt.timedelta(days=(n * 7) % spread, minutes=(n * 37) % 480)
-            day, steps = local_day(accepted), plan["steps"]
+            day, steps = local_day(site, accepted), plan["steps"]
             due = calendar.add_workdays(day, days)
             by = staff.get(("window", window_id)) or staff.get(("sub", sub_id)) or [None]
             row.update(accepted_at=accepted, accepted_by=by[n % len(by)],
@@ -183,7 +183,7 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
             if state == "paused":
                 row.update(due_date=None, pauses=[[day.isoformat(), None]])
             elif state == "completed":
-                used = min((n * 5) % (days + 3), calendar.between(day, local_day(now)))
+                used = min((n * 5) % (days + 3), calendar.between(day, local_day(site, now)))
                 done = calendar.add_workdays(day, used)
                 row.update(completed_at=dt.datetime.combine(done, dt.time(8), dt.UTC),
                            used_days=used, on_time=done <= due, outcome="approved", step=None)

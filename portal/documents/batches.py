@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.cases import audit
 from portal.cases.lifecycle import Actor
+from portal.core import servertime
 from portal.core.errors import PortalError
 from portal.documents.issuing import KINDS, issue
 from portal.models import Case, IssuedDocument, PrintJob
@@ -51,7 +51,7 @@ def create(session: Session, kind: str, day: dt.date, zone: ZoneInfo, actor: Act
     ids = list(session.scalars(query))
     title = KINDS[kind].title or "结果证照"
     job = PrintJob(kind=kind, label=f"{day.isoformat()} {words}的{title}", case_ids=ids,
-                   total=len(ids), requested_by=actor.name, created_at=audit.server_now())
+                   total=len(ids), requested_by=actor.name, created_at=servertime.now())
     session.add(job)
     session.commit()
     return job
@@ -75,10 +75,10 @@ def run(session: Session, site: Site, job_id: int, actor: Actor, verify_url: Cal
         session.rollback()
         job = session.get(PrintJob, job_id)
         job.state, job.error = "failed", str(exc)[:1000]
-        job.finished_at = audit.server_now()
+        job.finished_at = servertime.now()
         session.commit()
         raise
-    job.state, job.finished_at = "done", audit.server_now()
+    job.state, job.finished_at = "done", servertime.now()
     session.commit()
     return job
 

@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 from portal.cases import audit
 from portal.cases.lifecycle import Actor, local_day, offering_of
 from portal.cases.numbering import next_sequence
+from portal.core import servertime
+from portal.core.canonical import plain
 from portal.documents.render import DocumentError, render_html, render_pdf
 from portal.models import Case, CaseEvent, IssuedDocument
 from portal.site import Site
-from portal.site.metadata import plain
 from portal.site.publish import current_version
 
 
@@ -116,6 +117,8 @@ def context(session: Session, site: Site, case: Case, document: dict[str, Any]) 
     completed = _last_event(session, case, "complete")
     rejected = _last_event(session, case, "reject")
     missing = _last_event(session, case, "notice_missing")
+    accepted = local_day(site, case.accepted_at) if case.accepted_at else None
+    completed_day = local_day(site, case.completed_at) if case.completed_at else None
     return {
         **issuer(site, sub),
         "window": {"code": window.code, "name": window.name},
@@ -123,12 +126,11 @@ def context(session: Session, site: Site, case: Case, document: dict[str, Any]) 
         "case": {
             "number": case.number, "applicant_name": case.applicant_name,
             "applicant_id_type": case.applicant_id_type, "data": plain(case.data or {}),
-            "accepted_on": chinese_date(local_day(case.accepted_at)) if case.accepted_at else "",
-            "accepted_at": local_day(case.accepted_at).isoformat() if case.accepted_at else "",
+            "accepted_on": chinese_date(accepted) if accepted else "",
+            "accepted_at": accepted.isoformat() if accepted else "",
             "limit_days": case.limit_days, "due_on": chinese_date(case.due_date) if case.due_date else "",
-            "completed_on": chinese_date(local_day(case.completed_at)) if case.completed_at else "",
-            "completed_month": (f"{local_day(case.completed_at).year}年{local_day(case.completed_at).month}月"
-                                if case.completed_at else ""),
+            "completed_on": chinese_date(completed_day) if completed_day else "",
+            "completed_month": f"{completed_day.year}年{completed_day.month}月" if completed_day else "",
             "outcome": OUTCOMES.get(case.outcome or "", ""), "result_text": completed.get("result", ""),
             "reason": rejected.get("reason", ""), "missing": missing.get("missing", []),
             "note": missing.get("note", ""),
@@ -160,8 +162,8 @@ def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
         audit.append(session, case, "reprint", actor.name, {"document": stored.number, "kind": kind})
         session.commit()
         return stored, True
-    now = audit.server_now()
-    day = local_day(now)
+    now = servertime.now()
+    day = local_day(site, now)
     sub = case.sub_center.code
     seq = next_sequence(session, f"doc:{sub}:{kind}:{day.year}")
     number = f"{sub.upper()}-{KINDS[kind].code}-{day.year}-{seq:05d}"
@@ -220,7 +222,7 @@ def check(session: Session, site: Site, token: str, secret: str) -> Check:
     sub = site.subcenters.get(case.sub_center.code)
     return Check(True, number=number, holder=masked(case.applicant_name),
                  issuer=sub.unified_name if sub else "", title=title_of(site, case, stored.kind),
-                 date=chinese_date(local_day(stored.issued_at)))
+                 date=chinese_date(local_day(site, stored.issued_at)))
 
 
 # --- public documents: the 办事指南 of an offered item, the blank form of a form version ------

@@ -233,7 +233,7 @@ def check_submission(spec: FormSpec, formdata: Any, previous: Mapping[str, Any] 
 
     ``previous``: the case's stored data (JSON), for read-only fields to keep. ``draft``: keep
     an unfinished application: required fields may be empty, typed values must be valid.
-    ``kept``: per upload field, the files stored earlier (see portal/uploads.py).
+    ``kept``: per upload field, the files stored earlier (see portal/cases/uploads.py).
     """
     form = form_class(spec)(formdata)
     form.draft = draft

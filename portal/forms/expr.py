@@ -168,7 +168,7 @@ _NAMES = {NUMBER: "a number", TEXT: "text", BOOL: "yes/no", DATE: "a date",
 
 
 def _unknown(name: str, known: Mapping[str, Any]) -> ExprError:
-    from portal.site.fields import did_you_mean
+    from portal.core.text import did_you_mean
 
     return ExprError("schema.E072", f"unknown field {name!r}",
                      did_you_mean(name, known) or "known fields: " + ", ".join(sorted(known)))

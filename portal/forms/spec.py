@@ -92,8 +92,8 @@ def field_from(data: Mapping[str, Any]) -> FieldSpec:
 
 def form_from(data: Mapping[str, Any]) -> FormSpec:
     """Metadata of a checked, merged form definition (as published)."""
+    from portal.core.canonical import canonical_json
     from portal.forms.rules import evaluation_order
-    from portal.site.metadata import canonical_json
 
     sections = tuple(
         SectionSpec(s["name"], s.get("title", ""), s.get("step", ""),

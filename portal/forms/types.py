@@ -67,7 +67,7 @@ class Identifier:
 
 
 def _region(form: Any, field: Any) -> None:
-    from portal.site.fields import region_name  # the package imports this table
+    from portal.core.text import region_name
 
     if field.data and not region_name(field.data):
         raise wv.ValidationError(_l("not a region code of GB/T 2260 (six digits, e.g. 321183)"))

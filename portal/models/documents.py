@@ -9,6 +9,7 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core import servertime
 from portal.models.base import JSONType, refuse_changes
 
 
@@ -50,9 +51,8 @@ class JobProgress:
     STALE = dt.timedelta(minutes=5)  # no step for this long: its worker is gone
 
     def step(self, done: int) -> None:
-        from portal.cases import audit
 
-        self.done, self.touched_at = done, audit.server_now()
+        self.done, self.touched_at = done, servertime.now()
 
     def stalled(self, now: dt.datetime) -> bool:
         """Queued or running, but silent for ``STALE``: the process that ran it has gone (a

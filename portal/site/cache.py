@@ -15,8 +15,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import portal
-
 _LIBRARIES = ("marshmallow", "PyYAML", "python-stdnum", "chinese-calendar")
 
 
@@ -34,7 +32,7 @@ def engine_fingerprint() -> bytes:
     """Hash of the checker's source (the packages it is made of and imports: site, forms,
     core) and of the libraries it delegates to."""
     digest = hashlib.sha256()
-    package = Path(portal.__file__).parent
+    package = Path(__file__).resolve().parent.parent  # portal/
     for path in sorted(p for name in ("site", "forms", "core") for p in (package / name).glob("*.py")):
         digest.update(path.read_bytes())
     for name in _LIBRARIES:

@@ -9,9 +9,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from portal.core import workdays
 from portal.core.problems import Problem
-from portal.site.fields import did_you_mean, region_name, span_days
+from portal.core.text import did_you_mean, region_name
+from portal.core.workdays import library_knows, span_days
 from portal.site.formchecks import check_form, check_item_forms, check_overlays
 from portal.site.loader import ITEM_DIR, SUBCENTER_DIR, TEMPLATE_DIR, Folder, Loaded
 from portal.site.tables import (
@@ -299,7 +299,7 @@ def _check_case_number(center: Loaded) -> list[Problem]:
 
 
 def _check_holidays(center: Loaded, year: int, schedule: dict[str, Any]) -> Iterator[Problem]:
-    if workdays.library_knows(year):
+    if library_knows(year):
         yield center.problem("schema.W001", ("holidays", year),
                              f"chinese-calendar already knows {year}; this schedule is not used",
                              "declare only years the library does not cover")

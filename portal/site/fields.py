@@ -8,14 +8,15 @@ splits it again.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import string
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import ValidationError, fields, validate
-from stdnum import numdb
+
+from portal.core.text import did_you_mean, region_name
 
 _SEP = "\x1f"  # ASCII unit separator: never typed into a declaration
 
@@ -30,13 +31,6 @@ def split_message(message: str) -> tuple[str, str, str]:
         return "E025", message, ""
     text, _, hint = rest.partition(_SEP)
     return code, text, hint
-
-
-def did_you_mean(value: Any, choices: Iterable[str]) -> str:
-    if not isinstance(value, str):
-        return ""
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
 
 
 _COMMON = {
@@ -166,19 +160,17 @@ class RegionCode(Text):
         return text
 
 
-def region_name(code: str) -> str:
-    """Name of a county-level region code ('' when unknown), e.g. '句容市' for 321183."""
-    if not re.fullmatch(r"\d{6}", code):
-        return ""
-    info = numdb.get("cn/loc").info(code)
-    if len(info) < 2 or not info[1][1]:
-        return ""
-    # e.g. '城区,[1984-]京口区': names with their years; keep the one still in use
-    for entry in reversed(info[1][1].get("county", "").split(",")):
-        match = re.fullmatch(r"(?:\[(\d{4})?-(\d{4})?\])?(.+)", entry.strip())
-        if match and not match.group(2):
-            return match.group(3)
-    return ""
+class TimeZone(Text):
+    """An IANA time zone name, e.g. 'Asia/Shanghai'."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(msg("E025", f"{text!r} is not a time zone",
+                                      "an IANA name such as 'Asia/Shanghai'")) from None
+        return text
 
 
 class Limit(fields.Field):
@@ -256,13 +248,6 @@ class DaySpan(Date):
                 raise self.make_error("invalid", input=value)
             return f"{start.isoformat()}..{end.isoformat()}"
         return parse_day(value, self).isoformat()
-
-
-def span_days(span: str) -> list[dt.date]:
-    first, _, last = span.partition("..")
-    start = dt.date.fromisoformat(first)
-    end = dt.date.fromisoformat(last) if last else start
-    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 class Pattern(Text):

@@ -8,10 +8,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from portal.core.problems import Problem
+from portal.core.text import did_you_mean
 from portal.forms import expr
 from portal.forms.rules import cycle
 from portal.forms.types import COLUMN_TYPES, COMMON_KEYS, COMPUTABLE, TYPES
-from portal.site.fields import did_you_mean
 from portal.site.loader import Loaded
 
 Path = tuple[str | int, ...]

@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from portal.core.canonical import canonical_json
 from portal.core.problems import Problem, has_errors
+from portal.core.servertime import DEFAULT_ZONE
 from portal.forms.spec import FormSpec, form_from
 from portal.site.checks import check_folder, merge, overlay_keys, unified_name
 from portal.site.formchecks import merge_form, overlay_subcenter, resolve
@@ -103,6 +106,11 @@ class Site:
         return self.center["name"]
 
     @property
+    def zone(self) -> ZoneInfo:
+        """The center's time zone: its calendar days, months and due dates."""
+        return ZoneInfo(self.center.get("time_zone") or DEFAULT_ZONE)
+
+    @property
     def documents(self) -> dict[str, Any]:
         """A fresh, plain copy of the published documents (center, sub-centers, items, templates)."""
         return json.loads(self.canonical)
@@ -118,28 +126,6 @@ class Site:
 def _sha256(text: str) -> str:
     """The content hash: same declarations, same canonical JSON, same hash."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def plain(value: Any) -> Any:
-    """A mutable, JSON-ready copy of frozen metadata (mappings to dicts, tuples to lists)."""
-    kind = type(value)
-    if kind is MappingProxyType or kind is dict:
-        return {str(k): plain(v) for k, v in value.items()}
-    if kind is tuple or kind is list:
-        return [plain(v) for v in value]
-    return value
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"{type(value).__name__} is not JSON data")
-
-
-def canonical_json(documents: Mapping[str, Any]) -> str:
-    """Sorted keys, no spaces, UTF-8 text: the form that is hashed and stored."""
-    return json.dumps(documents, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      default=_json_default)
 
 
 def load_site(root: Path | str, workers: int | None = None,

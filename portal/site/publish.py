@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.core.canonical import plain
 from portal.core.errors import PortalError
 from portal.forms.spec import FormSpec
 from portal.models import (
@@ -23,7 +24,6 @@ from portal.models import (
     Window,
 )
 from portal.site import Site
-from portal.site.metadata import plain
 
 M = TypeVar("M")
 

@@ -124,6 +124,7 @@ class Center(Shape):
     region_code = f.RegionCode(required=True)
     address = f.Text()
     phone = f.Phone()
+    time_zone = f.TimeZone()  # the center's days and months; Asia/Shanghai when absent
     naming = f.Nested(Naming, required=True)
     service_norms = f.List(f.Nested(Norm), required=True, non_empty=True)
     holidays = f.Dict(keys=f.Year(), values=f.Nested(HolidayYear), load_default=dict)

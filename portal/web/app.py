@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
+from flask_babel import get_babel
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
@@ -49,12 +50,13 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     CSRFProtect(app)  # before AppBuilder: its login API needs it in place (TRAPS.md)
 
     from portal.access import scope
-    from portal.web import documents, generate, identity
+    from portal.web import documents, generate, identity, security
     from portal.web.cases import casework, intake
     from portal.web.site import form_versions, sections
     from portal.web.views import HomeView
 
     scope.init_app()
+    scope.use_request_scope(security.request_scope)
     identity.init_app(app)
     sections.init_app(app)
     intake.init_app(app)
@@ -65,7 +67,17 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
         appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")
         appbuilder.init_app(app, db.session)
         generate.register(appbuilder)
+    # times on every page in the center's declared zone (BABEL_DEFAULT_TIMEZONE until the first
+    # publication), the zone its due dates and months are counted in
+    get_babel(app).timezone_selector = _page_zone
     return app
+
+
+def _page_zone() -> str | None:
+    from portal.web.current import current_site
+
+    site = current_site()
+    return site.zone.key if site is not None else None
 
 
 def _instance_secret(instance: Path) -> str:

@@ -6,12 +6,16 @@ metadata is rebuilt only when that changes, so `portal sync` takes effect withou
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.core import servertime
+from portal.core.servertime import DEFAULT_ZONE
 from portal.models import SitePublication, SiteVersion, db
 from portal.site import Site, site_from_documents
 
@@ -41,3 +45,14 @@ def current_site() -> Site | None:
             site = cache["site"]
     g.portal_site = site
     return site
+
+
+def center_zone() -> ZoneInfo:
+    """The center's time zone, from the published site (the default before the first)."""
+    site = current_site()
+    return site.zone if site is not None else ZoneInfo(DEFAULT_ZONE)
+
+
+def center_today() -> dt.date:
+    """Today in the center's time zone, by the server's clock."""
+    return servertime.local_day(servertime.now(), center_zone())

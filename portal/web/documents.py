@@ -26,7 +26,7 @@ from portal.documents.render import DocumentError, render_pdf
 from portal.models import Case, PrintJob, db
 from portal.web import jobs as background
 from portal.web.cases.casework import actor
-from portal.web.current import current_site
+from portal.web.current import center_today, center_zone, current_site
 
 public = Blueprint("verify", __name__)
 
@@ -52,8 +52,6 @@ class DocumentView(BaseView):
     def batch(self) -> Any:
         """批量打印: every document of one kind for a day's cases (in the user's scope)."""
 
-        from portal.cases import audit
-        from portal.cases.lifecycle import center_zone, local_day
         from portal.documents import batches
         from portal.models import SubCenter
 
@@ -78,7 +76,7 @@ class DocumentView(BaseView):
         subs = db.session.scalars(select(SubCenter).order_by(SubCenter.code)).all()
         return self.render_template("portal/print_batch.html", title=gettext("Batch printing"),
                                     jobs=jobs, subs=subs, kinds=batches.BATCHES,
-                                    today=local_day(audit.server_now()).isoformat())
+                                    today=center_today().isoformat())
 
     @expose("/batch/<int:pk>")
     @has_access

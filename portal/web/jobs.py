@@ -10,6 +10,7 @@ from typing import Any
 from flask import abort, current_app
 from flask_login import current_user
 
+from portal.core import servertime
 from portal.models import db
 
 
@@ -48,10 +49,9 @@ def _settled(job: Any) -> Any:
     so its page stops waiting and says to ask again."""
     from flask_babel import gettext
 
-    from portal.cases import audit
 
-    if job.stalled(audit.server_now()):
-        job.state, job.finished_at = "failed", audit.server_now()
+    if job.stalled(servertime.now()):
+        job.state, job.finished_at = "failed", servertime.now()
         job.error = gettext("The job stopped without finishing (the server was restarted?). "
                             "Ask for it again.")
         db.session.commit()

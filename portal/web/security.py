@@ -21,7 +21,7 @@ from werkzeug.security import check_password_hash
 from wtforms import BooleanField
 
 from portal.access.roles import ADMIN, ROLE_NAMES, permission
-from portal.access.scope import forget_scope, unscoped
+from portal.access.scope import Scope, unscoped
 from portal.core.errors import PortalError
 from portal.models import PortalUser
 from portal.web.clerks import USER_DESCRIPTIONS, password_fields
@@ -31,6 +31,27 @@ from portal.web.routes import SafeRoutes
 log = logging.getLogger(__name__)
 
 _USER_SCOPE = ["center_wide", "sub_centers", "windows"]
+
+
+def request_scope() -> Scope | None:
+    """The signed-in user's scope, worked out once per request (the scope rule asks for it:
+    ``portal.access.scope.use_request_scope``); ``None`` outside a request."""
+    if not has_request_context():
+        return None
+    scope = g.get("portal_scope")
+    if scope is None:
+        from flask_login import current_user
+
+        with unscoped():
+            scope = Scope.of(current_user._get_current_object())
+        g.portal_scope = scope
+    return scope
+
+
+def forget_scope() -> None:
+    """Drop the request's scope (after login, logout, or a change of the user's assignment)."""
+    if has_request_context():
+        g.pop("portal_scope", None)
 
 
 def _center_wide_field() -> BooleanField:

@@ -18,13 +18,12 @@ from sqlalchemy import select
 from portal.access.roles import READ, WRITE, permission
 from portal.assessment import scores as assessment
 from portal.assessment.reports import Month
-from portal.cases import audit, lifecycle
 from portal.core.errors import PortalError
 from portal.models import ExportJob, db
 from portal.site.metrics import METRICS, SUBJECT_NAMES
 from portal.web import jobs as background
 from portal.web.cases.casework import actor
-from portal.web.current import current_site
+from portal.web.current import center_today, center_zone, current_site
 
 # ?subject= in the address → the kind of subject (portal/assessment.py SUBJECTS)
 SUBJECT_OF = SUBJECT_NAMES
@@ -37,12 +36,12 @@ EVIDENCE_SCREENS = {"case": "CaseScreen.show", "evaluation": "EvaluationsScreen.
 
 
 def _month_of(text: str) -> tuple[Month, Any, ZoneInfo]:
-    today = lifecycle.local_day(audit.server_now())
+    today = center_today()
     try:
         month = Month.parse(text)
     except ValueError:
         month = Month(today.year, today.month)
-    return month, today, lifecycle.center_zone()
+    return month, today, center_zone()
 
 
 def _month() -> tuple[Month, Any, ZoneInfo]:
@@ -184,8 +183,8 @@ class AssessmentView(BaseView):
     def awards(self) -> Any:
         """流动红旗 of a quarter that has ended; ``?format=pdf``: the certificates."""
         rules = self._rules()
-        today = lifecycle.local_day(audit.server_now())
-        zone = lifecycle.center_zone()
+        today = center_today()
+        zone = center_zone()
         last = (today.month - 1) // 3  # the last quarter that has ended this year (0: none)
         default_year, default_quarter = (today.year, last) if last else (today.year - 1, 4)
         year = int(request.args.get("year") or default_year)

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from portal.access.roles import READ, permission
 from portal.assessment.reports import Figures, Month, monthly, roll_up
-from portal.cases import audit, lifecycle
 from portal.models import Case, SubCenter, Window, db
 from portal.web.csv_export import csv_response
+from portal.web.current import center_today, center_zone
 
 # (header msgid, value of a row's figures); rates as percentages with one decimal
 COLUMNS = (
@@ -51,12 +51,12 @@ class MonthlyReportView(BaseView):
     @expose("/monthly")
     @has_access
     def monthly(self) -> Any:
-        today = lifecycle.local_day(audit.server_now())
+        today = center_today()
         try:
             month = Month.parse(request.args.get("month", ""))
         except ValueError:
             month = Month(today.year, today.month)
-        zone = lifecycle.center_zone()
+        zone = center_zone()
         sub_id = request.args.get("sub_center", "")
         sub = db.session.get(SubCenter, int(sub_id)) if sub_id.isdigit() else None
         if sub is not None:  # one sub-center, window by window

@@ -19,8 +19,9 @@ from sqlalchemy import select
 
 from portal.access.roles import ROLE_NAMES, WRITE, permission
 from portal.access.scope import current_scope
-from portal.cases import audit, lifecycle
+from portal.cases import lifecycle
 from portal.cases.supervision import Thresholds
+from portal.core import servertime
 from portal.core.errors import PortalError
 from portal.models import Case, CaseEvent, db
 from portal.web.csv_export import cell
@@ -128,7 +129,7 @@ def case_events(case: Case) -> list[CaseEvent]:
 
 
 def thresholds(site: Any) -> Thresholds:
-    today = lifecycle.local_day(audit.server_now())
+    today = lifecycle.local_day(site, servertime.now())
     return Thresholds.of(lifecycle.calendar_of(site), today,
                          site.center.get("lights", {}).get("yellow_days_left", 2))
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
@@ -22,15 +23,23 @@ from werkzeug.datastructures import CombinedMultiDict
 from portal.access.roles import WRITE, permission
 from portal.access.scope import current_scope
 from portal.cases.intake import DRAFT, save_application, spec_of
-from portal.cases.uploads import KEPT_SUFFIX, kept_files, store, token
+from portal.cases.uploads import KEPT_SUFFIX, UploadStore
 from portal.core.errors import PortalError
 from portal.forms.build import Checked, GeneratedForm, blank, check_submission
 from portal.forms.spec import FormSpec
 from portal.forms.types import TYPES
 from portal.models import Case, Offering, Window, db
+from portal.web.current import current_site
 
 ROW_VERSION = "_row_version"  # hidden: the draft's row version the page was opened on
 
+
+
+def uploads() -> UploadStore:
+    """The upload store of the settings: ``PORTAL_UPLOAD_DIR`` (else ``instance/uploads``)."""
+    configured = current_app.config.get("PORTAL_UPLOAD_DIR")
+    folder = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+    return UploadStore(folder, current_app.config["SECRET_KEY"])
 
 def _windows(offering: Offering) -> list[Window]:
     """The offering's windows this user accepts applications at."""
@@ -96,7 +105,7 @@ def _kept(spec: FormSpec, data: Mapping[str, Any] | None) -> dict[str, list[dict
             continue
         key = f.name + KEPT_SUFFIX
         if request.method == "POST":
-            out[f.name] = kept_files(request.form.getlist(key))
+            out[f.name] = uploads().kept_files(request.form.getlist(key))
         else:
             out[f.name] = [dict(m) for m in (data or {}).get(f.name) or ()]
     return out
@@ -112,7 +121,7 @@ def _store_uploads(spec: FormSpec, checked: Checked, kept: dict[str, list[dict[s
         if not field.errors:
             for upload in field.data or ():
                 if getattr(upload, "filename", None):
-                    meta = store(upload)
+                    meta = uploads().store(upload)
                     if all(m["sha256"] != meta["sha256"] for m in files):
                         files.append(meta)
         visible = checked.form.states[f.name].visible
@@ -127,7 +136,7 @@ class _FormPage:
     def _page(self, spec: FormSpec, form: GeneratedForm, offering: Offering, windows: list[Window],
               kept: dict[str, list[dict[str, Any]]], case: Case | None = None,
               chosen: int | None = None, status: int = 200) -> Any:
-        tokens = {name: [(m, token(m)) for m in files] for name, files in kept.items()}
+        tokens = {name: [(m, uploads().token(m)) for m in files] for name, files in kept.items()}
         rows = row_templates(spec, form)
         body = self.render_template(
             self.form_template, spec=spec, form=form, offering=offering, windows=windows,
@@ -156,7 +165,7 @@ class _FormPage:
             flash(gettext("The application was not saved: see the fields marked in red."), "danger")
             return self._page(spec, checked.form, offering, windows, kept, case, chosen, 422)
         try:
-            case = save_application(db.session, offering, window, checked, submit, case,
+            case = save_application(db.session, current_site(), offering, window, checked, submit, case,
                                     by=current_user.username)
         except PortalError as exc:
             flash(str(exc), "danger")
