@@ -345,7 +345,7 @@ def test_a_month_after_the_national_day_holiday(published, monkeypatch) -> None:
     from portal.access.roles import CLERK, MANAGER
     from portal.access.scope import unscoped
     from portal.cases import lifecycle
-    from portal.cases.lifecycle import Actor
+    from portal.cases.actions import Actor
     from portal.web.current import current_site
     from tests.test_process import Clock, submitted_case
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from portal.access.roles import CLERK, MANAGER
 from portal.access.scope import unscoped
 from portal.cases import lifecycle
-from portal.cases.lifecycle import Actor
+from portal.cases.actions import Actor
 from portal.cli.demo import ensure_demo_users
 from portal.core.errors import PortalError
 from portal.models import Case, CaseBranch, SubCenter, db

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.access.roles import CLERK, MANAGER
 from portal.access.scope import unscoped
 from portal.cases import lifecycle
-from portal.cases.lifecycle import Actor
+from portal.cases.actions import Actor
 from portal.cli.demo import ensure_demo_users
 from portal.core import servertime
 from portal.core.errors import PortalError

@@ -16,11 +16,10 @@ from portal.core import servertime
 from portal.core.errors import PortalError
 from portal.forms.build import Checked
 from portal.forms.spec import FormSpec, form_from
-from portal.models import Case, FormVersion, Offering, Window
+from portal.models import Case, CaseState, FormVersion, Offering, Window
 from portal.site import Site
 from portal.site.publish import current_version
 
-DRAFT, SUBMITTED = "draft", "submitted"
 ID_TYPES = {"id_card": "居民身份证", "uscc": "统一社会信用代码"}
 UNNAMED = "（未填写）"
 
@@ -66,7 +65,7 @@ def save_application(session: Session, site: Site, offering: Offering, window: W
     if window not in offering.windows:
         raise PortalError(f"window {window.code} does not handle this item",
                           hint="choose one of the item's windows")
-    if case is not None and case.state != DRAFT:
+    if case is not None and case.state != CaseState.DRAFT:
         raise PortalError(f"case {case.number} is no longer a draft", hint="it was submitted already")
     spec = checked.form.spec
     if case is None:
@@ -81,7 +80,7 @@ def save_application(session: Session, site: Site, offering: Offering, window: W
     for name, value in applicant_of(spec, checked.data).items():
         setattr(case, name, value)
     case.data = checked.data
-    case.state = SUBMITTED if submit else DRAFT
+    case.state = CaseState.SUBMITTED if submit else CaseState.DRAFT
     if case.number is None:  # the declared pattern, one number per case, however busy
         case.number = case_number(session, site.center["case_number"], offering.sub_center.code,
                                   window.code, servertime.local_day(servertime.now(), site.zone))

@@ -15,45 +15,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.access.roles import ADMIN, CLERK, MANAGER
+from portal.access.roles import CLERK, MANAGER
+from portal.access.scope import unscoped
+from portal.cases.actions import APPROVED, DENIED, Actor, require, require_branch, steps_of
 from portal.cases.audit import append
 from portal.core import servertime
 from portal.core.canonical import plain
 from portal.core.errors import PortalError
 from portal.core.workdays import Calendar, Due
-from portal.models import Case
+from portal.models import Case, CaseBranch, CaseEvent, CaseState, Item, SubCenter
 from portal.site import Site
 
-SUBMITTED, ACCEPTED, REJECTED, NOTICE = "submitted", "accepted", "rejected", "notice_missing"
-PAUSED, COMPLETED = "paused", "completed"
-OPEN = (ACCEPTED, PAUSED)  # the clock has started and the case is not done
-APPROVED, DENIED = "approved", "denied"
 # 行政许可法 第45条 special procedures, and 补正: the time they take is not counted
 PAUSE_KINDS = ("补正", "听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: the user name recorded on the event, and their role keys (portal/roles.py)."""
-
-    name: str
-    roles: frozenset[str]
-    sub_centers: frozenset[int] | None = None  # where they work; None: everywhere (center-wide)
-
-    def works_at(self, sub_center_id: int) -> bool:
-        return self.sub_centers is None or sub_center_id in self.sub_centers
-
-    def may_act_as(self, role: str) -> bool:
-        """A step's role: the center admin acts anywhere, a manager also at a clerk's step."""
-        if ADMIN in self.roles:
-            return True
-        return bool({CLERK, MANAGER} & self.roles) if role == CLERK else role in self.roles
 
 
 _calendars: dict[str, Calendar] = {}
@@ -86,12 +65,6 @@ def _offering_item(site: Site, case: Case) -> Any:
     return offering.item
 
 
-def _must_be(case: Case, *states: str) -> None:
-    if case.state not in states:
-        raise PortalError(f"case {case.number} is {case.state}, not {' or '.join(states)}",
-                          hint="reload the case: someone may have acted on it")
-
-
 def _days(pauses: Any) -> list[tuple[dt.date, dt.date | None]]:
     return [(dt.date.fromisoformat(a), dt.date.fromisoformat(b) if b else None)
             for a, b in pauses or ()]
@@ -102,10 +75,6 @@ def clock_of(site: Site, case: Case) -> Due:
     assert case.accepted_at is not None and case.limit_days is not None
     return calendar_of(site).due(local_day(site, case.accepted_at), case.limit_days + case.extended_days,
                                  _days(case.pauses))
-
-
-def steps_of(case: Case) -> list[dict[str, Any]]:
-    return list((case.plan or {}).get("steps") or ())
 
 
 def step_dues(site: Site, case: Case) -> list[dt.date | None]:
@@ -121,34 +90,20 @@ def step_dues(site: Site, case: Case) -> list[dt.date | None]:
     return out
 
 
-def _at_home(case: Case, actor: Actor) -> None:
-    """The case itself is worked on where it was taken; other departments decide branches."""
-    if not actor.works_at(case.sub_center_id):
-        raise PortalError(f"case {case.number} is handled by {case.sub_center.unified_name}",
-                          hint="your department decides its own branch only")
-
-
-def _check_role(case: Case, actor: Actor, role: str, what: str) -> None:
-    if not actor.may_act_as(role):
-        from portal.access.roles import ROLE_NAMES
-
-        raise PortalError(f"{what} of case {case.number} is for the {ROLE_NAMES[role]} to do",
-                          hint="it stays open on their worklist")
-
-
 def accept(session: Session, site: Site, case: Case, actor: Actor) -> Case:
     """受理: the clock starts now; the due date follows from the sub-center's promised limit.
 
     The item's steps, legal limit and extension allowance are kept with the case as they are
     today: a later publication does not change the rules of a case under way.
     """
-    _must_be(case, SUBMITTED)
+    require("accept", case, actor)
     item = _offering_item(site, case)
     now = servertime.now()
     days = item.promised_days if item.case_type == "承诺件" else 0  # 即办件: the same day
     due = calendar_of(site).due(local_day(site, now), days)
     steps = plain(item.data.get("steps") or [])
-    case.state, case.accepted_at, case.limit_days, case.due_date = ACCEPTED, now, days, due.day
+    case.state, case.accepted_at, case.limit_days, case.due_date = (CaseState.ACCEPTED, now, days,
+                                                                    due.day)
     case.accepted_by = actor.name
     case.plan = {"steps": steps, "legal_days": item.data.get("legal_days"),
                  "extension": plain(item.data.get("extension")), "case_type": item.case_type}
@@ -168,9 +123,6 @@ def _open_branches(session: Session, site: Site, case: Case, item: Any,
                    day: dt.date) -> list[dict[str, Any]]:
     """并联审批: one branch per declared item, at the sub-center that offers it, with that
     offering's own limit from the same acceptance day. Returns the plan's record of them."""
-    from portal.access.scope import unscoped
-    from portal.models import CaseBranch, Item, SubCenter
-
     plan = []
     for position, declared in enumerate(item.data.get("parallel") or ()):
         offering = site.subcenters[declared["subcenter"]].offerings[declared["item"]].item
@@ -189,51 +141,13 @@ def _open_branches(session: Session, site: Site, case: Case, item: Any,
     return plan
 
 
-def branch_place(branch: Any) -> str:
-    """The unified name of the sub-center deciding a branch: public, though usually outside
-    the viewer's scope (the case was taken at another department)."""
-    from portal.access.scope import unscoped
-
-    with unscoped():
-        from portal.models import SubCenter
-
-        return session_of(branch).get(SubCenter, branch.sub_center_id).unified_name
-
-
-def case_place(case: Case) -> str:
-    """Where a case was taken: the sub-center's unified name and the window."""
-    from portal.access.scope import unscoped
-    from portal.models import SubCenter, Window
-
-    with unscoped():
-        session = session_of(case)
-        window = session.get(Window, case.window_id)
-        return f"{session.get(SubCenter, case.sub_center_id).unified_name} {window.code} {window.name}"
-
-
-def session_of(record: Any) -> Session:
-    from sqlalchemy.orm import object_session
-
-    session = object_session(record)
-    assert session is not None
-    return session
-
-
 def decide_branch(session: Session, case: Case, actor: Actor, branch_id: int, approve: bool,
                   result: str) -> Case:
     """One department decides its branch of a bundle case, at its own sub-center."""
-    from portal.models import CaseBranch
-
-    _must_be(case, ACCEPTED)
     branch = session.scalars(select(CaseBranch).where(CaseBranch.id == branch_id,
                                                       CaseBranch.case_id == case.id)).one_or_none()
-    if branch is None or branch.state != "open":
-        raise PortalError("this branch is not open for a decision", hint="reload the case")
-    if not actor.works_at(branch.sub_center_id):
-        raise PortalError(f"{branch.item.name} is decided by {branch_place(branch)}",
-                          hint="each department decides its own branch")
+    require_branch(case, actor, branch)
     declared = case.plan["parallel"][branch.position]
-    _check_role(case, actor, declared["role"], declared["name"])
     if not approve and not result.strip():
         raise PortalError("a denial needs its reason", hint="the applicant is told why")
     now = servertime.now()
@@ -247,10 +161,10 @@ def decide_branch(session: Session, case: Case, actor: Actor, branch_id: int, ap
 
 def reject(session: Session, case: Case, actor: Actor, reason: str) -> Case:
     """不予受理, with the reason the notice will print."""
-    _must_be(case, SUBMITTED, NOTICE)
+    require("reject", case, actor)
     if not reason.strip():
         raise PortalError("a rejection needs its reason", hint="the 不予受理通知书 prints it")
-    case.state = REJECTED
+    case.state = CaseState.REJECTED
     append(session, case, "reject", actor.name, {"reason": reason.strip()})
     session.commit()
     return case
@@ -259,14 +173,14 @@ def reject(session: Session, case: Case, actor: Actor, reason: str) -> Case:
 def notice_missing(session: Session, site: Site, case: Case, actor: Actor, missing: Sequence[str],
                    note: str = "") -> Case:
     """一次性告知: every missing or defective material at once, from the item's declared list."""
-    _must_be(case, SUBMITTED)
+    require("notice", case, actor)
     declared = [m["name"] for m in _offering_item(site, case).data.get("materials", ())]
     unknown = [m for m in missing if m not in declared]
     if unknown or not missing:
         raise PortalError("choose the missing materials from the item's list" if not unknown
                           else f"not a material of this item: {'、'.join(unknown)}",
                           hint="the notice lists the item's declared materials")
-    case.state = NOTICE
+    case.state = CaseState.NOTICE_MISSING
     append(session, case, "notice_missing", actor.name,
            {"missing": [m for m in declared if m in missing], "note": note.strip()})
     session.commit()
@@ -275,8 +189,8 @@ def notice_missing(session: Session, site: Site, case: Case, actor: Actor, missi
 
 def resubmit(session: Session, case: Case, actor: Actor) -> Case:
     """The applicant came back with the materials: the same case is up for a decision again."""
-    _must_be(case, NOTICE)
-    case.state = SUBMITTED
+    require("resubmit", case, actor)
+    case.state = CaseState.SUBMITTED
     append(session, case, "resubmit", actor.name)
     session.commit()
     return case
@@ -284,14 +198,8 @@ def resubmit(session: Session, case: Case, actor: Actor) -> Case:
 
 def advance(session: Session, case: Case, actor: Actor, opinion: str = "") -> Case:
     """The open step is done (审核 passed, 决定 made …): the next step opens."""
-    _must_be(case, ACCEPTED)
-    _at_home(case, actor)
-    steps = steps_of(case)
-    if case.step is None or case.step >= len(steps) - 1:
-        raise PortalError(f"case {case.number} has no step left before completion",
-                          hint="complete the case")
-    step = steps[case.step]
-    _check_role(case, actor, step["role"], step["name"])
+    require("advance", case, actor)
+    step = steps_of(case)[case.step]
     append(session, case, "step", actor.name, {"step": step["name"], "opinion": opinion.strip()})
     case.step += 1
     session.commit()
@@ -300,15 +208,14 @@ def advance(session: Session, case: Case, actor: Actor, opinion: str = "") -> Ca
 
 def pause(session: Session, site: Site, case: Case, actor: Actor, kind: str, reason: str) -> Case:
     """The clock stops: 补正 (waiting for the applicant) or a special procedure (听证, 检测 …)."""
-    _must_be(case, ACCEPTED)
-    _at_home(case, actor)
+    require("pause", case, actor)
     if kind not in PAUSE_KINDS:
         raise PortalError(f"{kind!r} does not stop the clock", hint="choose one of " + "、".join(PAUSE_KINDS))
     if not reason.strip():
         raise PortalError("stopping the clock needs its reason", hint="it is shown to supervision")
     now = servertime.now()
     case.pauses = [*(case.pauses or []), [local_day(site, now).isoformat(), None]]
-    case.state, case.due_date = PAUSED, None
+    case.state, case.due_date = CaseState.PAUSED, None
     append(session, case, "pause", actor.name, {"kind": kind, "reason": reason.strip()}, at=now)
     session.commit()
     return case
@@ -316,13 +223,12 @@ def pause(session: Session, site: Site, case: Case, actor: Actor, kind: str, rea
 
 def restart(session: Session, site: Site, case: Case, actor: Actor) -> Case:
     """The clock runs again; the working days it stood still move the due date."""
-    _must_be(case, PAUSED)
-    _at_home(case, actor)
+    require("restart", case, actor)
     now = servertime.now()
     *done, (stopped, _) = case.pauses
     case.pauses = [*done, [stopped, local_day(site, now).isoformat()]]
     due = clock_of(site, case)
-    case.state, case.due_date = ACCEPTED, due.day
+    case.state, case.due_date = CaseState.ACCEPTED, due.day
     for branch in case.branches:  # the stop held every branch as well
         branch.due_date = calendar_of(site).due(local_day(site, case.accepted_at), branch.limit_days,
                                                 _days(case.pauses)).day
@@ -336,14 +242,8 @@ def restart(session: Session, site: Site, case: Case, actor: Actor) -> Case:
 
 def ask_extension(session: Session, case: Case, actor: Actor, days: int, reason: str) -> Case:
     """延长: ask for more working days, within what the item allows; the approver decides."""
-    _must_be(case, ACCEPTED)
-    _at_home(case, actor)
-    allowance = (case.plan or {}).get("extension")
-    if not allowance:
-        raise PortalError(f"{case.item.name} declares no extension",
-                          hint="the limit stands; a special procedure may stop the clock instead")
-    if case.extension_asked:
-        raise PortalError("an extension is already waiting for approval", hint="ask the approver")
+    require("extend", case, actor)
+    allowance = case.plan["extension"]
     left = allowance["days"] - case.extended_days
     if not 1 <= days <= left:
         raise PortalError(f"an extension of {days} working days is not allowed: "
@@ -359,14 +259,7 @@ def ask_extension(session: Session, case: Case, actor: Actor, days: int, reason:
 def decide_extension(session: Session, site: Site, case: Case, actor: Actor, approve: bool,
                      note: str = "") -> Case:
     """The approver grants or refuses the extension asked for; never the one who asked."""
-    _must_be(case, ACCEPTED)
-    _at_home(case, actor)
-    if not case.extension_asked:
-        raise PortalError("no extension is waiting for approval", hint="reload the case")
-    approver = case.plan["extension"].get("approver", MANAGER)
-    _check_role(case, actor, approver, "approving the extension")
-    from portal.models import CaseEvent
-
+    require("approve_extension" if approve else "refuse_extension", case, actor)
     asked = session.scalars(select(CaseEvent).where(
         CaseEvent.case_id == case.id, CaseEvent.kind == "extension_asked")
         .order_by(CaseEvent.seq.desc()).limit(1)).one()
@@ -389,18 +282,7 @@ def decide_extension(session: Session, site: Site, case: Case, actor: Actor, app
 def complete(session: Session, site: Site, case: Case, actor: Actor, outcome: str,
              result: str) -> Case:
     """办结: approved or denied, with the result; the case records on time or overdue."""
-    _must_be(case, ACCEPTED)
-    _at_home(case, actor)
-    steps = steps_of(case)
-    if steps and case.step is not None and case.step < len(steps) - 1:
-        raise PortalError(f"case {case.number} is at {steps[case.step]['name']}, not the last step",
-                          hint="finish the open steps first")
-    if steps:
-        _check_role(case, actor, steps[-1]["role"], steps[-1]["name"])
-    waiting = [b.item.name for b in case.branches if b.state == "open"]
-    if waiting:
-        raise PortalError(f"the parallel approval still waits for {'、'.join(waiting)}",
-                          hint="the case is completed once every branch is decided")
+    require("complete", case, actor)
     if outcome not in (APPROVED, DENIED):
         raise PortalError(f"{outcome!r} is not an outcome", hint="approved or denied")
     if outcome == DENIED and not result.strip():
@@ -409,7 +291,7 @@ def complete(session: Session, site: Site, case: Case, actor: Actor, outcome: st
     today = local_day(site, now)
     used = calendar_of(site).used(local_day(site, case.accepted_at), today, _days(case.pauses))
     on_time = case.due_date is not None and today <= case.due_date
-    case.state, case.completed_at, case.outcome = COMPLETED, now, outcome
+    case.state, case.completed_at, case.outcome = CaseState.COMPLETED, now, outcome
     case.on_time, case.used_days, case.step = on_time, used, None
     append(session, case, "complete", actor.name,
            {"outcome": outcome, "result": result.strip(), "on_time": on_time, "used_days": used},

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.core.workdays import Calendar
-from portal.models import Case
+from portal.models import Case, CaseState
 from portal.models.case import OPEN_STATES
 
 RED, YELLOW, GREEN, PAUSED_LIGHT = "red", "yellow", "green", "paused"
@@ -38,9 +38,9 @@ class Thresholds:
         return cls(today, calendar.add_workdays(today, yellow_days_left))
 
     def light(self, state: str, due: dt.date | None) -> str | None:
-        if state == "paused":
+        if state == CaseState.PAUSED:
             return PAUSED_LIGHT
-        if state != "accepted" or due is None:
+        if state != CaseState.ACCEPTED or due is None:
             return None
         if due < self.today:
             return RED
@@ -116,7 +116,7 @@ def light_counts(session: Session, th: Thresholds,
     out: dict[int, dict[str, int]] = {}
     query = filters.apply(select(Case.sub_center_id, Case.due_date, func.count()), th)
     for sub_center_id, due, count in session.execute(query.group_by(Case.sub_center_id, Case.due_date)):
-        light = th.light("accepted" if due is not None else "paused", due)
+        light = th.light(CaseState.ACCEPTED if due is not None else CaseState.PAUSED, due)
         counts = out.setdefault(sub_center_id, dict.fromkeys(LIGHTS, 0))
         counts[light] += count  # type: ignore[index]
     return out

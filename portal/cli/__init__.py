@@ -246,7 +246,8 @@ def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path 
     from sqlalchemy import select
 
     from portal.access.roles import ADMIN
-    from portal.cases.lifecycle import Actor, local_day
+    from portal.cases.actions import Actor
+    from portal.cases.lifecycle import local_day
     from portal.documents import batches as batch
     from portal.models import SubCenter, db
     from portal.web.current import current_site

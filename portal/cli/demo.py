@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from portal.access.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
 from portal.core.errors import PortalError
-from portal.models import SubCenter, db
+from portal.models import CaseState, SubCenter, db
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,8 @@ def _hash(password: str) -> str:
 
 DEMO_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 DEMO_GIVEN = ("建国", "秀英", "志强", "丽娟", "海燕", "俊杰", "晓明", "桂芳", "子涵", "国华")
-DEMO_STATES = ("accepted", "accepted", "accepted", "completed", "completed", "paused",
-               "notice_missing", "submitted")
+DEMO_STATES = (CaseState.ACCEPTED, CaseState.ACCEPTED, CaseState.ACCEPTED, CaseState.COMPLETED,
+               CaseState.COMPLETED, CaseState.PAUSED, CaseState.NOTICE_MISSING, CaseState.SUBMITTED)
 
 
 def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_STATES) -> int:

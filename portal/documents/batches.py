@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.cases.lifecycle import Actor
+from portal.cases.actions import Actor
 from portal.core import servertime
 from portal.core.errors import PortalError
 from portal.documents.issuing import KINDS, issue

@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.cases import audit
-from portal.cases.lifecycle import Actor, local_day, offering_of
+from portal.cases.actions import Actor
+from portal.cases.lifecycle import local_day, offering_of
 from portal.cases.numbering import next_sequence
 from portal.core import servertime
 from portal.core.canonical import plain

@@ -2,7 +2,7 @@
 
 from portal.models.assessment import AssessmentResult, Complaint, Evaluation, Inspection
 from portal.models.base import db
-from portal.models.case import CASE_STATES, Case, CaseBranch, CaseSequence
+from portal.models.case import Case, CaseBranch, CaseSequence, CaseState
 from portal.models.documents import ExportJob, IssuedDocument, PrintJob
 from portal.models.events import AuditHead, CaseEvent
 from portal.models.forms import CENTER_SCOPE, FormVersion
@@ -19,7 +19,7 @@ from portal.models.site import (
 from portal.models.users import PortalUser, user_sub_center, user_window
 
 __all__ = [
-    "CASE_STATES", "CENTER_SCOPE", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence",
+    "CENTER_SCOPE", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence", "CaseState",
     "AssessmentResult", "Complaint", "Evaluation", "Inspection",
     "Center", "ExportJob", "FormVersion", "IssuedDocument", "PrintJob",
     "Item", "Offering", "PortalUser", "SitePublication",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from flask_appbuilder import Model
@@ -13,12 +14,22 @@ from portal.models.base import JSONType, created_at, updated_at
 from portal.models.forms import FormVersion
 from portal.models.site import Item, SiteVersion, SubCenter, Window
 
-CASE_STATES = ("draft", "submitted", "accepted", "rejected", "notice_missing", "paused",
-               "completed")
+
+class CaseState(StrEnum):
+    """The states of a case: the values of ``cases.state`` (a text column: a new state needs
+    no migration, and every query, page and export compares against these)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    NOTICE_MISSING = "notice_missing"  # 一次性告知: waiting for the missing materials
+    PAUSED = "paused"  # the clock is stopped (补正, a special procedure)
+    COMPLETED = "completed"
 
 
-OPEN_STATES = ("accepted", "paused")  # an open case: accepted and not completed
-# the partial indexes' condition, and (portal/supervision.py IS_OPEN) the worklist's, which must
+OPEN_STATES = (CaseState.ACCEPTED, CaseState.PAUSED)  # an open case: accepted, not completed
+# the partial indexes' condition, and (portal/cases/supervision.py IS_OPEN) the worklist's, which must
 # repeat it literally for SQLite to use them
 OPEN_SQL = "state IN ({})".format(", ".join(f"'{state}'" for state in OPEN_STATES))
 
@@ -39,8 +50,8 @@ class Case(Model):
     # the form version the case was filled against, for good (DESIGN.md: submissions pin it)
     form_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_version.id"), index=True)
     data: Mapped[Any] = mapped_column(JSONType, nullable=False, default=dict)
-    state: Mapped[str] = mapped_column(String(20), nullable=False, default="draft", index=True)
-    # set by the server when a clerk accepts (受理), never typed (see portal/lifecycle.py)
+    state: Mapped[str] = mapped_column(String(20), nullable=False, default=CaseState.DRAFT, index=True)
+    # set by the server when a clerk accepts (受理), never typed (see portal/cases/lifecycle.py)
     accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # who accepted it (受理人; the event log's "accept" entry says the same): the clerk the case,
     # its evaluations and its clock count for in the assessment by clerk

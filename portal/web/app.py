@@ -51,7 +51,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
 
     from portal.access import scope
     from portal.web import documents, generate, identity, security
-    from portal.web.cases import casework, intake
+    from portal.web.cases import case_page
     from portal.web.site import form_versions, sections
     from portal.web.views import HomeView
 
@@ -59,9 +59,8 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     scope.use_request_scope(security.request_scope)
     identity.init_app(app)
     sections.init_app(app)
-    intake.init_app(app)
     form_versions.init_app(app)
-    casework.init_app(app)
+    case_page.init_app(app)
     app.register_blueprint(documents.public)  # the public check page: no login, no menu
     with app.app_context():
         appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")

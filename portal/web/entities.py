@@ -19,6 +19,7 @@ from portal.cases.intake import application_text
 from portal.models import (
     Case,
     CaseBranch,
+    CaseState,
     Complaint,
     Evaluation,
     FormVersion,
@@ -231,13 +232,13 @@ ROLE_KEYS = (ADMIN, MANAGER, CLERK, AUDITOR)
 VALUE_LABELS = MappingProxyType({
     "scope": MappingProxyType({"": _l("The center's base form")}),
     "state": MappingProxyType({
-        "draft": _l("Draft"),
-        "submitted": _l("Submitted"),
-        "accepted": _l("Accepted"),
-        "rejected": _l("Not accepted"),
-        "notice_missing": _l("Missing materials notified"),
-        "paused": _l("Paused"),
-        "completed": _l("Completed"),
+        CaseState.DRAFT: _l("Draft"),
+        CaseState.SUBMITTED: _l("Submitted"),
+        CaseState.ACCEPTED: _l("Accepted"),
+        CaseState.REJECTED: _l("Not accepted"),
+        CaseState.NOTICE_MISSING: _l("Missing materials notified"),
+        CaseState.PAUSED: _l("Paused"),
+        CaseState.COMPLETED: _l("Completed"),
         "open": _l("Waiting for a decision"),  # a branch of a parallel approval
         "approved": _l("Approved"),
         "denied": _l("Denied"),

@@ -23,10 +23,13 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 
 from portal.access.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, permission
+from portal.web.cases.case_page import case_page
 from portal.web.csv_export import cell
 from portal.web.entities import ENTITIES, LABELS, VALUE_LABELS, Entity
 from portal.web.screens import PortalModelView
+from portal.web.site.form_versions import form_version_page
 from portal.web.site.published import BASE_VERSION, DeclarationCheck, PublishedScreen, PublishingInterface
+from portal.web.site.sections import item_page
 from portal.web.stale import SEEN, NotStale, OptimisticScreen, versioned
 
 
@@ -81,6 +84,12 @@ class PortalModelApi(ModelRestApi):
         # the version read here (SQLAlchemy's version_id_col), and FAB answers 422
         return super().put_headless(pk)
 
+
+
+# entity -> what its show page needs beyond the record (see PortalModelView.show_page)
+SHOW_PAGES: Mapping[str, Callable[[Any], dict[str, Any]]] = {
+    "cases": case_page, "items": item_page, "form_versions": form_version_page,
+}
 
 def _permissions(entity: Entity, methods: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """Methods map onto read/write/delete; a method the entity does not offer maps onto a
@@ -137,6 +146,8 @@ def view_class(entity: Entity) -> type[PortalModelView]:
     }
     if entity.show_template:
         attrs["show_template"] = entity.show_template
+    if entity.name in SHOW_PAGES:
+        attrs["show_page"] = staticmethod(SHOW_PAGES[entity.name])
     bases: tuple[type, ...] = (entity.base or PortalModelView,)
     if entity.edit_columns and not entity.declared and versioned(entity.model):
         first = entity.edit_columns[0]  # a second save on a stale form is refused (stale.py)

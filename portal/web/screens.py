@@ -3,6 +3,7 @@ their own can extend it from the entity registry without an import cycle)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort
@@ -17,17 +18,21 @@ class PortalModelView(SafeRoutes, CsvExport, ModelView):
 
     list_template = "portal/list.html"
     page_size = 25
+    # what the show page needs beyond the record (the generator sets it per entity): the view
+    # works it out and hands it over as ``page``; templates never query
+    show_page: Callable[[Any], dict[str, Any]] | None = None
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk: Any) -> str:
-        """FAB's show page, with the record itself given to the template."""
+        """FAB's show page, with the record itself and its page's data given to the template."""
         pk = self._deserialize_pk_if_composite(pk)
         record = self.datamodel.get(pk, self._base_filters)
         if record is None:
             abort(404)
         widgets = self._get_show_widget(pk, record)
         self.update_redirect()
+        page = type(self).show_page(record) if type(self).show_page else {}
         return self.render_template(self.show_template, pk=pk, title=self.show_title,
                                     widgets=widgets, related_views=self._related_views,
-                                    record=record)
+                                    record=record, page=page)

@@ -22,13 +22,13 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from portal.access.roles import WRITE, permission
 from portal.access.scope import current_scope
-from portal.cases.intake import DRAFT, save_application, spec_of
+from portal.cases.intake import save_application, spec_of
 from portal.cases.uploads import KEPT_SUFFIX, UploadStore
 from portal.core.errors import PortalError
 from portal.forms.build import Checked, GeneratedForm, blank, check_submission
 from portal.forms.spec import FormSpec
 from portal.forms.types import TYPES
-from portal.models import Case, Offering, Window, db
+from portal.models import Case, CaseState, Offering, Window, db
 from portal.web.current import current_site
 
 ROW_VERSION = "_row_version"  # hidden: the draft's row version the page was opened on
@@ -222,7 +222,7 @@ class DraftView(_FormPage, BaseView):
         case = db.session.scalars(select(Case).where(Case.id == pk)).one_or_none()
         if case is None or case.form_version is None:
             abort(404)
-        if case.state != DRAFT:
+        if case.state != CaseState.DRAFT:
             return redirect(url_for("CaseScreen.show", pk=case.id))
         offering = db.session.scalars(select(Offering).where(
             Offering.sub_center_id == case.sub_center_id, Offering.item_id == case.item_id)
@@ -253,8 +253,3 @@ def case_sections(case: Case) -> list[tuple[str, list[tuple[Any, Any]]]]:
             out.append((section.title, rows))
     return out
 
-
-def init_app(app: Any) -> None:
-    @app.context_processor
-    def _intake() -> dict[str, Any]:
-        return {"portal_case_sections": case_sections}

@@ -18,12 +18,12 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from portal.models import Case, db
+from portal.models import Case, CaseState, db
 from portal.models.assessment import CHANNELS, COMPLAINT_OUTCOMES, INSPECTION_KINDS, LEVELS
 from portal.web.current import current_site
 from portal.web.screens import PortalModelView
 
-OPEN_FOR_EVALUATION = ("accepted", "paused", "completed", "rejected")
+OPEN_FOR_EVALUATION = (CaseState.ACCEPTED, CaseState.PAUSED, CaseState.COMPLETED, CaseState.REJECTED)
 
 
 def _case_by_number(number: str) -> Case | None:

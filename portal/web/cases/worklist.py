@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal.access.roles import READ, permission
 from portal.cases import lifecycle
 from portal.cases.supervision import LIGHTS, OPEN_STATES, RED, Filters, Thresholds, light_counts, worklist
-from portal.models import Case, Item, Offering, SubCenter, Window, db
+from portal.models import Case, CaseState, Item, Offering, SubCenter, Window, db
 from portal.web.cases.casework import thresholds
 from portal.web.current import current_site
 
@@ -31,7 +31,7 @@ def _id(name: str) -> int | None:
 
 def days_left(th: Thresholds, case: Case) -> int | None:
     """Working days left until the due date (negative: working days overdue)."""
-    if case.due_date is None or case.state != "accepted":
+    if case.due_date is None or case.state != CaseState.ACCEPTED:
         return None
     calendar = lifecycle.calendar_of(current_site())
     if case.due_date >= th.today:

@@ -68,11 +68,14 @@ KEY_LABELS = {
 }
 
 
+def form_version_page(version: FormVersion) -> dict[str, Any]:
+    """The show page's data: the other versions of the form, to compare with."""
+    return {"others": others(version)}
+
+
 def init_app(app: Any) -> None:
     from portal.forms.types import TYPES
 
-    @app.context_processor
-    def _form_versions() -> dict[str, Any]:
-        return {"portal_form_versions": others,
-                "portal_field_type": lambda name: TYPES[name].label if name in TYPES else name,
-                "portal_field_key": lambda key: str(KEY_LABELS.get(key, key))}
+    app.add_template_global(lambda name: TYPES[name].label if name in TYPES else name,
+                            "portal_field_type")
+    app.add_template_global(lambda key: str(KEY_LABELS.get(key, key)), "portal_field_key")

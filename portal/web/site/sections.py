@@ -94,8 +94,10 @@ def item_guides(record: Any) -> list[tuple[str, str]]:
     return [(code, name) for code, name in rows]
 
 
+def item_page(record: Any) -> dict[str, Any]:
+    """The item page's data: the declaration by disclosure, and the guides of its offerings."""
+    return {"sections": item_sections(record), "guides": item_guides(record)}
+
+
 def init_app(app: Flask) -> None:
-    @app.context_processor
-    def _sections() -> dict[str, Any]:
-        return {"portal_item_sections": item_sections, "portal_label": label,
-                "portal_item_guides": item_guides}
+    app.add_template_global(label, "portal_label")

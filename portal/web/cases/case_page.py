@@ -1,0 +1,136 @@
+"""The case page: what it shows beyond the record, worked out by its view (``page`` in
+portal/web/templates/portal/case_show.html), and the words it shows events and states in.
+
+What the signed-in user may do is the lifecycle's one decision (portal/cases/actions.py
+``allowed_actions``): the page offers exactly those actions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.access.roles import ROLE_NAMES
+from portal.cases import lifecycle
+from portal.cases.actions import allowed_actions, approver_of, steps_of
+from portal.cases.places import branch_place, case_place
+from portal.documents import issuing
+from portal.models import Case, CaseEvent, CaseState, IssuedDocument, db
+from portal.web.cases.casework import actor, thresholds
+from portal.web.cases.intake import case_sections
+from portal.web.csv_export import cell
+from portal.web.current import current_site
+from portal.web.entities import VALUE_LABELS
+
+INTAKE_DECISIONS = frozenset({"accept", "notice", "resubmit", "reject"})
+
+
+def case_page(case: Case) -> dict[str, Any]:
+    """Everything the case page shows besides the record's own columns."""
+    site = current_site()
+    actions = allowed_actions(case, actor())
+    return {"actions": actions, "intake_decision": bool(actions & INTAKE_DECISIONS),
+            "process": _process(site, case, actions),
+            "materials": _materials(site, case) if "notice" in actions else [],
+            "documents": _documents(site, case),
+            "events": _events(case), "sections": case_sections(case)}
+
+
+def _materials(site: Any, case: Case) -> list[str]:
+    offering = lifecycle.offering_of(site, case)
+    return [m["name"] for m in offering.item.data.get("materials", ())] if offering else []
+
+
+def _events(case: Case) -> list[CaseEvent]:
+    return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                   .order_by(CaseEvent.seq)))
+
+
+def _process(site: Any, case: Case, actions: frozenset[str]) -> dict[str, Any]:
+    """Steps and their dues, branches, the light."""
+    if site is None or case.accepted_at is None:
+        return {}
+    steps, dues = steps_of(case), lifecycle.step_dues(site, case)
+    is_open = case.state in (CaseState.ACCEPTED, CaseState.PAUSED)
+    done = case.state == CaseState.COMPLETED
+    at = case.step if case.step is not None else (len(steps) if done else 0)
+    rows = [{"name": step["name"], "role": ROLE_NAMES[step["role"]], "days": step["days"],
+             "due": dues[i], "done": i < at or done, "open": i == at and is_open}
+            for i, step in enumerate(steps)]
+    branches = [{"id": b.id, "name": b.item.name, "where": branch_place(b), "due": b.due_date,
+                 "state": b.state, "by": b.decided_by, "at": b.decided_at, "result": b.result,
+                 "can_decide": f"branch:{b.id}" in actions} for b in case.branches]
+    allowance = (case.plan or {}).get("extension")
+    home = actor().works_at(case.sub_center_id)
+    return {
+        # taken at another department (a bundle case seen for its branch): say where
+        "taken_at": None if home else case_place(case),
+        "branches": branches,
+        "steps": rows,
+        "light": thresholds(site).light(case.state, case.due_date),
+        "pause_kinds": lifecycle.PAUSE_KINDS,
+        "extension_left": allowance["days"] - case.extended_days if allowance else 0,
+        "extension_waiting": case.extension_asked if case.state == CaseState.ACCEPTED else None,
+        "approver": ROLE_NAMES[approver_of(case)] if allowance else None,
+    }
+
+
+def _documents(site: Any, case: Case) -> list[dict[str, Any]]:
+    """The documents the case has now, each with its stored copy if issued."""
+    if site is None:
+        return []
+    issued = {d.kind: d for d in db.session.scalars(
+        select(IssuedDocument).where(IssuedDocument.case_id == case.id))}
+    return [{"kind": kind, "title": issuing.title_of(site, case, kind) or kind,
+             "issued": issued.get(kind)} for kind in issuing.available(case)]
+
+
+EVENT_KINDS = {
+    "submit": _l("Submitted"), "accept": _l("Accepted"), "reject": _l("Not accepted"),
+    "notice_missing": _l("Missing materials notified"), "resubmit": _l("Back with the materials"),
+    "note": _l("Note"), "step": _l("Step done"), "pause": _l("Clock stopped"),
+    "restart": _l("Clock restarted"), "extension_asked": _l("Extension asked for"),
+    "extension_approved": _l("Extension approved"), "extension_refused": _l("Extension refused"),
+    "complete": _l("Completed"), "branch": _l("Branch decided"),
+    "print": _l("Document issued"), "reprint": _l("Document reprinted (补打)"),
+}
+EVENT_KEYS = {
+    "limit_days": _l("Limit (working days)"), "due": _l("Due date"), "reason": _l("Reason"),
+    "missing": _l("Missing materials"), "note": _l("Note"),
+    "guessed_years": _l("Years counted by weekdays only"), "step": _l("Step"),
+    "opinion": _l("Opinion"), "kind": _l("Kind"), "paused_days": _l("Working days stopped"),
+    "days": _l("Working days"), "outcome": _l("Outcome"), "result": _l("Result"),
+    "on_time": _l("On time"), "used_days": _l("Working days used"), "branch": _l("Branch"),
+    "branches": _l("Parallel approval"), "document": _l("Document number"),
+    "sha256": _l("SHA-256"),
+}
+OUTCOMES = {"approved": _l("Approved"), "denied": _l("Denied")}
+LIGHT_LABELS = {"red": _l("Overdue"), "yellow": _l("Due soon"), "green": _l("In time"),
+                "paused": _l("Paused")}
+
+
+def event_value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if key == "outcome":
+        return str(OUTCOMES.get(value, value))
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def init_app(app: Flask) -> None:
+    """The words of events, states, lights and outcomes and the times, for every template
+    (formatting only: the data comes from the views)."""
+    app.add_template_global(lambda kind: str(EVENT_KINDS.get(kind, kind)), "portal_event_kind")
+    app.add_template_global(lambda key: str(EVENT_KEYS.get(key, key)), "portal_event_key")
+    app.add_template_global(event_value, "portal_event_value")
+    app.add_template_global(lambda light: str(LIGHT_LABELS.get(light, "")), "portal_light_label")
+    app.add_template_global(lambda o: str(OUTCOMES.get(o, o or "")), "portal_outcome")
+    app.add_template_global(lambda s: str(VALUE_LABELS["state"].get(s, s)), "portal_state_label")
+    app.add_template_global(cell, "portal_time")
+    app.add_template_global(CaseState, "CaseState")
