@@ -108,8 +108,9 @@ def seed(app, cases: int, windows: int) -> None:
 def run(label: str, url: str, cases: int, windows: int) -> None:
     from sqlalchemy import case, func, select
 
+    from portal.assessment.metrics import empty_metrics, metrics
     from portal.assessment.reports import Month
-    from portal.assessment.scores import empty_metrics, metrics, score
+    from portal.assessment.scoring import score
     from portal.models import Case, db
     from portal.site import load_site
 
@@ -149,7 +150,7 @@ def run(label: str, url: str, cases: int, windows: int) -> None:
             print(f"  baseline on-time GROUP BY      median {plain_med * 1000:7.1f} ms")
             print(f"  ratio scores / baseline        {ours_med / plain_med:.2f}")
         from portal.assessment.exports import workbook
-        from portal.assessment.scores import ranking
+        from portal.assessment.ranking import ranking
 
         t = time.perf_counter()
         rows = ranking(db.session, rules, month, today, ZONE)

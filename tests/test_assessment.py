@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from portal.assessment.metrics import empty_metrics, metrics
 from portal.assessment.reports import Month
-from portal.assessment.scores import empty_metrics, metrics, score
+from portal.assessment.scoring import score
 from portal.core import servertime
 from portal.models import Case, Complaint, Evaluation, Inspection, Offering, SubCenter, Window, db
 from portal.site import load_site
@@ -642,7 +643,8 @@ def test_a_users_old_export_files_go_beyond_their_ten_latest(published) -> None:
 
 def test_the_evidence_of_many_subjects_in_one_query_is_each_ones_and_scoped(month_of_cases) -> None:  # noqa: F811
     from portal.access.scope import Scope, acting_as
-    from portal.assessment.scores import METRICS, evidence, evidence_of_all
+    from portal.assessment.evidence import evidence, evidence_of_all
+    from portal.site.metrics import METRICS
 
     ids = _add_records(month_of_cases)
     november, today = Month(2026, 11), dt.date(2026, 12, 5)

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from portal.assessment.evidence import evidence_groups, evidence_of_all
+from portal.assessment.metrics import SUBJECTS
+from portal.assessment.ranking import Ranked
 from portal.assessment.reports import Month
-from portal.assessment.scores import SUBJECTS, Ranked, evidence_groups, evidence_of_all
 from portal.core import servertime
 from portal.site.metrics import METRICS
 
@@ -181,7 +183,7 @@ def run(session: Session, rules: Mapping[str, Any], job_id: int, scope: Any, tod
     """Make the job's workbook in ``scope`` (its requester's), saving the progress after each
     subject, then the file."""
     from portal.access.scope import acting_as
-    from portal.assessment.scores import shown_ranking
+    from portal.assessment.freezing import shown_ranking
     from portal.models import ExportJob
     from portal.site.publish import current_version
 

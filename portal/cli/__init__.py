@@ -293,8 +293,8 @@ def assessment_export(month: str, out: Path, subject: str | None) -> None:
     """Write a month's assessment workbook (ranking, evidence, rule version), with progress."""
 
 
-    from portal.assessment import scores as assessment
     from portal.assessment.exports import steps, workbook
+    from portal.assessment.freezing import shown_ranking
     from portal.assessment.reports import Month
     from portal.cases.lifecycle import local_day
     from portal.models import db
@@ -313,7 +313,7 @@ def assessment_export(month: str, out: Path, subject: str | None) -> None:
     zone = site.zone
     today = local_day(site, servertime.now())
     by = SUBJECT_NAMES[subject or rules.get("subject", "window")]
-    rows, chosen, _, shown = assessment.shown_ranking(db.session, rules, period, today, zone, by)
+    rows, chosen, _, shown = shown_ranking(db.session, rules, period, today, zone, by)
     version = chosen.label if chosen else str(current_version(db.session))
     label = f"{rules['name']} {period}"
     with click.progressbar(length=steps(shown, rows), label=label, show_pos=True) as bar:

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from portal.site.formchecks import FIRST, merge_form
+from portal.site.layers import FIRST, merge_form
 
 Overlay = dict[str, Any]
 

@@ -15,8 +15,8 @@ from portal.core.canonical import canonical_json
 from portal.core.problems import Problem, has_errors
 from portal.core.servertime import DEFAULT_ZONE
 from portal.forms.spec import FormSpec, form_from
-from portal.site.checks import check_folder, merge, overlay_keys, unified_name
-from portal.site.formchecks import merge_form, overlay_subcenter, resolve
+from portal.site.checks import check_folder
+from portal.site.layers import merge, merge_form, overlay_keys, overlay_subcenter, resolve, unified_name
 from portal.site.loader import Folder, read_folder
 from portal.site.tables import ITEM_TYPES, SUBCENTER_KINDS
 

@@ -16,7 +16,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access.roles import READ, WRITE, permission
-from portal.assessment import scores as assessment
+from portal.assessment.awards import quarter_months
+from portal.assessment.awards import standings as quarter_standings
+from portal.assessment.evidence import evidence, evidence_groups, read_metrics
+from portal.assessment.freezing import freeze, rules_digest, scored, shown_ranking
+from portal.assessment.metrics import SUBJECTS
+from portal.assessment.metrics import shown as metric_text
+from portal.assessment.ranking import Ranked
 from portal.assessment.reports import Month
 from portal.core.errors import PortalError
 from portal.models import ExportJob, db
@@ -90,13 +96,13 @@ class AssessmentView(BaseView):
         ranking; frozen on their own once the month is over."""
         sub, rules = self._internal_rules(code)
         month, today, zone = _month()
-        rows, chosen, results, shown = assessment.shown_ranking(
+        rows, chosen, results, shown = shown_ranking(
             db.session, rules, month, today, zone, "window", _result_id(),
             rule_set=code, sub_center_id=sub.id)
         return self.render_template(
             "portal/assessment.html", title=rules["name"], rules=shown, month=month, rows=rows,
             results=results, chosen=chosen, closed=month.next_first <= today,
-            changed=chosen is not None and chosen.rules_digest != assessment.rules_digest(rules),
+            changed=chosen is not None and chosen.rules_digest != rules_digest(rules),
             can_freeze=self.appbuilder.sm.has_access(permission(WRITE), "assessment"),
             freeze_url=url_for("AssessmentView.freeze_internal", code=code),
             internal=sub.unified_name, internal_code=code, internals=self._internal(),
@@ -109,7 +115,7 @@ class AssessmentView(BaseView):
         sub, rules = self._internal_rules(code)
         month, today, zone = _month_of(request.form.get("month", ""))
         try:
-            result = assessment.freeze(db.session, rules, month, today, zone, current_user.username,
+            result = freeze(db.session, rules, month, today, zone, current_user.username,
                                        rule_set=code, sub_center_id=sub.id)
         except PortalError as exc:
             db.session.rollback()
@@ -119,11 +125,11 @@ class AssessmentView(BaseView):
         return redirect(url_for("AssessmentView.internal", code=code, month=str(month), result=result.id))
 
     def _shown(self, rules: Any, month: Month, today: Any,
-               zone: ZoneInfo) -> tuple[list[assessment.Ranked], Any, list[Any], str, Any]:
+               zone: ZoneInfo) -> tuple[list[Ranked], Any, list[Any], str, Any]:
         """(rows, the frozen result shown or None, all frozen results, by, rules shown), for
         the subject asked for (``?subject=``, else the rules' own) and ``?result=``."""
         by = _by(rules)
-        rows, chosen, results, shown = assessment.shown_ranking(
+        rows, chosen, results, shown = shown_ranking(
             db.session, rules, month, today, zone, by, _result_id())
         return rows, chosen, results, by, shown
 
@@ -137,7 +143,7 @@ class AssessmentView(BaseView):
         return self.render_template(
             "portal/assessment.html", title=gettext("Scores"), rules=shown_rules, month=month,
             rows=rows, results=results, chosen=chosen, closed=month.next_first <= today,
-            changed=chosen is not None and chosen.rules_digest != assessment.rules_digest(rules),
+            changed=chosen is not None and chosen.rules_digest != rules_digest(rules),
             internal=None, internals=self._internal(), subject=SUBJECT_IN[by], by=by,
             detail=DETAIL_OF[by], can_freeze=who.sub_centers is None
             and self.appbuilder.sm.has_access(permission(WRITE), "assessment"),
@@ -158,7 +164,7 @@ class AssessmentView(BaseView):
         site = current_site()
         context = {
             "center": {"name": site.center["name"]}, "rules": shown_rules, "month": str(month),
-            "subject": assessment.SUBJECTS[by].word,
+            "subject": SUBJECTS[by].word,
             "version": chosen.label if chosen else f"即时计算（规则 {current_version(db.session)}）",
             "rows": [{"rank": r.rank, "name": r.label, "sub_center": r.place,
                       "points": [str(line.points) for line in r.score.lines], "total": str(r.score.total),
@@ -168,7 +174,7 @@ class AssessmentView(BaseView):
             pages = [render_html(site.templates, "assessment-report.html", context)]
             if month.month % 3 == 0 and month.next_first <= today and rules.get("awards"):
                 quarter = month.month // 3
-                standings = assessment.standings(db.session, rules, month.year, quarter, today, zone)
+                standings = quarter_standings(db.session, rules, month.year, quarter, today, zone)
                 if any(r.red_flag for r in standings):
                     pages.append(_certificates(site, standings, month.year, quarter, today))
             pdf = render_pdf(site.templates, pages, name="assessment-report.html")
@@ -192,7 +198,7 @@ class AssessmentView(BaseView):
         if not 1 <= quarter <= 4 or (year, quarter) > (default_year, default_quarter):
             flash(gettext("Awards are given for quarters that have ended."), "warning")
             year, quarter = default_year, default_quarter
-        rows = assessment.standings(db.session, rules, year, quarter, today, zone)
+        rows = quarter_standings(db.session, rules, year, quarter, today, zone)
         if request.args.get("format") == "pdf":
             from portal.documents.render import DocumentError, render_pdf
 
@@ -207,7 +213,7 @@ class AssessmentView(BaseView):
                 "Content-Disposition": f"inline; filename=red-flags-{year}-q{quarter}.pdf"})
         return self.render_template("portal/assessment_awards.html", title=gettext("Red flags"),
                                     rules=rules, rows=rows, year=year, quarter=quarter,
-                                    months=assessment.quarter_months(year, quarter))
+                                    months=quarter_months(year, quarter))
 
     @expose("/freeze", methods=["POST"])
     @has_access
@@ -217,7 +223,7 @@ class AssessmentView(BaseView):
         if actor().sub_centers is not None:
             abort(403)
         try:
-            result = assessment.freeze(db.session, self._rules(), month, today, zone,
+            result = freeze(db.session, self._rules(), month, today, zone,
                                        current_user.username)
         except PortalError as exc:
             db.session.rollback()
@@ -253,7 +259,7 @@ class AssessmentView(BaseView):
         month, today, zone = _month_of(request.form.get("month", ""))
         by = SUBJECT_OF.get(request.form.get("subject", ""), "window")
         params = {"month": str(month), "by": by, "result": _result_id()}
-        job = exports.ask(db.session, params, f"{rules['name']} · {month} · {assessment.SUBJECTS[by].word}",
+        job = exports.ask(db.session, params, f"{rules['name']} · {month} · {SUBJECTS[by].word}",
                           current_user.username)
         background.start(f"export job {job.id}", exports.run_here, rules, job.id, current_scope(),
                          today, zone)
@@ -307,31 +313,31 @@ class AssessmentView(BaseView):
         """One subject's score explained: each line, the metrics it reads and the records
         behind them; its last six months."""
         rules = self._rules()
-        kind = assessment.SUBJECTS[by]
+        kind = SUBJECTS[by]
         row = db.session.get(kind.model, pk)
         if row is None:  # not there, or not in the user's scope
             abort(404)
         key = kind.key(row)
         month, today, zone = _month()
         asked = _result_id()
-        score, shown, chosen = assessment.scored(db.session, rules, month, today, zone, by, key, pk, asked)
+        score, shown, chosen = scored(db.session, rules, month, today, zone, by, key, pk, asked)
         values = score.values
         lines = []
         for rule, line in zip(shown["points"], score.lines, strict=True):
-            read = sorted(assessment.read_metrics(shown, rule["formula"]))
+            read = sorted(read_metrics(shown, rule["formula"]))
             lines.append({"line": line, "formula": rule["formula"], "cap": rule.get("cap"),
-                          "metrics": [(METRICS[m], assessment.shown(m, values.get(m))) for m in read],
+                          "metrics": [(METRICS[m], metric_text(m, values.get(m))) for m in read],
                           "evidence": [] if not line.points else
                           [("、".join(METRICS[name] for name in names),
-                            assessment.evidence(db.session, month, today, zone, key, m, by=by))
-                           for names, m in assessment.evidence_groups(shown, rule["formula"])]})
+                            evidence(db.session, month, today, zone, key, m, by=by))
+                           for names, m in evidence_groups(shown, rule["formula"])]})
         # this month (as its ranking shows it: already worked out, unless an earlier result was
         # asked for) and the five before
         trend = [(month, score.total if asked is None else
-                  assessment.scored(db.session, rules, month, today, zone, by, key, pk)[0].total)]
+                  scored(db.session, rules, month, today, zone, by, key, pk)[0].total)]
         for _ in range(5):
             m = trend[-1][0].previous()
-            trend.append((m, assessment.scored(db.session, rules, m, today, zone, by, key, pk)[0].total))
+            trend.append((m, scored(db.session, rules, m, today, zone, by, key, pk)[0].total))
         title = kind.label(row)
         return self.render_template("portal/assessment_window.html", title=title, heading=title,
                                     place=kind.place(row), rules=shown, month=month, score=score,

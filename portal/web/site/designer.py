@@ -30,7 +30,7 @@ from portal.forms.types import COMPUTABLE, TYPES
 from portal.models import Offering, db
 from portal.site import form_design as design
 from portal.site.edits import publish_change, try_change
-from portal.site.formchecks import merge_form, resolve
+from portal.site.layers import merge_form, resolve
 from portal.site.publish import current_version
 from portal.web.cases.intake import flat, offerings_with_forms, row_templates, rules_json
 from portal.web.site.form_versions import KEY_LABELS
