@@ -1,0 +1,87 @@
+"""`portal print-batch` and `portal audit verify`: documents of a day, the event log's chain."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from portal.cli.base import domain_errors, main
+from portal.core import servertime
+from portal.core.errors import PortalError
+
+
+@main.command("print-batch")
+@click.argument("kind", type=click.Choice(["certificate", "completion", "acceptance"]))
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="the day the cases were completed (accepted, for acceptance); default today")
+@click.option("--sub-center", default=None, help="only this sub-center's cases (its code)")
+@click.option("--by", default=lambda: os.environ.get("USER", "cli"), show_default="$USER",
+              help="recorded as the issuer on each document's event")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also write the documents into this ZIP file")
+@with_appcontext
+@domain_errors
+def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path | None) -> None:
+    """Print every KIND document of a day's cases, with a progress bar (批量打印)."""
+
+    from sqlalchemy import select
+
+    from portal.access.roles import ADMIN
+    from portal.cases.actions import Actor
+    from portal.cases.lifecycle import local_day
+    from portal.documents import batches as batch
+    from portal.models import SubCenter, db
+    from portal.web.current import current_site
+
+    public = current_app.config.get("PORTAL_PUBLIC_URL")
+    if not public:
+        raise PortalError("the documents' QR codes need the portal's public address",
+                          hint="set PORTAL_PUBLIC_URL, e.g. https://zwfw.jurong.gov.cn")
+    site = current_site()
+    if site is None:
+        raise PortalError("nothing is published yet", hint="run `portal sync` first")
+    zone = site.zone
+    sub_id = None
+    if sub_center:
+        sub_id = db.session.scalars(select(SubCenter.id).where(SubCenter.code == sub_center)).first()
+        if sub_id is None:
+            raise PortalError(f"no sub-center {sub_center!r}", hint="see `portal check` for the codes")
+    actor = Actor(by, frozenset({ADMIN}))
+    the_day = day.date() if day else local_day(site, servertime.now())
+    job = batch.create(db.session, kind, the_day, zone, actor, sub_id)
+    if not job.total:
+        click.echo(f"{job.label}: none")
+        return
+    with click.progressbar(length=job.total, label=job.label, show_pos=True) as bar:
+        batch.run(db.session, site, job.id, actor,
+                  lambda token: public.rstrip("/") + "/verify/" + token,
+                  current_app.config["SECRET_KEY"], progress=lambda done, total: bar.update(1))
+    click.echo(f"{job.label}: {job.done} documents (job {job.id})")
+    if out:
+        out.write_bytes(batch.archive(db.session, job))
+        click.echo(f"written to {out}")
+
+
+@main.group()
+def audit() -> None:
+    """The case event log (电子监察)."""
+
+
+@audit.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check that no case event was edited, deleted, inserted or moved since it was recorded."""
+    from portal.cases.audit import verify
+    from portal.models import db
+
+    count, findings = verify(db.session)
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        raise click.ClickException(f"{len(findings)} problem(s) in the event log of {count} events")
+    click.echo(f"{count} events, chain intact")
