@@ -5,7 +5,7 @@
 For SQLite and (when PORTAL_TEST_POSTGRES_URL is set) PostgreSQL: publish the demo site, seed
 the cases over every window, then time, in the same run:
   scoped   GET /cases/list/ as a clerk bound to one window: the generated screen, every query
-           through the one scope rule (portal/scope.py)
+           through the one scope rule (portal/access/scope.py)
   plain    GET /plaincases/list/ as the center admin: a bare FAB ModelView over the same table
            with the same columns, no scope criterion (center-wide users get none)
 Each figure is the median and 95th percentile of full requests through the WSGI app (render

@@ -5,7 +5,7 @@ weekday loop.
 
 In the same run, over the same cases (acceptance days in 2025–2026, limits of 1–60 working
 days, one in ten with a 补正 pause):
-  clock     portal.clock.Calendar.due: chinese-calendar, the demo center's 2027 schedule,
+  clock     portal.core.workdays.Calendar.due: chinese-calendar, the demo center's 2027 schedule,
             pauses not counted (two binary searches per case over the kept working days),
             then the case's light (portal.supervision.Thresholds, the center's yellow threshold)
   baseline  the same loop with a fixed rule: walk day by day, Monday–Friday, no holidays,

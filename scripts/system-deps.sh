@@ -3,7 +3,7 @@
 #   scripts/system-deps.sh run|test
 set -eu
 # WeasyPrint (documents): Pango, and HarfBuzz's subsetter (without it a Chinese page takes
-# seconds, TRAPS.md); Noto CJK, the fonts every document embeds.
+# seconds: docs/stack-notes.md); Noto CJK, the fonts every document embeds.
 need="python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk"
 case "${1:-run}" in
   test) need="$need chromium poppler-utils" ;;  # browser tests; pdftoppm for document pictures

@@ -57,3 +57,32 @@ def test_every_overlay_property_is_in_the_policy_table() -> None:
     table = README[README.index("### Layers and locks"):README.index("## Problem codes")]
     for name in POLICY:
         assert f"`{name}`" in table, name
+
+
+CITING = ("portal", "tests", "bench", "scripts", "docs", "migrations")
+
+
+def _texts():
+    for folder in CITING:
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.suffix in (".py", ".md", ".sh", ".html", ".toml") and "__pycache__" not in path.parts:
+                yield path, path.read_text(encoding="utf-8")
+    for name in ("README.md", "Makefile", "pyproject.toml", "config.py"):
+        yield REPO / name, (REPO / name).read_text(encoding="utf-8")
+
+
+def test_the_project_cites_only_files_it_holds() -> None:
+    """Comments and docs point at files of this repository (modules by path, notes by name)."""
+    missing = []
+    for path, text in _texts():
+        for cited in re.findall(r"(?<![\w/.-])((?:[\w-]+/)*[\w-]+\.md|portal/[\w/]+\.py)\b", text):
+            if not (REPO / cited).exists() and not (path.parent / cited).exists():
+                missing.append(f"{path.relative_to(REPO)}: {cited}")
+    assert missing == []
+
+
+def test_the_architecture_page_names_every_package() -> None:
+    page = REPO.joinpath("docs/architecture.md").read_text(encoding="utf-8")
+    packages = sorted(".".join(p.parent.relative_to(REPO).parts)
+                      for p in (REPO / "portal").rglob("__init__.py"))
+    assert [p for p in packages if p != "portal" and f"`{p}`" not in page] == []

@@ -1,7 +1,7 @@
 """Isolation: no role reaches a record of another sub-center (or another window, for a clerk).
 
 The matrix is discovered from the running app: every URL rule of every screen or API whose
-model is scoped (portal/scope.py RULES) is called with every method it accepts, with the id of
+model is scoped (portal/access/scope.py RULES) is called with every method it accepts, with the id of
 a foreign record where the rule takes one. A view generated later joins the matrix by itself.
 """
 

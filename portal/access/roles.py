@@ -1,6 +1,6 @@
-"""The built-in roles (DESIGN.md's role table) and the permissions they are granted.
+"""The built-in roles (docs/architecture.md, roles) and the permissions they are granted.
 
-A role is a set of permissions; *what* a user sees inside them is the scope (portal/scope.py):
+A role is a set of permissions; *what* a user sees inside them is the scope (portal/access/scope.py):
 one "分中心管理员" role serves every sub-center, each user assigned to their own.
 
 Permissions are generated from the entity registry (portal/web/entities.py): every generated

@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.access.scope import unscoped
 from portal.assessment.freezing import frozen, frozen_rows
 from portal.assessment.metrics import ZERO, empty_metrics, metrics
 from portal.assessment.reports import Month
 from portal.assessment.scoring import score
+from portal.models import Window
 
 # --- awards: 流动红旗 of a quarter, stars of a year -----------------------------------------
 
@@ -52,8 +54,6 @@ def standings(session: Session, rules: Mapping[str, Any], year: int, quarter: in
     (an idle window keeps its base score, but has earned nothing); stars count the year's flags
     up to this quarter. Worked out over every window of the center, then narrowed to those the
     session sees."""
-    from portal.access.scope import unscoped
-    from portal.models import Window
 
     visible = set(session.scalars(select(Window.id)))  # through the scope rule
     with unscoped():  # the flags go to the center's best, whoever looks
@@ -63,7 +63,6 @@ def standings(session: Session, rules: Mapping[str, Any], year: int, quarter: in
 
 def _standings(session: Session, rules: Mapping[str, Any], year: int, quarter: int, today: dt.date,
                zone: ZoneInfo) -> list[Standing]:
-    from portal.models import Window
 
     awards = rules.get("awards") or {"red_flags": 0, "min_score": rules["ceiling"] + 1}
     windows = session.scalars(select(Window).order_by(Window.code)).all()

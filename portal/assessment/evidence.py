@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.assessment.metrics import BAD, SUBJECTS
-from portal.assessment.reports import Month
+from portal.assessment.reports import Month, conditions
 from portal.forms import expr
 from portal.models import Case, Complaint, Evaluation, Inspection
 from portal.models.assessment import SATISFIED
@@ -79,7 +79,6 @@ class _Source:
 
 
 def _source(metric: str, month: Month, today: dt.date, zone: ZoneInfo) -> _Source | None:
-    from portal.assessment.reports import conditions
 
     start, end = month.bounds(zone)
     if metric in CASE_METRICS:

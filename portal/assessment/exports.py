@@ -10,14 +10,19 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from portal.access.scope import acting_as
 from portal.assessment.evidence import evidence_groups, evidence_of_all
+from portal.assessment.freezing import shown_ranking
 from portal.assessment.metrics import SUBJECTS
 from portal.assessment.ranking import Ranked
 from portal.assessment.reports import Month
 from portal.core import servertime
+from portal.models import ExportJob, db
 from portal.site.metrics import METRICS
+from portal.site.publish import current_version
 
 # the metrics the ranking sheet shows beside the points: (metric, number format)
 SHOWN = (("accepted", "0"), ("completed", "0"), ("on_time_rate", "0.0%"), ("overdue", "0"),
@@ -154,9 +159,7 @@ KEEP_JOBS = 10  # a user's export files kept in the database
 def ask(session: Session, params: Mapping[str, Any], label: str, requested_by: str) -> Any:
     """A queued export job: ``params`` say what to export (month, subject, result). The
     requester's finished jobs beyond their ``KEEP_JOBS`` latest go, with their files."""
-    from sqlalchemy import delete, select
 
-    from portal.models import ExportJob
 
     latest = (select(ExportJob.id).where(ExportJob.requested_by == requested_by)
               .order_by(ExportJob.id.desc()).limit(KEEP_JOBS - 1))
@@ -173,7 +176,6 @@ def ask(session: Session, params: Mapping[str, Any], label: str, requested_by: s
 
 def run_here(rules: Mapping[str, Any], job_id: int, scope: Any, today: dt.date, zone: ZoneInfo) -> Any:
     """``run`` on the thread's own session (portal/web/jobs.py)."""
-    from portal.models import db
 
     return run(db.session, rules, job_id, scope, today, zone)
 
@@ -182,10 +184,6 @@ def run(session: Session, rules: Mapping[str, Any], job_id: int, scope: Any, tod
         zone: ZoneInfo) -> Any:
     """Make the job's workbook in ``scope`` (its requester's), saving the progress after each
     subject, then the file."""
-    from portal.access.scope import acting_as
-    from portal.assessment.freezing import shown_ranking
-    from portal.models import ExportJob
-    from portal.site.publish import current_version
 
     job = session.get(ExportJob, job_id)
     params = dict(job.params)

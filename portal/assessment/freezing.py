@@ -4,6 +4,7 @@ the frozen result where there is one, else the scores computed now."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,26 +12,26 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.access.scope import unscoped
 from portal.assessment.metrics import SUBJECTS, empty_metrics, metrics
 from portal.assessment.ranking import Ranked, ranking
 from portal.assessment.reports import Month
 from portal.assessment.scoring import Score, score
+from portal.core.canonical import canonical_json, plain
+from portal.core.errors import PortalError
+from portal.models import AssessmentResult
 from portal.site.metrics import METRICS
+from portal.site.publish import current_version
 
 # --- frozen results of closed periods ------------------------------------------------------
 
 def rules_digest(rules: Mapping[str, Any]) -> str:
-    import hashlib
-
-    from portal.core.canonical import canonical_json, plain
-
     return hashlib.sha256(canonical_json(plain(rules)).encode("utf-8")).hexdigest()
 
 
 def frozen(session: Session, month: Month, rule_set: str = "") -> list[Any]:
     """The month's frozen results of the center's rules (``rule_set`` '') or of a
     sub-center's internal rules (its code), oldest first."""
-    from portal.models import AssessmentResult
 
     return list(session.scalars(select(AssessmentResult).where(
         AssessmentResult.period == str(month), AssessmentResult.rule_set == rule_set)
@@ -97,11 +98,6 @@ def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.d
     window, sub-center and clerk), or a sub-center's internal rules (``rule_set`` its code: its
     windows). Again only when the rules have changed since — as a new, labelled result beside
     the earlier one."""
-    from portal.access.scope import unscoped
-    from portal.core.canonical import plain
-    from portal.core.errors import PortalError
-    from portal.models import AssessmentResult
-    from portal.site.publish import current_version
 
     if month.next_first > today:
         raise PortalError(f"{month} is not over yet", hint="a period is frozen once it has ended")

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.access.roles import CLERK, ROLE_NAMES
 from portal.assessment.reports import Figures, Month, monthly
-from portal.models import Case, Complaint, Evaluation, Inspection
+from portal.models import Case, Complaint, Evaluation, Inspection, PortalUser, SubCenter, Window
 from portal.models.assessment import LEVELS, SATISFIED
 from portal.site.metrics import METRICS
 
@@ -42,7 +43,6 @@ class Subject:
     @property
     def model(self) -> Any:
         """The table of this kind of subject."""
-        from portal.models import PortalUser, SubCenter, Window
 
         return {"window": Window, "sub_center": SubCenter, "clerk": PortalUser}[self.name]
 
@@ -66,8 +66,6 @@ class Subject:
         sub-centers — or the active users holding the clerk role, with anyone else who accepted
         cases (``keys``: a manager at the counter, a clerk who has left since); those of one
         sub-center when ``sub_center_id`` is given."""
-        from portal.access.roles import CLERK, ROLE_NAMES
-        from portal.models import PortalUser, SubCenter, Window
 
         if self.name == "window":
             query = select(Window).order_by(Window.code)

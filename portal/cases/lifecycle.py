@@ -6,8 +6,8 @@ accepting), each acted on by its role; the clock stops for 补正 and special pr
 restarts; an extension within the item's declared allowance needs its approver; completion
 records approved or denied, and on time or overdue.
 
-Each decision is an event with the server's time (portal/audit.py); the due date of an
-accepted case is worked out by the working-day clock (portal/clock.py) from the limit the
+Each decision is an event with the server's time (portal/cases/audit.py); the due date of an
+accepted case is worked out by the working-day clock (portal/core/workdays.py) from the limit the
 sub-center promises for the item, and stored with the case.
 """
 

@@ -16,8 +16,14 @@ from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from portal.access.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
+from portal.cases.lifecycle import calendar_of, local_day
+from portal.core import servertime
+from portal.core.canonical import plain
 from portal.core.errors import PortalError
-from portal.models import CaseState, SubCenter, db
+from portal.models import Case, CaseState, Item, Offering, PortalUser, SubCenter, db
+from portal.models.users import user_sub_center, user_window
+from portal.site.publish import current_version
+from portal.web.current import current_site
 
 
 @dataclass(frozen=True)
@@ -115,13 +121,6 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
     real cases come from intake (and have their events). ``states``: the states to cycle
     through (the demo's mix by default, where a 即办件 never stays open).
     """
-    from portal.cases.lifecycle import calendar_of, local_day
-    from portal.core import servertime
-    from portal.core.canonical import plain
-    from portal.models import Case, Item, Offering, PortalUser, SubCenter
-    from portal.models.users import user_sub_center, user_window
-    from portal.site.publish import current_version
-    from portal.web.current import current_site
 
     version, site = current_version(db.session), current_site()
     if version is None or site is None:

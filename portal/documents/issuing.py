@@ -16,11 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import segno
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.access.roles import ROLE_NAMES
 from portal.cases import audit
 from portal.cases.actions import Actor
 from portal.cases.lifecycle import local_day, offering_of
@@ -145,9 +147,8 @@ def signer(secret: str) -> URLSafeSerializer:
 
 
 def qr_data_uri(url: str) -> str:
-    import segno
-
-    # no size in the SVG: the CSS sizes it (TRAPS.md: segno's own size overflows the box)
+    # no size in the SVG: the CSS sizes it (segno's own size ignores the CSS box and overflows
+    # the page)
     return segno.make(url, error="m").svg_data_uri(omitsize=True, border=0)
 
 
@@ -230,7 +231,6 @@ def check(session: Session, site: Site, token: str, secret: str) -> Check:
 
 def guide_html(site: Site, sub_code: str, item_code: str) -> str:
     """The 办事指南 of ``item_code`` as ``sub_code`` offers it (its windows, limits, contacts)."""
-    from portal.access.roles import ROLE_NAMES
 
     sub = site.subcenters[sub_code]
     offering = sub.offerings[item_code]

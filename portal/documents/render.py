@@ -8,7 +8,7 @@
   ``print_templates/`` (``base.css``) and ``data:`` URLs; everything else is refused.
 - Chinese renders with the Noto CJK fonts, embedded and subset. A character the fonts cannot
   draw is not printed as a box: the document fails with the characters named.
-- One FontConfiguration serves every document of the process (TRAPS.md: a new one per document
+- One FontConfiguration serves every document of the process (docs/stack-notes.md: a new one per document
   costs time and memory).
 """
 

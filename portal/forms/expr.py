@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
+from portal.core.text import did_you_mean
+
 # Value kinds an expression can have (a field's kind comes from the type table).
 NUMBER, TEXT, BOOL, DATE, DATETIME, LIST, TABLE, COLUMN, NULL, FILES = (
     "number", "text", "bool", "date", "datetime", "list", "table", "column", "null", "files")
@@ -168,7 +170,6 @@ _NAMES = {NUMBER: "a number", TEXT: "text", BOOL: "yes/no", DATE: "a date",
 
 
 def _unknown(name: str, known: Mapping[str, Any]) -> ExprError:
-    from portal.core.text import did_you_mean
 
     return ExprError("schema.E072", f"unknown field {name!r}",
                      did_you_mean(name, known) or "known fields: " + ", ".join(sorted(known)))

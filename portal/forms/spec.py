@@ -1,4 +1,4 @@
-"""Read-only metadata of one form version: sections, fields, rules (STYLE.md 5)."""
+"""Read-only metadata of one form version: sections, fields, rules."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from portal.core.canonical import canonical_json
 from portal.forms import expr
+from portal.forms.rules import evaluation_order
 
 RULES = ("visible_if", "required_if", "readonly_if")
 
@@ -92,8 +94,6 @@ def field_from(data: Mapping[str, Any]) -> FieldSpec:
 
 def form_from(data: Mapping[str, Any]) -> FormSpec:
     """Metadata of a checked, merged form definition (as published)."""
-    from portal.core.canonical import canonical_json
-    from portal.forms.rules import evaluation_order
 
     sections = tuple(
         SectionSpec(s["name"], s.get("title", ""), s.get("step", ""),

@@ -1,6 +1,6 @@
 """The one conversion table: a field type -> its keys, WTForms field, value kind and JSON form.
 
-Adding a field type is one row here plus its tests (STYLE.md 6). Messages are English msgids
+Adding a field type is one row here plus its tests. Messages are English msgids
 with their Simplified Chinese translation in portal/translations.
 """
 
@@ -20,6 +20,7 @@ from wtforms import validators as wv
 from wtforms import widgets
 from wtforms.fields.choices import Choice, SelectChoice
 
+from portal.core.text import region_name
 from portal.forms import expr
 from portal.forms.identifiers import InvalidIdentifier, check_id_card, check_uscc
 
@@ -67,8 +68,6 @@ class Identifier:
 
 
 def _region(form: Any, field: Any) -> None:
-    from portal.core.text import region_name
-
     if field.data and not region_name(field.data):
         raise wv.ValidationError(_l("not a region code of GB/T 2260 (six digits, e.g. 321183)"))
 
@@ -224,7 +223,7 @@ def _upload(f: FieldSpec, validators: list[Any]) -> Any:
 
 
 def _table(f: FieldSpec, validators: list[Any]) -> Any:
-    from portal.forms.build import row_form
+    from portal.forms.build import row_form  # build imports this module's type table
 
     return wf.FieldList(wf.FormField(row_form(f)), f.label, validators,
                         min_entries=int(f.get("min_rows", 0) or 0), description=f.help)

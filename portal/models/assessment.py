@@ -23,7 +23,7 @@ CHANNELS = ("现场评价器", "政务服务网", "移动端", "短信", "电话
 COMPLAINT_OUTCOMES = ("待处理", "属实", "不属实")
 INSPECTION_KINDS = ("考勤", "工作纪律", "服务规范")
 # A choice among these is stored as text (String(20)); the screens offer exactly these
-# (portal/web/records.py). Not SQLAlchemy's Enum: FAB builds its search and edit fields for an
+# (portal/web/cases/records.py). Not SQLAlchemy's Enum: FAB builds its search and edit fields for an
 # Enum column with tuple choices, which WTForms 3.3 deprecates.
 
 

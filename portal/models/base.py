@@ -14,7 +14,7 @@ from sqlalchemy.orm import mapped_column
 from portal.core.errors import PortalError
 
 # FAB's Model carries its own declarative base; Flask-SQLAlchemy and Alembic must see that
-# metadata, or autogenerate would drop every table (TRAPS.md).
+# metadata, or autogenerate would drop every table (docs/stack-notes.md).
 db = SQLA(model_class=Model)
 
 # JSON everywhere, JSONB on PostgreSQL (indexable, compact).

@@ -47,7 +47,8 @@ class Case(Model):
     applicant_id_type: Mapped[str] = mapped_column(String(20), nullable=False)
     applicant_id_number: Mapped[str] = mapped_column(String(40), nullable=False)
     applicant_phone: Mapped[str | None] = mapped_column(String(40))
-    # the form version the case was filled against, for good (DESIGN.md: submissions pin it)
+    # the form version the case was filled against, for good (docs/architecture.md: submissions
+    # pin their form version)
     form_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_version.id"), index=True)
     data: Mapped[Any] = mapped_column(JSONType, nullable=False, default=dict)
     state: Mapped[str] = mapped_column(String(20), nullable=False, default=CaseState.DRAFT, index=True)

@@ -11,7 +11,9 @@ from typing import Any
 from portal.core.problems import Problem
 from portal.core.text import did_you_mean, region_name
 from portal.core.workdays import library_knows, span_days
+from portal.forms import expr
 from portal.site.loader import Loaded
+from portal.site.metrics import METRICS
 from portal.site.tables import (
     POLICY,
 )
@@ -58,8 +60,6 @@ CASE_NUMBER_PARTS = ("subcenter", "window", "date", "year", "seq")
 def check_rules(loaded: Loaded, rules: dict[str, Any]) -> list[Problem]:
     """Assessment rules (the center's, or a sub-center's internal ones): readable formulas over
     known metrics, sane points, no derived metric defined through itself."""
-    from portal.forms import expr
-    from portal.site.metrics import METRICS
 
     problems: list[Problem] = []
     at = ("assessment",)

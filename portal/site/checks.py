@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
 from portal.core.problems import Problem
 from portal.core.text import did_you_mean
 from portal.site.center_checks import check_center, check_rules
@@ -104,8 +107,6 @@ def _check_parallel(items: dict[str, Loaded], subcenters: dict[str, Loaded]) -> 
 
 def _check_templates(texts: Mapping[str, str]) -> list[Problem]:
     """Print templates Jinja cannot read, located to file and line (schema.E068)."""
-    from jinja2 import TemplateSyntaxError
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     env = ImmutableSandboxedEnvironment()
     problems = []

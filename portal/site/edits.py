@@ -1,6 +1,6 @@
 """Edits made in the browser to published declarations: each one publishes a new version.
 
-A published version is never edited in place (DESIGN.md). An edit takes the current version's
+A published version is never edited in place (docs/architecture.md). An edit takes the current version's
 documents, changes them, writes them out as a declaration folder and runs the same two-pass
 check as `portal check`; only a clean result is published (source ``browser``). The problems
 come back with their file and path, exactly as the command line would print them.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from marshmallow import ValidationError
 
 from portal.core.errors import PortalError
 from portal.site.export import ordered
@@ -69,7 +70,6 @@ def to_yaml(definition: Mapping[str, Any], header: str = "") -> str:
 
 def from_yaml(text: str, file: str = "form.yaml") -> dict[str, Any]:
     """A form declaration read back; :class:`PortalError` listing every problem of its shape."""
-    from marshmallow import ValidationError
 
     try:
         data = yaml.safe_load(text)

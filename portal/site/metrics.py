@@ -25,5 +25,5 @@ METRICS = MappingProxyType({
 })
 
 # the kinds of subject as the declarations (the rules' ``subject``), the addresses
-# (``?subject=``) and the CLI name them → the kind (portal/assessment.py SUBJECTS)
+# (``?subject=``) and the CLI name them → the kind (portal/assessment/ SUBJECTS)
 SUBJECT_NAMES = MappingProxyType({"window": "window", "subcenter": "sub_center", "clerk": "clerk"})

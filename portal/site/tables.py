@@ -24,7 +24,7 @@ INSTANT, PROMISED = CASE_TYPES
 
 MATERIAL_SOURCES = ("申请人自备", "政府部门核发", "中介机构出具", "其他")
 
-# Who acts at a process step (roles of DESIGN.md).
+# Who acts at a process step (the roles of docs/architecture.md).
 STEP_ROLES = ("clerk", "manager")
 
 SUBCENTER_KINDS = ("subcenter", "town_center")
@@ -43,7 +43,7 @@ DISCLOSURES = MappingProxyType({
 LOCKED, TIGHTEN, FREE = "locked", "tighten", "free"
 
 # Item property -> (default mode, modes the center may choose). A sub-center's overlay may
-# change a property only as its mode allows (DESIGN.md: layers with locks).
+# change a property only as its mode allows (docs/architecture.md: layers with locks).
 POLICY = MappingProxyType({
     "name": (LOCKED, (LOCKED,)),
     "type": (LOCKED, (LOCKED,)),

@@ -14,8 +14,14 @@ from flask_babel import get_babel
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
+from portal.access import scope
 from portal.models import db
 from portal.settings import REPO
+from portal.web import documents, generate, identity, security
+from portal.web.cases import case_page
+from portal.web.current import current_site
+from portal.web.site import form_versions, sections
+from portal.web.views import HomeView
 
 MIGRATIONS = REPO / "migrations"
 
@@ -23,7 +29,6 @@ MIGRATIONS = REPO / "migrations"
 class PortalAppBuilder(AppBuilder):
     @property
     def app_name(self) -> str:
-        from portal.web.current import current_site
 
         site = current_site()
         return site.name if site is not None else super().app_name
@@ -47,13 +52,8 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
 
     db.init_app(app)
     Migrate(app, db, directory=str(MIGRATIONS))
-    CSRFProtect(app)  # before AppBuilder: its login API needs it in place (TRAPS.md)
+    CSRFProtect(app)  # before AppBuilder: its login API needs it (docs/stack-notes.md)
 
-    from portal.access import scope
-    from portal.web import documents, generate, identity, security
-    from portal.web.cases import case_page
-    from portal.web.site import form_versions, sections
-    from portal.web.views import HomeView
 
     scope.init_app()
     scope.use_request_scope(security.request_scope)
@@ -73,7 +73,6 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
 
 
 def _page_zone() -> str | None:
-    from portal.web.current import current_site
 
     site = current_site()
     return site.zone.key if site is not None else None

@@ -1,4 +1,5 @@
-"""A sub-center manager's screen for their clerks (DESIGN.md: managers manage own clerks).
+"""A sub-center manager's screen for their clerks (managers manage their own clerks:
+docs/architecture.md, roles).
 
 The rows are the users the scope rule lets the manager see, narrowed to clerk-only accounts.
 Whatever the form sends, a saved account has exactly the clerk role, is not center-wide and

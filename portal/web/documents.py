@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -20,10 +21,11 @@ from sqlalchemy import select
 
 from portal.access.roles import WRITE, permission
 from portal.access.scope import unscoped
+from portal.cases.intake import spec_of
 from portal.core.errors import PortalError
-from portal.documents import issuing
+from portal.documents import batches, issuing
 from portal.documents.render import DocumentError, render_pdf
-from portal.models import Case, PrintJob, db
+from portal.models import Case, FormVersion, PrintJob, SubCenter, db
 from portal.web import jobs as background
 from portal.web.cases.casework import actor
 from portal.web.current import center_today, center_zone, current_site
@@ -52,8 +54,6 @@ class DocumentView(BaseView):
     def batch(self) -> Any:
         """批量打印: every document of one kind for a day's cases (in the user's scope)."""
 
-        from portal.documents import batches
-        from portal.models import SubCenter
 
         who = actor()
         if request.method == "POST":
@@ -89,7 +89,6 @@ class DocumentView(BaseView):
     @expose("/batch/<int:pk>/documents.zip")
     @has_access
     def job_zip(self, pk: int) -> Any:
-        from portal.documents import batches
 
         job = background.own(PrintJob, pk, center_wide_too=True)
         if job.state != "done":
@@ -120,13 +119,11 @@ class DocumentView(BaseView):
 def _print(job_id: int, who: Any, verify_url: Any, secret: str) -> None:
     """The batch, in its own thread (portal/web/jobs.py): the cases were chosen through the
     requester's scope when the job was made."""
-    from portal.documents import batches
 
     batches.run(db.session, current_site(), job_id, who, verify_url, secret)
 
 
 def _quote(name: str) -> str:
-    from urllib.parse import quote
 
     return quote(name)
 
@@ -156,8 +153,6 @@ def guide(sub: str, item: str) -> Any:
 @public.route("/forms/<int:pk>/blank.pdf")
 def blank_form(pk: int) -> Any:
     """表格下载: the blank form of any form version (form versions are public)."""
-    from portal.cases.intake import spec_of
-    from portal.models import FormVersion
 
     version = db.session.get(FormVersion, pk)
     if version is None:

@@ -52,10 +52,10 @@ class Entity:
     grants: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     order: tuple[str, str] = ("id", "asc")
     show_template: str | None = None
-    scoped: bool = True  # rows belong to a sub-center (portal/scope.py RULES)
+    scoped: bool = True  # rows belong to a sub-center (portal/access/scope.py RULES)
     screen: bool = True  # False: the screen comes from elsewhere (users: the security manager)
     # for published entities: (record, edited values) -> the change to the declarations;
-    # saving then publishes a new version (portal/edits.py) instead of updating the row
+    # saving then publishes a new version (portal/site/edits.py) instead of updating the row
     declared: Callable[[Any, dict[str, Any]], Change] | None = None
     base: type | None = None  # the screen's base class, when not the generic one
     export_extras: tuple[tuple[str, Callable[[Any], str]], ...] = ()  # more CSV columns

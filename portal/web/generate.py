@@ -3,7 +3,7 @@
 Each registry row becomes one ModelView (list with search, filters, sorting and paging; show;
 add/edit/delete where allowed; CSV export) and one ModelRestApi with its OpenAPI document, both
 under one permission name, so a role's grant covers screen and API alike. What rows a user sees
-is not decided here: the one scope rule (portal/scope.py) filters every query.
+is not decided here: the one scope rule (portal/access/scope.py) filters every query.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from portal.access.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, 
 from portal.web.cases.case_page import case_page
 from portal.web.csv_export import cell
 from portal.web.entities import ENTITIES, LABELS, VALUE_LABELS, Entity
+from portal.web.pages import HIDDEN_PAGES, OWN_MENUS, PAGES
 from portal.web.screens import PortalModelView
 from portal.web.site.form_versions import form_version_page
 from portal.web.site.published import BASE_VERSION, DeclarationCheck, PublishedScreen, PublishingInterface
@@ -34,7 +35,7 @@ from portal.web.stale import SEEN, NotStale, OptimisticScreen, versioned
 
 
 class ForeignKeyConverter(Model2SchemaConverter):
-    """Schemas that keep foreign keys: marshmallow 4 + FAB 5.3 fail without (TRAPS.md)."""
+    """Schemas that keep foreign keys: marshmallow 4 + FAB 5.3 fail without (docs/stack-notes.md)."""
 
     def _meta_schema_factory(self, columns, model, class_mixin, parent_schema_name=None):
         schema = super()._meta_schema_factory(columns, model, class_mixin, parent_schema_name)
@@ -212,7 +213,6 @@ def register(appbuilder: AppBuilder) -> None:
             appbuilder.add_view(view_class(entity), entity.menu, label=_l(entity.menu),
                                 category=entity.category, category_label=_l(entity.category))
         appbuilder.add_api(api_class(entity))
-    from portal.web.pages import HIDDEN_PAGES, OWN_MENUS, PAGES
 
     by_name = {e.name: e for e in ENTITIES}
     for view, menu, entity_name, _ in PAGES:

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app
+from flask_babel import gettext
 from flask_login import current_user
 
+from portal.access.scope import current_scope
 from portal.core import servertime
 from portal.models import db
 
@@ -34,7 +36,6 @@ def start(name: str, work: Callable[..., Any], *args: Any) -> None:
 def own(model: type, pk: int, center_wide_too: bool = False) -> Any:
     """The job ``pk`` if the signed-in user asked for it (or, with ``center_wide_too``, is a
     center-wide user); 404 otherwise."""
-    from portal.access.scope import current_scope
 
     job = db.session.get(model, pk)
     scope = current_scope()
@@ -47,7 +48,6 @@ def own(model: type, pk: int, center_wide_too: bool = False) -> Any:
 def _settled(job: Any) -> Any:
     """A job that has stalled (``JobProgress.stalled``) is marked failed when it is looked at,
     so its page stops waiting and says to ask again."""
-    from flask_babel import gettext
 
 
     if job.stalled(servertime.now()):

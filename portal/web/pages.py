@@ -2,7 +2,7 @@
 
 (view, menu msgid, the entity whose permission opens it, that action); hidden pages use their
 entity's permission too, or one of their own (OWN_PERMISSIONS). Whoever holds the
-permission gets the menu entry (portal/security.py); the screen gets the same permission set
+permission gets the menu entry (portal/web/security.py); the screen gets the same permission set
 as the entity's screen (portal/web/generate.py).
 """
 

@@ -1,7 +1,7 @@
 """Security manager, built-in roles and accounts.
 
 Permissions are written at deploy/sync time (``portal setup``, ``portal sync``), never on every
-worker start (FAB_UPDATE_PERMS is off; TRAPS.md).
+worker start (FAB_UPDATE_PERMS is off: docs/stack-notes.md).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField
 
@@ -26,6 +27,8 @@ from portal.core.errors import PortalError
 from portal.models import PortalUser
 from portal.web.clerks import USER_DESCRIPTIONS, password_fields
 from portal.web.csv_export import CsvExport
+from portal.web.entities import ENTITIES, ROLE_KEYS
+from portal.web.pages import OWN_MENUS, OWN_PERMISSIONS, PAGES
 from portal.web.routes import SafeRoutes
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,6 @@ def request_scope() -> Scope | None:
         return None
     scope = g.get("portal_scope")
     if scope is None:
-        from flask_login import current_user
 
         with unscoped():
             scope = Scope.of(current_user._get_current_object())
@@ -102,7 +104,7 @@ class PortalSecurityManager(SecurityManager):
     user_model = PortalUser
     userdbmodelview = PortalUserView
 
-    # Users are scoped data (portal/scope.py); finding the user who signs in is not.
+    # Users are scoped data (portal/access/scope.py); finding the user who signs in is not.
     def find_user(self, username: str | None = None, email: str | None = None) -> Any:
         with unscoped():
             return super().find_user(username=username, email=email)
@@ -193,7 +195,6 @@ def sync_permissions(app: Flask) -> None:
 
 def role_permissions() -> dict[str, set[tuple[str, str]]]:
     """The permissions of each built-in role except the admin's (FAB gives it all)."""
-    from portal.web.entities import ENTITIES, ROLE_KEYS
 
     out: dict[str, set[tuple[str, str]]] = {k: set() for k in ROLE_KEYS if k != ADMIN}
     for entity in ENTITIES:
@@ -203,7 +204,6 @@ def role_permissions() -> dict[str, set[tuple[str, str]]]:
             if actions and entity.screen:
                 out[role].add(("menu_access", entity.menu))
                 out[role].add(("menu_access", entity.category))
-    from portal.web.pages import OWN_MENUS, OWN_PERMISSIONS, PAGES
 
     for name, grants in OWN_PERMISSIONS.items():
         for role, actions in grants.items():

@@ -16,22 +16,28 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access.roles import READ, WRITE, permission
+from portal.access.scope import current_scope
+from portal.assessment import exports
 from portal.assessment.awards import quarter_months
 from portal.assessment.awards import standings as quarter_standings
 from portal.assessment.evidence import evidence, evidence_groups, read_metrics
+from portal.assessment.exports import csv_rows, workbook
 from portal.assessment.freezing import freeze, rules_digest, scored, shown_ranking
 from portal.assessment.metrics import SUBJECTS
 from portal.assessment.metrics import shown as metric_text
 from portal.assessment.ranking import Ranked
 from portal.assessment.reports import Month
 from portal.core.errors import PortalError
-from portal.models import ExportJob, db
+from portal.documents.render import DocumentError, render_html, render_pdf
+from portal.models import ExportJob, SubCenter, db
 from portal.site.metrics import METRICS, SUBJECT_NAMES
+from portal.site.publish import current_version
 from portal.web import jobs as background
 from portal.web.cases.casework import actor
+from portal.web.csv_export import csv_response
 from portal.web.current import center_today, center_zone, current_site
 
-# ?subject= in the address → the kind of subject (portal/assessment.py SUBJECTS)
+# ?subject= in the address → the kind of subject (portal/assessment/ SUBJECTS)
 SUBJECT_OF = SUBJECT_NAMES
 SUBJECT_IN = {by: word for word, by in SUBJECT_OF.items()}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,7 +78,6 @@ class AssessmentView(BaseView):
 
     def _internal(self) -> list[tuple[str, str]]:
         """(code, unified name) of the sub-centers in scope with internal rules of their own."""
-        from portal.models import SubCenter
 
         site = current_site()
         visible = db.session.scalars(select(SubCenter.code).order_by(SubCenter.code))
@@ -81,7 +86,6 @@ class AssessmentView(BaseView):
 
     def _internal_rules(self, code: str) -> tuple[Any, Any]:
         """(the sub-center row, its internal rules), through the scope rule; 404 otherwise."""
-        from portal.models import SubCenter
 
         sub = db.session.scalars(select(SubCenter).where(SubCenter.code == code)).one_or_none()
         spec = current_site().subcenters.get(code)
@@ -155,8 +159,6 @@ class AssessmentView(BaseView):
         """The ranking as a PDF report to hand in: the frozen result where there is one. The
         report of a quarter's last month, once it is over, ends with the quarter's 流动红旗
         certificates."""
-        from portal.documents.render import DocumentError, render_html, render_pdf
-        from portal.site.publish import current_version
 
         rules = self._rules()
         month, today, zone = _month()
@@ -200,7 +202,6 @@ class AssessmentView(BaseView):
             year, quarter = default_year, default_quarter
         rows = quarter_standings(db.session, rules, year, quarter, today, zone)
         if request.args.get("format") == "pdf":
-            from portal.documents.render import DocumentError, render_pdf
 
             site = current_site()
             try:
@@ -236,8 +237,6 @@ class AssessmentView(BaseView):
     @has_access
     def xlsx(self) -> Any:
         """The workbook at once (for scripts; the page asks for it as a job with progress)."""
-        from portal.assessment.exports import workbook
-        from portal.site.publish import current_version
 
         rules = self._rules()
         month, today, zone = _month()
@@ -252,8 +251,6 @@ class AssessmentView(BaseView):
     def export(self) -> Any:
         """Ask for the workbook as a background job, in the asker's scope; its page shows the
         progress and then hands over the file."""
-        from portal.access.scope import current_scope
-        from portal.assessment import exports
 
         rules = self._rules()
         month, today, zone = _month_of(request.form.get("month", ""))
@@ -285,8 +282,6 @@ class AssessmentView(BaseView):
     @expose("/export.csv")
     @has_access
     def csv(self) -> Any:
-        from portal.assessment.exports import csv_rows
-        from portal.web.csv_export import csv_response
 
         rules = self._rules()
         month, today, zone = _month()
@@ -347,7 +342,6 @@ class AssessmentView(BaseView):
 
 def _certificates(site: Any, standings: list[Any], year: int, quarter: int, today: Any) -> str:
     """The HTML of the quarter's 流动红旗 certificates (print_templates/red-flag.html)."""
-    from portal.documents.render import render_html
 
     awards = [{"year": year, "quarter": quarter, "window": f"{r.window.code} {r.window.name}",
                "sub_center": r.window.sub_center.unified_name, "average": r.average,

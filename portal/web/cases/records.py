@@ -18,7 +18,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from portal.models import Case, CaseState, db
+from portal.models import Case, CaseState, PortalUser, db
 from portal.models.assessment import CHANNELS, COMPLAINT_OUTCOMES, INSPECTION_KINDS, LEVELS
 from portal.web.current import current_site
 from portal.web.screens import PortalModelView
@@ -52,7 +52,6 @@ class KnownUser:
     so that it counts in the assessment by clerk and a typo is caught at the counter."""
 
     def __call__(self, form: Any, field: Any) -> None:
-        from portal.models import PortalUser
 
         name = (field.data or "").strip()
         field.data = name or None

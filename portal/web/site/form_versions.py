@@ -9,6 +9,7 @@ from flask_appbuilder import expose, has_access
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.forms.types import TYPES
 from portal.models import FormVersion, db
 from portal.site.form_versions import compare, to_yaml
 from portal.web.screens import PortalModelView
@@ -74,7 +75,6 @@ def form_version_page(version: FormVersion) -> dict[str, Any]:
 
 
 def init_app(app: Any) -> None:
-    from portal.forms.types import TYPES
 
     app.add_template_global(lambda name: TYPES[name].label if name in TYPES else name,
                             "portal_field_type")

@@ -1,4 +1,4 @@
-"""Screens that edit published declarations: a save publishes a new version (portal/edits.py).
+"""Screens that edit published declarations: a save publishes a new version (portal/site/edits.py).
 
 The form is checked by the same two passes as `portal check` before anything is saved; each
 problem is shown at the field it concerns, and the form keeps what was typed.

@@ -11,8 +11,10 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import gettext
+from sqlalchemy import select
 
 from portal.access.roles import ROLE_NAMES
+from portal.models import Offering, SubCenter, db
 from portal.site.shapes import Item
 from portal.site.tables import DISCLOSURES
 from portal.web.current import current_site
@@ -84,9 +86,7 @@ def label(key: str) -> str:
 
 def item_guides(record: Any) -> list[tuple[str, str]]:
     """(sub-center code, unified name) of each visible sub-center offering the item: its guide."""
-    from sqlalchemy import select
 
-    from portal.models import Offering, SubCenter, db
 
     rows = db.session.execute(select(SubCenter.code, SubCenter.unified_name).join(
         Offering, Offering.sub_center_id == SubCenter.id).where(
