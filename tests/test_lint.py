@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.sites import REPO
 
 
@@ -27,17 +29,23 @@ def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
 def test_arrows_point_down_and_the_domain_needs_no_flask() -> None:
     result = _lint_imports(REPO)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 2 kept, 0 broken." in result.stdout
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
 
 
-def test_an_import_against_the_arrows_breaks_the_contract(tmp_path: Path) -> None:
-    """The contract is not decoration: the bottom layer importing a case module fails it."""
+@pytest.mark.parametrize(("module", "added", "broken"), [
+    # the bottom layer importing a case module: an arrow pointing up
+    ("core/errors.py", "from portal.cases import audit", "portal.core.errors -> portal.cases.audit"),
+    # the layers' merging importing the checker that imports it: a cycle inside a package
+    ("site/layers.py", "from portal.site import checks", "No cycles are allowed in portal.site"),
+])
+def test_an_import_against_the_arrows_breaks_a_contract(tmp_path: Path, module: str, added: str,
+                                                         broken: str) -> None:
+    """The contracts are not decoration: each fails on the import it exists to refuse."""
     shutil.copytree(REPO / "portal", tmp_path / "portal",
                     ignore=shutil.ignore_patterns("__pycache__", "templates", "static", "translations"))
     shutil.copy(REPO / "pyproject.toml", tmp_path)
-    errors = tmp_path / "portal" / "core" / "errors.py"
-    errors.write_text(errors.read_text(encoding="utf-8") + "\nfrom portal.cases import audit  # noqa\n",
-                      encoding="utf-8")
+    target = tmp_path / "portal" / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{added}  # noqa\n", encoding="utf-8")
     result = _lint_imports(tmp_path)
     assert result.returncode == 1
-    assert "portal.core.errors -> portal.cases.audit" in result.stdout
+    assert broken in result.stdout

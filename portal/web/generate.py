@@ -25,7 +25,8 @@ from wtforms import HiddenField
 from portal.access.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, permission
 from portal.web.cases.case_page import case_page
 from portal.web.csv_export import cell
-from portal.web.entities import ENTITIES, LABELS, VALUE_LABELS, Entity
+from portal.web.entities import ENTITIES, Entity
+from portal.web.labels import LABELS, VALUE_LABELS
 from portal.web.pages import HIDDEN_PAGES, OWN_MENUS, PAGES
 from portal.web.screens import PortalModelView
 from portal.web.site.form_versions import form_version_page

@@ -24,7 +24,7 @@ from portal.web.cases.casework import actor, thresholds
 from portal.web.cases.intake import case_sections
 from portal.web.csv_export import cell
 from portal.web.current import current_site
-from portal.web.entities import VALUE_LABELS
+from portal.web.labels import VALUE_LABELS
 
 INTAKE_DECISIONS = frozenset({"accept", "notice", "resubmit", "reject"})
 

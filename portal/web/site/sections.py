@@ -18,7 +18,7 @@ from portal.models import Offering, SubCenter, db
 from portal.site.shapes import Item
 from portal.site.tables import DISCLOSURES
 from portal.web.current import current_site
-from portal.web.entities import LABELS
+from portal.web.labels import LABELS
 
 _HEAD = ("code", "name", "type", "case_type")  # already in the record's summary above the tabs
 _CONTACT = ("consultation", "supervision")
