@@ -47,7 +47,15 @@ VALID = [
     ({"type": "yesno"}, "yes", True),
     ({"type": "yesno"}, "no", False),
     ({"type": "id_card"}, "11010519491231002x", "11010519491231002X"),
+    # a 句容 (321183 since 1995) resident born in 1958, typed through an input method
+    ({"type": "id_card"}, "３２１１８３１９５８０１０１００１Ｘ", "32118319580101001X"),
+    ({"type": "id_card"}, " 321183 19580101 001x ", "32118319580101001X"),
+    # a county code python-stdnum knows only at its province (it raised KeyError: HTTP 500)
+    ({"type": "id_card"}, "710101195801010017", "710101195801010017"),
+    # a residence permit of a Hong Kong resident (港澳台居民居住证): 810000
+    ({"type": "id_card"}, "810000195801010019", "810000195801010019"),
     ({"type": "uscc"}, "91110000600037341L", "91110000600037341L"),
+    ({"type": "uscc"}, "９１１１００００６０００３７３４１ｌ", "91110000600037341L"),
     # authority N (农业), category 2: 村级集体经济组织 — refused by python-stdnum's own check;
     # worked by hand: organisation code 12345678 → check 8 (GB 11714: Σ=146, 11 − 146 mod 11 = 8),
     # then MOD 31 over the 17 characters → F
@@ -81,6 +89,10 @@ INVALID = [
     ({"type": "id_card"}, "110105194912310021", "校验码不正确"),
     ({"type": "id_card"}, "110105194913310029", "出生日期"),
     ({"type": "id_card"}, "1101051949123100", "17 位数字"),
+    ({"type": "id_card"}, "110105491231002", "18 位"),  # first generation: ended in 2013
+    ({"type": "id_card"}, "991183195801010011", "省级"),
+    ({"type": "id_card"}, "32118320990101001X", "晚于今天"),
+    ({"type": "id_card"}, "321183180001010011", "年前"),
     ({"type": "uscc"}, "91110000600037341X", "最后一位"),
     ({"type": "uscc"}, "B1110000600037341L", "登记管理部门"),
     ({"type": "uscc"}, "94110000600037341L", "机构类别"),

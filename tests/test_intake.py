@@ -164,3 +164,18 @@ def test_a_draft_saved_by_someone_else_meanwhile_is_not_overwritten(counter) -> 
     with app.app_context():
         case = db.session.scalars(select(Case).where(Case.applicant_name == "赵海燕")).one()
         assert case.data["mobile"] == "13900000001"
+
+
+def test_a_number_typed_in_full_width_is_stored_half_width_and_any_county_is_accepted(counter) -> None:
+    """A 句容 resident born in 1958 (321183 is younger than they are), typed through an input
+    method; a household member whose county python-stdnum knows only by its province."""
+    app, client, (mine, _) = counter
+    response = post(client, f"/intake/{mine}/new", {
+        **GOOD, "id_number": "３２１１８３１９５８０１０１００１ｘ",
+        "members-0-id_number": "710101195801010017"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    with app.app_context():
+        case = db.session.scalars(select(Case).order_by(Case.id.desc())).first()
+        assert case.applicant_id_number == "32118319580101001X"
+        assert case.data["id_number"] == "32118319580101001X"
+        assert case.data["members"][0]["id_number"] == "710101195801010017"
