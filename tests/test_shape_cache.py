@@ -72,3 +72,15 @@ def test_an_unwritable_cache_does_not_fail_the_check(demo_site: Path, tmp_path: 
     monkeypatch.setenv("PORTAL_CACHE_DIR", os.fspath(blocker / "cache"))
     site, problems = load_site(demo_site)
     assert site is not None and problems == []
+
+
+def test_the_same_site_checked_from_inside_and_from_its_parent(tmp_path: Path, cache: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``portal check .`` from inside the site, then ``portal check site`` from its parent: the
+    second run finds the first run's entries, with the files where they are read from now."""
+    root = make_example("schema.E051", tmp_path / "site")
+    monkeypatch.chdir(root)
+    _, inside = load_site(Path("."))
+    monkeypatch.chdir(tmp_path)
+    _, outside = load_site(Path("site"))
+    assert outside == inside and inside[0].code == "schema.E051" and inside[0].line is not None

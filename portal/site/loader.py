@@ -6,7 +6,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,7 @@ def _shape_cached(root: Path, jobs: list[tuple[str, Path]], workers: int | None,
         keys[i] = entry_key(kind, path.relative_to(root).as_posix(), raw)
         hit = shapes.get(keys[i])
         if hit is not None:
-            results[i] = hit
+            results[i] = _attached(hit, path)
     todo = [i for i, done in enumerate(results) if done is None]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_FROM else 1
@@ -129,6 +129,17 @@ def _shape_cached(root: Path, jobs: list[tuple[str, Path]], workers: int | None,
     if shapes is not None:
         shapes.save()
     return [shaped for shaped in results if shaped is not None]
+
+
+def _attached(shaped: _Shaped, path: Path) -> _Shaped:
+    """A cached shape, its file where it is read from now: the cache is keyed by the file's
+    path inside the site and its bytes, and the same site is checked from anywhere (``portal
+    check .`` from inside it, ``portal check site`` from its parent)."""
+    kind, _, loaded, problems = shaped
+    if loaded is not None:
+        doc = replace(loaded.doc, source=path)
+        loaded = Loaded(loaded.kind, doc, loaded.data, loaded.ok)
+    return kind, path, loaded, problems
 
 
 def _detached(shaped: _Shaped) -> _Shaped:
