@@ -95,3 +95,18 @@ def test_workers_starting_together_share_one_demo_secret(tmp_path) -> None:
     assert len(keys) == 1
     assert len(keys.pop()) == 64
     assert oct((tmp_path / "instance" / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_malformed_address_parameter_is_a_400_in_chinese(published) -> None:
+    from portal.cli.demo import ensure_demo_users
+    from tests.support.world import PASSWORD, signed_in
+
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+    auditor = signed_in(published, "center-auditor")
+    for query in ("year=abc", "quarter=1x", "year=2026&quarter=%E4%B8%80"):
+        response = auditor.get(f"/assessment/awards?{query}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, query
+        assert "应为整数" in page and "无法处理此请求" in page and "首页" in page, query
+    assert auditor.get("/assessment/awards?year=2026&quarter=3").status_code == 200

@@ -36,6 +36,7 @@ from portal.web import jobs as background
 from portal.web.cases.casework import actor
 from portal.web.csv_export import csv_response
 from portal.web.current import center_today, center_zone, current_site
+from portal.web.errors import query_int
 
 # ?subject= in the address → the kind of subject (portal/assessment/ SUBJECTS)
 SUBJECT_OF = SUBJECT_NAMES
@@ -195,8 +196,8 @@ class AssessmentView(BaseView):
         zone = center_zone()
         last = (today.month - 1) // 3  # the last quarter that has ended this year (0: none)
         default_year, default_quarter = (today.year, last) if last else (today.year - 1, 4)
-        year = int(request.args.get("year") or default_year)
-        quarter = int(request.args.get("quarter") or default_quarter)
+        year = query_int("year", default_year)
+        quarter = query_int("quarter", default_quarter)
         if not 1 <= quarter <= 4 or (year, quarter) > (default_year, default_quarter):
             flash(gettext("Awards are given for quarters that have ended."), "warning")
             year, quarter = default_year, default_quarter
