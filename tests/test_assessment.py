@@ -105,7 +105,10 @@ def test_the_auditor_ranks_the_windows_and_follows_each_point_to_its_records(mon
                                for user in ("center-auditor", "mz-manager", "mz-clerk"))
     page = auditor.get("/assessment/?month=2026-11").get_data(as_text=True)
     order = re.findall(r'<tr data-window="(\w+)">', page)
-    assert order[-2:] == ["MZ02", "MZ01"] and len(order) == 18  # every window, the worst last
+    ranked = re.findall(r'<tr data-window="(\w+)">', page.split('data-testid="unranked"')[0])
+    assert ranked[-2:] == ["MZ02", "MZ01"] and len(order) == 18  # every window, the worst ranked last
+    # the windows that took no case in November are listed apart, after the ranked ones
+    assert ranked == ["WS01", "MZ02", "MZ01"] and "无办件，不参与排名" in page
     row = page.split('data-window="MZ01"')[1].split("</tr>")[0]
     assert "69.50" in row and "-10.00" in row and "-1.50" in row
     detail = auditor.get(f"/assessment/window/{ids['MZ01']}?month=2026-11").get_data(as_text=True)
@@ -169,13 +172,15 @@ def test_the_xlsx_export_reopens_with_numbers_as_numbers(month_of_cases, monkeyp
     header = [c.value for c in ranking[2]]
     assert header[:4] == ["名次", "窗口", "分中心", "按时办结"] and "得分" in header
     rows = {r[1].value: r for r in ranking.iter_rows(min_row=3)}
-    assert list(rows) == ["MZ03 优抚和老龄窗口", "MZ02 社会组织和区划地名窗口", "MZ01 社会救助窗口"]
+    # the ranked windows, then MZ03, which took no case in November
+    assert list(rows) == ["MZ02 社会组织和区划地名窗口", "MZ01 社会救助窗口", "MZ03 优抚和老龄窗口"]
+    assert rows["MZ03 优抚和老龄窗口"][0].value == "不参与排名"
     mz01 = rows["MZ01 社会救助窗口"]
     total = mz01[header.index("得分")]
     assert total.value == 69.5 and total.number_format == "0.00" and total.data_type == "n"
     rate = mz01[header.index("按时办结率")]
     assert rate.value == 0.5 and rate.number_format == "0.0%"
-    assert mz01[header.index("超期件")].value == -8.0 and mz01[0].value == 3
+    assert mz01[header.index("超期件")].value == -8.0 and mz01[0].value == 2  # of those ranked
     assert ranking.freeze_panes == "D3"
     # cell by cell against the ranking page the auditor sees: rank, name, place, every line, total
     page = auditor.get("/assessment/?month=2026-11").get_data(as_text=True)
@@ -183,11 +188,13 @@ def test_the_xlsx_export_reopens_with_numbers_as_numbers(month_of_cases, monkeyp
     shown = [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
              for row in re.findall(r"<tr data-window=[^>]*>(.*?)</tr>", table, re.S)]
     width = 3 + len(load_site(REPO)[0].center["assessment"]["points"]) + 1
-    sheet = [[c.value for c in r][:width] for r in ranking.iter_rows(min_row=3)]
+    sheet = [list(r)[:width] for r in ranking.iter_rows(min_row=3)]
     assert len(sheet) == len(shown) == 3
     for cells, seen in zip(sheet, shown, strict=True):
-        assert [str(cells[0]), cells[1], cells[2]] == seen[:3]
-        assert [f"{v:.2f}" if v else "" for v in cells[3:width]] == seen[3:width]
+        assert [str(cells[0].value), cells[1].value, cells[2].value] == seen[:3]
+        # each number as the sheet shows it: two places, 封顶 where its format says so
+        assert [(f"{c.value:.2f}" + (" 封顶" if "封顶" in c.number_format else "")) if c.value else ""
+                for c in cells[3:width]] == seen[3:width]
     proof = [[c.value for c in r] for r in book["证据"].iter_rows(min_row=2)]
     overdue = [r[4] for r in proof if r[0] == "MZ01" and r[1] == "超期件"]
     assert sorted(label.split()[0] for label in overdue) == ["R-B", "R-D", "R-E", "R-F"]
@@ -197,8 +204,10 @@ def test_the_xlsx_export_reopens_with_numbers_as_numbers(month_of_cases, monkeyp
     text = auditor.get("/assessment/export.csv?month=2026-11").get_data(as_text=True).lstrip("\ufeff")
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0][:3] == ["名次", "窗口", "分中心"]
-    last = lines[-1]
-    assert last[1] == "MZ01 社会救助窗口" and "69.5" in last and "50.0%" in last
+    rows = {line[1]: line for line in lines[1:]}
+    assert list(rows)[-1] == "MZ03 优抚和老龄窗口" and rows["MZ03 优抚和老龄窗口"][0] == "不参与排名"
+    mz01 = rows["MZ01 社会救助窗口"]  # numbers as the sheet shows them
+    assert mz01[0] == "2" and "69.50" in mz01 and "-1.50" in mz01 and "50.0%" in mz01
 
 
 def test_a_closed_month_is_frozen_with_its_rules_and_never_changes_silently(month_of_cases,  # noqa: F811
@@ -304,7 +313,7 @@ def test_a_sub_centers_internal_rules_score_its_windows_outside_the_centers_rank
     assert "民政分中心窗口内部考核" in page and 'data-testid="internal"' in page
     # 即办提速 10 × 2/4 = +5, 超期件 −5 × 4 = −20 → 85; MZ02 and MZ03 lose nothing
     assert re.findall(r'data-window="(\w+)">.*?<strong>([\d.]+)</strong>', page, re.S) == [
-        ("MZ02", "100.00"), ("MZ03", "100.00"), ("MZ01", "85.00")]
+        ("MZ02", "100.00"), ("MZ01", "85.00"), ("MZ03", "100.00")]  # MZ03 took no case: apart
     center = manager.get("/assessment/?month=2026-11").get_data(as_text=True)
     # the center's own rules still rank MZ01: 100 − 10 (按时 0.5) − 8 (4 超期) = 82
     assert re.search(r'data-window="MZ01">.*?<strong>([\d.]+)</strong>', center, re.S).group(1) == "82.00"
@@ -334,8 +343,8 @@ def test_the_cli_writes_the_workbook_with_progress(month_of_cases, monkeypatch, 
     assert result.exit_code == 0, result.output
     assert "窗口月度百分考核 2026-11" in result.output and "18 windows written" in result.output
     ranking = load_workbook(out)["排名"]
-    last = [c.value for c in list(ranking.iter_rows(min_row=3))[-1]]
-    assert last[:2] == [18, "MZ01 社会救助窗口"] and 69.5 in last
+    ranked = [[c.value for c in r] for r in ranking.iter_rows(min_row=3) if r[0].value != "不参与排名"]
+    assert ranked[-1][:2] == [len(ranked), "MZ01 社会救助窗口"] and 69.5 in ranked[-1]
 
 
 def test_a_month_after_the_national_day_holiday(published, monkeypatch) -> None:
@@ -387,7 +396,8 @@ def test_sub_centers_are_ranked_by_the_same_rules(month_of_cases, monkeypatch) -
     page = auditor.get("/assessment/?month=2026-11&subject=subcenter").get_data(as_text=True)
     # 民政 as one: 100 − 10 (按时 2/4) − 8 (4 超期) − 5 (满意 1/2) − 1 − 5 − 20 (巡查 26.5, capped)
     scores = dict(re.findall(r'data-window="(\w+)">.*?<strong>([\d.]+)</strong>', page, re.S))
-    assert scores["mz"] == "51.00" and scores["ws"] == "100.00" and list(scores)[-1] == "mz"
+    ranked = re.findall(r'data-window="(\w+)">', page.split('data-testid="unranked"')[0])
+    assert scores["mz"] == "51.00" and scores["ws"] == "100.00" and ranked[-1] == "mz"
     detail = auditor.get(f"/assessment/subcenter/{mz}?month=2026-11").get_data(as_text=True)
     assert "句容市政务服务民政分中心" in detail and detail.count('data-evidence="inspection"') == 3
     other = signed_in(month_of_cases, "ws-manager")
@@ -448,9 +458,11 @@ def test_clerks_are_ranked_by_the_cases_they_accepted(month_of_cases, monkeypatc
     auditor, manager = (signed_in(month_of_cases, user) for user in ("center-auditor", "mz-manager"))
     page = auditor.get("/assessment/?month=2026-11&subject=clerk").get_data(as_text=True)
     scores = dict(re.findall(r'data-window="([\w-]+)">.*?<strong>([\d.]+)</strong>', page, re.S))
-    assert list(scores)[-2:] == ["mz-clerk", "mz-manager"]  # the worst last
+    ranked = re.findall(r'data-window="([\w-]+)">', page.split('data-testid="unranked"')[0])
+    assert ranked[-2:] == ["mz-clerk", "mz-manager"]  # the worst last; who accepted nothing: apart
     assert (scores["mz-clerk"], scores["mz-manager"], scores["ws-clerk"]) == ("79.33", "74.00", "100.00")
-    assert "manager" not in "".join(list(scores)[:-1]) and not any("auditor" in name for name in scores)
+    assert [n for n in scores if "manager" in n] == ["mz-manager"]
+    assert not any("auditor" in name for name in scores) and "ws-clerk" not in ranked
     row = page.split('data-window="mz-clerk"')[1].split("</tr>")[0]
     assert "MZ01 社会救助窗口" in row and "-6.67" in row  # where the clerk works; the first line
     detail = auditor.get(f"/assessment/clerk/{users['mz-clerk']}?month=2026-11").get_data(as_text=True)
@@ -525,7 +537,7 @@ def test_the_workbook_is_made_in_the_background_in_the_askers_scope(month_of_cas
     assert status["done"] == status["total"] and 3 < status["total"] <= 3 + 16
     book = load_workbook(io.BytesIO(manager.get(job_url + "/file").data))
     names = [r[1].value for r in book["排名"].iter_rows(min_row=3)]
-    assert names == ["MZ03 优抚和老龄窗口", "MZ02 社会组织和区划地名窗口", "MZ01 社会救助窗口"]  # theirs only
+    assert names == ["MZ02 社会组织和区划地名窗口", "MZ01 社会救助窗口", "MZ03 优抚和老龄窗口"]  # theirs only
     assert {r[0].value for r in book["证据"].iter_rows(min_row=2)} == {"MZ01", "MZ02"}
     assert auditor.get(job_url).status_code == 404  # a job is its requester's
 
@@ -684,3 +696,26 @@ def test_a_job_whose_worker_has_gone_is_shown_as_stopped_not_waited_for(month_of
     assert status["state"] == "failed" and "重新发起" in status["error"] and status["done"] == 4
     page = auditor.get(f"/assessment/export/{job_id}").get_data(as_text=True)
     assert "任务未完成即已中断" in page and 'data-state="failed"' in page
+
+
+def test_equal_scores_share_a_rank() -> None:
+    from portal.assessment.ranking import competition_ranks
+
+    assert competition_ranks([Decimal("100.00"), Decimal("98.50"), Decimal("98.50"), Decimal("97")]) \
+        == [1, 2, 2, 4]
+    assert competition_ranks([Decimal(90)] * 3) == [1, 1, 1] and competition_ranks([]) == []
+
+
+def test_the_lines_add_up_to_the_score_they_make() -> None:
+    """Three lines of a third of a point: rounded one by one they would make 99.01, not 99."""
+    from portal.assessment.scoring import formula_words
+
+    rules = {"base": 100, "ceiling": 100,
+             "points": [{"name": f"第{n}项", "formula": "-1 / 3"} for n in range(3)]}
+    result = score(rules, empty_metrics())
+    assert result.total == Decimal("99.00")
+    exact = Decimal(100) + sum(line.points for line in result.lines)
+    assert exact.quantize(Decimal("0.01")) == result.total
+    assert [f"{line.points:.2f}" for line in result.lines] == ["-0.33"] * 3
+    assert formula_words("20 * (on_time_rate - 1) if completed > 0 else 0") == \
+        "20 × （按时办结率 − 1） 若 办结件数 > 0 否则 0"

@@ -39,9 +39,13 @@ def header(rules: Mapping[str, Any], by: str = "window") -> list[str]:
             *(METRICS[m] for m, _ in SHOWN)]
 
 
+CAPPED = '0.00" 封顶"'  # the number format of a line the cap cut: the cell stays a number
+UNRANKED = "不参与排名"  # the rank cell of a subject that took no case this month (无办件)
+
+
 def row(r: Ranked) -> list[Any]:
     values = r.score.values
-    return [r.rank, r.label, r.place,
+    return [r.rank if r.rank is not None else UNRANKED, r.label, r.place,
             *(float(line.points) for line in r.score.lines), float(r.score.total), float(r.change),
             *(None if values.get(m) is None else float(values[m]) for m, _ in SHOWN)]
 
@@ -94,9 +98,9 @@ def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], ver
     sheet.append([styled(sheet, name, font=Font(bold=True), fill=PatternFill("solid", fgColor="DDE4EE"),
                          alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
                   for name in names])
-    points = len(rules["points"])
-    formats = ["0", "@", "@", *["0.00"] * points, "0.00", "+0.00;-0.00;0", *(f for _, f in SHOWN)]
-    for r in rows:
+    for r in rows:  # a line the cap cut shows 封顶 beside its (numeric) points
+        formats = ["0", "@", "@", *(CAPPED if line.capped else "0.00" for line in r.score.lines),
+                   "0.00", "+0.00;-0.00;0", *(f for _, f in SHOWN)]
         sheet.append([styled(sheet, value, number_format=number_format)
                       for value, number_format in zip(row(r), formats, strict=True)])
 
@@ -141,14 +145,18 @@ def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], ver
 
 def csv_rows(rules: Mapping[str, Any], rows: Sequence[Ranked],
              by: str = "window") -> tuple[list[str], list[list[Any]]]:
-    """The ranking for CSV: rates as percentages written out (CSV has no number formats)."""
+    """The ranking for CSV as the sheet shows it (CSV has no number formats): rates as
+    percentages, points to two places."""
     def cell(value: Any, number_format: str) -> Any:
         if value is None:
             return ""
-        return f"{value * 100:.1f}%" if number_format.endswith("%") else value
+        if number_format.endswith("%"):
+            return f"{value * 100:.1f}%"
+        return f"{value:.2f}" if number_format == "0.00" and isinstance(value, float) else value
 
     formats = ["0", "@", "@", *["0.00"] * len(rules["points"]), "0.00", "0.00", *(f for _, f in SHOWN)]
     return header(rules, by), [[cell(v, f) for v, f in zip(row(r), formats, strict=True)] for r in rows]
+
 
 
 # --- the workbook as a background job, with progress ----------------------------------------

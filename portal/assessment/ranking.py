@@ -20,7 +20,7 @@ from portal.assessment.scoring import Line, Score, score
 class Ranked:
     """One subject's place in a ranking, live or read back from a frozen result."""
 
-    rank: int
+    rank: int | None  # None: took no case this month (无办件，不参与排名), listed after the ranked
     by: str  # the kind of subject (SUBJECTS)
     id: int  # its row's id
     key: Any  # what its metrics are keyed by (the id, or a clerk's username)
@@ -31,7 +31,7 @@ class Ranked:
     change: Decimal  # since the month before
 
     @classmethod
-    def of(cls, rank: int, by: str, row: Any, score: Score, change: Decimal) -> Ranked:
+    def of(cls, rank: int | None, by: str, row: Any, score: Score, change: Decimal) -> Ranked:
         subject = SUBJECTS[by]
         return cls(rank, by, row.id, subject.key(row), subject.code(row), subject.label(row),
                    subject.place(row), score, change)
@@ -51,7 +51,9 @@ class Ranked:
 def ranking(session: Session, rules: Mapping[str, Any], month: Month, today: dt.date,
             zone: ZoneInfo, sub_center_id: int | None = None, by: str = "window") -> list[Ranked]:
     """Every subject of kind ``by`` (SUBJECTS) the session sees — those of one sub-center for
-    its internal rules — with its score this month and last, best first."""
+    its internal rules — with its score this month and last, best first; equal scores share a
+    rank (1, 2, 2, 4). A subject that took no case this month is listed after them, unranked:
+    its untouched base score says nothing of its service."""
     subject = SUBJECTS[by]
     now = metrics(session, month, today, zone, by=by)
     before = metrics(session, month.previous(), today, zone, by=by)
@@ -60,6 +62,17 @@ def ranking(session: Session, rules: Mapping[str, Any], month: Month, today: dt.
         key = subject.key(row)
         this = score(rules, now.get(key) or empty_metrics())
         last = score(rules, before.get(key) or empty_metrics())
-        scored.append((row, this, this.total - last.total))
-    scored.sort(key=lambda r: (-r[1].total, subject.code(r[0])))
-    return [Ranked.of(i, by, row, s, change) for i, (row, s, change) in enumerate(scored, 1)]
+        took = (now.get(key) or {}).get("accepted")
+        scored.append((row, this, this.total - last.total, bool(took)))
+    scored.sort(key=lambda r: (not r[3], -r[1].total, subject.code(r[0])))
+    ranks = iter(competition_ranks([s.total for _, s, _, took in scored if took]))
+    return [Ranked.of(next(ranks) if took else None, by, row, s, change)
+            for row, s, change, took in scored]
+
+
+def competition_ranks(totals: list[Decimal]) -> list[int]:
+    """Ranks of totals sorted best first, equal totals sharing one (并列): 1, 2, 2, 4."""
+    ranks: list[int] = []
+    for i, total in enumerate(totals):
+        ranks.append(ranks[-1] if i and total == totals[i - 1] else i + 1)
+    return ranks

@@ -5,26 +5,30 @@ so it can say where every point came from."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from portal.assessment.metrics import ZERO
 from portal.forms import expr
+from portal.site.metrics import METRICS
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
 class Line:
     name: str
-    points: Decimal  # after the cap
+    points: Decimal  # after the cap, unrounded: the lines add up to the score (shown to 0.01)
     raw: Decimal  # what the formula gave
-    capped: bool
+    capped: bool  # the cap cut it (封顶)
 
 
 @dataclass(frozen=True)
 class Score:
-    total: Decimal
+    total: Decimal  # rounded once, to 0.01: what is shown and ranked
     lines: tuple[Line, ...]
     values: Mapping[str, Decimal | None] = field(repr=False)
 
@@ -56,8 +60,18 @@ def score(rules: Mapping[str, Any], values: Mapping[str, Decimal | None]) -> Sco
         raw = _number(expr.evaluate(_tree(rule["formula"]), known))
         cap = rule.get("cap")
         points = raw if cap is None else max(-Decimal(cap), min(Decimal(cap), raw))
-        # + ZERO: no "-0.00" when a deduction has nothing to deduct
-        lines.append(Line(rule["name"], points.quantize(Decimal("0.01")) + ZERO, raw, points != raw))
+        # + ZERO: no "-0" when a deduction has nothing to deduct
+        lines.append(Line(rule["name"], points + ZERO, raw, points != raw))
     total = Decimal(rules["base"]) + sum((line.points for line in lines), ZERO)
-    return Score(min(total, Decimal(rules["ceiling"])).quantize(Decimal("0.01")) + ZERO, tuple(lines),
-                 known)
+    return Score(min(total, Decimal(rules["ceiling"])).quantize(CENT, ROUND_HALF_UP) + ZERO,
+                 tuple(lines), known)
+
+
+def formula_words(formula: str) -> str:
+    """A formula with the metrics' Chinese names, as an auditor reads it:
+    ``20 * (on_time_rate - 1)`` → ``20 ×（按时办结率 − 1）``."""
+    text = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: METRICS.get(m.group(0), m.group(0)), formula)
+    for plain, word in (("*", " × "), (" - ", " − "), ("(", "（"), (")", "）"), (" if ", " 若 "),
+                        (" else ", " 否则 "), (">", " > ")):
+        text = text.replace(plain, word)
+    return re.sub(r"\s+", " ", text).strip()

@@ -3,8 +3,9 @@ way back. A malformed address parameter is a 400 that says which one (``query_in
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, render_template, request
+from flask import Flask, abort, current_app, g, render_template, request
 from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 
@@ -21,13 +22,15 @@ def query_int(name: str, default: int) -> int:
 
 
 def _bad_request(error: HTTPException) -> tuple[str, int]:
+    given = error.description if isinstance(error.description, str) and \
+        error.description != BadRequest.description and not isinstance(error, CSRFError) else None
+    page = {"code": 400, "title": gettext("The request could not be understood"),
+            "message": given or gettext("Something in the address or the form was not understood.")}
+    if "user" not in g:  # refused before the signed-in user was loaded (a form without its token)
+        return render_template("portal/error_plain.html", **page), 400
     appbuilder = current_app.appbuilder
-    given = error.description if error.description != BadRequest.description else None
     return render_template("portal/error.html", appbuilder=appbuilder,
-                           base_template=appbuilder.base_template, code=400,
-                           title=gettext("The request could not be understood"),
-                           message=given or gettext("Something in the address or the form was "
-                                                    "not understood.")), 400
+                           base_template=appbuilder.base_template, **page), 400
 
 
 def init_app(app: Flask) -> None:

@@ -21,12 +21,13 @@ from portal.assessment import exports
 from portal.assessment.awards import quarter_months
 from portal.assessment.awards import standings as quarter_standings
 from portal.assessment.evidence import evidence, evidence_groups, read_metrics
-from portal.assessment.exports import csv_rows, workbook
+from portal.assessment.exports import UNRANKED, csv_rows, workbook
 from portal.assessment.freezing import freeze, rules_digest, scored, shown_ranking
 from portal.assessment.metrics import SUBJECTS
 from portal.assessment.metrics import shown as metric_text
 from portal.assessment.ranking import Ranked
 from portal.assessment.reports import Month
+from portal.assessment.scoring import formula_words
 from portal.core.errors import PortalError
 from portal.documents.render import DocumentError, render_html, render_pdf
 from portal.models import ExportJob, SubCenter, db
@@ -169,9 +170,11 @@ class AssessmentView(BaseView):
             "center": {"name": site.center["name"]}, "rules": shown_rules, "month": str(month),
             "subject": SUBJECTS[by].word,
             "version": chosen.label if chosen else f"即时计算（规则 {current_version(db.session)}）",
-            "rows": [{"rank": r.rank, "name": r.label, "sub_center": r.place,
-                      "points": [str(line.points) for line in r.score.lines], "total": str(r.score.total),
-                      "change": f"{r.change:+.2f}"} for r in rows],
+            "rows": [{"rank": r.rank if r.rank is not None else UNRANKED, "name": r.label,
+                      "sub_center": r.place,
+                      "points": [f"{line.points:.2f}" + ("（封顶）" if line.capped else "")
+                                 for line in r.score.lines],
+                      "total": f"{r.score.total:.2f}", "change": f"{r.change:+.2f}"} for r in rows],
             "date": f"{today.year}年{today.month}月{today.day}日"}
         try:
             pages = [render_html(site.templates, "assessment-report.html", context)]
@@ -322,6 +325,7 @@ class AssessmentView(BaseView):
         for rule, line in zip(shown["points"], score.lines, strict=True):
             read = sorted(read_metrics(shown, rule["formula"]))
             lines.append({"line": line, "formula": rule["formula"], "cap": rule.get("cap"),
+                          "words": formula_words(rule["formula"]),
                           "metrics": [(METRICS[m], metric_text(m, values.get(m))) for m in read],
                           "evidence": [] if not line.points else
                           [("、".join(METRICS[name] for name in names),
