@@ -154,3 +154,22 @@ def test_the_whole_form_is_filled_without_the_mouse(live) -> None:
     with page.expect_navigation():
         keys.press("Control+Enter")
     assert "已提交" in page.content(), page.locator(".has-error").all_inner_texts()
+
+
+def test_an_item_is_found_by_the_word_people_use_and_the_exact_one_comes_first(live) -> None:
+    """低保 is in the bundle's name (社会救助“一件事”（低保认定…）) and is the keyword of
+    城乡最低生活保障对象认定: the item called 低保 comes first, and Enter opens it."""
+    page = live.page_as("mz-clerk")
+    page.goto(live.url + "/intake/")
+    page.keyboard.type("低保")
+    shown = [row.get_attribute("data-name") for row in
+             page.locator(".portal-choose tbody tr[data-name]:visible").all()]
+    assert shown[0] == "城乡最低生活保障对象认定" and any("一件事" in name for name in shown[1:])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "城乡最低生活保障申请表" in page.inner_text("h2")
+    page.goto(live.url + "/intake/")
+    page.keyboard.type("五保")
+    shown = [row.get_attribute("data-name") for row in
+             page.locator(".portal-choose tbody tr[data-name]:visible").all()]
+    assert shown == ["特困人员（五保）救助供养认定"]

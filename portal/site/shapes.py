@@ -198,6 +198,7 @@ class Item(Shape):
 
     code = f.Code(required=True)
     name = f.Text(required=True)
+    keywords = f.List(f.Text())  # what applicants and clerks call it (低保 for 最低生活保障)
     type = f.Choice(ITEM_TYPES, required=True)
     department = f.Text(required=True)
     # the seven disclosures: optional here, so a missing one gets its own code (E050)

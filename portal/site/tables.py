@@ -46,6 +46,7 @@ LOCKED, TIGHTEN, FREE = "locked", "tighten", "free"
 # change a property only as its mode allows (docs/architecture.md: layers with locks).
 POLICY = MappingProxyType({
     "name": (LOCKED, (LOCKED,)),
+    "keywords": (FREE, (LOCKED, FREE)),
     "type": (LOCKED, (LOCKED,)),
     "department": (LOCKED, (LOCKED, FREE)),
     "legal_basis": (LOCKED, (LOCKED,)),

@@ -177,6 +177,13 @@ class _FormPage:
         return redirect(url_for("DraftView.edit", pk=case.id))
 
 
+def _keywords(site: Any, offering: Offering) -> str:
+    """The words the item is found by at intake, as the sub-center offers it."""
+    sub = site.subcenters.get(offering.sub_center.code) if site else None
+    offered = sub.offerings.get(offering.item.code) if sub else None
+    return " ".join(offered.item.data.get("keywords") or ()) if offered else ""
+
+
 class IntakeView(_FormPage, BaseView):
     """受理登记: the items this user takes applications for, and a new application for one."""
 
@@ -192,7 +199,10 @@ class IntakeView(_FormPage, BaseView):
     def index(self) -> Any:
         offerings = offerings_with_forms()
         mine = [(o, _windows(o)) for o in offerings]
+        site = current_site()
+        words = {o.id: _keywords(site, o) for o in offerings}
         return self.render_template("portal/intake_choose.html", title=gettext("New application"),
+                                    keywords=words,
                                     offerings=[(o, w) for o, w in mine if w])
 
     @expose("/<int:pk>/new", methods=["GET", "POST"])

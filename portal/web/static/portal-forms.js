@@ -3,19 +3,34 @@
 (function () {
   "use strict";
 
-  /* ---- the item filter of the intake page ---- */
+  /* ---- the item filter of the intake page ----
+     An item is found by its name, its code and its declared keywords (低保 for 城乡最低生活
+     保障对象认定); the best match comes first, so Enter opens it: a word typed whole, then a
+     name or word it begins, then any it contains. */
   var filter = document.getElementById("portal-filter");
   if (filter) {
+    var body = document.querySelector(".portal-choose tbody");
     var rows = Array.prototype.slice.call(document.querySelectorAll(".portal-choose tbody tr[data-name]"));
+    var match = function (row, q) {
+      var name = row.getAttribute("data-name").toLowerCase();
+      var words = (row.getAttribute("data-keywords") || "").toLowerCase().split(" ").filter(Boolean);
+      var all = [name, row.getAttribute("data-code").toLowerCase()].concat(words);
+      if (all.indexOf(q) >= 0) return 0;
+      if (all.some(function (w) { return w.indexOf(q) === 0; })) return 1;
+      if (all.some(function (w) { return w.indexOf(q) >= 0; })) return 2;
+      return -1;
+    };
     filter.addEventListener("input", function () {
       var q = filter.value.trim().toLowerCase();
-      rows.forEach(function (row) {
-        row.hidden = q !== "" && row.getAttribute("data-name").toLowerCase().indexOf(q) < 0;
-      });
+      var ranked = rows.map(function (row, i) { return [q === "" ? 0 : match(row, q), i, row]; });
+      ranked.forEach(function (r) { r[2].hidden = r[0] < 0; });
+      ranked.sort(function (a, b) { return (a[0] < 0) - (b[0] < 0) || a[0] - b[0] || a[1] - b[1]; });
+      ranked.forEach(function (r) { body.appendChild(r[2]); });
     });
     filter.addEventListener("keydown", function (e) {
       if (e.key !== "Enter") return;
-      var first = rows.filter(function (r) { return !r.hidden; })[0];
+      var first = Array.prototype.slice.call(body.querySelectorAll("tr[data-name]"))
+        .filter(function (r) { return !r.hidden; })[0];
       if (first) { e.preventDefault(); first.querySelector("a").click(); }
     });
   }
