@@ -44,7 +44,7 @@ def test_broken_folder_lists_every_problem_and_fails(demo_site: Path) -> None:
     assert all(LINE.match(line) for line in lines), lines
     assert "site/schema/items/mz-dibao.yaml:31: materials[2].copies: schema.E021: " \
            "must be a whole number ≥ 0, got 'two' (write it in digits, e.g. 2)" in lines
-    assert any(":12: condtions: schema.E010: unknown key 'condtions' (did you mean 'conditions'?)" in line
+    assert any(":13: condtions: schema.E010: unknown key 'condtions' (did you mean 'conditions'?)" in line
                for line in lines)
     codes = {LINE.match(line)["code"] for line in lines}
     assert {"schema.E001", "schema.E002", "schema.E003", "schema.E010", "schema.E021"} <= codes
