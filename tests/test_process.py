@@ -219,3 +219,57 @@ def test_from_the_case_page_each_role_sees_and_does_only_its_part(published, clo
         case = db.session.get(Case, case_id)
         assert (case.step, case.extended_days, case.due_date) == (2, 3, dt.date(2026, 10, 28))
         assert case.accepted_at.year == 2026
+
+
+def test_a_due_date_counted_by_weekdays_says_so_and_moves_when_the_schedule_is_published(
+        published, demo_site, clock) -> None:
+    """Without the center's 2027 schedule, a 15-day 低保 case accepted on 2026-12-21 runs into a
+    year nobody knows: its due date is an estimate, said on the case page, the worklist and the
+    受理通知书. `portal sync` of the folder with the schedule (2027-01-01..03 off) moves it on by
+    a day and records from what to what."""
+    import re
+
+    from flask.cli import ScriptInfo
+
+    from portal.cli import main
+    from portal.documents.issuing import context
+    from portal.site import load_site
+    from portal.site.publish import publish
+
+    center = demo_site / "schema" / "center.yaml"
+    declared = center.read_text(encoding="utf-8")
+    center.write_text(re.sub(r"\nholidays:\n(  .*\n|\n)*?(?=\S)", "\n", declared), encoding="utf-8")
+    without, problems = load_site(demo_site)
+    assert without is not None and not without.center["holidays"], problems
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        publish(db.session, without, by="test")
+        case_id = submitted_case("mz-dibao")
+    clerk = published.test_client()
+    login(clerk, "mz-clerk")
+    clock.set("2026-12-21")
+    token = csrf_token(clerk.get("/resetmypassword/form").get_data(as_text=True))
+    clerk.post(f"/casework/{case_id}/accept", data={"csrf_token": token})
+    with published.app_context():
+        case = db.session.get(Case, case_id)
+        assert case.due_date == dt.date(2027, 1, 11)  # 15 weekdays, 2027-01-01 counted
+    page = clerk.get(f"/cases/show/{case_id}").get_data(as_text=True)
+    assert "2027 年节假日安排尚未公布" in page
+    assert 'data-testid="guessed"' in clerk.get("/worklist/").get_data(as_text=True)
+    with published.test_request_context(), unscoped():
+        notice = context(db.session, current_site(), db.session.get(Case, case_id), {})
+        assert notice["case"]["guessed_years"] == [2027]
+
+    center.write_text(declared, encoding="utf-8")
+    result = published.test_cli_runner().invoke(main, ["sync", str(demo_site), "--by", "中心"],
+                                                obj=ScriptInfo(create_app=lambda: published))
+    assert result.exit_code == 0 and "1 open case(s) have new due dates" in result.output, result.output
+    with published.app_context():
+        case = db.session.get(Case, case_id)
+        assert case.due_date == dt.date(2027, 1, 12)  # 2027-01-01 is a holiday after all
+        moved = db.session.scalars(select(CaseEvent).where(
+            CaseEvent.case_id == case_id, CaseEvent.kind == "due_moved")).one()
+        assert (moved.data["from"], moved.data["due"], moved.data["years"]) == ("2027-01-11", "2027-01-12",
+                                                                                 [2027])
+    page = clerk.get(f"/cases/show/{case_id}").get_data(as_text=True)
+    assert "尚未公布" not in page and "期限重新计算" in page and "原办结期限" in page

@@ -27,8 +27,9 @@ from portal.cases.audit import append
 from portal.core import servertime
 from portal.core.canonical import plain
 from portal.core.errors import PortalError
-from portal.core.workdays import Calendar, Due
+from portal.core.workdays import Calendar, Due, library_knows
 from portal.models import Case, CaseBranch, CaseEvent, CaseState, Item, SubCenter
+from portal.models.case import OPEN_STATES
 from portal.site import Site
 
 # 行政许可法 第45条 special procedures, and 补正: the time they take is not counted
@@ -298,3 +299,49 @@ def complete(session: Session, site: Site, case: Case, actor: Actor, outcome: st
            at=now)
     session.commit()
     return case
+
+
+def guessed_years(site: Site, case: Case) -> tuple[int, ...]:
+    """The years an open case's due date was counted Monday–Friday for: neither chinese-calendar
+    nor the center's declared schedules know them yet (shown wherever the due date is)."""
+    if case.accepted_at is None or case.due_date is None or case.state not in OPEN_STATES:
+        return ()
+    return calendar_of(site).guessed(local_day(site, case.accepted_at), case.due_date)
+
+
+def changed_years(before: Site | None, after: Site) -> set[int]:
+    """Years whose working days a new publication counts differently: a schedule declared,
+    changed or withdrawn for a year chinese-calendar does not know."""
+    if before is None:
+        return set()
+    old, new = calendar_of(before), calendar_of(after)
+    return {y for y in old.schedules.keys() | new.schedules.keys()
+            if old.schedules.get(y) != new.schedules.get(y) and not library_knows(y)}
+
+
+def rebase_due_dates(session: Session, before: Site | None, after: Site, by: str) -> list[Case]:
+    """After a publication that changed a year's schedule: every open case whose time runs
+    into such a year gets its due date worked out again; each one moved records from what to
+    what (``due_moved``). Returns the moved cases; the caller commits."""
+    years = changed_years(before, after)
+    if not years:
+        return []
+    first = dt.date(min(years), 1, 1)
+    moved = []
+    with unscoped():  # every sub-center's cases: the calendar is the center's
+        cases = session.scalars(select(Case).where(Case.state == CaseState.ACCEPTED,
+                                                   Case.due_date >= first).order_by(Case.id)).all()
+    for case in cases:
+        due = clock_of(after, case)
+        if due.day == case.due_date:
+            continue
+        append(session, case, "due_moved", by, {"from": case.due_date.isoformat(),
+                                                "due": due.day.isoformat() if due.day else None,
+                                                "years": sorted(years),
+                                                "guessed_years": list(due.guessed)})
+        case.due_date = due.day
+        for branch in case.branches:
+            branch.due_date = calendar_of(after).due(local_day(after, case.accepted_at),
+                                                     branch.limit_days, _days(case.pauses)).day
+        moved.append(case)
+    return moved

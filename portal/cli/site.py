@@ -67,8 +67,10 @@ def check(directory: str | None, strict: bool) -> None:
 @domain_errors
 def sync(directory: str | None, by: str) -> None:
     """Publish a declaration folder as a new immutable version (nothing, if it has errors)."""
+    from portal.cases.lifecycle import changed_years, rebase_due_dates
     from portal.models import db
-    from portal.site.publish import publish
+    from portal.site import site_from_documents
+    from portal.site.publish import current_version, publish
     from portal.web.security import sync_permissions
 
     site, problems, root = _load(directory or current_app.config["PORTAL_SITE_DIR"])
@@ -76,6 +78,7 @@ def sync(directory: str | None, by: str) -> None:
     if site is None:
         raise PortalError(f"{errors} error(s): nothing was published",
                           hint="fix them and run `portal check` until it reports no error")
+    before = current_version(db.session)
     result = publish(db.session, site, by=by)
     sync_permissions(current_app)
     version = result.version
@@ -85,6 +88,14 @@ def sync(directory: str | None, by: str) -> None:
         click.echo(f"published version {version.number} ({version.content_hash[:12]})")
     else:
         click.echo(f"version {version.number} ({version.content_hash[:12]}) is current again")
+    if result.published and before is not None:  # a year's holidays declared: due dates move
+        old = site_from_documents(before.documents)
+        years = sorted(changed_years(old, site))
+        moved = rebase_due_dates(db.session, old, site, by)
+        db.session.commit()
+        if moved:
+            click.echo(f"{len(moved)} open case(s) have new due dates: the holiday schedule of "
+                       f"{', '.join(str(y) for y in years)} changed")
 
 
 @main.command()

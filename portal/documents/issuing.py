@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from portal.access.roles import ROLE_NAMES
 from portal.cases import audit
 from portal.cases.actions import Actor
-from portal.cases.lifecycle import local_day, offering_of
+from portal.cases.lifecycle import guessed_years, local_day, offering_of
 from portal.cases.numbering import next_sequence
 from portal.core import servertime
 from portal.core.canonical import plain
@@ -133,6 +133,8 @@ def context(session: Session, site: Site, case: Case, document: dict[str, Any]) 
             "accepted_at": accepted.isoformat() if accepted else "",
             "limit_days": case.limit_days, "due_on": chinese_date(case.due_date) if case.due_date else "",
             "completed_on": chinese_date(completed_day) if completed_day else "",
+            # 2027 年节假日安排尚未公布: the due date is an estimate by weekdays
+            "guessed_years": list(guessed_years(site, case)),
             "completed_month": f"{completed_day.year}年{completed_day.month}月" if completed_day else "",
             "outcome": OUTCOMES.get(case.outcome or "", ""), "result_text": completed.get("result", ""),
             "reason": rejected.get("reason", ""), "missing": missing.get("missing", []),

@@ -72,6 +72,7 @@ def _process(site: Any, case: Case, actions: frozenset[str]) -> dict[str, Any]:
         "branches": branches,
         "steps": rows,
         "light": thresholds(site).light(case.state, case.due_date),
+        "guessed": lifecycle.guessed_years(site, case),
         "pause_kinds": lifecycle.PAUSE_KINDS,
         "extension_left": allowance["days"] - case.extended_days if allowance else 0,
         "extension_waiting": case.extension_asked if case.state == CaseState.ACCEPTED else None,
@@ -97,6 +98,7 @@ EVENT_KINDS = {
     "extension_approved": _l("Extension approved"), "extension_refused": _l("Extension refused"),
     "complete": _l("Completed"), "branch": _l("Branch decided"),
     "print": _l("Document issued"), "reprint": _l("Document reprinted (补打)"),
+    "due_moved": _l("Due date worked out again"),
 }
 EVENT_KEYS = {
     "limit_days": _l("Limit (working days)"), "due": _l("Due date"), "reason": _l("Reason"),
@@ -106,7 +108,8 @@ EVENT_KEYS = {
     "days": _l("Working days"), "outcome": _l("Outcome"), "result": _l("Result"),
     "on_time": _l("On time"), "used_days": _l("Working days used"), "branch": _l("Branch"),
     "branches": _l("Parallel approval"), "document": _l("Document number"),
-    "sha256": _l("SHA-256"),
+    "sha256": _l("SHA-256"), "from": _l("Due date before"),
+    "years": _l("Holiday schedule published for"),
 }
 OUTCOMES = {"approved": _l("Approved"), "denied": _l("Denied")}
 LIGHT_LABELS = {"red": _l("Overdue"), "yellow": _l("Due soon"), "green": _l("In time"),

@@ -78,7 +78,8 @@ class WorklistView(BaseView):
         args = {k: v for k, v in request.args.items() if k != "page" and v}
         return self.render_template(
             "portal/worklist.html", title=gettext("Worklist and supervision"),
-            rows=[(c, light, days_left(th, c), open_step(c)) for c, light in rows],
+            rows=[(c, light, days_left(th, c), open_step(c), lifecycle.guessed_years(site, c))
+                  for c, light in rows],
             total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             summary=summary, totals=totals, choices=choices, filters=filters, args=args,
             lights=LIGHTS, states=OPEN_STATES, th=th, red=RED,
