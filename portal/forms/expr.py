@@ -315,10 +315,10 @@ def _number(value: Any) -> Any:
 def _arith(op: str, a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
+    if isinstance(a, dt.date) and isinstance(b, dt.date):
+        return Decimal((a - b).days)  # days between (the checker allows only date - date)
     if isinstance(a, dt.date) or isinstance(b, dt.date):
         days = dt.timedelta(days=int(b if isinstance(a, dt.date) else a))
-        if isinstance(a, dt.date) and isinstance(b, dt.date):
-            return Decimal((a - b).days)
         base = a if isinstance(a, dt.date) else b
         return base + days if op == "+" else base - days
     try:

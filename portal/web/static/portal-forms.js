@@ -45,7 +45,7 @@
     if (text === null || text === undefined) return null;
     text = String(text).trim();
     if (text === "") return null;
-    if (kind === "number") { var n = Number(text); return isNaN(n) ? null : n; }
+    if (kind === "number") { try { return new D(text); } catch (e) { return null; } }
     return text;
   }
   function inputs(name, root) {
@@ -85,63 +85,93 @@
     return els[0] ? scalar(spec.kind, els[0].value) : null;
   }
 
-  /* ---- the expression language (same tree and meaning as portal/forms/expr.py) ---- */
+  /* ---- the expression language (same tree and meaning as portal/forms/expr.py) ----
+     Numbers are exact decimals (decimal.js, the precision and rounding of Python's Decimal), so
+     0.1 + 0.2 == 0.3 here as on the server; dates are YYYY-MM-DD and a number of days is added
+     to or taken from them; a date less a date is the days between. tests/golden/ holds the
+     cases both evaluators must agree on. */
+  var D = window.Decimal.clone({ precision: 28, rounding: window.Decimal.ROUND_HALF_EVEN });
+  var DATE = /^\d{4}-\d{2}-\d{2}$/;
+  function isNum(x) { return x instanceof D; }
+  function isDate(x) { return typeof x === "string" && DATE.test(x); }
+  function num(x) {  /* a value as the server reads it: numbers exact, "" nothing */
+    if (typeof x === "number") return new D(x);
+    if (x === "" || x === undefined) return null;
+    return x;
+  }
   function present(list) { return (list || []).filter(function (v) { return v !== null; }); }
+  function iso(d) { return d.toISOString().substr(0, 10); }
   function isoToday() {
     var d = new Date(), m = d.getMonth() + 1, day = d.getDate();
     return d.getFullYear() + "-" + (m < 10 ? "0" : "") + m + "-" + (day < 10 ? "0" : "") + day;
   }
+  function addDays(date, days) {
+    var d = new Date(date + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + days.toNumber());
+    return iso(d);
+  }
+  function same(a, b) { return isNum(a) && isNum(b) ? a.eq(b) : a === b; }
+  function extreme(pick) {
+    return function (c) {
+      var p = present(c);
+      return p.length ? p.reduce(function (a, b) { return pick(a.cmp(b)) ? a : b; }) : null;
+    };
+  }
   var FUNCTIONS = {
-    sum: function (c) { return present(c).reduce(function (a, b) { return a + b; }, 0); },
-    count: function (rows) { return (rows || []).length; },
-    min: function (c) { var p = present(c); return p.length ? Math.min.apply(null, p) : null; },
-    max: function (c) { var p = present(c); return p.length ? Math.max.apply(null, p) : null; },
+    sum: function (c) { return present(c).reduce(function (a, b) { return a.plus(b); }, new D(0)); },
+    count: function (rows) { return new D((rows || []).length); },
+    min: extreme(function (c) { return c <= 0; }),
+    max: extreme(function (c) { return c >= 0; }),
     round: function (x, n) {
-      if (x === null || n === null) return null;
-      var f = Math.pow(10, n);
-      return Math.sign(x) * Math.round(Math.abs(x) * f + 1e-9) / f;
+      return x === null || n === null ? null : x.toDecimalPlaces(n.toNumber(), D.ROUND_HALF_UP);
     },
-    len: function (t) { return t ? Array.from(t).length : 0; },
+    len: function (t) { return new D(t ? Array.from(t).length : 0); },
     empty: function (v) { return v === null || v === "" || (Array.isArray(v) && v.length === 0); },
     age: function (born) {
       if (!born) return null;
-      var s = String(born), iso = /^\d{17}[\dXx]$/.test(s) ? s.substr(6, 4) + "-" + s.substr(10, 2) + "-" + s.substr(12, 2) : s;
-      var t = isoToday(), years = Number(t.substr(0, 4)) - Number(iso.substr(0, 4));
-      return isNaN(years) ? null : years - (t.substr(5) < iso.substr(5, 5) ? 1 : 0);
+      var s = String(born), date = /^\d{17}[\dXx]$/.test(s) ? s.substr(6, 4) + "-" + s.substr(10, 2) + "-" + s.substr(12, 2) : s;
+      var t = isoToday(), years = Number(t.substr(0, 4)) - Number(date.substr(0, 4));
+      return isNaN(years) ? null : new D(years - (t.substr(5) < date.substr(5, 5) ? 1 : 0));
     },
     today: function () { return isoToday(); }
   };
+  function arith(op, a, b) {
+    if (a === null || b === null) return null;
+    if (isDate(a) && isDate(b)) return new D((Date.parse(a) - Date.parse(b)) / 86400000);
+    if (isDate(a)) return addDays(a, op === "+" ? b : b.neg());
+    if (isDate(b)) return addDays(b, op === "+" ? a : a.neg());
+    if (op === "+") return a.plus(b);
+    if (op === "-") return a.minus(b);
+    if (op === "*") return a.times(b);
+    return b.isZero() ? null : a.div(b);
+  }
   function evaluate(node, v) {
     var op = node[0], a, b;
     switch (op) {
       case "lit": return node[1];
-      case "num": return Number(node[1]);
-      case "field": return v[node[1]] === undefined ? null : v[node[1]];
-      case "col": return (v[node[1]] || []).map(function (row) { return row[node[2]] === undefined ? null : row[node[2]]; });
+      case "num": return new D(node[1]);
+      case "field": return num(v[node[1]]);
+      case "col": return (v[node[1]] || []).map(function (row) { return num(row[node[2]]); });
       case "list": return node[1].map(function (x) { return evaluate(x, v); });
       case "and": return node[1].every(function (x) { return evaluate(x, v) === true; });
       case "or": return node[1].some(function (x) { return evaluate(x, v) === true; });
       case "not": return evaluate(node[1], v) !== true;
-      case "neg": a = evaluate(node[1], v); return a === null ? null : -a;
+      case "neg": a = evaluate(node[1], v); return a === null ? null : a.neg();
       case "if": return evaluate(evaluate(node[1], v) === true ? node[2] : node[3], v);
       case "call": return FUNCTIONS[node[1]].apply(null, node[2].map(function (x) { return evaluate(x, v); }));
-      case "bin":
-        a = evaluate(node[2], v); b = evaluate(node[3], v);
-        if (a === null || b === null) return null;
-        if (node[1] === "+") return a + b;
-        if (node[1] === "-") return a - b;
-        if (node[1] === "*") return a * b;
-        return b === 0 ? null : a / b;
+      case "bin": return arith(node[1], evaluate(node[2], v), evaluate(node[3], v));
       case "cmp":
         a = evaluate(node[2], v); b = evaluate(node[3], v);
         if (node[1] === "in" || node[1] === "not in") {
-          var found = b !== null && (Array.isArray(a) ? a.some(function (x) { return b.indexOf(x) >= 0; }) : b.indexOf(a) >= 0);
+          var has = function (x) { return b.some(function (y) { return same(x, y); }); };
+          var found = b !== null && (Array.isArray(a) ? a.some(has) : has(a));
           return node[1] === "in" ? found : !found;
         }
-        if (node[1] === "==") return a === b;
-        if (node[1] === "!=") return a !== b;
+        if (node[1] === "==") return same(a, b);
+        if (node[1] === "!=") return !same(a, b);
         if (a === null || b === null) return false;
-        return { "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b }[node[1]];
+        var c = isNum(a) ? a.cmp(b) : (a < b ? -1 : a > b ? 1 : 0);
+        return { "<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0 }[node[1]];
     }
     return null;
   }
@@ -150,9 +180,11 @@
   function show(el, on) { el.classList.toggle("portal-hidden", !on); el.hidden = !on; }
   function format(spec, value) {
     if (value === null || value === undefined) return "";
-    if (spec.type === "money") return Number(value).toFixed(2);
-    if (spec.type === "integer") return String(Math.round(value));
-    if (typeof value === "number") return String(Math.round(value * 100) / 100);
+    if (isNum(value)) {
+      if (spec.type === "money") return value.toFixed(2, D.ROUND_HALF_UP);
+      if (spec.type === "integer") return value.toFixed(0, D.ROUND_HALF_UP);
+      return value.toDecimalPlaces(2, D.ROUND_HALF_UP).toString();
+    }
     return String(value);
   }
   function apply() {
