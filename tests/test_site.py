@@ -156,3 +156,57 @@ def test_the_center_counts_its_days_in_its_own_time_zone(tmp_path: Path) -> None
     assert refused is None
     assert [(p.code, p.path) for p in problems] == [("schema.E025", "time_zone")]
     assert "'Asia/Jurong' is not a time zone" in problems[0].message
+
+
+def test_a_site_with_ten_faults_shows_all_ten_in_one_run(demo_site: Path) -> None:
+    """Faults side by side in the same files: a shape error never hides the checks that do not
+    depend on the broken part (the other keys of the file, an overlay of the item)."""
+    def change(rel: str, old: str, new: str) -> None:
+        path = demo_site / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    change("schema/items/mz-dibao.yaml", "conditions:", "condtions:")  # a typo'd key …
+    change("schema/items/mz-wubao.yaml", "  copies: 1", "  copies: one")  # a word for a number …
+    change("schema/items/mz-wubao.yaml", "fee:\n  charged: false", "fee:\n  charged: true")
+    change("schema/items/yb-zzx.yaml", "  copies: 0", "  copies: none")
+    change("schema/items/yb-zzx.yaml", "template: result-notice", "template: result-notise")
+    change("schema/subcenters/ws.yaml", "  - item: yb-zzx\n    windows: [WS01]",
+           "  - item: yb-zzx\n    windows: [WS01]\n    promised_days: 9")
+    change("schema/subcenters/mz.yaml", "name: 民政", "name: 民政分中心")
+    change("schema/subcenters/mz.yaml", "phone: 0511-87280621", "phon: 0511-87280621")
+    change("schema/subcenters/mz.yaml", "  - item: mz-wubao\n    windows: [MZ01]",
+           "  - item: mz-wubao\n    windows: [WS01]")
+    change("forms/mz-wubao.yaml", "    type: yesno\n", "    type: yesno\n    visible_if: has_agnet\n")
+    site, problems = load_site(demo_site)
+    found = {(p.file, p.code) for p in problems}
+    assert site is None
+    assert {
+        ("schema/items/mz-dibao.yaml", "schema.E010"),  # the typo …
+        ("schema/items/mz-dibao.yaml", "schema.E050"),  # … and the disclosure it leaves out
+        ("schema/items/mz-wubao.yaml", "schema.E021"),  # a shape error …
+        ("schema/items/mz-wubao.yaml", "schema.E058"),  # … and a fee without basis, same file
+        ("schema/items/yb-zzx.yaml", "schema.E021"),
+        ("schema/items/yb-zzx.yaml", "schema.E043"),  # a template that is not there
+        ("schema/subcenters/ws.yaml", "schema.E053"),  # an overlay of the broken item, checked
+        ("schema/subcenters/mz.yaml", "schema.E051"),
+        ("schema/subcenters/mz.yaml", "schema.E010"),
+        ("schema/subcenters/mz.yaml", "schema.E042"),
+        ("forms/mz-wubao.yaml", "schema.E072"),
+    } <= found
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("code: x\nmaterials: [a, b\ncopies: 1\nname: y\n", 2),  # a bracket never closed
+    ("code: x\nname: \"abc\nnext: 1\nmore: 2\n", 2),  # a quote never closed
+    ("code: x\nfee: {charged: false\nnote: y\n", 2),  # a brace never closed
+    ("code: x\n  name: y\nfoo: 1\n", 2),  # an indented key
+])
+def test_a_yaml_syntax_error_points_at_the_line_of_the_fault(tmp_path: Path, text: str, line: int) -> None:
+    from portal.site.source import read_document
+
+    path = tmp_path / "item.yaml"
+    path.write_text(text, encoding="utf-8")
+    _, problems = read_document(tmp_path, path)
+    assert [(p.code, p.line) for p in problems] == [("schema.E003", line)]

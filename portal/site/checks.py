@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import PurePosixPath
+from typing import Any
 
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -25,37 +26,39 @@ def check_folder(folder: Folder) -> list[Problem]:
     problems: list[Problem] = []
     center = folder.center
     policy = {name: default for name, (default, _) in POLICY.items()}
-    if center is not None and center.ok:
-        problems += check_center(center)
+    center_data = center.data if center is not None and center.usable else None
+    if center is not None and center.usable:
+        problems += partial(check_center, center)
         policy.update({k: v for k, v in center.data.get("overlay_policy", {}).items()
-                       if v in POLICY[k][1]})
+                       if v in POLICY.get(k, ((), ()))[1]})
     items = _unique(folder.items, "item", problems)
     templates = {PurePosixPath(name).stem for name in folder.templates if name.endswith(".html")}
     problems += _check_templates(folder.templates)
-    declared = center.data.get("item_properties", {}) if center is not None and center.ok else None
+    declared = center_data.get("item_properties", {}) if center_data is not None else None
     for loaded in items.values():
-        if loaded.ok:
-            problems += check_item(loaded, templates)
+        if loaded.usable:
+            problems += partial(check_item, loaded, templates)
             if declared is not None:
-                problems += check_properties(loaded, declared)
-    dictionaries = center.data.get("dictionaries", {}) if center is not None and center.ok else {}
+                problems += partial(check_properties, loaded, declared)
+    dictionaries = center_data.get("dictionaries", {}) if center_data is not None else {}
     forms = _unique(folder.forms, "form", problems)
     for loaded in forms.values():
-        if loaded.ok:
-            problems += check_form(loaded, loaded.data, dictionaries)
+        if loaded.usable:
+            problems += partial(check_form, loaded, loaded.data, dictionaries)
     problems += check_item_forms(items, forms)
     offered: set[str] = set()
     subcenters = _unique(folder.subcenters, "sub-center", problems)
     window_owner = _window_owners(subcenters, problems)
     names: dict[str, str] = {}
     for loaded in subcenters.values():
-        if not loaded.ok:
+        if not loaded.usable:
             continue
         if center is not None and center.ok:
-            problems += check_name(loaded, center.data, names)
-        problems += check_offers(loaded, items, policy, window_owner, offered, folder.unreadable)
+            problems += partial(check_name, loaded, center.data, names)
+        problems += partial(check_offers, loaded, items, policy, window_owner, offered,
+                            folder.unreadable)
         if loaded.data.get("assessment"):
-            problems += check_rules(loaded, loaded.data["assessment"])
+            problems += partial(check_rules, loaded, loaded.data["assessment"])
     problems += _check_parallel(items, subcenters)
     uses = {code: {items[o["item"]].data["form"] for o in loaded.data.get("items", ())
                    if o.get("item") in items and items[o["item"]].data.get("form")}
@@ -71,13 +74,25 @@ def check_folder(folder: Folder) -> list[Problem]:
     return problems
 
 
+def partial(check: Callable[..., list[Problem]], loaded: Loaded, *args: Any) -> list[Problem]:
+    """``check`` of one file, also when part of the file did not load: run on what did. A check
+    that needs a part that did not load has nothing to add (the shape pass has reported that
+    part), so it is left out instead of failing the whole run."""
+    if loaded.ok:
+        return check(loaded, *args)
+    try:
+        return check(loaded, *args)
+    except (KeyError, TypeError, AttributeError, IndexError):
+        return []
+
+
 def _check_parallel(items: dict[str, Loaded], subcenters: dict[str, Loaded]) -> list[Problem]:
     """并联审批: a bundle has two branches or more, each an item its sub-center offers."""
     problems: list[Problem] = []
     offers = {code: {o.get("item") for o in sub.data.get("items", ())}
               for code, sub in subcenters.items() if sub.ok}
     for code, bundle in items.items():
-        branches = bundle.data.get("parallel") if bundle.ok else None
+        branches = bundle.data.get("parallel") if bundle.usable else None
         if branches is None:
             continue
         if len(branches) < 2:

@@ -207,21 +207,21 @@ def check_item_forms(items: Mapping[str, Loaded], forms: Mapping[str, Loaded]) -
     problems: list[Problem] = []
     for item in items.values():
         code = item.data.get("form")
-        if not item.ok or not code:
+        if not item.usable or not code:
             continue
         form = forms.get(code)
         if form is None:
             hint = did_you_mean(code, forms) or f"create forms/{code}.yaml"
             problems.append(item.problem("schema.E070", ("form",), f"form {code!r} is not in forms/", hint))
             continue
-        if not form.ok:
+        if not form.ok or "materials" in item.broken:
             continue
         materials = {m["name"] for m in item.data.get("materials") or ()}
         for _, f, at in _fields(form.data):
             if f["type"] == "upload" and f.get("material") and f["material"] not in materials:
                 problems.append(form.problem(
                     "schema.E078", (*at, "material"),
-                    f"item {item.data['code']!r} declares no material {f['material']!r}",
+                    f"item {item.data.get('code')!r} declares no material {f['material']!r}",
                     did_you_mean(f["material"], materials) or
                     f"declared: {'、'.join(sorted(materials))}"))
     return problems
@@ -233,7 +233,7 @@ def check_overlays(overlays: list[Loaded], forms: Mapping[str, Loaded],
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for overlay in overlays:
-        if not overlay.ok:
+        if not overlay.usable or not overlay.data.get("form"):
             continue
         sub, code = overlay_subcenter(overlay), overlay.data["form"]
         if sub not in uses:
@@ -252,7 +252,7 @@ def check_overlays(overlays: list[Loaded], forms: Mapping[str, Loaded],
                                             f"sub-center {sub!r} changes form {code!r} in two files"))
             continue
         seen.add((sub, code))
-        if not base.ok:
+        if not base.ok or not overlay.ok:  # merging needs both whole
             continue
         merged, where, layer = merge_form(base.data, overlay.data)
         problems += layer_problems(overlay, layer)

@@ -60,7 +60,7 @@ def check_item(item: Loaded, templates: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     for element, keys in DISCLOSURES.items():
         for key in keys:
-            if _missing(data.get(key)):
+            if key not in item.broken and _missing(data.get(key)):
                 problems.append(item.problem(
                     "schema.E050", (key,),
                     f"七公开 element {element} is missing: {key!r} is absent or empty",
@@ -79,7 +79,7 @@ def check_item(item: Loaded, templates: set[str]) -> list[Problem]:
                 problems.append(item.problem("schema.E058", ("fee", key),
                                              f"the item charges a fee but gives no {key}",
                                              "收费 items disclose the legal basis and the standard"))
-    template = data["result"].get("template")
+    template = (data.get("result") or {}).get("template")
     if template and template not in templates:
         hint = did_you_mean(template, templates) or f"create print_templates/{template}.html"
         problems.append(item.problem("schema.E043", ("result", "template"),

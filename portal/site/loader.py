@@ -29,12 +29,20 @@ TEMPLATE_SUFFIXES = (".html", ".css")
 
 @dataclass
 class Loaded:
-    """A declaration file after the shape pass: its normalised data and whether it is whole."""
+    """A declaration file after the shape pass: its normalised data and whether it is whole.
+
+    A file with shape problems is still checked across files for every part that loaded: its
+    ``data`` holds the keys that passed, ``broken`` names those that did not (the checks leave
+    them alone: their problems are reported already), and ``usable`` is false only when nothing
+    of it could be read as a mapping.
+    """
 
     kind: str
     doc: Document
     data: dict[str, Any]
     ok: bool
+    broken: frozenset[str] = frozenset()
+    usable: bool = True
 
     @property
     def file(self) -> str:
@@ -137,15 +145,14 @@ def _attached(shaped: _Shaped, path: Path) -> _Shaped:
     check .`` from inside it, ``portal check site`` from its parent)."""
     kind, _, loaded, problems = shaped
     if loaded is not None:
-        doc = replace(loaded.doc, source=path)
-        loaded = Loaded(loaded.kind, doc, loaded.data, loaded.ok)
+        loaded = replace(loaded, doc=replace(loaded.doc, source=path))
     return kind, path, loaded, problems
 
 
 def _detached(shaped: _Shaped) -> _Shaped:
     kind, path, loaded, problems = shaped
     if loaded is not None:
-        loaded = Loaded(loaded.kind, loaded.doc.detached(), loaded.data, loaded.ok)
+        loaded = replace(loaded, doc=loaded.doc.detached())
     return kind, path, loaded, problems
 
 
@@ -205,12 +212,14 @@ def _shape(root: Path, kind: str, path: Path) -> _Shaped:
     schema = schema_for(kind)
     try:
         data = schema.load(doc.data)
-        ok = not problems
+        return kind, path, Loaded(kind, doc, data, not problems), problems
     except ValidationError as exc:
         data = exc.valid_data if isinstance(exc.valid_data, dict) else {}
-        ok = False
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        broken = frozenset(k for k in errors if k in schema.fields)
+        usable = isinstance(doc.data, dict) and "_schema" not in errors
         problems = problems + list(_flatten(doc, exc.messages, schema, ()))
-    return kind, path, Loaded(kind, doc, data, ok), problems
+        return kind, path, Loaded(kind, doc, data, False, broken, usable), problems
 
 
 

@@ -97,6 +97,20 @@ class Document:
         return found.start_mark.line + 1 if found is not None else None
 
 
+# The parser notices these faults only where something else follows (the next line, the end of
+# the file); the fault is where the construct began: an unclosed quote, bracket or brace.
+_OPENED_AT = ("while scanning a quoted scalar", "while parsing a flow sequence",
+              "while parsing a flow mapping", "while scanning a block scalar")
+
+
+def _fault_line(exc: yaml.MarkedYAMLError) -> int | None:
+    """1-based line of a YAML fault: where the unclosed construct began, else where the
+    parser stopped."""
+    opened = exc.context in _OPENED_AT and exc.context_mark is not None
+    mark = exc.context_mark if opened else (exc.problem_mark or exc.context_mark)
+    return mark.line + 1 if mark is not None else None
+
+
 def read_document(root: Path, path: Path) -> tuple[Document | None, list[Problem]]:
     """Read one YAML file below ``root``; never raises for bad content."""
     rel = path.relative_to(root).as_posix()
@@ -119,8 +133,7 @@ def read_document(root: Path, path: Path) -> tuple[Document | None, list[Problem
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        line = _fault_line(exc)
         what = exc.problem or str(exc)
         if exc.context:
             what = f"{what} ({exc.context})" if exc.problem else exc.context

@@ -89,8 +89,8 @@ def check_offers(sub: Loaded, items: dict[str, Loaded], policy: dict[str, str],
                                         f"no item {code!r} in the center's catalog", hint))
             continue
         offered.add(code)
-        if base.ok:
-            problems += _check_overlay(sub, ("items", i), offer, base.data, policy)
+        if base.usable:  # a key of the base that did not load is left alone
+            problems += _check_overlay(sub, ("items", i), offer, base.data, policy, base.broken)
     if not sub.data["items"]:
         problems.append(sub.problem("schema.W003", ("items",), "this sub-center offers no item",
                                     "list the catalog items it handles under 'items:'"))
@@ -103,11 +103,12 @@ def check_offers(sub: Loaded, items: dict[str, Loaded], policy: dict[str, str],
 
 
 def _check_overlay(sub: Loaded, at: tuple[str | int, ...], offer: dict[str, Any],
-                   base: dict[str, Any], policy: dict[str, str]) -> list[Problem]:
+                   base: dict[str, Any], policy: dict[str, str],
+                   broken: frozenset[str] = frozenset()) -> list[Problem]:
     problems: list[Problem] = []
     for key in overlay_keys(offer):
         mode, value = policy[key], offer[key]
-        if mode == FREE:
+        if mode == FREE or key in broken:
             continue
         if mode == LOCKED:
             if value != base.get(key):
