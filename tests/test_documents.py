@@ -98,8 +98,9 @@ def test_every_document_of_a_completed_case_reads_back_in_chinese(published, cle
         words = pdf_text(pdf)
         for phrase in [*phrases, "王秀英", "句容市政务服务民政分中心", response.headers["X-Document-Number"]]:
             assert phrase in words, (kind, phrase)
+        assert number in words and "句容市政务服务中心" in words  # the case and the center, on every one
         if kind != "certificate":
-            assert number in words
+            assert "句容市政务服务民政分中心（盖章）" in words  # where the seal goes
         fonts = pdf_fonts(pdf)
         assert fonts and all(embedded for _, embedded in fonts), fonts
         subset_noto = r"/[A-Z]{6}\+Noto-(Serif|Sans)-CJK-SC(-Bold)?"  # subset: a six-letter tag
@@ -343,3 +344,53 @@ def test_the_one_time_notice_lists_every_material_and_the_rejection_its_reason(p
     words = pdf_text(print_(clerk, rejected, "rejection").data)
     for phrase in ("不予受理通知书", "申请人户籍不在本市", "行政复议", "MZ-BY-2026-00001"):
         assert phrase in words, phrase
+
+
+def test_a_document_states_the_days_of_the_case_not_of_the_print(published, clerk, monkeypatch) -> None:
+    """Completed on one day, printed ten days later: the certificate and the notice say the day
+    it was completed; a result text ending in 。 is not doubled."""
+    import datetime as dt
+
+    from portal.core import servertime
+
+    printing = dt.datetime(2026, 12, 9, 10, tzinfo=dt.UTC)
+    case_id = completed_case(published)
+    with published.app_context():
+        case = db.session.get(Case, case_id)
+        case.completed_at = dt.datetime(2026, 11, 27, 2, tzinfo=dt.UTC)  # 10:00 in 句容
+        db.session.commit()
+        completed = "2026年11月27日"
+    monkeypatch.setattr(servertime, "now", lambda: printing)
+    words = pdf_text(print_(clerk, case_id, "completion").data)
+    assert f"已于{completed}办结" in words and words.count(completed) >= 2  # the text and the date
+    assert "2026年12月9日" not in words and "。。" not in words
+
+
+def test_reprinting_an_altered_document_is_refused_and_recorded(published, clerk) -> None:
+    case_id = completed_case(published)
+    pdf = print_(clerk, case_id, "certificate").data
+    with published.app_context():
+        table = IssuedDocument.__table__
+        db.session.execute(update(table).where(table.c.case_id == case_id)
+                           .values(pdf=pdf.replace(b"%%EOF", b"%%EOF\n% edited")))
+        db.session.commit()
+    refused = print_(clerk, case_id, "certificate")
+    assert refused.status_code == 302 and refused.mimetype != "application/pdf"
+    page = clerk.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "no longer matches" in page and "拒绝补打：存档文书已被改动" in page
+    with published.app_context():
+        kinds = [e.kind for e in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                                     .order_by(CaseEvent.seq))]
+        assert kinds[-1] == "reprint_refused" and "reprint" not in kinds
+
+
+def test_a_template_reading_a_field_the_form_lacks_fails_naming_its_line(published) -> None:
+    templates = {"card.html": "<p>{{ case.applicant_name }}</p>\n<p>{{ case.data.nickname }}</p>"}
+    with pytest.raises(DocumentError, match=r"card.html:2: .*the form has no field 'nickname'"):
+        render_html(templates, "card.html", {"case": {"applicant_name": "王秀英",
+                                                      "data": __import__("portal.documents.render",
+                                                                         fromlist=["FormData"]).FormData()}})
+    with pytest.raises(DocumentError, match=r"card.html:1: .*'applicant' is undefined"):
+        render_html({"card.html": "<p>{{ applicant }}</p>"}, "card.html", {})
+    # an optional part of a declaration that is absent still prints nothing
+    assert render_html({"card.html": "{{ item.completion }}"}, "card.html", {"item": {}}) == ""

@@ -10,12 +10,15 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, insert, select, text
+from stdnum.cn import ric
 from werkzeug.security import generate_password_hash
 
 from portal.access.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
+from portal.cases.intake import spec_of
 from portal.cases.lifecycle import calendar_of, local_day
 from portal.core import servertime
 from portal.core.canonical import plain
@@ -106,6 +109,29 @@ def _hash(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["FAB_PASSWORD_HASH_METHOD"])
 
 
+def demo_value(f: Any, n: int, who: dict[str, str]) -> Any:
+    """A plausible value of field ``f`` for demo case ``n`` (the applicant's own where the form
+    marks the field as theirs), so the demo's documents have their data to print."""
+    part = f.get("applicant")
+    if part == "name":
+        return who["name"]
+    options = f.get("options") or []
+    by_type = {
+        "textarea": "演示数据", "integer": max(int(f.get("min") or 0), 1), "decimal": "1",
+        "money": "650.00", "date": "2026-01-01", "datetime": "2026-01-01T09:00:00",
+        "choice": options[0] if options else None, "multichoice": options[:1], "yesno": False,
+        "id_card": who["id_number"], "uscc": "91110000600037341L", "mobile": who["phone"],
+        "landline": "0511-87280000", "email": "demo@example.cn", "postcode": "212400",
+        "region": "321183", "address": f"句容市华阳镇人民路{n % 200 + 1}号", "upload": [],
+        "table": [{c.name: demo_value(c, n, who) for c in f.columns}],
+    }
+    return by_type.get(f.type, "演示")
+
+
+def demo_data(spec: Any, n: int, who: dict[str, str]) -> dict[str, Any]:
+    return {f.name: demo_value(f, n, who) for f in spec.fields()}
+
+
 DEMO_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 DEMO_GIVEN = ("建国", "秀英", "志强", "丽娟", "海燕", "俊杰", "晓明", "桂芳", "子涵", "国华")
 DEMO_STATES = (CaseState.ACCEPTED, CaseState.ACCEPTED, CaseState.ACCEPTED, CaseState.COMPLETED,
@@ -137,7 +163,9 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
         plan = {"steps": plain(declared.data.get("steps") or []),
                 "legal_days": declared.data.get("legal_days"),
                 "extension": plain(declared.data.get("extension")), "case_type": declared.case_type}
-        slots += [(o.item_id, o.sub_center_id, w.id, w.code, days, plan) for w in o.windows]
+        spec = spec_of(o.form_version) if o.form_version is not None else None
+        slots += [(o.item_id, o.sub_center_id, w.id, w.code, days, plan, o.form_version_id, spec)
+                  for w in o.windows]
     # each window's cases accepted by its clerks, else by the sub-center's manager (who may)
     staff: dict[tuple[str, int], list[str]] = {}
     for place, link, column in (("window", user_window, user_window.c.window_id),
@@ -153,8 +181,11 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
     table = Case.__table__
     rows = []
     for n in range(start, start + count):
-        item_id, sub_id, window_id, window_code, days, plan = slots[n % len(slots)]
+        item_id, sub_id, window_id, window_code, days, plan, form_version_id, spec = slots[n % len(slots)]
         name = DEMO_SURNAMES[n % len(DEMO_SURNAMES)] + DEMO_GIVEN[(n // 7) % len(DEMO_GIVEN)]
+        born = f"321183{1960 + n % 40}0101{n % 1000:03d}"
+        who = {"name": name, "id_number": born + ric.calc_check_digit(born + "0"),
+               "phone": f"139{n % 100_000_000:08d}"}
         state = states[n % len(states)]
         if days == 0 and state in ("accepted", "paused") and states is DEMO_STATES:
             state = "completed"  # a 即办件 does not wait
@@ -162,8 +193,9 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
             "number": f"{window_code}-2026-{n + 1:07d}", "item_id": item_id,
             "sub_center_id": sub_id, "window_id": window_id, "site_version_id": version.id,
             "applicant_name": name, "applicant_id_type": "居民身份证",
-            "applicant_id_number": f"321183{1960 + n % 40}0101{n % 10000:04d}",
-            "applicant_phone": f"139{n % 100_000_000:08d}", "data": {},
+            "applicant_id_number": who["id_number"], "applicant_phone": who["phone"],
+            "form_version_id": form_version_id,
+            "data": demo_data(spec, n, who) if spec is not None else {},
             "state": state, "row_version": 1, "extended_days": 0,
             **dict.fromkeys(("accepted_at", "accepted_by", "limit_days", "due_date", "plan", "step", "pauses",
                              "completed_at", "used_days", "on_time", "outcome", "legal_days")),

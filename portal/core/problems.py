@@ -73,6 +73,7 @@ CODES: dict[str, Code] = _registry(
     ("schema.E066", ERROR, "extension past the legal limit, or on a 即办件"),
     ("schema.E067", ERROR, "parallel approval branch is not an item its sub-center offers"),
     ("schema.E068", ERROR, "print template cannot be read (Jinja syntax)"),
+    ("schema.E069", ERROR, "print template reads a field the form does not have"),
     # assessment rules
     ("schema.E090", ERROR, "assessment formula names an unknown metric"),
     ("schema.E091", ERROR, "assessment points out of bounds (base, cap, awards)"),

@@ -29,8 +29,8 @@ from portal.cases.lifecycle import guessed_years, local_day, offering_of
 from portal.cases.numbering import next_sequence
 from portal.core import servertime
 from portal.core.canonical import plain
-from portal.documents.render import DocumentError, render_html, render_pdf
-from portal.models import Case, CaseEvent, IssuedDocument
+from portal.documents.render import DocumentError, FormData, render_html, render_pdf
+from portal.models import Case, CaseEvent, CaseState, IssuedDocument
 from portal.site import Site
 from portal.site.publish import current_version
 
@@ -41,15 +41,20 @@ class Kind:
     code: str  # in the number: MZ-SL-2026-00001
     template: str | None  # None: the template the item's result names
     when: Callable[[Case], bool]
+    event: str  # the case event the document reports: its date is the document's date
 
 
 KINDS = {
-    "acceptance": Kind("受理通知书", "SL", "acceptance-notice.html", lambda c: c.accepted_at is not None),
-    "rejection": Kind("不予受理通知书", "BY", "rejection-notice.html", lambda c: c.state == "rejected"),
-    "missing": Kind("一次性告知书", "GZ", "missing-notice.html", lambda c: c.state == "notice_missing"),
-    "completion": Kind("办结通知书", "BJ", "completion-notice.html", lambda c: c.state == "completed"),
+    "acceptance": Kind("受理通知书", "SL", "acceptance-notice.html", lambda c: c.accepted_at is not None,
+                       "accept"),
+    "rejection": Kind("不予受理通知书", "BY", "rejection-notice.html",
+                      lambda c: c.state == CaseState.REJECTED, "reject"),
+    "missing": Kind("一次性告知书", "GZ", "missing-notice.html",
+                    lambda c: c.state == CaseState.NOTICE_MISSING, "notice_missing"),
+    "completion": Kind("办结通知书", "BJ", "completion-notice.html",
+                       lambda c: c.state == CaseState.COMPLETED, "complete"),
     "certificate": Kind(None, "ZS", None,
-                        lambda c: c.state == "completed" and c.outcome == "approved"),
+                        lambda c: c.state == CaseState.COMPLETED and c.outcome == "approved", "complete"),
 }
 OUTCOMES = {"approved": "准予", "denied": "不予"}
 SALT = "portal-document"
@@ -96,6 +101,16 @@ def template_of(site: Site, case: Case, kind: str) -> str:
     return f"{result.get('template') or 'result-notice'}.html"
 
 
+def _event_day(session: Session, site: Site, case: Case, kind: str) -> dt.date | None:
+    """The day of the decision a document reports — acceptance and completion as the case
+    records them, other decisions by their event: what the document is dated (a reprint years
+    later still states the day of the decision, never the day of the print)."""
+    at = {"accept": case.accepted_at, "complete": case.completed_at}.get(kind) or session.scalar(
+        select(CaseEvent.at).where(CaseEvent.case_id == case.id, CaseEvent.kind == kind)
+        .order_by(CaseEvent.seq.desc()).limit(1))
+    return local_day(site, at) if at is not None else None
+
+
 def _last_event(session: Session, case: Case, kind: str) -> dict[str, Any]:
     event = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == kind)
                             .order_by(CaseEvent.seq.desc()).limit(1)).first()
@@ -128,7 +143,7 @@ def context(session: Session, site: Site, case: Case, document: dict[str, Any]) 
         "item": item,
         "case": {
             "number": case.number, "applicant_name": case.applicant_name,
-            "applicant_id_type": case.applicant_id_type, "data": plain(case.data or {}),
+            "applicant_id_type": case.applicant_id_type, "data": FormData(plain(case.data or {})),
             "accepted_on": chinese_date(accepted) if accepted else "",
             "accepted_at": accepted.isoformat() if accepted else "",
             "limit_days": case.limit_days, "due_on": chinese_date(case.due_date) if case.due_date else "",
@@ -162,7 +177,14 @@ def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
                             hint="documents follow the case: accepted, rejected, notified, completed")
     stored = session.scalars(select(IssuedDocument).where(
         IssuedDocument.case_id == case.id, IssuedDocument.kind == kind)).one_or_none()
-    if stored is not None:
+    if stored is not None:  # 补打: the stored file, only as it was issued
+        if not intact(session, stored):
+            audit.append(session, case, "reprint_refused", actor.name,
+                         {"document": stored.number, "kind": kind, "reason": "altered"})
+            session.commit()
+            raise DocumentError(f"the stored {stored.number} no longer matches the file issued: "
+                                "it is not handed out",
+                                hint="report it to the center admin; the check page says it is altered")
         audit.append(session, case, "reprint", actor.name, {"document": stored.number, "kind": kind})
         session.commit()
         return stored, True
@@ -173,7 +195,8 @@ def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
     number = f"{sub.upper()}-{KINDS[kind].code}-{day.year}-{seq:05d}"
     token = signer(secret).dumps({"n": number})
     template = template_of(site, case, kind)
-    document = {"number": number, "date": chinese_date(day), "kind": kind,
+    decided = _event_day(session, site, case, KINDS[kind].event) or day
+    document = {"number": number, "date": chinese_date(decided), "kind": kind,
                 "title": title_of(site, case, kind),
                 "verify_url": verify_url(token), "qr": qr_data_uri(verify_url(token))}
     html = render_html(site.templates, template, context(session, site, case, document))
@@ -207,6 +230,16 @@ class Check:
     title: str = ""
 
 
+def intact(session: Session, stored: IssuedDocument) -> bool:
+    """The stored file is the one issued: it matches its hash, and its hash the one the print
+    event recorded in the audit chain (a file rewritten together with its hash row is still
+    caught). The check page and 补打 ask the same."""
+    printed = [e.data.get("sha256") for e in session.scalars(select(CaseEvent).where(
+        CaseEvent.case_id == stored.case_id, CaseEvent.kind == "print"))
+        if e.data.get("document") == stored.number]
+    return hashlib.sha256(stored.pdf).hexdigest() == stored.sha256 and printed == [stored.sha256]
+
+
 def check(session: Session, site: Site, token: str, secret: str) -> Check:
     try:
         number = signer(secret).loads(token)["n"]
@@ -215,12 +248,7 @@ def check(session: Session, site: Site, token: str, secret: str) -> Check:
     stored = session.scalars(select(IssuedDocument).where(IssuedDocument.number == number)).one_or_none()
     if stored is None:
         return Check(False, "unknown", number=str(number))
-    # the file against its hash, and the hash against the one the print event recorded in the
-    # audit chain: a file rewritten together with its hash row is still caught
-    printed = [e.data.get("sha256") for e in session.scalars(select(CaseEvent).where(
-        CaseEvent.case_id == stored.case_id, CaseEvent.kind == "print"))
-        if e.data.get("document") == number]
-    if hashlib.sha256(stored.pdf).hexdigest() != stored.sha256 or printed != [stored.sha256]:
+    if not intact(session, stored):
         return Check(False, "altered", number=number)
     case = session.get(Case, stored.case_id)
     sub = site.subcenters.get(case.sub_center.code)

@@ -21,9 +21,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from jinja2 import BaseLoader, TemplateNotFound
+from jinja2 import BaseLoader, TemplateNotFound, Undefined
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing
 
 from portal.core.errors import PortalError
 
@@ -50,6 +51,53 @@ class _SiteTemplates(BaseLoader):
         return source, template, lambda: self.templates.get(template) == source
 
 
+class FormData(dict):
+    """A case's form data as templates see it (``case.data``): reading a field the form does
+    not have is an error naming the template and the line, never an empty string printed."""
+
+
+class _Undefined(Undefined):
+    """Lenient for the optional parts of a declaration (``item.completion`` may be absent), strict
+    for an unknown name and for a field of the form data: those are mistakes, not blanks."""
+
+    __slots__ = ()
+
+    def _strict(self) -> bool:
+        return self._undefined_obj is missing or isinstance(self._undefined_obj, FormData)
+
+    @property
+    def _undefined_message(self) -> str:
+        if isinstance(self._undefined_obj, FormData):
+            return f"the form has no field {self._undefined_name!r} (case.data.{self._undefined_name})"
+        return super()._undefined_message
+
+    def __str__(self) -> str:
+        if self._strict():
+            self._fail_with_undefined_error()
+        return ""
+
+    def __iter__(self) -> Any:
+        if self._strict():
+            self._fail_with_undefined_error()
+        return iter(())
+
+    def __bool__(self) -> bool:
+        if self._strict():
+            self._fail_with_undefined_error()
+        return False
+
+    def __len__(self) -> int:
+        if self._strict():
+            self._fail_with_undefined_error()
+        return 0
+
+
+def sentence(text: Any) -> str:
+    """Typed text to be followed by the template's own 。: without a full stop of its own and
+    without spaces around (no "。。")."""
+    return str(text or "").strip().rstrip("。.．").strip()
+
+
 _environments: dict[int, tuple[Mapping[str, str], ImmutableSandboxedEnvironment]] = {}
 _environments_lock = threading.Lock()
 
@@ -62,7 +110,9 @@ def environment(templates: Mapping[str, str]) -> ImmutableSandboxedEnvironment:
         if kept is not None and kept[0] is templates:
             return kept[1]
         env = ImmutableSandboxedEnvironment(loader=_SiteTemplates(templates), autoescape=True,
-                                            trim_blocks=True, lstrip_blocks=True)
+                                            trim_blocks=True, lstrip_blocks=True,
+                                            undefined=_Undefined)
+        env.filters["sentence"] = sentence
         if len(_environments) >= 8:  # a few sites' worth (publications, tests)
             _environments.pop(next(iter(_environments)))
         _environments[id(templates)] = (templates, env)  # keeping the mapping keeps its id

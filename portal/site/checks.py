@@ -19,6 +19,7 @@ from portal.site.subcenter_checks import check_name, check_offers
 from portal.site.tables import (
     POLICY,
 )
+from portal.site.template_checks import check_template_fields
 
 
 def check_folder(folder: Folder) -> list[Problem]:
@@ -64,6 +65,7 @@ def check_folder(folder: Folder) -> list[Problem]:
                    if o.get("item") in items and items[o["item"]].data.get("form")}
             for code, loaded in subcenters.items()}
     problems += check_overlays(folder.form_overlays, forms, uses, dictionaries)
+    problems += check_template_fields(folder.templates, items, forms, folder.form_overlays)
     all_read = subcenters and all(s.ok for s in subcenters.values()) and not any(
         name.startswith(f"{SUBCENTER_DIR}/") for name in folder.unreadable)
     for code, loaded in items.items():

@@ -99,6 +99,7 @@ EVENT_KINDS = {
     "complete": _l("Completed"), "branch": _l("Branch decided"),
     "print": _l("Document issued"), "reprint": _l("Document reprinted (补打)"),
     "due_moved": _l("Due date worked out again"),
+    "reprint_refused": _l("Reprint refused: the stored document was altered"),
 }
 EVENT_KEYS = {
     "limit_days": _l("Limit (working days)"), "due": _l("Due date"), "reason": _l("Reason"),
