@@ -3,8 +3,9 @@
 #   scripts/system-deps.sh run|test
 set -eu
 # WeasyPrint (documents): Pango, and HarfBuzz's subsetter (without it a Chinese page takes
-# seconds: docs/stack-notes.md); Noto CJK, the fonts every document embeds.
-need="python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk"
+# seconds: docs/stack-notes.md); Noto CJK, the fonts every document embeds; HanaMin (花园明朝),
+# the fallback for rare characters (生僻字) of the CJK extensions Noto does not cover.
+need="python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-hanazono"
 case "${1:-run}" in
   test) need="$need chromium poppler-utils" ;;  # browser tests; pdftoppm for document pictures
 esac

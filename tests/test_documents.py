@@ -219,8 +219,9 @@ def test_templates_run_in_a_sandbox_and_errors_name_template_and_line(published)
     templates["broken.html"] = "<p>\n{% if %}\n</p>"
     with pytest.raises(DocumentError, match=r"broken.html:2: "):
         render_html(templates, "broken.html", {})
-    with pytest.raises(DocumentError, match=r"no font can draw .*U\+F0000"):
-        render_pdf(templates, "<p>受理通知书 \U000F0000</p>")
+    unprintable = r"：已安装的字体都没有字符 “\U000F0000”（U\+F0000），文书无法打印 \("
+    with pytest.raises(DocumentError, match=unprintable):
+        render_pdf(templates, "<p>受理通知书 \U000F0000 王\U000F0000</p>")  # named once
     with pytest.raises(DocumentError, match=r"http://example.com/seal.png: documents load nothing"):
         render_pdf(templates, "<p>受理</p><img src='http://example.com/seal.png'>")
     assert masked("王秀英") == "王*英" and masked("王五") == "王*" and masked("欧阳娜娜") == "欧**娜"
@@ -394,3 +395,12 @@ def test_a_template_reading_a_field_the_form_lacks_fails_naming_its_line(publish
         render_html({"card.html": "<p>{{ applicant }}</p>"}, "card.html", {})
     # an optional part of a declaration that is absent still prints nothing
     assert render_html({"card.html": "{{ item.completion }}"}, "card.html", {"item": {}}) == ""
+
+
+def test_a_rare_character_of_a_cjk_extension_is_printed(published) -> None:
+    """生僻字: 𪚥 (U+2A6A5, CJK Extension B) is in no Noto CJK font; the fallback font draws it."""
+    with published.test_request_context():
+        templates = current_site().templates
+    pdf = render_pdf(templates, '<link rel="stylesheet" href="base.css"><p>申请人：王𪚥、𠀋</p>')
+    assert "王𪚥" in pdf_text(pdf)
+    assert any("HanaMin" in name for name, embedded in pdf_fonts(pdf) if embedded)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -225,7 +226,10 @@ def render_pdf(templates: Mapping[str, str], html: str | Sequence[str], *, name:
             raise DocumentError(f"{name}: {url}: documents load nothing from outside print_templates/",
                                 hint="the portal runs offline; put the file in print_templates/") from None
     if glyphs.missing:
-        raise DocumentError(f"{name}: no font can draw {', '.join(glyphs.missing)}",
-                            hint="correct the text (a mistyped or private-use character?), or "
-                                 "install a font that has it")
+        # each warning names its characters as U+XXXX; each character is named once
+        chars = dict.fromkeys(chr(int(code, 16)) for text in glyphs.missing
+                              for code in re.findall(r"U\+([0-9A-Fa-f]{4,6})", text))
+        named = "、".join(f"“{c}”（U+{ord(c):04X}）" for c in chars)
+        raise DocumentError(f"{name}：已安装的字体都没有字符 {named}，文书无法打印",
+                            hint="请核对该字（是否误输入或使用了造字区字符），或安装含该字的字体")
     return pdf
