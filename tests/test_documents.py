@@ -404,3 +404,20 @@ def test_a_rare_character_of_a_cjk_extension_is_printed(published) -> None:
     pdf = render_pdf(templates, '<link rel="stylesheet" href="base.css"><p>申请人：王𪚥、𠀋</p>')
     assert "王𪚥" in pdf_text(pdf)
     assert any("HanaMin" in name for name, embedded in pdf_fonts(pdf) if embedded)
+
+
+def test_no_stray_space_around_chinese_punctuation_in_any_notice(published) -> None:
+    """A line break inside a template's paragraph prints as a space: "（办件编号…）， 已于"."""
+    from portal.documents.issuing import KINDS, context, template_of
+
+    case_id = completed_case(published)
+    with published.test_request_context(), unscoped():
+        site, case = current_site(), db.session.get(Case, case_id)
+        ctx = context(db.session, site, case, {"number": "MZ-BJ-2026-00001", "date": "2026年11月27日"})
+        # this case's documents, and the result notices that read no form data
+        names = {template_of(site, case, kind) for kind in KINDS} | {"result-notice.html", "xk-decision.html"}
+        for name in sorted(names):
+            html = render_html(site.templates, name, ctx)
+            for paragraph in re.findall(r"<p>(.*?)</p>", html, re.S):
+                text = re.sub(r"<[^>]+>", "", paragraph)
+                assert not re.search(r"[，。、：；（）“”][ \t\n]+\S|\S[ \t\n]+[，。、：；）”]", text), (name, text)

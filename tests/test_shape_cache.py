@@ -84,3 +84,19 @@ def test_the_same_site_checked_from_inside_and_from_its_parent(tmp_path: Path, c
     monkeypatch.chdir(tmp_path)
     _, outside = load_site(Path("site"))
     assert outside == inside and inside[0].code == "schema.E051" and inside[0].line is not None
+
+
+def test_the_cache_key_covers_every_module_the_checker_runs() -> None:
+    """Changing any engine module the checker imports (the metrics table, the form types …)
+    must miss the cache: its source is part of every key."""
+    import grimp
+
+    import portal
+    from portal.site import cache as shape_cache
+
+    graph = grimp.build_graph("portal")
+    used = {"portal.site.checks", *graph.find_upstream_modules("portal.site.checks")}
+    package = Path(portal.__file__).parent
+    hashed = {".".join(p.relative_to(package.parent).with_suffix("").parts)
+              for name in shape_cache.FINGERPRINTED for p in (package / name).glob("*.py")}
+    assert {m for m in used if not m.endswith("__init__")} <= hashed

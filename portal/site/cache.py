@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 _LIBRARIES = ("marshmallow", "PyYAML", "python-stdnum", "chinese-calendar")
+FINGERPRINTED = ("site", "forms", "core")  # the packages the checker is made of and imports
 
 
 def cache_dir() -> Path | None:
@@ -33,7 +34,7 @@ def engine_fingerprint() -> bytes:
     core) and of the libraries it delegates to."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent.parent  # portal/
-    for path in sorted(p for name in ("site", "forms", "core") for p in (package / name).glob("*.py")):
+    for path in sorted(p for name in FINGERPRINTED for p in (package / name).glob("*.py")):
         digest.update(path.read_bytes())
     for name in _LIBRARIES:
         digest.update(f"{name}={metadata.version(name)};".encode())
