@@ -415,7 +415,8 @@ def test_no_stray_space_around_chinese_punctuation_in_any_notice(published) -> N
         site, case = current_site(), db.session.get(Case, case_id)
         ctx = context(db.session, site, case, {"number": "MZ-BJ-2026-00001", "date": "2026年11月27日"})
         # this case's documents, and the result notices that read no form data
-        names = {template_of(site, case, kind) for kind in KINDS} | {"result-notice.html", "xk-decision.html"}
+        names = {template_of(site, case, kind) for kind in KINDS}
+        names |= {"result-notice.html", "xk-decision.html"}
         for name in sorted(names):
             html = render_html(site.templates, name, ctx)
             for paragraph in re.findall(r"<p>(.*?)</p>", html, re.S):
