@@ -421,4 +421,5 @@ def test_no_stray_space_around_chinese_punctuation_in_any_notice(published) -> N
             html = render_html(site.templates, name, ctx)
             for paragraph in re.findall(r"<p>(.*?)</p>", html, re.S):
                 text = re.sub(r"<[^>]+>", "", paragraph)
-                assert not re.search(r"[，。、：；（）“”][ \t\n]+\S|\S[ \t\n]+[，。、：；）”]", text), (name, text)
+                stray = r"[，。、：；（）“”][ \t\n]+\S|\S[ \t\n]+[，。、：；）”]"
+                assert not re.search(stray, text), (name, text)
