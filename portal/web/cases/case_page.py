@@ -32,9 +32,10 @@ INTAKE_DECISIONS = frozenset({"accept", "notice", "resubmit", "reject"})
 def case_page(case: Case) -> dict[str, Any]:
     """Everything the case page shows besides the record's own columns."""
     site = current_site()
-    actions = allowed_actions(case, actor())
+    who = actor()
+    actions = allowed_actions(case, who)
     return {"actions": actions, "intake_decision": bool(actions & INTAKE_DECISIONS),
-            "process": _process(site, case, actions),
+            "process": _process(site, case, actions, who.works_at(case.sub_center_id)),
             "materials": _materials(site, case) if "notice" in actions else [],
             "documents": _documents(site, case),
             "events": _events(case), "sections": case_sections(case)}
@@ -50,7 +51,7 @@ def _events(case: Case) -> list[CaseEvent]:
                                    .order_by(CaseEvent.seq)))
 
 
-def _process(site: Any, case: Case, actions: frozenset[str]) -> dict[str, Any]:
+def _process(site: Any, case: Case, actions: frozenset[str], home: bool) -> dict[str, Any]:
     """Steps and their dues, branches, the light."""
     if site is None or case.accepted_at is None:
         return {}
@@ -65,7 +66,6 @@ def _process(site: Any, case: Case, actions: frozenset[str]) -> dict[str, Any]:
                  "state": b.state, "by": b.decided_by, "at": b.decided_at, "result": b.result,
                  "can_decide": f"branch:{b.id}" in actions} for b in case.branches]
     allowance = (case.plan or {}).get("extension")
-    home = actor().works_at(case.sub_center_id)
     return {
         # taken at another department (a bundle case seen for its branch): say where
         "taken_at": None if home else case_place(case),
