@@ -82,10 +82,16 @@ def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], ver
     book = Workbook(write_only=True)
 
     def styled(sheet: Any, value: Any, **style: Any) -> Any:
+        """A cell of text or a number, never a formula, whatever the text starts with."""
         cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
         for name, setting in style.items():
             setattr(cell, name, setting)
         return cell
+
+    def texts(sheet: Any, values: Sequence[Any]) -> list[Any]:
+        return [styled(sheet, v) for v in values]
 
     sheet = book.create_sheet("排名")
     names = header(rules, by)
@@ -123,7 +129,7 @@ def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], ver
             for names_read, metric in evidence_groups(rules, rule["formula"]):
                 explained = "、".join(METRICS[name] for name in names_read)
                 for item in found[metric].get(r.key, []):
-                    proof.append([r.code, line.name, explained, KINDS[item.kind], item.label])
+                    proof.append(texts(proof, [r.code, line.name, explained, KINDS[item.kind], item.label]))
         done += 1
         if progress:
             progress(done, total)
@@ -133,11 +139,11 @@ def workbook(rules: Mapping[str, Any], month: Month, rows: Sequence[Ranked], ver
     rule_sheet.column_dimensions["B"].width = 60
     for line in (["考核办法", rules["name"]], ["规则版本", version], ["考核期", str(month)],
                  ["基础分", rules["base"]], ["上限", rules["ceiling"]], [], ["项目", "公式", "上限（分）"]):
-        rule_sheet.append(line)
+        rule_sheet.append(texts(rule_sheet, line))
     for name, text in rules.get("derived", {}).items():
-        rule_sheet.append([f"（派生）{name}", text, None])
+        rule_sheet.append(texts(rule_sheet, [f"（派生）{name}", text, None]))
     for p in rules["points"]:
-        rule_sheet.append([p["name"], p["formula"], p.get("cap")])
+        rule_sheet.append(texts(rule_sheet, [p["name"], p["formula"], p.get("cap")]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -13,17 +13,20 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import format_datetime, gettext
 
+from portal.core.spreadsheet import inert
+
 
 def csv_response(filename: str, labels: list[str], table: list[list[Any]]) -> Response:
-    """A CSV download that Excel opens right (UTF-8 with a BOM), streamed in blocks."""
+    """A CSV download that Excel opens right (UTF-8 with a BOM), streamed in blocks; no cell is
+    ever read as a formula (``portal.core.spreadsheet.inert``)."""
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")  # Excel opens UTF-8 Chinese correctly with a BOM
-        writer.writerow(labels)
+        writer.writerow([inert(v) for v in labels])
         for number, values in enumerate(table, 1):
-            writer.writerow(values)
+            writer.writerow([inert(v) for v in values])
             if number % 1000 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)
