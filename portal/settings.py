@@ -46,6 +46,13 @@ REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_SECURE = _SECURE
 PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day at the counter
 
+# Sizes, refused with 413 while the request is read, before any view works: the whole body
+# (uploads included: the demo's forms take files of up to 20 MB), one text field of a form, the
+# number of fields of a form (a table of rows counts each cell).
+MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 500_000
+MAX_FORM_PARTS = 1000
+
 # Lock-out: after this many failed logins in a row the account refuses logins for a while.
 PORTAL_LOCKOUT_ATTEMPTS = 5
 PORTAL_LOCKOUT_SECONDS = 15 * 60

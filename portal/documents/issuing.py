@@ -243,7 +243,9 @@ def intact(session: Session, stored: IssuedDocument) -> bool:
 def check(session: Session, site: Site, token: str, secret: str) -> Check:
     try:
         number = signer(secret).loads(token)["n"]
-    except (BadSignature, KeyError, TypeError):
+    except (BadSignature, KeyError, TypeError, IndexError):
+        return Check(False, "forged")
+    if not isinstance(number, str):  # signed by us, but not a document's token
         return Check(False, "forged")
     stored = session.scalars(select(IssuedDocument).where(IssuedDocument.number == number)).one_or_none()
     if stored is None:

@@ -69,18 +69,38 @@ class Gate:
 
     def __init__(self, spec: FieldSpec, column: bool = False) -> None:
         self.name, self.column, self.required = spec.name, column, spec.required
+        most = spec.get("max_length") if "max_length" in TYPES[spec.type].keys else None
+        self.most = int(most) if most is not None else TYPES[spec.type].most
 
     def __call__(self, form: Any, field: Any) -> None:
+        cut = self.most is not None and _cut(field, self.most)
         state = None if self.column else form.states.get(self.name)
         if state is not None and (not state.visible or state.readonly):
             field.errors.clear()  # what a hidden or read-only field holds is not the clerk's input
             raise wv.StopValidation()
+        if cut:
+            field.errors.clear()
+            raise wv.StopValidation(_l("at most %(max)d characters: what came after was cut off, "
+                                       "check the end") % {"max": self.most})
         if _empty(field) and not getattr(form, "kept", {}).get(self.name):
             field.errors.clear()
             required = self.required if state is None else state.required
             if required and not getattr(form, "draft", False):
                 raise wv.StopValidation(_l("This field is required."))
             raise wv.StopValidation()
+
+
+def _cut(field: Any, most: int) -> bool:
+    """Cut what was sent for ``field`` at ``most`` characters; True when there was more."""
+    cut = False
+    raw = field.raw_data
+    if raw and any(isinstance(v, str) and len(v) > most for v in raw):
+        field.raw_data = [v[:most] if isinstance(v, str) else v for v in raw]
+        cut = True
+    if isinstance(field.data, str) and len(field.data) > most:
+        field.data = field.data[:most]
+        cut = True
+    return cut
 
 
 class RowCount:

@@ -41,6 +41,9 @@ class FieldType:
     check: Callable[[FieldSpec], list[Any]] | None = None  # extra validators from the declaration
     dump: Callable[[Any], Any] = lambda v: v  # Python value -> JSON
     load: Callable[[Any], Any] = lambda v: v  # JSON -> Python value
+    # the most characters one typed value may have (``max_length`` where the type takes it):
+    # longer input is cut there before any other check and never echoed back whole
+    most: int | None = 64
 
 
 # --- validators with Chinese messages --------------------------------------------------------
@@ -72,8 +75,8 @@ def _region(form: Any, field: Any) -> None:
         raise wv.ValidationError(_l("not a region code of GB/T 2260 (six digits, e.g. 321183)"))
 
 
-def _text_limits(f: FieldSpec, default: int) -> list[Any]:
-    most = int(f.get("max_length", default))
+def _text_limits(f: FieldSpec) -> list[Any]:
+    most = int(f.get("max_length", TYPES[f.type].most))
     least = int(f.get("min_length", 0))
     return [wv.Length(min=least, max=most,
                       message=_l("between %(min)d and %(max)d characters") if least
@@ -259,10 +262,10 @@ _NUMBER_KEYS = frozenset({"min", "max"})
 _ROWS = (
     FieldType("text", "单行文字", expr.TEXT, _string(),
               frozenset({"max_length", "min_length", "placeholder"}),
-              check=lambda f: _text_limits(f, 200)),
+              check=_text_limits, most=200),
     FieldType("textarea", "多行文字", expr.TEXT, lambda f, v: wf.TextAreaField(
         f.label, v, description=f.help, filters=[_strip]),
-              frozenset({"max_length", "min_length"}), check=lambda f: _text_limits(f, 2000)),
+              frozenset({"max_length", "min_length"}), check=_text_limits, most=2000),
     FieldType("integer", "整数", expr.NUMBER, _integer, _NUMBER_KEYS, check=_number_limits,
               dump=lambda v: v, load=lambda v: v),
     FieldType("decimal", "小数", expr.NUMBER, _decimal(None), _NUMBER_KEYS | {"decimals"},
@@ -274,10 +277,10 @@ _ROWS = (
               check=lambda f: [_DateLimits(f)], dump=_iso, load=_date_load),
     FieldType("datetime", "日期时间", expr.DATETIME, _datetime_field, dump=_iso,
               load=_datetime_load),
-    FieldType("choice", "单选", expr.TEXT, _choice, _CHOICE_KEYS),
+    FieldType("choice", "单选", expr.TEXT, _choice, _CHOICE_KEYS, most=None),
     FieldType("multichoice", "多选", expr.LIST, _multichoice, _CHOICE_KEYS - {"widget"},
-              load=lambda v: list(v or [])),
-    FieldType("yesno", "是/否", expr.BOOL, _yesno),
+              load=lambda v: list(v or []), most=None),
+    FieldType("yesno", "是/否", expr.BOOL, _yesno, most=None),
     FieldType("id_card", "居民身份证号码", expr.TEXT, _string(),
               check=lambda f: [Identifier(check_id_card)]),
     FieldType("uscc", "统一社会信用代码", expr.TEXT, _string(),
@@ -290,18 +293,18 @@ _ROWS = (
                                        _l("a landline number with its area code, e.g. 0511-87280000"))]),
     FieldType("email", "电子邮箱", expr.TEXT, _string(input_type="email"),
               check=lambda f: [wv.Email(message=_l("not an e-mail address"),
-                                        check_deliverability=False)]),
+                                        check_deliverability=False)], most=254),
     FieldType("postcode", "邮政编码", expr.TEXT, _string(),
               check=lambda f: [Pattern(r"\d{6}", _l("a postcode has six digits"))]),
     FieldType("region", "行政区划", expr.TEXT, _string(), check=lambda f: [_region]),
     FieldType("address", "地址", expr.TEXT, _string(), frozenset({"max_length"}),
-              check=lambda f: _text_limits(f, 200)),
+              check=_text_limits, most=200),
     FieldType("upload", "上传材料", expr.FILES, _upload,
               frozenset({"material", "accept", "max_size_mb", "max_files"}), frozenset({"material"}),
-              load=lambda v: list(v or [])),
+              load=lambda v: list(v or []), most=None),
     FieldType("table", "重复表格", expr.TABLE, _table,
               frozenset({"columns", "min_rows", "max_rows"}), frozenset({"columns"}),
-              load=lambda v: list(v or [])),
+              load=lambda v: list(v or []), most=None),
 )
 
 TYPES: Mapping[str, FieldType] = MappingProxyType({row.name: row for row in _ROWS})

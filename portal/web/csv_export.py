@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response
 from flask_appbuilder import expose, has_access
-from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.urltools import get_filter_args
 from flask_babel import format_datetime, gettext
 
 from portal.core.spreadsheet import inert
@@ -48,9 +48,7 @@ class CsvExport:
     def export(self) -> Response:
         """The list as CSV, with the filters and order of the screen it was asked from."""
         get_filter_args(self._filters)
-        order_column, direction = get_order_args().get(self.__class__.__name__, ("", ""))
-        if not order_column and self.base_order:
-            order_column, direction = self.base_order
+        order_column, direction = self.order()
         joined = self._filters.get_joined_filters(self._base_filters)
         _, rows = self.datamodel.query(joined, order_column, direction)
         columns = list(self.list_columns)

@@ -1,12 +1,20 @@
 """Answers to a request the portal cannot serve, in the page's language: what was wrong and a
-way back. A malformed address parameter is a 400 that says which one (``query_int``)."""
+way back — a page for the screens, ``{"message": …}`` for the REST API. A malformed address
+parameter is a 400 that says which one (``query_int``); a body over the limits is a 413; a
+record someone else changed in the meantime is a 409 (``StaleDataError``: twenty clerks
+accepting one case at once — one wins, the others hear that it was handled)."""
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, render_template, request
+from typing import Any
+
+from flask import Flask, abort, current_app, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadRequest, HTTPException
+
+from portal.models import db
 
 
 def query_int(name: str, default: int) -> int:
@@ -21,19 +29,40 @@ def query_int(name: str, default: int) -> int:
                                        "%(value)s.", name=name, value=value[:40]))
 
 
-def _bad_request(error: HTTPException) -> tuple[str, int]:
-    given = error.description if isinstance(error.description, str) and \
-        error.description != BadRequest.description and not isinstance(error, CSRFError) else None
-    page = {"code": 400, "title": gettext("The request could not be understood"),
-            "message": given or gettext("Something in the address or the form was not understood.")}
+def answer(code: int, title: str, message: str) -> tuple[Any, int]:
+    """The error page (or the API's JSON) for ``code``."""
+    if request.path.startswith("/api/"):
+        return jsonify(message=message), code
+    page = {"code": code, "title": title, "message": message}
     if "user" not in g:  # refused before the signed-in user was loaded (a form without its token)
-        return render_template("portal/error_plain.html", **page), 400
+        return render_template("portal/error_plain.html", **page), code
     appbuilder = current_app.appbuilder
     return render_template("portal/error.html", appbuilder=appbuilder,
-                           base_template=appbuilder.base_template, **page), 400
+                           base_template=appbuilder.base_template, **page), code
+
+
+def _bad_request(error: HTTPException) -> tuple[Any, int]:
+    given = error.description if isinstance(error.description, str) and \
+        error.description != BadRequest.description and not isinstance(error, CSRFError) else None
+    return answer(400, gettext("The request could not be understood"),
+                  given or gettext("Something in the address or the form was not understood."))
+
+
+def _too_large(error: HTTPException) -> tuple[Any, int]:
+    most = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return answer(413, gettext("Too much was sent"), gettext(
+        "What was sent is too large (at most %(size)d MB in all, and no text field longer than "
+        "its limit): nothing was saved.", size=most // (1024 * 1024)))
+
+
+def _handled_meanwhile(error: StaleDataError) -> tuple[Any, int]:
+    db.session.rollback()
+    return answer(409, gettext("Handled by someone else"), gettext(
+        "Someone else has just handled this record: nothing of yours was saved. Reload the page "
+        "to see where it stands now."))
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(400, _bad_request)
-
-
+    app.register_error_handler(413, _too_large)
+    app.register_error_handler(StaleDataError, _handled_meanwhile)
