@@ -1,8 +1,12 @@
-"""Isolation: no role reaches a record of another sub-center (or another window, for a clerk).
+"""Isolation: no role reaches a record of another sub-center (or another window, for a clerk),
+and no role changes a bundle case (并联审批) it sees only because one of its branches is
+decided in its department.
 
 The matrix is discovered from the running app: every URL rule of every screen or API whose
 model is scoped (portal/access/scope.py RULES) is called with every method it accepts, with the id of
-a foreign record where the rule takes one. A view generated later joins the matrix by itself.
+a foreign record where the rule takes one, and every casework action and document kind where
+the rule names one. A view generated later joins the matrix by itself. The assessment records'
+add forms are posted with the foreign case's number and window.
 """
 
 from __future__ import annotations
@@ -14,9 +18,26 @@ import pytest
 from sqlalchemy import select
 
 from portal.access.roles import CLERK, ROLE_NAMES
-from portal.access.scope import RULES
+from portal.access.scope import RULES, unscoped
+from portal.cases import lifecycle
 from portal.cli.demo import ensure_demo_users
-from portal.models import Case, Offering, PortalUser, SubCenter, Window, db
+from portal.documents.issuing import KINDS
+from portal.models import (
+    Case,
+    CaseBranch,
+    CaseEvent,
+    Complaint,
+    Evaluation,
+    Inspection,
+    IssuedDocument,
+    Offering,
+    PortalUser,
+    SubCenter,
+    Window,
+    db,
+)
+from portal.web.cases.casework import ACTIONS
+from portal.web.current import current_site
 from tests.support.world import PASSWORD, add_cases, csrf_token, login
 
 OWN = "ws"
@@ -82,13 +103,17 @@ def _scoped_routes(app) -> list[tuple[object, str, type]]:
     return out
 
 
-def _url(rule, pk: int) -> str:
-    path = rule.rule
+# the values a rule's named argument is tried with: every one the portal acts on
+ARGUMENTS = {"action": sorted(ACTIONS), "kind": sorted(KINDS)}
+
+
+def _urls(rule, pk: int) -> list[str]:
+    paths = [rule.rule]
     for arg in rule.arguments:
-        value = str(pk) if arg == "pk" else "x"
-        path = path.replace(f"<int:{arg}>", value).replace(f"<string:{arg}>", value)
-        path = path.replace(f"<{arg}>", value)
-    return path
+        values = [str(pk)] if arg == "pk" else ARGUMENTS.get(arg, ["x"])
+        paths = [p.replace(f"<int:{arg}>", v).replace(f"<string:{arg}>", v).replace(f"<{arg}>", v)
+                 for p in paths for v in values]
+    return paths
 
 
 def _list_query(view_name: str, is_api: bool, search: tuple[str, str] | None) -> list[str]:
@@ -114,12 +139,12 @@ def _requests(app, targets: list[Target]):
             takes_pk = "pk" in rule.arguments
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 if takes_pk:
-                    urls = [_url(rule, target.pk)]
+                    urls = _urls(rule, target.pk)
                 elif method == "GET":
-                    urls = [_url(rule, target.pk) + q
+                    urls = [url + q for url in _urls(rule, target.pk)
                             for q in _list_query(view_name, is_api, target.search)]
                 else:  # action_post, REST post: the foreign id in the body
-                    urls = [_url(rule, target.pk)]
+                    urls = _urls(rule, target.pk)
                 for url in urls:
                     yield method, url, target, takes_pk, is_api
 
@@ -141,7 +166,7 @@ ROLES = {"manager": "ws-manager", "clerk": "ws-clerk", "auditor": "ws-auditor",
 
 
 @pytest.mark.parametrize("role", sorted(ROLES))
-def test_no_role_reaches_a_foreign_record(world, role: str) -> None:
+def test_no_role_reaches_a_foreign_record(world, role: str, record_property) -> None:
     app, groups = world
     targets = groups["foreign"] + (groups["other_window"] if role in ("clerk", "unassigned") else [])
     client = app.test_client()
@@ -163,14 +188,41 @@ def test_no_role_reaches_a_foreign_record(world, role: str) -> None:
             failures.append(f"{method} {url} -> {response.status_code}, expected 403 or 404")
         if response.status_code // 100 == 5:
             failures.append(f"{method} {url} -> {response.status_code}")
+    foreign_case = next(t for t in targets if t.model is Case)
+    foreign_window = next((t for t in targets if t.model is Window), None)
+    records = _record_count(app)
+    for url, data in _record_forms(foreign_case.markers[0], foreign_window.pk if foreign_window else None):
+        count += 1
+        response = client.post(url, data={"csrf_token": token, **data})
+        if response.status_code // 100 == 5:
+            failures.append(f"POST {url} -> {response.status_code}")
+    record_property("requests", count)  # reported in the JUnit XML (--junitxml)
     assert count > 80, "the matrix found the scoped routes"
     assert failures == []
+    assert _record_count(app) == records, "no assessment record was filed against a foreign case"
     with app.app_context():  # nothing was changed or deleted
         for target in targets:
             row = db.session.get(target.model, target.pk)
             assert row is not None
             if target.model is Case:
                 assert row.applicant_name != "篡改的申请人"
+
+
+def _record_forms(number: str, window: int | None) -> list[tuple[str, dict[str, str]]]:
+    """The assessment records' add forms, filed against ``number`` (and ``window``)."""
+    where = {"window": str(window)} if window else {}
+    return [
+        ("/evaluations/add", {"case_number": number, "level": "非常不满意", "channel": "电话回访",
+                              "text": "态度差"}),
+        ("/complaints/add", {"case_number": number, "channel": "12345热线", "text": "多次跑腿",
+                             **where}),
+        ("/inspections/add", {"kind": "考勤", "deduction": "2", "text": "脱岗", **where}),
+    ]
+
+
+def _record_count(app) -> int:
+    with app.app_context():
+        return sum(db.session.query(m).count() for m in (Evaluation, Complaint, Inspection))
 
 
 def test_the_center_sees_what_the_matrix_hides(world) -> None:
@@ -229,3 +281,124 @@ def test_the_matrix_covers_every_generated_view(world) -> None:
                  "/cases/export.csv", "/cases/action_post", "/api/v1/cases/",
                  "/api/v1/cases/<pk>"):
         assert path in rules
+
+
+@pytest.fixture
+def bundle(published):
+    """A 社会救助“一件事” taken and accepted at 民政: its 就业创业证 branch is 人社's."""
+    from tests.test_parallel import people
+    from tests.test_process import submitted_case
+
+    with published.test_request_context(), unscoped():
+        ensure_demo_users(password=PASSWORD)
+        add_cases(per_window=1)
+        case = db.session.get(Case, submitted_case("yjs-shjz"))
+        case.applicant_phone = "13812345678"
+        lifecycle.accept(db.session, current_site(), case, people()["mz-clerk"])
+        branches = {b.sub_center.code: b.id for b in case.branches if b.item.code != "mz-cjjz"}
+    return published, case.id, branches
+
+
+def _state(app, case_id: int) -> tuple:
+    """Everything a write to the case or in its name would change."""
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        return ((case.applicant_name, case.applicant_phone, case.state, case.step, case.row_version),
+                {b.id: (b.state, b.result) for b in case.branches},
+                db.session.query(CaseEvent).filter_by(case_id=case_id).count(),
+                db.session.query(IssuedDocument).filter_by(case_id=case_id).count(),
+                db.session.query(Evaluation).filter_by(case_id=case_id).count(),
+                db.session.query(Complaint).filter_by(case_id=case_id).count())
+
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.mark.parametrize("username", ["rs-clerk", "rs-manager", "rs-auditor"])
+def test_a_branch_department_sees_the_bundle_case_and_changes_nothing_but_its_branch(
+        bundle, username: str, record_property) -> None:
+    app, case_id, branches = bundle
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        number, version = case.number, str(case.row_version)
+    before = _state(app, case_id)
+    client = app.test_client()
+    login(client, username)
+    token = csrf_token(client.get("/resetmypassword/form").get_data(as_text=True))
+    assert number in client.get(f"/cases/show/{case_id}").get_data(as_text=True)  # seeing is fine
+    failures, count = [], 0
+    targets = [Target(Case, case_id, (), None), Target(CaseBranch, branches["mz"], (), None)]
+    for method, url, target, takes_pk, is_api in _requests(app, targets):
+        writes = method in WRITE_METHODS or "/edit/" in url or "/delete/" in url
+        if not (takes_pk and writes) or url.endswith("/branch"):
+            continue  # reading is allowed; deciding its own branch is the department's
+        count += 1
+        kwargs = _body(method, is_api, target, token)
+        if is_api:
+            kwargs["headers"]["If-Match"] = version
+        response = client.open(url, method=method, **kwargs)
+        if response.status_code not in (403, 404):
+            failures.append(f"{method} {url} -> {response.status_code}")
+        permitted = username == "rs-clerk" and (  # the clerk's role may do these to its own cases
+            any(p in url for p in ("/casework/", "/documents/", "/cases/edit/")) or method == "PUT")
+        if target.model is Case and permitted and number not in response.get_data(as_text=True):
+            failures.append(f"{method} {url}: the refusal does not say whose case it is")
+    for url, data in _record_forms(number, None):
+        count += 1
+        response = client.post(url, data={"csrf_token": token, **data})
+        if response.status_code // 100 == 5:
+            failures.append(f"POST {url} -> {response.status_code}")
+    record_property("requests", count)
+    assert count > 25 and failures == []
+    assert _state(app, case_id) == before, "nothing of the case changed"
+
+    if username == "rs-clerk":  # the positive control: its own branch, and only that
+        response = client.post(f"/casework/{case_id}/branch", data={
+            "csrf_token": token, "branch": str(branches["rs"]), "outcome": "approved",
+            "result": "就业创业证已发放"})
+        assert response.status_code == 302
+        decided = _state(app, case_id)[1]
+        assert decided.pop(branches["rs"]) == ("approved", "就业创业证已发放")
+        assert set(decided.values()) == {("open", None)}
+
+
+def test_the_department_that_took_the_bundle_case_edits_it(bundle) -> None:
+    app, case_id, _ = bundle
+    client = app.test_client()
+    login(client, "mz-clerk")
+    token = csrf_token(client.get(f"/cases/edit/{case_id}").get_data(as_text=True))
+    with app.app_context():
+        version = db.session.get(Case, case_id).row_version
+    response = client.post(f"/cases/edit/{case_id}", data={
+        "csrf_token": token, "applicant_name": "王小明", "applicant_phone": "13900000001",
+        "row_version_seen": str(version)})
+    assert response.status_code == 302
+    assert _state(app, case_id)[0][1] == "13900000001"
+
+
+def test_a_write_a_view_forgot_to_refuse_is_stopped_at_the_flush(bundle) -> None:
+    """The last line: any flush of a request that would change a case the user only sees
+    through a branch is refused, whatever view it came from, and nothing is written."""
+    from portal.access.scope import ForeignWrite
+
+    app, case_id, _ = bundle
+    before = _state(app, case_id)
+    with app.test_request_context():
+        from flask_login import login_user
+
+        with unscoped():
+            user = db.session.scalars(select(PortalUser).where(PortalUser.username == "rs-clerk")).one()
+        login_user(user)
+        case = db.session.get(Case, case_id)
+        assert case is not None  # seen
+        case.applicant_name = "篡改的申请人"
+        with pytest.raises(ForeignWrite):
+            db.session.commit()
+        db.session.rollback()
+        db.session.add(Evaluation(case_id=case.id, sub_center_id=case.sub_center_id,
+                                  window_id=case.window_id, level="非常不满意", channel="电话回访",
+                                  recorded_by="rs-clerk"))
+        with pytest.raises(ForeignWrite):
+            db.session.flush()
+        db.session.rollback()
+    assert _state(app, case_id) == before

@@ -12,7 +12,8 @@ from tests.support.sites import REPO
 
 PO = REPO / "portal" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 STRING = r'"((?:[^"\\]|\\.)+)"'  # a quoted msgid
-CALL = re.compile(r"\b(?:_l|_|gettext|lazy_gettext)\(\s*" + STRING + r"(?:\s*\n?\s*" + STRING + ")?")
+# a call and its msgid: one quoted string, or several written one after the other
+CALL = re.compile(r"\b(?:_l|_|gettext|lazy_gettext)\(\s*((?:" + STRING + r"\s*)+)")
 
 
 def _msgids() -> set[str]:
@@ -20,7 +21,7 @@ def _msgids() -> set[str]:
     for path in (REPO / "portal").rglob("*"):
         if path.suffix in (".py", ".html"):
             for match in CALL.finditer(path.read_text(encoding="utf-8")):
-                found.add(match.group(1) + (match.group(2) or ""))
+                found.add("".join(re.findall(STRING, match.group(1))))
     for entity in ENTITIES:
         found |= {entity.menu, entity.category}
     return found

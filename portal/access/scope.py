@@ -15,6 +15,13 @@ themselves, so they cannot disagree.
   lookups (signing in, loading the signed-in user) run ``unscoped()``.
 - A signed-in user with no assignment, and an anonymous visitor, see no scoped row at all.
 
+Seeing is not owning. What a request may *change* is narrower (``WRITES``, checked on every
+flush by ``_guard_writes``, and asked by the views beforehand through ``may_write`` so that the
+user gets a clear refusal): a case, its documents and its assessment records only where it was
+taken (the sub-center, or the clerk's window); a branch of a bundle case at the branch's own
+sub-center or where the case was taken. A department that sees a bundle case through its branch
+decides that branch and changes nothing else of the case.
+
 Outside a request (CLI, publishing, tests' setup) nothing is filtered: those are the operator's —
 except in a background job working for a user, which runs ``acting_as`` that user's scope.
 """
@@ -27,8 +34,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, event, false, or_, select
-from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy import ColumnElement, event, false, inspect, or_, select, true
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from portal.models import (
     Case,
@@ -36,6 +43,7 @@ from portal.models import (
     Complaint,
     Evaluation,
     Inspection,
+    IssuedDocument,
     Offering,
     PortalUser,
     SubCenter,
@@ -98,6 +106,85 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
         PortalUser.id.in_(select(user_window.c.user_id).join(Window, Window.id == user_window.c.window_id)
                           .where(Window.sub_center_id.in_(s.visible_sub_centers)))),
 }
+
+
+def _owns(s: Scope, sub_center_id: int | None, window_id: int | None) -> bool:
+    """Taken (or filed) at one of the user's own sub-centers or windows."""
+    return sub_center_id in s.sub_centers or window_id in s.windows
+
+
+def _owns_case(s: Scope, case: Case | None) -> bool:
+    return case is not None and _owns(s, case.sub_center_id, case.window_id)
+
+
+def _case(record: Any) -> Case | None:
+    """The case a record belongs to, as the user sees it (``None`` when they do not)."""
+    case = getattr(record, "case", None)
+    return case if case is not None else db.session.get(Case, record.case_id)
+
+
+# What a user may change of the rows they see: record -> may this scope write it. Sub-centers,
+# windows, offerings and users are changed only through publishing and the user screens, which
+# check their own rules; what is not listed here may be written wherever it may be seen.
+WRITES: dict[type, Callable[[Scope, Any], bool]] = {
+    Case: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
+    # a branch: its department decides it; where the case was taken, it is opened and closed
+    CaseBranch: lambda s, r: r.sub_center_id in s.visible_sub_centers or _owns_case(s, _case(r)),
+    IssuedDocument: lambda s, r: _owns_case(s, _case(r)),
+    Evaluation: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
+    Complaint: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
+    Inspection: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
+}
+
+
+class ForeignWrite(PermissionError):
+    """A request changing a record it may see but not change (the last line: views ask
+    ``may_write`` first and answer with a message of their own)."""
+
+    def __init__(self, record: Any) -> None:
+        super().__init__(f"{type(record).__name__} {getattr(record, 'id', '')} is not the user's to change")
+        self.record = record
+
+
+def may_write(record: Any) -> bool:
+    """May the current request change ``record`` (which it already sees)?"""
+    scope = current_scope()
+    rule = WRITES.get(type(record))
+    return scope is None or scope.everything or rule is None or rule(scope, record)
+
+
+def owned_cases() -> ColumnElement[bool]:
+    """The cases the current request may change, as a criterion (for choosing cases to act on:
+    a batch to print, the case an assessment record is filed against)."""
+    scope = current_scope()
+    if scope is None or scope.everything:
+        return true()
+    return _any_of(Case.sub_center_id, scope.sub_centers, Case.window_id, scope.windows)
+
+
+class _Before:
+    """A changed record as it was loaded: a write may neither start nor end outside the scope."""
+
+    def __init__(self, record: Any) -> None:
+        self._record, self._old = record, inspect(record).committed_state
+
+    def __getattr__(self, name: str) -> Any:
+        return self._old[name] if name in self._old else getattr(self._record, name)
+
+
+def _guard_writes(session: Session, context: Any, instances: Any) -> None:
+    scope = current_scope()
+    if scope is None or scope.everything:
+        return
+    with session.no_autoflush:
+        for record in [*session.new, *session.dirty, *session.deleted]:
+            rule = WRITES.get(type(record))
+            if rule is None:
+                continue
+            if record in session.dirty and not session.is_modified(record, include_collections=False):
+                continue
+            if not rule(scope, record) or (record not in session.new and not rule(scope, _Before(record))):
+                raise ForeignWrite(record)
 
 
 def _branch_of(s: Scope) -> ColumnElement[bool]:
@@ -188,6 +275,8 @@ def _apply_scope(state: ORMExecuteState) -> None:
 
 
 def init_app() -> None:
-    """Install the rule on the portal's session (idempotent)."""
+    """Install the rules on the portal's session (idempotent)."""
     if not event.contains(db.session, "do_orm_execute", _apply_scope):
         event.listen(db.session, "do_orm_execute", _apply_scope)
+    if not event.contains(db.session, "before_flush", _guard_writes):
+        event.listen(db.session, "before_flush", _guard_writes)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.access.scope import owned_cases
 from portal.cases.actions import Actor
 from portal.core import servertime
 from portal.core.errors import PortalError
@@ -39,13 +40,15 @@ def day_bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
 
 def create(session: Session, kind: str, day: dt.date, zone: ZoneInfo, actor: Actor,
            sub_center_id: int | None = None) -> PrintJob:
-    """A job for every ``kind`` document of the cases of ``day`` the session can see."""
+    """A job for every ``kind`` document of the cases of ``day`` the user may print: those
+    taken at their sub-centers or windows (not bundle cases they see through a branch)."""
     if kind not in BATCHES:
         raise PortalError(f"{kind!r} is not printed in batches",
                           hint="certificate, completion or acceptance")
     moment, condition, words = BATCHES[kind]
     start, end = day_bounds(day, zone)
-    query = select(Case.id).where(moment >= start, moment < end, condition).order_by(Case.id)
+    query = select(Case.id).where(moment >= start, moment < end, condition,
+                                  owned_cases()).order_by(Case.id)
     if sub_center_id is not None:
         query = query.where(Case.sub_center_id == sub_center_id)
     ids = list(session.scalars(query))

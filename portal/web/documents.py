@@ -29,6 +29,7 @@ from portal.models import Case, FormVersion, PrintJob, SubCenter, db
 from portal.web import jobs as background
 from portal.web.cases.casework import actor
 from portal.web.current import center_today, center_zone, current_site
+from portal.web.errors import writable_or_403
 
 public = Blueprint("verify", __name__)
 
@@ -102,6 +103,7 @@ class DocumentView(BaseView):
         case = db.session.scalars(select(Case).where(Case.id == pk)).one_or_none()
         if case is None or kind not in issuing.KINDS:
             abort(404)
+        writable_or_403(case)  # a branch department does not print the bundle's documents
         try:
             document, reprint = issuing.issue(db.session, current_site(), case, kind, actor(),
                                               verify_url, current_app.config["SECRET_KEY"])

@@ -2,7 +2,10 @@
 way back — a page for the screens, ``{"message": …}`` for the REST API. A malformed address
 parameter is a 400 that says which one (``query_int``); a body over the limits is a 413; a
 record someone else changed in the meantime is a 409 (``StaleDataError``: twenty clerks
-accepting one case at once — one wins, the others hear that it was handled)."""
+accepting one case at once — one wins, the others hear that it was handled); a record the user
+sees but may not change (a bundle case seen through its branch) is a 403 that says whose it is
+(``writable_or_403`` before any work; ``ForeignWrite`` from the scope's flush guard as the last
+line)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from portal.models import db
+from portal.access.scope import ForeignWrite, may_write
+from portal.cases.places import home_of
+from portal.models import Case, db
 
 
 def query_int(name: str, default: int) -> int:
@@ -62,7 +67,36 @@ def _handled_meanwhile(error: StaleDataError) -> tuple[Any, int]:
         "to see where it stands now."))
 
 
+def not_yours(record: Any) -> str:
+    if isinstance(record, Case):
+        return gettext("Case %(number)s was taken by %(home)s: only they change it, act on it and "
+                       "print its documents. Your department decides its own branch of the "
+                       "parallel approval.", number=record.number, home=home_of(record))
+    return gettext("This record belongs to another sub-center: you may see it, not change it.")
+
+
+def writable_or_403(record: Any) -> None:
+    """Refuse, saying whose it is, unless the user may change ``record`` (which they see)."""
+    if not may_write(record):
+        abort(403, description=not_yours(record))
+
+
+def _forbidden(error: HTTPException) -> tuple[Any, int]:
+    given = error.description if isinstance(error.description, str) and \
+        error.description != type(error).description else None
+    return answer(403, gettext("Not yours to change"),
+                  given or gettext("You may not do this."))
+
+
+def _foreign_write(error: ForeignWrite) -> tuple[Any, int]:
+    message = not_yours(error.record)
+    db.session.rollback()
+    return answer(403, gettext("Not yours to change"), message)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(403, _forbidden)
+    app.register_error_handler(ForeignWrite, _foreign_write)
     app.register_error_handler(400, _bad_request)
     app.register_error_handler(413, _too_large)
     app.register_error_handler(StaleDataError, _handled_meanwhile)

@@ -23,9 +23,11 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 
 from portal.access.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, permission
+from portal.access.scope import may_write
 from portal.web.cases.case_page import case_page
 from portal.web.csv_export import cell
 from portal.web.entities import ENTITIES, Entity
+from portal.web.errors import not_yours
 from portal.web.labels import LABELS, VALUE_LABELS
 from portal.web.pages import HIDDEN_PAGES, OWN_MENUS, PAGES
 from portal.web.screens import PortalModelView
@@ -67,7 +69,20 @@ class PortalModelApi(ModelRestApi):
             response.set_etag(str(getattr(item, column)))
         return response
 
+    def _not_writable(self, pk: Any) -> Response | None:
+        """403 with whose it is, for a record the user sees but may not change."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is not None and not may_write(item):
+            return self.response(403, message=not_yours(item))
+        return None
+
+    def delete_headless(self, pk: Any) -> Response:
+        return self._not_writable(pk) or super().delete_headless(pk)
+
     def put_headless(self, pk: Any) -> Response:
+        refused = self._not_writable(pk)
+        if refused is not None:
+            return refused
         column = versioned(self.datamodel.obj)
         if column is None:
             return super().put_headless(pk)

@@ -1,5 +1,6 @@
 """FAB routes that the generated screens tame: no crash on an unknown action or sort column, no
-file route."""
+file route, and no edit, delete or action on a record the user sees but may not change (403
+saying whose it is, before any work)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from flask import abort, request
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_order_args
 from flask_babel import gettext
+
+from portal.web.errors import writable_or_403
 
 
 class SafeRoutes:
@@ -32,12 +35,26 @@ class SafeRoutes:
         return super()._get_list_widget(filters, order_column=order_column,
                                          order_direction=order_direction, **kwargs)
 
+    def _writable(self, pk: Any) -> None:
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        if item is not None:  # else FAB's own 404
+            writable_or_403(item)
+
+    def _edit(self, pk: Any) -> Any:
+        self._writable(pk)  # the form is not even shown
+        return super()._edit(pk)
+
+    def _delete(self, pk: Any) -> Any:
+        self._writable(pk)
+        return super()._delete(pk)
+
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     @has_access
     def action(self, name: str, pk: Any) -> Any:
         """FAB's single-row action; an unknown action is a 404, not FAB's crash."""
         if name not in self.actions:
             abort(404)
+        self._writable(pk)
         return super().action(name, pk)  # FAB checks the action's own permission
 
     @expose("/action_post", methods=["POST"])
@@ -46,6 +63,8 @@ class SafeRoutes:
         """FAB's bulk action (it reads rows through the scoped session); unknown ones are 404."""
         if request.form.get("action") not in self.actions:
             abort(404)
+        for pk in request.form.getlist("rowid"):
+            self._writable(pk)
         return super().action_post()
 
     @expose("/download/<string:filename>")

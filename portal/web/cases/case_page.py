@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.access.roles import ROLE_NAMES
+from portal.access.scope import may_write
 from portal.cases import lifecycle
 from portal.cases.actions import allowed_actions, approver_of, steps_of
 from portal.cases.places import branch_place, case_place
@@ -35,6 +36,7 @@ def case_page(case: Case) -> dict[str, Any]:
     who = actor()
     actions = allowed_actions(case, who)
     return {"actions": actions, "intake_decision": bool(actions & INTAKE_DECISIONS),
+            "writable": may_write(case),  # else seen for a branch: no print buttons
             "process": _process(site, case, actions, who.works_at(case.sub_center_id)),
             "materials": _materials(site, case) if "notice" in actions else [],
             "documents": _documents(site, case),

@@ -2,7 +2,8 @@
 clock, extensions, branches and completion (the rules are portal/cases/actions.py).
 
 A view on the scoped case model: a case of another window or sub-center is not found (404),
-and the isolation matrix covers these routes by itself.
+and the isolation matrix covers these routes by itself. A bundle case seen through its branch
+answers 403 to everything but the decision on that branch.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from portal.core import servertime
 from portal.core.errors import PortalError
 from portal.models import Case, CaseState, db
 from portal.web.current import current_site
+from portal.web.errors import writable_or_403
 
 
 def actor() -> Actor:
@@ -105,6 +107,8 @@ class CaseworkView(BaseView):
         case = db.session.scalars(select(Case).where(Case.id == pk)).one_or_none()
         if case is None or action not in ACTIONS:
             abort(404)
+        if action != "branch":  # a branch department decides its branch, nothing else
+            writable_or_403(case)
         do, done = ACTIONS[action]
         try:
             do(current_site(), case, actor())

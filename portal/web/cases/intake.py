@@ -30,6 +30,7 @@ from portal.forms.spec import FormSpec
 from portal.forms.types import TYPES
 from portal.models import Case, CaseState, Offering, Window, db
 from portal.web.current import current_site
+from portal.web.errors import writable_or_403
 
 ROW_VERSION = "_row_version"  # hidden: the draft's row version the page was opened on
 
@@ -232,6 +233,7 @@ class DraftView(_FormPage, BaseView):
         case = db.session.scalars(select(Case).where(Case.id == pk)).one_or_none()
         if case is None or case.form_version is None:
             abort(404)
+        writable_or_403(case)
         if case.state != CaseState.DRAFT:
             return redirect(url_for("CaseScreen.show", pk=case.id))
         offering = db.session.scalars(select(Offering).where(

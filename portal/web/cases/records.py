@@ -18,6 +18,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
+from portal.access.scope import owned_cases
 from portal.models import Case, CaseState, PortalUser, db
 from portal.models.assessment import CHANNELS, COMPLAINT_OUTCOMES, INSPECTION_KINDS, LEVELS
 from portal.web.current import current_site
@@ -27,8 +28,10 @@ OPEN_FOR_EVALUATION = (CaseState.ACCEPTED, CaseState.PAUSED, CaseState.COMPLETED
 
 
 def _case_by_number(number: str) -> Case | None:
-    """Through the scope rule: only a case the recording user may see."""
-    return db.session.scalars(select(Case).where(Case.number == number.strip())).one_or_none()
+    """Through the scope rule, and only a case taken where the recording user may file records:
+    a record lands in the case's sub-center, so a bundle case seen through a branch is not one."""
+    return db.session.scalars(select(Case).where(Case.number == number.strip(), owned_cases())
+                              ).one_or_none()
 
 
 class CaseNumber:
