@@ -73,3 +73,43 @@ def test_over_rest_a_put_must_name_the_version_it_read(published) -> None:
     assert again.headers["ETag"] == '"2"'
     assert first.put(f"/api/v1/cases/{case_id}", json={"applicant_phone": "13900000002"},
                      headers={**headers[0], "If-Match": again.headers["ETag"]}).status_code == 200
+
+
+def _edits(app, case_id: int) -> list[tuple[str, dict]]:
+    from portal.models import CaseEvent
+
+    with app.app_context():
+        return [(e.by, e.data) for e in db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.kind == "edit")
+            .order_by(CaseEvent.seq))]
+
+
+def test_every_change_of_the_applicants_contact_is_on_the_record(published) -> None:
+    """On the screen and over REST alike: who changed what from what to what, on the case's
+    log and in the audit chain; a save that changes nothing appends nothing."""
+    from portal.cases.audit import verify
+
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        case_id = next(c.id for c in add_cases(per_window=1) if c.window == "MZ01")
+    clerk = published.test_client()
+    login(clerk, "mz-clerk")
+    url = f"/cases/edit/{case_id}"
+    page = clerk.get(url).get_data(as_text=True)
+    assert clerk.post(url, data={**form_values(page), "applicant_phone": "13900000001"}).status_code == 302
+    page = clerk.get(url).get_data(as_text=True)
+    assert clerk.post(url, data={**form_values(page), "applicant_phone": "13900000001"}).status_code == 302
+
+    token = csrf_token(clerk.get("/resetmypassword/form").get_data(as_text=True))
+    etag = clerk.get(f"/api/v1/cases/{case_id}").headers["ETag"].strip('"')
+    response = clerk.put(f"/api/v1/cases/{case_id}", json={"applicant_name": "王晓明"},
+                         headers={"X-CSRFToken": token, "If-Match": etag})
+    assert response.status_code == 200
+    assert _edits(published, case_id) == [
+        ("mz-clerk", {"applicant_phone": "13800000000 → 13900000001"}),
+        ("mz-clerk", {"applicant_name": "申请人MZ011号 → 王晓明"}),
+    ]
+    shown = clerk.get(f"/cases/show/{case_id}", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "申请人联系信息已修改" in shown and "13800000000 → 13900000001" in shown
+    with published.app_context():
+        assert verify(db.session)[1] == []

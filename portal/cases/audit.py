@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from portal.core import servertime
@@ -51,6 +51,23 @@ def append(session: Session, case: Case, kind: str, by: str,
     session.add(entry)
     head.seq, head.hash = seq, digest
     return entry
+
+
+def edited(session: Session, case: Case, by: str, columns: Sequence[str]) -> CaseEvent | None:
+    """Record what an edit of the case's own ``columns`` changed (``before → after``), if
+    anything: call it after the new values are set, before the commit that writes them."""
+    state = inspect(case)
+    changes = {}
+    for column in columns:
+        history = state.attrs[column].history
+        before = history.deleted[0] if history.deleted else None
+        after = history.added[0] if history.added else None
+        if history.has_changes() and before != after:
+            changes[column] = f"{before or '—'} → {after or '—'}"
+    if not changes:
+        return None
+    with session.no_autoflush:  # the case is written with the event, at the caller's commit
+        return append(session, case, "edit", by, changes)
 
 
 @dataclass(frozen=True)

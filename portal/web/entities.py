@@ -59,6 +59,9 @@ class Entity:
     base: type | None = None  # the screen's base class, when not the generic one
     export_extras: tuple[tuple[str, Callable[[Any], str]], ...] = ()  # more CSV columns
     labels: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))  # own words
+    # each record has an event log (cases): an edit on the screen or over REST appends what it
+    # changed, by whom (portal/cases/audit.py ``edited``)
+    logged: bool = False
 
     @property
     def actions(self) -> frozenset[str]:
@@ -150,6 +153,7 @@ ENTITIES: tuple[Entity, ...] = (
         order=("id", "desc"),
         show_template="portal/case_show.html",
         export_extras=(("Application", application_text),),
+        logged=True,
     ),
     Entity(
         # 并联审批: the branches a department decides (on the bundle case's page)

@@ -30,7 +30,7 @@ from portal.web.entities import ENTITIES, Entity
 from portal.web.errors import not_yours
 from portal.web.labels import LABELS, VALUE_LABELS
 from portal.web.pages import HIDDEN_PAGES, OWN_MENUS, PAGES
-from portal.web.screens import PortalModelView
+from portal.web.screens import LoggedEdits, PortalModelView
 from portal.web.site.form_versions import form_version_page
 from portal.web.site.published import BASE_VERSION, DeclarationCheck, PublishedScreen, PublishingInterface
 from portal.web.site.sections import item_page
@@ -177,6 +177,9 @@ def view_class(entity: Entity) -> type[PortalModelView]:
         attrs["edit_columns"] = [*entity.edit_columns, BASE_VERSION]
         attrs["edit_form_extra_fields"] = {BASE_VERSION: HiddenField()}
         bases = (PublishedScreen, *bases)
+    if entity.logged:
+        attrs["logged_columns"] = entity.edit_columns
+        bases = (LoggedEdits, *bases)
     name = f"{entity.name.title()}Screen" if entity.base else f"{entity.model.__name__}Screen"
     return type(name, bases, attrs)
 
@@ -203,8 +206,12 @@ def api_class(entity: Entity) -> type[PortalModelApi]:
         "base_order": entity.order,
         "openapi_spec_tag": entity.name,
     }
+    bases: tuple[type, ...] = (PortalModelApi,)
+    if entity.logged and writable:
+        attrs["logged_columns"] = entity.edit_columns
+        bases = (LoggedEdits, *bases)
     name = f"{entity.name.title()}Api" if entity.base else f"{entity.model.__name__}Api"
-    return type(name, (PortalModelApi,), attrs)
+    return type(name, bases, attrs)
 
 
 def _labels(entity: Entity) -> dict[str, Any]:

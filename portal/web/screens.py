@@ -8,9 +8,23 @@ from typing import Any
 
 from flask import abort
 from flask_appbuilder import ModelView, expose, has_access
+from flask_login import current_user
 
+from portal.cases import audit
+from portal.models import db
 from portal.web.csv_export import CsvExport
 from portal.web.routes import SafeRoutes
+
+
+class LoggedEdits:
+    """Mixin for the screen and the API of an entity with an event log (``Entity.logged``):
+    an edit appends what it changed, by whom, with the change itself."""
+
+    def pre_update(self, item: Any) -> None:
+        super().pre_update(item)
+        audit.edited(db.session, item, current_user.username, self.logged_columns)
+
+    logged_columns: tuple[str, ...] = ()  # the entity's edit columns
 
 
 class PortalModelView(SafeRoutes, CsvExport, ModelView):

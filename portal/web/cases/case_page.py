@@ -102,6 +102,7 @@ EVENT_KINDS = {
     "print": _l("Document issued"), "reprint": _l("Document reprinted (补打)"),
     "due_moved": _l("Due date worked out again"),
     "reprint_refused": _l("Reprint refused: the stored document was altered"),
+    "edit": _l("Applicant contact changed"),
 }
 EVENT_KEYS = {
     "limit_days": _l("Limit (working days)"), "due": _l("Due date"), "reason": _l("Reason"),
@@ -113,6 +114,7 @@ EVENT_KEYS = {
     "branches": _l("Parallel approval"), "document": _l("Document number"),
     "sha256": _l("SHA-256"), "from": _l("Due date before"),
     "years": _l("Holiday schedule published for"),
+    "applicant_name": _l("Applicant"), "applicant_phone": _l("Applicant's phone"),
 }
 OUTCOMES = {"approved": _l("Approved"), "denied": _l("Denied")}
 LIGHT_LABELS = {"red": _l("Overdue"), "yellow": _l("Due soon"), "green": _l("In time"),
