@@ -56,6 +56,9 @@ MAX_FORM_PARTS = 1000
 # Lock-out: after this many failed logins in a row the account refuses logins for a while.
 PORTAL_LOCKOUT_ATTEMPTS = 5
 PORTAL_LOCKOUT_SECONDS = 15 * 60
+# Every password set (add, reset, change, CLI): at least this long, not the user name, not a
+# common password (portal/access/accounts.py)
+PORTAL_PASSWORD_MIN_LENGTH = 10
 
 # REST API documentation: the OpenAPI document at /api/v1/_openapi (portal/web/generate.py);
 # FAB's Swagger UI stays off: it loads its scripts from a CDN.

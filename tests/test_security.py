@@ -36,7 +36,7 @@ def test_repeated_failed_logins_lock_the_account(portal) -> None:
         assert not _logged_in(_attempt(client, "ws-clerk", "wrong"))
     refused = _attempt(client, "ws-clerk", PASSWORD)  # the right password, too late
     assert not _logged_in(refused)
-    assert "该账户因连续登录失败已被锁定" in refused.get_data(as_text=True)
+    assert "用户名或密码错误，或账户因连续登录失败已被暂时锁定" in refused.get_data(as_text=True)
     assert _logged_in(_attempt(portal.test_client(), "mz-clerk", PASSWORD))  # others unaffected
     with portal.app_context():
         user = db.session.scalars(select(PortalUser).where(PortalUser.username == "ws-clerk")).one()

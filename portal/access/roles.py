@@ -34,6 +34,7 @@ VIEW_METHODS = MappingProxyType({
     "add": WRITE, "edit": WRITE,
     "delete": DELETE, "action": WRITE, "action_post": WRITE,
     "diff": READ, "yaml": READ,  # pages of the form versions screen
+    "password": WRITE,  # a manager sets a clerk's new password
 })
 API_METHODS = MappingProxyType({
     "get": READ, "get_list": READ, "info": READ,

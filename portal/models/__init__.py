@@ -16,12 +16,14 @@ from portal.models.site import (
     Window,
     offering_window,
 )
-from portal.models.users import PortalUser, user_sub_center, user_window
+from portal.models.users import AccountEvent, PortalUser, UserSession, user_sub_center, user_window
 
 __all__ = [
-    "CENTER_SCOPE", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence", "CaseState",
+    "CENTER_SCOPE", "AccountEvent",
+    "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence", "CaseState",
     "AssessmentResult", "Complaint", "Evaluation", "Inspection",
     "Center", "ExportJob", "FormVersion", "IssuedDocument", "PrintJob",
     "Item", "Offering", "PortalUser", "SitePublication",
-    "SiteVersion", "SubCenter", "Window", "db", "offering_window", "user_sub_center", "user_window",
+    "SiteVersion", "SubCenter", "UserSession",
+    "Window", "db", "offering_window", "user_sub_center", "user_window",
 ]

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Table, false
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.site import SubCenter, Window
@@ -38,3 +38,29 @@ class PortalUser(User):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     sub_centers: Mapped[list[SubCenter]] = relationship(secondary=user_sub_center)
     windows: Mapped[list[Window]] = relationship(secondary=user_window)
+
+
+class UserSession(Model):
+    """A signed-in session, known to the server: the cookie names it, and it counts only while
+    this row exists. Logging out deletes it; a password change or a deactivation deletes every
+    other one of the user (portal/access/accounts.py)."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, in the cookie
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False,
+                                         index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AccountEvent(Model):
+    """What was done to an account and by whom: created, password set or changed, unlocked,
+    deactivated. Kept by user name, so it outlives the account."""
+
+    __tablename__ = "account_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    by: Mapped[str] = mapped_column(String(256), nullable=False)
+    username: Mapped[str] = mapped_column(String(256), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)

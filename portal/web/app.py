@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 from portal.access import scope
 from portal.models import db
 from portal.settings import REPO
-from portal.web import documents, errors, generate, identity, inputs, security
+from portal.web import accounts, documents, errors, generate, identity, inputs, security
 from portal.web.cases import case_page
 from portal.web.current import current_site
 from portal.web.site import form_versions, sections
@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     identity.init_app(app)
     errors.init_app(app)
     inputs.init_app(app)
+    accounts.init_app(app)
     sections.init_app(app)
     form_versions.init_app(app)
     case_page.init_app(app)

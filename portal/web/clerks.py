@@ -1,28 +1,33 @@
 """A sub-center manager's screen for their clerks (managers manage their own clerks:
 docs/architecture.md, roles).
 
-The rows are the users the scope rule lets the manager see, narrowed to clerk-only accounts.
-Whatever the form sends, a saved account has exactly the clerk role, is not center-wide and
-is bound to windows the manager sees (the window choices come through the scope rule, so a
-foreign window id is an invalid choice).
+The rows are the users the scope rule lets the manager see, narrowed to clerk-only accounts —
+on the screen and over REST alike (the API takes the screen's ``base_filters``). Whatever the
+form sends, a saved account has exactly the clerk role, is not center-wide and is bound to
+windows the manager sees (the window choices come through the scope rule, so a foreign window
+id is an invalid choice). The manager sets a clerk's new password here (重置密码), under the
+password policy; the account log records it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.models import Role
 from flask_appbuilder.security.views import UserDBModelView
-from flask_appbuilder.validators import PasswordComplexityValidator
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
+from portal.access import accounts
 from portal.access.roles import CLERK, ROLE_NAMES
+from portal.core.errors import PortalError
 from portal.models import PortalUser, db
+from portal.web.accounts import UniqueUsername, by, confirm_field, password_field, password_form
 from portal.web.csv_export import CsvExport
 from portal.web.routes import SafeRoutes
 
@@ -38,14 +43,18 @@ USER_DESCRIPTIONS = {
 }
 
 
-def password_fields() -> dict[str, Any]:
-    """FAB's password fields, with our description (its own is left untranslated)."""
-    fields = dict(UserDBModelView.add_form_extra_fields)
-    fields["password"] = PasswordField(
-        _l("Password"), description=USER_DESCRIPTIONS["password"],
-        validators=[DataRequired(), PasswordComplexityValidator()],
-        widget=BS3PasswordFieldWidget())
-    return fields
+class AccountLog:
+    """Mixin for the user screens: the account log records a new account (a deactivation is
+    recorded however it happens: portal/access/accounts.py)."""
+
+    def post_add(self, item: PortalUser) -> None:
+        super().post_add(item)
+        accounts.log(db.session, by(), item.username, accounts.CREATED)
+        db.session.commit()
+
+
+def _clerk_username(form: Any) -> str | None:
+    return getattr(form, "_username", None)
 
 
 class OnlyClerks(BaseFilter):
@@ -60,12 +69,37 @@ class OnlyClerks(BaseFilter):
                             ~PortalUser.roles.any(Role.name != clerk))
 
 
-class ClerkScreen(SafeRoutes, CsvExport, UserDBModelView):
+class ClerkScreen(AccountLog, SafeRoutes, CsvExport, UserDBModelView):
     list_template = "portal/list.html"
+    show_template = "portal/user_show.html"
+    extra_args = {"account_tools": "clerks"}
     base_filters = [["id", OnlyClerks, None]]
-    validators_columns = {"windows": [DataRequired()]}
+    validators_columns = {"windows": [DataRequired()], "username": [UniqueUsername()]}
     description_columns = USER_DESCRIPTIONS
-    add_form_extra_fields = password_fields()
+    add_form_extra_fields = {"password": password_field(), "conf_password": confirm_field()}
+    password_form = password_form(_clerk_username)
+
+    @expose("/password/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def password(self, pk: int) -> Any:
+        """重置密码: the manager gives one of their clerks a new password (the clerk's sessions
+        end; the account log records who set it)."""
+        clerk = self.datamodel.get(pk, self._base_filters)  # the scope, and clerks only
+        if clerk is None:
+            abort(404)
+        form = self.password_form(request.form if request.method == "POST" else None)
+        form._username = clerk.username
+        if request.method == "POST" and form.validate():
+            try:
+                current_app.appbuilder.sm.reset_password(clerk.id, form.password.data)
+            except PortalError as exc:
+                flash(str(exc), "danger")
+            else:
+                flash(gettext("New password set for %(user)s: their sessions have ended.",
+                              user=clerk.username), "success")
+                return redirect(url_for(f"{type(self).__name__}.show", pk=pk))
+        return self.render_template("portal/password.html", form=form, user=clerk,
+                                    title=gettext("Set a new password"))
 
     def _enforce(self, item: PortalUser) -> None:
         item.roles = [db.session.scalars(select(Role).where(Role.name == ROLE_NAMES[CLERK])).one()]

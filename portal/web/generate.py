@@ -16,7 +16,6 @@ from flask import Response, request
 from flask_appbuilder import AppBuilder, ModelRestApi
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.api.manager import OpenApi
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
@@ -26,6 +25,7 @@ from portal.access.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, 
 from portal.access.scope import may_write
 from portal.web.cases.case_page import case_page
 from portal.web.csv_export import cell
+from portal.web.datamodel import SafeInterface
 from portal.web.entities import ENTITIES, Entity
 from portal.web.errors import not_yours
 from portal.web.labels import LABELS, VALUE_LABELS
@@ -140,7 +140,7 @@ def view_class(entity: Entity) -> type[PortalModelView]:
     """The screen of one entity."""
     mapping, base = _permissions(entity, VIEW_METHODS)
     datamodel = (PublishingInterface(entity.model, entity) if entity.declared
-                 else SQLAInterface(entity.model))
+                 else SafeInterface(entity.model))
     attrs: dict[str, Any] = {
         "datamodel": datamodel,
         "route_base": f"/{entity.name}",
@@ -191,7 +191,7 @@ def api_class(entity: Entity) -> type[PortalModelApi]:
     if not writable:
         mapping = {m: (a if a == READ else f"{m}_off") for m, a in mapping.items()}
     attrs: dict[str, Any] = {
-        "datamodel": SQLAInterface(entity.model),
+        "datamodel": SafeInterface(entity.model),
         "resource_name": entity.name,
         "class_permission_name": entity.name,
         "method_permission_name": mapping,
@@ -205,6 +205,8 @@ def api_class(entity: Entity) -> type[PortalModelApi]:
         "label_columns": _labels(entity),
         "base_order": entity.order,
         "openapi_spec_tag": entity.name,
+        # the screen's own narrowing (clerks: clerk-only accounts) holds over REST too
+        "base_filters": list(getattr(entity.base, "base_filters", None) or []),
     }
     bases: tuple[type, ...] = (PortalModelApi,)
     if entity.logged and writable:

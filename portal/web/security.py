@@ -11,21 +11,51 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Flask, current_app, flash, g, has_request_context
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import (
+    AuthDBView,
+    ResetMyPasswordView,
+    ResetPasswordView,
+    UserDBModelView,
+)
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField
 
+from portal.access import accounts
 from portal.access.roles import ADMIN, ROLE_NAMES, permission
 from portal.access.scope import Scope, unscoped
 from portal.core.errors import PortalError
-from portal.models import PortalUser
-from portal.web.clerks import USER_DESCRIPTIONS, password_fields
+from portal.models import PortalUser, db
+from portal.web.accounts import (
+    SID,
+    OwnPasswordForm,
+    UniqueUsername,
+    by,
+    confirm_field,
+    password_field,
+    password_form,
+    session_is_live,
+    weakness_messages,
+)
+from portal.web.clerks import USER_DESCRIPTIONS, AccountLog
 from portal.web.csv_export import CsvExport
 from portal.web.entities import ENTITIES, ROLE_KEYS
 from portal.web.pages import OWN_MENUS, OWN_PERMISSIONS, PAGES
@@ -62,14 +92,32 @@ def _center_wide_field() -> BooleanField:
                         description=_l("Sees every sub-center (center admins, center auditors)"))
 
 
-class PortalUserView(SafeRoutes, CsvExport, UserDBModelView):
-    """FAB's user screen with the scope: center-wide, sub-centers, windows; CSV export."""
+class PortalUserView(AccountLog, SafeRoutes, CsvExport, UserDBModelView):
+    """FAB's user screen with the scope: center-wide, sub-centers, windows; CSV export; the
+    password policy; unlocking a locked account."""
 
     list_template = "portal/list.html"
+    show_template = "portal/user_show.html"
+    extra_args = {"account_tools": "users"}
     method_permission_name = {"export": "list"}  # reading the list is enough to export it
 
-    add_form_extra_fields = {**password_fields(), "center_wide": _center_wide_field()}
+    add_form_extra_fields = {"password": password_field(), "conf_password": confirm_field(),
+                             "center_wide": _center_wide_field()}
     edit_form_extra_fields = {"center_wide": _center_wide_field()}
+    validators_columns = {"username": [UniqueUsername()]}
+
+    @expose("/unlock/<int:pk>", methods=["POST"])
+    @has_access
+    def unlock(self, pk: int) -> Any:
+        """解锁: the center admin lets a locked-out user try again now (logged)."""
+        user = self.datamodel.get(pk, self._base_filters)
+        if user is None:
+            abort(404)
+        user.locked_until, user.fail_login_count = None, 0
+        accounts.log(db.session, by(), user.username, accounts.UNLOCKED)
+        db.session.commit()
+        flash(gettext("%(user)s may sign in again.", user=user.username), "success")
+        return redirect(url_for(f"{type(self).__name__}.show", pk=pk))
 
     list_columns = ["first_name", "username", "roles", "center_wide", "sub_centers", "windows",
                     "active"]
@@ -100,9 +148,88 @@ class PortalUserView(SafeRoutes, CsvExport, UserDBModelView):
     }
 
 
+class PortalAuthDBView(AuthDBView):
+    """Sign-in: an unknown user name, a wrong password and a locked account read the same from
+    outside. Signing out is a POST (a link or an image on another page cannot sign anyone out)
+    and ends the session on the server."""
+
+    invalid_login_message = _l("Wrong user name or password, or the account is locked for a "
+                               "while after repeated failed sign-ins.")
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self) -> Any:
+        if request.method == "GET":  # an old bookmark: ask, change nothing
+            return self.render_template("portal/logout.html", appbuilder=self.appbuilder,
+                                        title=gettext("Sign out"))
+        return super().logout()
+
+
+class PortalResetMyPasswordView(ResetMyPasswordView):
+    class_permission_name = "ResetMyPasswordView"  # FAB's permission, granted to every role
+    form = OwnPasswordForm
+
+
+def _username_of_pk(form: Any) -> str | None:
+    pk = request.args.get("pk", "")
+    with unscoped():
+        user = db.session.get(PortalUser, int(pk)) if pk.isdigit() else None
+    return user.username if user else None
+
+
+class PortalResetPasswordView(ResetPasswordView):
+    class_permission_name = "ResetPasswordView"
+    form = password_form(_username_of_pk)
+
+
+class NoTokenApi(SecurityApi):
+    """FAB's JWT login (/api/v1/security/login) is off: the REST API uses the browser session
+    (scope, CSRF, server-side sessions); a token would carry none of that, and the route would
+    only be a place to guess passwords. Without exposed methods the API registers no route."""
+
+    def login(self) -> Any:  # not exposed
+        abort(404)
+
+    def refresh(self) -> Any:  # not exposed
+        abort(404)
+
+
 class PortalSecurityManager(SecurityManager):
     user_model = PortalUser
     userdbmodelview = PortalUserView
+    authdbview = PortalAuthDBView
+    resetmypasswordview = PortalResetMyPasswordView
+    resetpasswordview = PortalResetPasswordView
+    security_api = NoTokenApi
+
+    def load_user(self, pk: Any) -> Any:
+        """The session's user — while its server-side session lives (logout, a password change
+        or a deactivation ends it, whatever copies of the cookie exist)."""
+        user = super().load_user(pk)
+        if user is not None and has_request_context() and not session_is_live(user.id):
+            return None
+        return user
+
+    def add_user(self, username: str, first_name: str, last_name: str, email: str, role: Any,
+                 password: str = "", hashed_password: str = "", **kwargs: Any) -> Any:
+        """FAB's, with the password policy (the CLI's and the demo's accounts come this way)."""
+        if password:
+            _check_policy(password, username)
+        return super().add_user(username, first_name, last_name, email, role, password=password,
+                                hashed_password=hashed_password, **kwargs)
+
+    def reset_password(self, userid: Any, password: str) -> None:
+        """Every password change: the policy, then the user's other sessions end (all of them
+        when someone else set it), and the account log says who did it."""
+        user = self.get_user_by_id(int(userid))
+        if user is None:
+            raise PortalError(f"no user with id {userid}")
+        _check_policy(password, user.username)
+        super().reset_password(user.id, password)
+        own = has_request_context() and current_user.is_authenticated and current_user.id == user.id
+        accounts.end_sessions(self.session, user.id, keep=session.get(SID) if own else None)
+        accounts.log(self.session, by(), user.username,
+                     accounts.PASSWORD_CHANGED if own else accounts.PASSWORD_SET)
+        self.session.commit()
 
     # Users are scoped data (portal/access/scope.py); finding the user who signs in is not.
     def find_user(self, username: str | None = None, email: str | None = None) -> Any:
@@ -132,11 +259,10 @@ class PortalSecurityManager(SecurityManager):
         user = self.find_user(username=username) if username else None
         now = dt.datetime.now(dt.UTC)
         if user is not None and _locked(user, now):
-            # same work as a wrong password, so timing does not tell
+            # same work and the same answer as a wrong password: the outside cannot tell a
+            # locked account from an unknown name (the log and the admin's screen can)
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "x")
             log.warning("login refused for %s: locked until %s", username, user.locked_until)
-            flash(gettext("This account is locked after repeated failed logins. Try again "
-                          "later or ask the center admin."), "warning")
             return None
         result = super().auth_user_db(username, password)
         if result is None and user is not None:
@@ -149,6 +275,12 @@ class PortalSecurityManager(SecurityManager):
                 log.warning("account %s locked for %s s", username, seconds)
         forget_scope()
         return result
+
+
+def _check_policy(password: str, username: str) -> None:
+    problems = accounts.weaknesses(password, username, int(current_app.config["PORTAL_PASSWORD_MIN_LENGTH"]))
+    if problems:
+        raise PortalError(" ".join(weakness_messages(problems)))
 
 
 def _locked(user: PortalUser, now: dt.datetime) -> bool:

@@ -20,6 +20,7 @@ from portal.core.problems import Problem
 from portal.models import db
 from portal.site.edits import publish_change, try_change
 from portal.site.publish import current_version
+from portal.web.datamodel import SafeInterface
 
 
 class DeclarationCheck:
@@ -79,7 +80,7 @@ def _text(problem: Problem) -> str:
     return f"{text}（{problem.hint}）" if problem.hint else text
 
 
-class PublishingInterface(SQLAInterface):
+class PublishingInterface(SafeInterface):
     """Saves by publishing a new version instead of updating the row in place."""
 
     def __init__(self, obj: type, entity: Any) -> None:

@@ -1,0 +1,124 @@
+"""Accounts: the password policy, server-side sessions and the account log.
+
+- **Password policy** (``weaknesses``): every path that sets a password — the user and clerk
+  add forms, a reset by the center admin or a manager, one's own change, the CLI — refuses one
+  shorter than the configured length (10 by default), equal to the user name, or on the list of
+  common passwords shipped with the portal (``common-passwords.txt.gz``: the 20,000 most common
+  passwords, and ``common-passwords-cn.txt``: ones common in China). Case is ignored.
+- **Sessions** (``open_session`` …): a session cookie counts only while its row exists.
+  Logging out ends it; a password change ends the user's other sessions, a reset by someone else
+  and a deactivation end all of them — a copied cookie stops working.
+- **The account log** (``log``): who created an account, set or changed its password, unlocked
+  or deactivated it, and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gzip
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import delete, event, inspect, select
+from sqlalchemy.orm import Session
+
+from portal.core import servertime
+from portal.models import AccountEvent, PortalUser, UserSession, db
+
+HERE = Path(__file__).parent
+
+# the weaknesses a password can have (their messages are the web layer's and the CLI's)
+SHORT, USERNAME, COMMON = "short", "username", "common"
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    with gzip.open(HERE / "common-passwords.txt.gz", "rt", encoding="utf-8") as handle:
+        general = {line.strip().lower() for line in handle if line.strip()}
+    own = (HERE / "common-passwords-cn.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(general | {line.strip().lower() for line in own
+                                if line.strip() and not line.startswith("#")})
+
+
+def weaknesses(password: str, username: str | None, min_length: int) -> list[str]:
+    """What makes ``password`` unfit for ``username`` (empty: it may be used)."""
+    out = []
+    if len(password) < min_length:
+        out.append(SHORT)
+    if username and password.strip().lower() == username.strip().lower():
+        out.append(USERNAME)
+    if password.strip().lower() in common_passwords():
+        out.append(COMMON)
+    return out
+
+
+def open_session(session: Session, user_id: int, lifetime: dt.timedelta) -> str:
+    """A new server-side session for ``user_id`` (its id goes into the cookie); sessions older
+    than ``lifetime`` are removed on the way."""
+    now = servertime.now()
+    session.execute(delete(UserSession).where(UserSession.created_at < now - lifetime))
+    sid = secrets.token_urlsafe(32)
+    session.add(UserSession(id=sid, user_id=user_id, created_at=now))
+    return sid
+
+
+def is_live(session: Session, sid: str | None, user_id: int) -> bool:
+    if not sid:
+        return False
+    row = session.get(UserSession, sid)
+    return row is not None and row.user_id == user_id
+
+
+def end_session(session: Session, sid: str | None) -> None:
+    if sid:
+        session.execute(delete(UserSession).where(UserSession.id == sid))
+
+
+def end_sessions(session: Session, user_id: int, keep: str | None = None) -> None:
+    """End every session of ``user_id`` but ``keep``."""
+    query = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep:
+        query = query.where(UserSession.id != keep)
+    session.execute(query)
+
+
+def live_sessions(session: Session, user_id: int) -> int:
+    return len(session.scalars(select(UserSession.id).where(UserSession.user_id == user_id)).all())
+
+
+# kinds of the account log
+CREATED, PASSWORD_SET, PASSWORD_CHANGED, UNLOCKED, DEACTIVATED = (
+    "created", "password_set", "password_changed", "unlocked", "deactivated")
+
+
+def log(session: Session, by: str, username: str, kind: str) -> None:
+    session.add(AccountEvent(at=servertime.now(), by=by, username=username, kind=kind))
+
+
+def _nobody() -> str:
+    return "cli"
+
+
+_actor: Callable[[], str] = _nobody
+
+
+def _deactivated(db_session: Session, context: object, instances: object) -> None:
+    """A user deactivated (``active`` set to false, however it happens) loses every session,
+    and the account log says by whom."""
+    for record in list(db_session.dirty):
+        if isinstance(record, PortalUser) and record.id is not None:
+            history = inspect(record).attrs.active.history
+            if history.deleted and history.deleted[0] and not record.active:
+                with db_session.no_autoflush:
+                    end_sessions(db_session, record.id)
+                    log(db_session, _actor(), record.username, DEACTIVATED)
+
+
+def init_app(actor: Callable[[], str]) -> None:
+    """Install the listener; ``actor`` names who acts (the signed-in user, else "cli")."""
+    global _actor
+    _actor = actor
+    if not event.contains(db.session, "before_flush", _deactivated):
+        event.listen(db.session, "before_flush", _deactivated)
