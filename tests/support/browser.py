@@ -90,7 +90,7 @@ class Live:
         page.fill("#password", self.password)
         with page.expect_navigation():
             page.get_by_role("button", name="登录").click()
-        assert page.locator("a[href$='/logout/']").count() == 1, f"{username} is logged in"
+        assert page.locator("form[action$='/logout/']").count() == 1, f"{username} is logged in"
         return page
 
     def shot(self, page, name: str, full_page: bool = True) -> None:
