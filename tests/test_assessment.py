@@ -238,6 +238,13 @@ def test_a_closed_month_is_frozen_with_its_rules_and_never_changes_silently(mont
         assert db.session.scalars(select(AssessmentResult)).all() == []  # December is not over
     page = freeze(center)
     assert "已冻结：2026-11 · 规则 v1" in page and score_of(page, "MZ02") == "80.00"
+    from pathlib import Path
+
+    from portal.cases.audit import read_anchors
+
+    with month_of_cases.app_context():
+        anchors, bad = read_anchors(Path(month_of_cases.config["PORTAL_AUDIT_ANCHORS"]))
+    assert len(anchors) == 1 and bad == []  # the month's close anchored the event log
     local_token = local.token
     assert local.post("/assessment/freeze", data={"csrf_token": local_token, "month": "2026-11"}
                       ).status_code in (302, 403)  # not center-wide

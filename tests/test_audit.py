@@ -117,3 +117,118 @@ def test_clerks_appending_at_once_make_one_unbroken_chain(log, database_url: str
     assert failures == []
     with log.app_context():
         assert verify(db.session) == (18, [])
+
+
+# -- someone with the database, or with the database and the key --------------------------------
+
+def _anchor(app) -> list:
+    from pathlib import Path
+
+    from portal.cases.audit import write_anchor
+
+    with app.app_context():
+        write_anchor(db.session, Path(app.config["PORTAL_AUDIT_ANCHORS"]))
+    return run_cli(app, "audit", "verify")
+
+
+def _anchored_findings(app) -> list[str]:
+    from pathlib import Path
+
+    from portal.cases.audit import read_anchors
+
+    with app.app_context():
+        db.session.expire_all()
+        anchors, bad = read_anchors(Path(app.config["PORTAL_AUDIT_ANCHORS"]))
+        return [str(f) for f in bad + verify(db.session, anchors)[1]]
+
+
+def test_the_last_event_deleted_and_the_head_rewound_is_found_by_the_anchor(log) -> None:
+    assert "agrees with 1 anchor(s)" in _anchor(log).output
+    with log.app_context():
+        before_last = db.session.scalars(select(CaseEvent).where(CaseEvent.seq == 5)).one().hash
+    found = tamper(log, "DELETE FROM case_event WHERE seq = 6",
+                   f"UPDATE audit_head SET seq = 5, hash = '{before_last}'")
+    assert found == []  # the chain alone looks whole ...
+    assert _anchored_findings(log) == [  # ... the anchor written outside the database does not
+        f"the anchor of {_anchors(log)[0].at} saw 6 events, the chain ends at event 5: events were removed"]
+    result = run_cli(log, "audit", "verify")
+    assert result.exit_code == 1 and "events were removed" in result.output
+
+
+def _anchors(app):
+    from pathlib import Path
+
+    from portal.cases.audit import read_anchors
+
+    with app.app_context():
+        return read_anchors(Path(app.config["PORTAL_AUDIT_ANCHORS"]))[0]
+
+
+def _rewrite(app, seq: int, by: str, key: bytes | None) -> None:
+    """Edit event ``seq`` and recompute every link after it as an attacker would: with the
+    published recipe (no key, or a guessed one), or with the real key."""
+    from portal.cases.audit import link, unkeyed_link
+
+    def relink(*args):
+        return link(*args, key=key) if key else unkeyed_link(*args)
+
+    with app.app_context():
+        events = db.session.scalars(select(CaseEvent).order_by(CaseEvent.seq)).all()
+        rows = [(e.id, e.seq, e.case_id, e.kind, e.at, by if e.seq == seq else e.by, e.data) for e in events]
+    prev = "0" * 64
+    with app.app_context(), db.engine.begin() as conn:
+        for pk, s, case_id, kind, at, who, data in rows:
+            digest = relink(prev, s, case_id, kind, at, who, data)
+            conn.execute(sa.text("UPDATE case_event SET by = :by, prev_hash = :prev, hash = :h "
+                                 "WHERE id = :id"), {"by": who, "prev": prev, "h": digest, "id": pk})
+            prev = digest
+        conn.execute(sa.text("UPDATE audit_head SET hash = :h"), {"h": prev})
+
+
+def test_an_edit_with_every_link_recomputed_without_the_key_is_found(log) -> None:
+    _rewrite(log, 3, "someone", key=None)  # the recipe is public; the key is not
+    _rewrite(log, 4, "someone", key=b"a guessed key")
+    found = _anchored_findings(log)
+    assert "event 1: was changed after it was recorded" in found and len(found) == 6
+
+
+def test_an_edit_with_every_link_recomputed_with_the_key_is_found_by_the_anchor(log) -> None:
+    _anchor(log)
+    key = log.config["PORTAL_AUDIT_KEY"].encode()
+    _rewrite(log, 3, "someone", key=key)  # an insider with the database and the key
+    with log.app_context():
+        assert verify(db.session)[1] == []  # the chain alone cannot tell
+    assert _anchored_findings(log) == [
+        f"event 6: is not the event anchored on {_anchors(log)[0].at}: the chain was rewritten"]
+
+
+def test_an_edited_anchor_line_is_not_believed(log) -> None:
+    from pathlib import Path
+
+    _anchor(log)
+    path = Path(log.config["PORTAL_AUDIT_ANCHORS"])
+    path.write_text(path.read_text(encoding="utf-8").replace('"seq": 6', '"seq": 5'), encoding="utf-8")
+    assert _anchored_findings(log) == [
+        "audit-anchors.jsonl line 1 was not written with this portal's audit key (or was edited)"]
+
+
+def test_a_chain_from_before_the_key_is_linked_again_once_if_it_verifies(log) -> None:
+    _rewrite(log, 0, "", key=None)  # as a chain written before the audit key looks
+    assert len(_anchored_findings(log)) == 6
+    result = run_cli(log, "audit", "rekey")
+    assert result.exit_code == 0 and "6 events linked with the audit key and anchored" in result.output
+    assert _anchored_findings(log) == []
+    assert run_cli(log, "audit", "rekey").exit_code == 1  # already keyed: refused, nothing changed
+    assert _anchored_findings(log) == []
+
+
+def test_the_monthly_report_prints_the_chains_head(log) -> None:
+    from portal.cli.demo import ensure_demo_users
+    from tests.support.world import PASSWORD, signed_in
+
+    with log.app_context():
+        ensure_demo_users(password=PASSWORD)
+        head = db.session.scalars(select(CaseEvent).order_by(CaseEvent.seq.desc())).first()
+    page = signed_in(log, "center-auditor").get("/reports/monthly", headers={"Accept-Language": "zh"})
+    text = page.get_data(as_text=True)
+    assert "共 6 条" in text and head.hash[:16] in text

@@ -72,16 +72,58 @@ def audit() -> None:
     """The case event log (电子监察)."""
 
 
+def _anchors_file(given: Path | None) -> Path:
+    return given or Path(current_app.config["PORTAL_AUDIT_ANCHORS"])
+
+
 @audit.command("verify")
+@click.option("--anchors", type=click.Path(path_type=Path), default=None,
+              help="the anchors file to check against (default: PORTAL_AUDIT_ANCHORS)")
 @with_appcontext
-def audit_verify() -> None:
-    """Check that no case event was edited, deleted, inserted or moved since it was recorded."""
-    from portal.cases.audit import verify
+def audit_verify(anchors: Path | None) -> None:
+    """Check that no case event was edited, deleted, inserted or moved since it was recorded,
+    and that the chain still reaches and agrees with every anchor written outside the database."""
+    from portal.cases.audit import read_anchors, verify
     from portal.models import db
 
-    count, findings = verify(db.session)
+    path = _anchors_file(anchors)
+    kept, bad = read_anchors(path)
+    count, findings = verify(db.session, kept)
+    findings = bad + findings
     for finding in findings:
         click.echo(str(finding))
     if findings:
         raise click.ClickException(f"{len(findings)} problem(s) in the event log of {count} events")
-    click.echo(f"{count} events, chain intact")
+    latest = max(kept, key=lambda a: a.seq, default=None)
+    against = (f"; agrees with {len(kept)} anchor(s) of {path}, the latest {latest.at} at event {latest.seq}"
+               if latest else f"; no anchor yet in {path}: run `portal audit anchor`")
+    click.echo(f"{count} events, chain intact{against}")
+
+
+@audit.command("anchor")
+@click.option("--to", "to", type=click.Path(path_type=Path), default=None,
+              help="the anchors file to append to (default: PORTAL_AUDIT_ANCHORS)")
+@with_appcontext
+def audit_anchor(to: Path | None) -> None:
+    """Append the chain's count and newest link to the anchors file (run it from cron, e.g.
+    hourly; the month's close writes one too). Keep the file where the database's
+    administrators cannot write."""
+    from portal.cases.audit import write_anchor
+    from portal.models import db
+
+    made = write_anchor(db.session, _anchors_file(to))
+    click.echo(made.line())
+
+
+@audit.command("rekey")
+@with_appcontext
+@domain_errors
+def audit_rekey() -> None:
+    """Once, after upgrading: link a chain written before the audit key again, with the key
+    (only if it verifies as it was written), and anchor it."""
+    from portal.cases.audit import rekey, write_anchor
+    from portal.models import db
+
+    count = rekey(db.session)
+    write_anchor(db.session, _anchors_file(None))
+    click.echo(f"{count} events linked with the audit key and anchored")

@@ -8,13 +8,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from flask_appbuilder import AppBuilder
 from flask_babel import get_babel
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
 from portal.access import scope
+from portal.cases import audit
 from portal.models import db
 from portal.settings import REPO
 from portal.web import accounts, documents, errors, generate, identity, inputs, security
@@ -49,6 +50,10 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
         app.config.from_object(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if not app.config.get("PORTAL_AUDIT_KEY"):
+        app.config["PORTAL_AUDIT_KEY"] = _instance_secret(Path(app.instance_path), "audit_key")
+    app.config.setdefault("PORTAL_AUDIT_ANCHORS", str(Path(app.instance_path) / "audit-anchors.jsonl"))
+    audit.use_key(_audit_key)
 
     db.init_app(app)
     Migrate(app, db, directory=str(MIGRATIONS))
@@ -75,18 +80,23 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     return app
 
 
+def _audit_key() -> str | None:
+    return current_app.config.get("PORTAL_AUDIT_KEY") if has_app_context() else None
+
+
 def _page_zone() -> str | None:
 
     site = current_site()
     return site.zone.key if site is not None else None
 
 
-def _instance_secret(instance: Path) -> str:
-    """A random key kept in instance/secret_key (the demo); production sets PORTAL_SECRET_KEY.
+def _instance_secret(instance: Path, name: str = "secret_key") -> str:
+    """A random key kept in instance/<name> (the demo); production sets PORTAL_SECRET_KEY and
+    PORTAL_AUDIT_KEY.
 
     Created exclusively, so workers starting together all end up with the same key.
     """
-    path = instance / "secret_key"
+    path = instance / name
     instance.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -63,6 +63,7 @@ class Testbed:
             self._app = create_app({
                 "SQLALCHEMY_DATABASE_URI": self.server.url(),
                 "SECRET_KEY": SECRET,
+                "PORTAL_AUDIT_KEY": "test-audit-key-" + "a" * 32,
                 "TESTING": True,
                 # still scrypt, at 1/32 of the default cost: tests sign in hundreds of times
                 "FAB_PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
@@ -73,6 +74,7 @@ class Testbed:
         app.config.update(self._config)
         app.config["PORTAL_SITE_DIR"] = str(tmp_path / "site")
         app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+        app.config["PORTAL_AUDIT_ANCHORS"] = str(tmp_path / "audit-anchors.jsonl")
         app.extensions.pop("portal_site", None)
         return app
 

@@ -6,10 +6,11 @@ workbook as a background job with progress (portal/web/jobs.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from flask_login import current_user
@@ -28,6 +29,7 @@ from portal.assessment.metrics import shown as metric_text
 from portal.assessment.ranking import Ranked
 from portal.assessment.reports import Month
 from portal.assessment.scoring import formula_words
+from portal.cases import audit
 from portal.core.errors import PortalError
 from portal.documents.render import DocumentError, render_html, render_pdf
 from portal.models import ExportJob, SubCenter, db
@@ -60,6 +62,11 @@ def _month_of(text: str) -> tuple[Month, Any, ZoneInfo]:
 
 def _month() -> tuple[Month, Any, ZoneInfo]:
     return _month_of(request.args.get("month", ""))
+
+
+def anchor_the_audit_chain() -> None:
+    """Append the case event log's count and newest link to the anchors file."""
+    audit.write_anchor(db.session, Path(current_app.config["PORTAL_AUDIT_ANCHORS"]))
 
 
 class AssessmentView(BaseView):
@@ -234,6 +241,7 @@ class AssessmentView(BaseView):
             db.session.rollback()
             flash(str(exc), "danger")
             return redirect(url_for("AssessmentView.index", month=str(month)))
+        anchor_the_audit_chain()  # the month's close: the event log's head, outside the database
         flash(gettext("Frozen: %(label)s.", label=result.label), "success")
         return redirect(url_for("AssessmentView.index", month=str(month), result=result.id))
 

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from portal.access.roles import READ, permission
 from portal.assessment.reports import Figures, Month, monthly, roll_up
+from portal.cases import audit
+from portal.core import servertime
 from portal.models import Case, SubCenter, Window, db
 from portal.web.csv_export import csv_response
 from portal.web.current import center_today, center_zone
@@ -78,4 +80,5 @@ class MonthlyReportView(BaseView):
         return self.render_template(
             "portal/monthly_report.html", title=gettext("Monthly operations report"),
             month=month, sub=sub, rows=rows, total=total, columns=COLUMNS, shown=shown,
+            chain=audit.anchor(db.session), printed_at=servertime.now(),
             args={k: v for k, v in request.args.items() if k != "format"})
