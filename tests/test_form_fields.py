@@ -161,8 +161,11 @@ def test_an_upload_checks_count_type_and_size(zh) -> None:
     form = one_field(type="upload", material="户口簿", accept=["pdf", "jpg"], max_files=2,
                      max_size_mb=1)
 
+    heads = {"pdf": b"%PDF-1.7\n", "jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"}  # the bytes of each type
+
     def files(*specs: tuple[str, int]) -> MultiDict:
-        return MultiDict([("x", FileStorage(BytesIO(b"x" * size), name)) for name, size in specs])
+        return MultiDict([("x", FileStorage(BytesIO(heads.get(name.rsplit(".")[-1].lower(), b"")
+                                                    + b"x" * size), name)) for name, size in specs])
 
     assert check_submission(form, files(("户口簿.pdf", 10), ("户口簿2.JPG", 10))).ok
     assert "最多上传 2 个文件" in str(check_submission(

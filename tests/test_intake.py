@@ -23,6 +23,11 @@ GOOD = {
 
 @pytest.fixture
 def counter(published):
+    return at_the_counter(published)
+
+
+def at_the_counter(published):
+    """mz-clerk signed in at the 民政 counter: (app, client, (低保 offering id, a 卫健 one))."""
     with published.app_context():
         ensure_demo_users(password=PASSWORD)
         offering = db.session.scalars(select(Offering).join(SubCenter).join(Item).where(

@@ -2,13 +2,16 @@
 
 A file is stored as soon as its upload passes its own checks, even when another field of the
 form is refused: the page that comes back lists it as kept (a signed token in the form), so the
-clerk never uploads it twice. A token cannot be forged to reach someone else's file.
+clerk never uploads it twice. A token cannot be forged to reach someone else's file. A file no
+case or draft keeps is removed by ``orphans`` (``portal uploads clean``) once it is older than a
+day — the time a clerk may take to finish a refused form.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,3 +66,25 @@ class UploadStore:
             if isinstance(meta, dict) and self.path_of(meta).exists():
                 out.append(meta)
         return out
+
+
+def referenced(data: Any) -> Iterator[str]:
+    """The SHA-256 of every file a case's data names (at any depth)."""
+    if isinstance(data, dict):
+        if isinstance(data.get("sha256"), str) and "size" in data:
+            yield data["sha256"]
+        for value in data.values():
+            yield from referenced(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from referenced(value)
+
+
+def orphans(store: UploadStore, kept: set[str], older_than: float) -> list[Path]:
+    """Files in the store that no case keeps, last written more than ``older_than`` seconds
+    ago (and leftover ``.part`` files of interrupted writes)."""
+    if not store.folder.is_dir():
+        return []
+    now = time.time()
+    return [path for path in store.folder.glob("*/*")
+            if path.is_file() and path.stem not in kept and now - path.stat().st_mtime > older_than]

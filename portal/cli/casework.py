@@ -127,3 +127,30 @@ def audit_rekey() -> None:
     count = rekey(db.session)
     write_anchor(db.session, _anchors_file(None))
     click.echo(f"{count} events linked with the audit key and anchored")
+
+
+@main.group()
+def uploads() -> None:
+    """Uploaded application materials."""
+
+
+@uploads.command("clean")
+@click.option("--older-than-hours", type=float, default=24.0, show_default=True,
+              help="keep files written more recently (a clerk may still finish a refused form)")
+@with_appcontext
+def uploads_clean(older_than_hours: float) -> None:
+    """Remove stored files that no case or draft keeps (those of forms never saved). Run it
+    daily from cron."""
+    from sqlalchemy import select
+
+    from portal.cases.uploads import UploadStore, orphans, referenced
+    from portal.models import Case, db
+
+    configured = current_app.config.get("PORTAL_UPLOAD_DIR")
+    folder = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+    kept = {sha for data in db.session.scalars(select(Case.data)).yield_per(2000)
+            for sha in referenced(data)}
+    gone = orphans(UploadStore(folder, current_app.config["SECRET_KEY"]), kept, older_than_hours * 3600)
+    for path in gone:
+        path.unlink()
+    click.echo(f"{len(gone)} file(s) no case keeps removed; {len(kept)} kept")

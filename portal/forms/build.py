@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import filetype
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
@@ -115,11 +116,43 @@ class RowCount:
             raise wv.ValidationError(_l("at most %(count)d rows") % {"count": int(self.high)})
 
 
+# file name extensions that are one type (filetype names each type by one of them)
+SAME_TYPE = {"jpeg": "jpg", "jpe": "jpg", "tiff": "tif"}
+# detected contents refused whatever the name and the declaration say: programs and scripts
+NEVER = frozenset({"exe", "elf", "swf", "wasm", "crx", "deb", "rpm", "cab"})
+
+
+def content_problem(upload: FileStorage) -> str | None:
+    """Why a file's bytes are not what its name says (``None``: they are, as far as magic bytes
+    tell). An empty file; a program, whatever its name; a file whose name says a type that
+    magic bytes identify (PDF, JPG, PNG, Word…) but whose bytes are something else — an
+    executable named .pdf, an SVG named .png."""
+    stream = upload.stream
+    here = stream.tell()
+    stream.seek(0)
+    head = stream.read(8192)
+    stream.seek(here)
+    if not head:
+        return "empty"
+    found = filetype.guess(head)
+    if found is not None and found.extension in NEVER:
+        return "program"
+    ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in (upload.filename or "") else ""
+    ext = SAME_TYPE.get(ext, ext)
+    if ext in KNOWN_BY_MAGIC and (found is None or SAME_TYPE.get(found.extension, found.extension) != ext):
+        return "mismatch"
+    return None
+
+
+KNOWN_BY_MAGIC = frozenset(t.extension for t in filetype.types) - NEVER
+
+
 class Files:
-    """An upload's declared limits: count, types, size."""
+    """An upload's declared limits: count, types, size — and that each file's bytes are what
+    its name says (``content_problem``)."""
 
     def __init__(self, spec: FieldSpec) -> None:
-        self.accept = tuple(e.lower() for e in spec.get("accept", ()))
+        self.accept = tuple(SAME_TYPE.get(e.lower(), e.lower()) for e in spec.get("accept", ()))
         self.most = spec.get("max_files")
         size = spec.get("max_size_mb")
         self.bytes = None if size is None else int(float(size) * 1024 * 1024)
@@ -131,9 +164,18 @@ class Files:
             raise wv.ValidationError(_l("at most %(count)d files") % {"count": int(self.most)})
         for upload in files:
             ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+            ext = SAME_TYPE.get(ext, ext)  # .jpeg is a .jpg
             if self.accept and ext not in self.accept:
                 raise wv.ValidationError(_l("%(name)s: allowed file types are %(types)s")
                                          % {"name": upload.filename, "types": "、".join(self.accept)})
+            problem = content_problem(upload)
+            if problem == "empty":
+                raise wv.ValidationError(_l("%(name)s is empty: choose the file again")
+                                         % {"name": upload.filename})
+            if problem is not None:
+                raise wv.ValidationError(_l("%(name)s is not a %(type)s file inside: scan or save it "
+                                            "again as %(type)s") % {"name": upload.filename,
+                                                                     "type": ext.upper() or "?"})
             if self.bytes is not None and _size(upload) > self.bytes:
                 raise wv.ValidationError(_l("%(name)s is larger than %(size)s MB")
                                          % {"name": upload.filename, "size": self.bytes // (1024 * 1024)})

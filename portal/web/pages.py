@@ -15,6 +15,7 @@ from portal.web.assessment.ranking import AssessmentView
 from portal.web.assessment.reports import MonthlyReportView
 from portal.web.cases.casework import CaseworkView
 from portal.web.cases.intake import DraftView, IntakeView
+from portal.web.cases.materials import MaterialView
 from portal.web.cases.worklist import WorklistView
 from portal.web.documents import DocumentView
 from portal.web.entities import CATEGORY_ASSESSMENT, CATEGORY_CASES, CATEGORY_ORG
@@ -27,7 +28,7 @@ PAGES = (
     (MonthlyReportView, "Monthly operations report", "cases", READ),
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
-HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, AssessmentView)
+HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, AssessmentView, MaterialView)
 
 # Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission,
 # category msgid).

@@ -1,0 +1,123 @@
+"""Uploaded materials as an applicant's scans and an attacker's files reach the counter: the bytes
+must be what the name says, an empty file is refused, a file no case keeps is cleaned up, and a
+kept file is opened — as a download — by those who may see the case, and by nobody else."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Case, db
+from tests.support.world import signed_in
+from tests.test_intake import GOOD, at_the_counter, post
+
+
+@pytest.fixture
+def counter(published):
+    return at_the_counter(published)
+
+
+# real-shaped heads of the formats the forms accept
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01"
+       b"\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
+JPG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"></svg>'
+HTML = b"<html><script>fetch('/api/v1/cases/')</script></html>"
+
+
+def _files(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "uploads"
+    return sorted(p for p in folder.glob("*/*") if p.is_file()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize(("name", "content", "said"), [
+    ("户口簿.pdf", EXE, "不是 PDF 文件"),        # a program named .pdf
+    ("户口簿.pdf", ELF, "不是 PDF 文件"),
+    ("户口簿.png", SVG, "不是 PNG 文件"),        # active content named .png
+    ("户口簿.jpg", PNG, "不是 JPG 文件"),        # a real picture, not what its name says
+    ("户口簿.pdf", b"", "是空文件"),
+])
+def test_a_file_whose_bytes_are_not_what_its_name_says_is_refused(counter, tmp_path, name, content,
+                                                                   said) -> None:
+    app, client, (mine, _) = counter
+    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    response = post(client, f"/intake/{mine}/new", GOOD, files={"scan_hukou": [(io.BytesIO(content), name)]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and said in page
+    assert 'value="王秀英"' in page  # the rest of what was typed is kept
+    assert _files(tmp_path) == []  # and the file is not stored
+
+
+@pytest.mark.parametrize(("name", "content"), [("户口簿.pdf", PDF), ("户口簿.PNG", PNG),
+                                              ("户口簿.jpeg", JPG)])
+def test_scans_in_the_declared_formats_are_taken(counter, tmp_path, name, content) -> None:
+    app, client, (mine, _) = counter
+    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    response = post(client, f"/intake/{mine}/new", GOOD, files={"scan_hukou": [(io.BytesIO(content), name)]})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert [p.read_bytes() for p in _files(tmp_path)] == [content]
+
+
+def _submitted_with(app, client, mine: int, files) -> Case:
+    response = post(client, f"/intake/{mine}/new", GOOD, files={"scan_hukou": files})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 302, re.findall(r"help-block[^>]*>([^<]+)", page)
+    with app.app_context():
+        return db.session.scalars(select(Case).order_by(Case.id.desc())).first()
+
+
+def test_the_materials_open_as_downloads_for_those_who_see_the_case(counter, tmp_path) -> None:
+    app, client, (mine, _) = counter
+    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    # a PNG whose browser said text/html: stored as sent, never served as a page
+    disguised = (io.BytesIO(PNG), "户口簿.png", "text/html")
+    case = _submitted_with(app, client, mine, [(io.BytesIO(PDF), "户口簿 第1页.pdf"), disguised])
+    page = client.get(f"/cases/show/{case.id}").get_data(as_text=True)
+    links = re.findall(r'href="(/materials/\d+/[0-9a-f]{64})"', page)
+    assert len(links) == 2
+    first = client.get(links[0])
+    assert first.status_code == 200 and first.data == PDF
+    assert first.headers["Content-Disposition"].startswith("attachment;")
+    assert "%E6%88%B7%E5%8F%A3%E7%B0%BF" in first.headers["Content-Disposition"]  # 户口簿, its own name
+    assert first.headers["X-Content-Type-Options"] == "nosniff"
+    assert first.headers["Content-Type"] == "application/pdf"
+    second = client.get(links[1])
+    assert second.headers["Content-Type"] == "application/octet-stream"  # not the text/html it claimed
+    assert second.headers["Content-Disposition"].startswith("attachment;")
+    for other in ("mz-manager", "center-auditor"):  # they see the case, so they open its files
+        assert signed_in(app, other).get(links[0]).status_code == 200
+    for other in ("ws-clerk", "ws-manager", "rs-auditor"):
+        assert signed_in(app, other).get(links[0]).status_code == 404
+    sha = links[0].rsplit("/", 1)[1]
+    with app.app_context():
+        other_case = db.session.scalars(select(Case).where(Case.id != case.id)).first()
+    if other_case is not None:  # a file is reached only through the case that names it
+        assert client.get(f"/materials/{other_case.id}/{sha}").status_code == 404
+    assert client.get(f"/materials/{case.id}/{'0' * 64}").status_code == 404
+
+
+def test_files_no_case_keeps_are_cleaned_up(counter, tmp_path) -> None:
+    from tests.test_publish import run
+
+    app, client, (mine, _) = counter
+    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    refused = post(client, f"/intake/{mine}/new", {**GOOD, "mobile": "1"},
+                   files={"scan_hukou": [(io.BytesIO(PDF + b"left behind"), "户口簿.pdf")]})
+    assert refused.status_code == 422 and len(_files(tmp_path)) == 1  # kept for the second try
+    _submitted_with(app, client, mine, [(io.BytesIO(PNG), "户口簿.png")])
+    assert len(_files(tmp_path)) == 2
+    fresh = run(app, "uploads", "clean")
+    assert "0 file(s) no case keeps removed" in fresh.output  # a clerk may still come back to it
+    for path in _files(tmp_path):
+        os.utime(path, (0, 0))  # as if written long ago
+    result = run(app, "uploads", "clean")
+    assert result.exit_code == 0 and "1 file(s) no case keeps removed" in result.output
+    assert [p.read_bytes() for p in _files(tmp_path)] == [PNG]
