@@ -133,3 +133,32 @@ def test_openapi_document_lists_the_generated_apis(portal) -> None:
     spec = client.get("/api/v1/_openapi").get_json()
     for name in ("subcenters", "windows", "items", "offerings", "cases", "users"):
         assert f"/api/v1/{name}/" in spec["paths"], name
+
+
+def test_pages_cannot_be_framed_sniffed_or_cached(portal) -> None:
+    """A case page shows an applicant's ID number: not kept in a shared PC's cache, not framed
+    by another site, its scripts only the portal's own with this response's nonce."""
+    client = portal.test_client()
+    login(client, "ws-clerk")
+    with portal.app_context():
+        from portal.models import Case
+        from tests.support.world import add_cases
+
+        add_cases(per_window=1)
+        case = db.session.scalars(select(Case).where(Case.number.startswith("WS01"))).first()
+        pk, id_number = case.id, case.applicant_id_number
+    page = client.get(f"/cases/show/{pk}")
+    assert id_number in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    policy = dict(d.strip().split(" ", 1) for d in page.headers["Content-Security-Policy"].split(";"))
+    assert policy["frame-ancestors"] == "'self'" and policy["object-src"] == "'none'"
+    nonce = re.search(r"'nonce-([^']+)'", policy["script-src"]).group(1)
+    scripts = re.findall(r"<script(?![^>]*application/json)([^>]*)>", page.get_data(as_text=True))
+    assert scripts and all(f'nonce="{nonce}"' in s for s in scripts)  # every script carries it
+    assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
+    for path in ("/api/v1/cases/", "/login/"):
+        assert "no-store" in client.get(path).headers["Cache-Control"]
+    with client.get("/static/portal.css") as static:  # the static files may be cached
+        assert "no-store" not in static.headers.get("Cache-Control", "")

@@ -3,7 +3,8 @@
 The portal is set up and served the way `make run` does it, once per database kind and run
 (``Testbed.live``); each test (``live``) signs in as the users it needs in browser contexts of its
 own, makes its own records, and leaves nothing that another test relies on. Every request the
-pages make must stay on 127.0.0.1.
+pages make must stay on 127.0.0.1, and no page may break the portal's Content-Security-Policy
+(Chromium reports each violation to the page, which reports it to the test).
 """
 
 from __future__ import annotations
@@ -24,6 +25,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # they all run on one worker (tests/conftest.py), which starts Chromium and the live portals once.
 BROWSER_TESTS = "tests/test_browser"
 ARTIFACTS = REPO / "test-artifacts"
+
+
+# reports every CSP violation of a page (an inline script without the nonce, a foreign source)
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.portalCspViolation(e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+                            " on " + document.location.pathname);
+});
+"""
 
 
 @dataclass
@@ -56,6 +66,7 @@ class Live:
     server: LiveServer
     outside: list[str] = field(default_factory=list)
     contexts: list = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)  # CSP violations Chromium reported
 
     @property
     def url(self) -> str:
@@ -76,6 +87,8 @@ class Live:
                 route.continue_()
 
         context.route("**/*", only_local)
+        context.expose_binding("portalCspViolation", lambda source, text: self.violations.append(text))
+        context.add_init_script(CSP_WATCH)
         self.contexts.append(context)
         return context
 
@@ -124,3 +137,4 @@ def live(browser, testbed) -> Iterator[Live]:
     for context in portal.contexts:
         context.close()
     assert portal.outside == [], f"requests left 127.0.0.1: {portal.outside}"
+    assert portal.violations == [], f"the Content-Security-Policy was broken: {portal.violations}"
