@@ -38,9 +38,9 @@ test: setup
 	./scripts/system-deps.sh test
 	$(BIN)/pytest -n auto
 
-# While developing: no browser, SQLite only (under a minute).
+# While developing: no browser, no fuzzing, SQLite only.
 test-fast: setup
-	$(BIN)/pytest -n auto -m "not browser" --databases sqlite
+	$(BIN)/pytest -n auto -m "not browser and not fuzz" --databases sqlite
 
 bench: setup
 	$(BIN)/python bench/check_large_site.py

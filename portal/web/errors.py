@@ -94,7 +94,19 @@ def _foreign_write(error: ForeignWrite) -> tuple[Any, int]:
     return answer(403, gettext("Not yours to change"), message)
 
 
+def _not_found(error: HTTPException) -> tuple[Any, int]:
+    return answer(404, gettext("Not found"), gettext(
+        "There is no such page, or no such record among those you may see."))
+
+
+def _wrong_method(error: HTTPException) -> tuple[Any, int]:
+    return answer(405, gettext("Not this way"), gettext(
+        "This address does not take this kind of request (for a record: its id is a number)."))
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(404, _not_found)
+    app.register_error_handler(405, _wrong_method)
     app.register_error_handler(403, _forbidden)
     app.register_error_handler(ForeignWrite, _foreign_write)
     app.register_error_handler(400, _bad_request)

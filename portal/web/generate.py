@@ -8,6 +8,7 @@ is not decided here: the one scope rule (portal/access/scope.py) filters every q
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,9 +16,9 @@ from typing import Any
 from flask import Response, request
 from flask_appbuilder import AppBuilder, ModelRestApi
 from flask_appbuilder.api.convert import Model2SchemaConverter
-from flask_appbuilder.api.manager import OpenApi
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from marshmallow import fields as ma_fields
 from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 
@@ -29,6 +30,7 @@ from portal.web.datamodel import SafeInterface
 from portal.web.entities import ENTITIES, Entity
 from portal.web.errors import not_yours
 from portal.web.labels import LABELS, VALUE_LABELS
+from portal.web.openapi import PortalOpenApi
 from portal.web.pages import HIDDEN_PAGES, OWN_MENUS, PAGES
 from portal.web.screens import LoggedEdits, PortalModelView
 from portal.web.site.form_versions import form_version_page
@@ -37,13 +39,27 @@ from portal.web.site.sections import item_page
 from portal.web.stale import SEEN, NotStale, OptimisticScreen, versioned
 
 
+class UtcDateTime(ma_fields.DateTime):
+    """A time as RFC 3339 wants it, with its offset: SQLite gives stored times back without
+    their zone (they are UTC), which JSON clients cannot read as a moment."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class ForeignKeyConverter(Model2SchemaConverter):
-    """Schemas that keep foreign keys: marshmallow 4 + FAB 5.3 fail without (docs/stack-notes.md)."""
+    """Schemas that keep foreign keys: marshmallow 4 + FAB 5.3 fail without (docs/stack-notes.md);
+    times always with their offset."""
 
     def _meta_schema_factory(self, columns, model, class_mixin, parent_schema_name=None):
         schema = super()._meta_schema_factory(columns, model, class_mixin, parent_schema_name)
         schema.Meta.include_fk = True
         schema.Meta.include_relationships = True
+        for declared in schema._declared_fields.values():
+            if type(declared) is ma_fields.DateTime:
+                declared.__class__ = UtcDateTime  # the same field, serialised with its offset
         return schema
 
 
@@ -68,6 +84,15 @@ class PortalModelApi(ModelRestApi):
             item = self.datamodel.get(pk, self._base_filters)
             response.set_etag(str(getattr(item, column)))
         return response
+
+    def _get_field_info(self, field: Any, filter_rel_field: Any, page: Any = None,
+                        page_size: Any = None) -> dict[str, Any]:
+        """FAB's, without translating an empty text: gettext("") is the catalog's header."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        for key, texts in (("label", self.label_columns), ("description", self.description_columns)):
+            if not texts.get(field.name):
+                info[key] = ""
+        return info
 
     def _not_writable(self, pk: Any) -> Response | None:
         """403 with whose it is, for a record the user sees but may not change."""
@@ -255,5 +280,5 @@ def register(appbuilder: AppBuilder) -> None:
             view.base_permissions = _permissions(by_name[view.class_permission_name], VIEW_METHODS)[1]
         appbuilder.add_view_no_menu(view)
     # the OpenAPI document without FAB's Swagger UI, which loads its scripts from a CDN
-    appbuilder.add_api(OpenApi)
+    appbuilder.add_api(PortalOpenApi)
 
