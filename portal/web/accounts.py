@@ -42,6 +42,11 @@ def weakness_messages(problems: list[str]) -> list[str]:
     return [texts[p] for p in problems]
 
 
+def joined(sentences: list[str]) -> str:
+    """Sentences one after the other: no space after a Chinese full stop."""
+    return " ".join(sentences).replace("。 ", "。")
+
+
 class StrongPassword:
     """The policy on a password field; ``username`` gives the account's user name."""
 
@@ -51,7 +56,7 @@ class StrongPassword:
     def __call__(self, form: Any, field: Any) -> None:
         problems = accounts.weaknesses(field.data or "", self.username(form), min_length())
         if problems:
-            raise ValidationError(" ".join(weakness_messages(problems)))
+            raise ValidationError(joined(weakness_messages(problems)))
 
 
 def _typed_username(form: Any) -> str | None:

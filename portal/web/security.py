@@ -50,6 +50,7 @@ from portal.web.accounts import (
     UniqueUsername,
     by,
     confirm_field,
+    joined,
     password_field,
     password_form,
     session_is_live,
@@ -280,7 +281,7 @@ class PortalSecurityManager(SecurityManager):
 def _check_policy(password: str, username: str) -> None:
     problems = accounts.weaknesses(password, username, int(current_app.config["PORTAL_PASSWORD_MIN_LENGTH"]))
     if problems:
-        raise PortalError(" ".join(weakness_messages(problems)))
+        raise PortalError(joined(weakness_messages(problems)))
 
 
 def _locked(user: PortalUser, now: dt.datetime) -> bool:
