@@ -40,7 +40,7 @@ test: setup
 
 # While developing: no browser, no fuzzing, SQLite only.
 test-fast: setup
-	$(BIN)/pytest -n auto -m "not browser and not fuzz" --databases sqlite
+	$(BIN)/pytest -n auto -m "not browser and not fuzz and not bench" --databases sqlite
 
 bench: setup
 	$(BIN)/python bench/check_large_site.py

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from portal.documents.issuing import ARCHIVAL, qr_data_uri  # noqa: E402
+from portal.documents.issuing import ARCHIVAL, issuer, qr_data_uri  # noqa: E402
 from portal.documents.render import render_html, render_pdf  # noqa: E402
 from portal.site import load_site  # noqa: E402
 
@@ -40,10 +40,11 @@ def contexts(n: int) -> list[dict]:
     for i in range(n):
         number = f"FC-ZS-2026-{i + 1:05d}"
         out.append({
-            "subcenter": {"unified_name": site.subcenters["fc"].unified_name},
+            **issuer(site, site.subcenters["fc"]),  # the issuer block every template sees
             "window": {"code": "FC01", "name": "商品房预售许可窗口"},
             "item": item,
             "case": {"number": f"FC20261127{i + 1:04d}", "accepted_on": "2026年11月20日",
+                     "guessed_years": [], "data": {},
                      "applicant_name": SURNAMES[i % 10] + GIVEN[i % 5] + "房地产开发有限公司"},
             "document": {"number": number, "date": "2026年11月27日",
                          "qr": qr_data_uri(f"https://zwfw.jurong.gov.cn/verify/{number}")},

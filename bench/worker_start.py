@@ -87,6 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--subcenters", type=int, default=50, help="of the large site")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -95,8 +96,8 @@ def main() -> None:
                                  for _ in range(args.rounds))
         print(f"{'bare Flask app':<15} {'1 worker(s)':<22} {bare * 1000:7.0f} ms")
         large = tmp_path / "large"
-        generate(large, distinct=False)
-        for label, site in (("demo site", REPO), ("50 sub-centers", large)):
+        generate(large, distinct=False, subcenters=args.subcenters, towns=args.subcenters * 4 // 5)
+        for label, site in (("demo site", REPO), (f"{args.subcenters} sub-centers", large)):
             url = f"sqlite:///{tmp_path / (label.replace(' ', '-') + '.db')}"
             env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_SITE_DIR": str(site),
                    "PORTAL_SECRET_KEY": "bench-" + "w" * 40, "PORTAL_CACHE_DIR": ""}

@@ -50,7 +50,8 @@ def _plain_view() -> type:
                 .order_by(Case.due_date, Case.id).limit(PAGE_SIZE)).all()
             total = db.session.scalar(select(func.count(Case.id)).where(IS_OPEN))
             return self.render_template(
-                "portal/worklist.html", title="plain", rows=[(c, "", None, open_step(c)) for c in cases],
+                "portal/worklist.html", title="plain",
+                rows=[(c, "", None, open_step(c), False) for c in cases],
                 total=total, page=0, pages=1, summary=[], totals={}, args={},
                 choices={"sub_center": [], "window": [], "item": []},
                 filters=type("F", (), {"sub_center": None, "window": None, "item": None,

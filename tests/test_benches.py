@@ -1,0 +1,47 @@
+"""Every benchmark of `make bench` runs, at a tiny size, so that none can rot unnoticed: each
+must finish and print its ratio against its baseline (on PostgreSQL too where it measures a
+database and PORTAL_TEST_POSTGRES_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.sites import REPO
+
+pytestmark = pytest.mark.bench
+
+# bench -> its tiny arguments, and what its report must show
+TINY = {
+    "check_large_site.py": (["--rounds", "1", "--subcenters", "3", "--towns", "2", "--per-subcenter", "5"],
+                            r"check / c_safe_load = \d"),
+    "case_list.py": (["--cases", "200", "--requests", "2"], r"ratio scoped / plain +median +\d"),
+    "worker_start.py": (["--rounds", "1", "--subcenters", "3"], r"/ bare = +\d"),
+    "form_validation.py": (["--submissions", "20", "--versions", "3"],
+                           r"ratio generated / hand-written: +\d"),
+    "due_dates.py": (["--cases", "500"], r"ratio clock / baseline: +\d"),
+    "worklist.py": (["--cases", "200", "--requests", "2"], r"ratio lights / plain +median +\d"),
+    "certificates.py": (["--documents", "2"], r"ratio portal / bare: \d"),
+    "assessment.py": (["--cases", "200", "--windows", "4"], r"ratio scores / baseline +\d"),
+}
+
+
+def test_every_bench_of_make_bench_is_listed_here() -> None:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert set(re.findall(r"bench/(\w+\.py)", makefile)) == set(TINY)
+
+
+@pytest.mark.parametrize("bench", sorted(TINY))
+def test_the_bench_runs_and_reports_its_ratio(bench: str, tmp_path) -> None:
+    args, ratio = TINY[bench]
+    env = {**os.environ, "PORTAL_CACHE_DIR": "", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, str(REPO / "bench" / bench), *args], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert re.search(ratio, result.stdout), result.stdout
+    if os.environ.get("PORTAL_TEST_POSTGRES_URL") and "--cases" in args and bench != "due_dates.py":
+        assert "PostgreSQL:" in result.stdout and "skipped" not in result.stdout
