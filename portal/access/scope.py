@@ -34,8 +34,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, event, false, inspect, or_, select, true
+from sqlalchemy import Boolean, ColumnElement, event, false, inspect, or_, select, true
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from portal.models import (
     Case,
@@ -93,7 +95,7 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
                         _branch_of(s)),
     # branches: at a visible sub-center, or of a case one sees by sub-center or window
     CaseBranch: lambda s: or_(_any_of(CaseBranch.sub_center_id, s.visible_sub_centers),
-                              CaseBranch.case_id.in_(_own_cases(s))),
+                              InIds(CaseBranch.case_id, _own_cases(s))),
     # assessment records: like cases, by sub-center, or by window for a clerk
     Evaluation: lambda s: _any_of(Evaluation.sub_center_id, s.sub_centers, Evaluation.window_id, s.windows),
     Complaint: lambda s: _any_of(Complaint.sub_center_id, s.sub_centers, Complaint.window_id, s.windows),
@@ -191,8 +193,38 @@ def _branch_of(s: Scope) -> ColumnElement[bool]:
     if not s.visible_sub_centers:
         return false()
     branches = CaseBranch.__table__  # the table, not the entity: no criterion of its own
-    return Case.id.in_(select(branches.c.case_id)
-                       .where(branches.c.sub_center_id.in_(s.visible_sub_centers)))
+    return InIds(Case.id, select(branches.c.case_id)
+                 .where(branches.c.sub_center_id.in_(s.visible_sub_centers)))
+
+
+class InIds(ColumnElement[bool]):
+    """``column IN (SELECT …)``, written so that PostgreSQL can use an index for it inside an OR.
+
+    The planner runs ``id IN (subquery)`` as a hashed subplan checked row by row: in ``window_id
+    IN (…) OR id IN (subquery)`` — a clerk's cases, and the bundle cases of their department —
+    that turns every query of a clerk into a sequential scan of all cases. Written ``id =
+    ANY(ARRAY(subquery))`` the subquery runs once and the condition is an index condition, so the
+    OR becomes a BitmapOr of two index scans and costs what the user can see. Other databases
+    get the plain ``IN``."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("ids", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: Any, ids: Any) -> None:
+        self.column, self.ids = column, ids
+
+
+@compiles(InIds)
+def _in_ids(element: InIds, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.column.in_(element.ids), **kw)
+
+
+@compiles(InIds, "postgresql")
+def _in_ids_postgresql(element: InIds, compiler: Any, **kw: Any) -> str:
+    ids = element.ids.scalar_subquery() if hasattr(element.ids, "scalar_subquery") else element.ids
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY{compiler.process(ids, **kw)})"
 
 
 def _own_cases(s: Scope) -> Any:
