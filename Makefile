@@ -46,6 +46,8 @@ bench: setup
 	$(BIN)/python bench/check_large_site.py
 	$(BIN)/python bench/case_list.py
 	$(BIN)/python bench/worker_start.py
+	$(BIN)/python bench/cli_start.py
+	$(BIN)/python bench/publish.py
 	$(BIN)/python bench/form_validation.py
 	$(BIN)/python bench/due_dates.py
 	$(BIN)/python bench/worklist.py

@@ -46,23 +46,26 @@ def _port() -> int:
 
 def _first_page(args: list[str], env: dict, cwd: Path) -> float:
     port = _port()
-    start = time.perf_counter()
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                               "--no-control-socket", *args], cwd=cwd, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as r:
-                    if r.status == 200:
-                        return time.perf_counter() - start
-            except OSError:
-                if server.poll() is not None:
-                    raise RuntimeError("gunicorn exited") from None
-                time.sleep(0.01)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with tempfile.TemporaryFile() as log:  # what gunicorn said, if it exits
+        start = time.perf_counter()
+        server = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+                                   "--no-control-socket", *args], cwd=cwd, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as r:
+                        if r.status == 200:
+                            return time.perf_counter() - start
+                except OSError:
+                    if server.poll() is not None:
+                        log.seek(0)
+                        said = log.read().decode("utf-8", "replace")[-3000:]
+                        raise RuntimeError(f"gunicorn exited:\n{said}") from None
+                    time.sleep(0.01)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
 
 
 def _security_rows(url: str) -> tuple[int, ...]:

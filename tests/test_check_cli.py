@@ -63,3 +63,26 @@ def test_a_missing_folder_is_a_clear_error(target: str) -> None:
     assert result.returncode == 1
     assert "is not a folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_listing_the_commands_does_not_build_the_app() -> None:
+    """`portal --help` (and so every quick command's start) does not build the web application:
+    FlaskGroup would, to list the app's own commands (2 s)."""
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from portal.cli import main
+
+    def refuse() -> None:
+        raise AssertionError("the application was built to list the commands")
+
+    result = CliRunner().invoke(main, ["--help"], obj=ScriptInfo(create_app=refuse))
+    assert result.exit_code == 0, result.output
+    assert "sync" in result.output and "audit" in result.output and "portal db" in result.output
+
+
+def test_the_cli_offers_every_assessment_subject() -> None:
+    from portal.cli.assessment import SUBJECTS
+    from portal.site.metrics import SUBJECT_NAMES
+
+    assert set(SUBJECTS) == set(SUBJECT_NAMES)

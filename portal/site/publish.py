@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.core.canonical import plain
 from portal.core.errors import PortalError
@@ -155,19 +155,26 @@ def materialize(session: Session, site: Site, version: SiteVersion, by: str = "s
     session.flush()
 
     forms = form_versions(session, site, version, by)
-    offerings = {(o.sub_center_id, o.item_id): o for o in session.scalars(select(Offering))}
+    # every offering with its windows in two queries, and no flush until the end: assigning
+    # ``windows`` would otherwise lazy-load the old list and autoflush once per offering (10,000
+    # flushes on a county's site, each recomputing the aggregates over the whole session)
+    offerings = {(o.sub_center_id, o.item_id): o for o in session.scalars(
+        select(Offering).options(selectinload(Offering.windows)))}
     declared: set[tuple[int, int]] = set()
-    for code, spec in site.subcenters.items():
-        for item_code, offering in spec.offerings.items():
-            key = (subs[code].id, items[item_code].id)
-            declared.add(key)
-            row = _upsert(session, offerings, Offering, key, sub_center_id=key[0], item_id=key[1],
-                          promised_days=offering.item.promised_days, overlay=plain(offering.overlay),
-                          active=True, version_id=version.id)
-            row.windows = [windows[w] for w in offering.windows]
-            row.form_version = forms.get((offering.form.code, offering.form.digest)) \
-                if offering.form is not None else None
-    _retire(offerings, declared)
+    with session.no_autoflush:
+        for code, spec in site.subcenters.items():
+            for item_code, offering in spec.offerings.items():
+                key = (subs[code].id, items[item_code].id)
+                declared.add(key)
+                row = _upsert(session, offerings, Offering, key, sub_center_id=key[0], item_id=key[1],
+                              promised_days=offering.item.promised_days,
+                              overlay=plain(offering.overlay), active=True, version_id=version.id)
+                wanted = [windows[w] for w in offering.windows]
+                if [w.code for w in row.windows] != list(offering.windows):
+                    row.windows = wanted
+                row.form_version = forms.get((offering.form.code, offering.form.digest)) \
+                    if offering.form is not None else None
+        _retire(offerings, declared)
 
 
 def form_versions(session: Session, site: Site, version: SiteVersion,
