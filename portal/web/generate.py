@@ -24,6 +24,7 @@ from wtforms import HiddenField
 
 from portal.access.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, permission
 from portal.access.scope import may_write
+from portal.models import Case
 from portal.web.cases.case_page import case_page
 from portal.web.csv_export import cell
 from portal.web.datamodel import SafeInterface
@@ -221,13 +222,13 @@ def api_class(entity: Entity) -> type[PortalModelApi]:
         "class_permission_name": entity.name,
         "method_permission_name": mapping,
         "base_permissions": base,
-        "list_columns": ["id", *entity.list_columns],
-        "show_columns": ["id", *entity.show_columns],
+        "list_columns": ["id", *_related_by_name(entity, entity.list_columns)],
+        "show_columns": ["id", *_related_by_name(entity, entity.show_columns)],
         "search_columns": list(entity.search_columns),
         "order_columns": [c for c in entity.list_columns if c in _plain_columns(entity)],
         "edit_columns": list(entity.edit_columns) if writable else [],
         "add_columns": list(entity.add_columns) if writable else [],
-        "label_columns": _labels(entity),
+        "label_columns": {**_labels(entity), **_related_labels(entity)},
         "base_order": entity.order,
         "openapi_spec_tag": entity.name,
         # the screen's own narrowing (clerks: clerk-only accounts) holds over REST too
@@ -239,6 +240,40 @@ def api_class(entity: Entity) -> type[PortalModelApi]:
         bases = (LoggedEdits, *bases)
     name = f"{entity.name.title()}Api" if entity.base else f"{entity.model.__name__}Api"
     return type(name, bases, attrs)
+
+
+# how a related record is named in a REST row: its id and the first of these it has
+NAMING = ("unified_name", "name", "number", "username", "code")
+
+
+def _related_by_name(entity: Entity, columns: tuple[str, ...]) -> list[str]:
+    """A REST row names its related records (``item.id``, ``item.name``) instead of embedding
+    them whole: a case row would otherwise carry the item's entire declaration (25 rows: 152 KB)."""
+    relations = {r.key: r.mapper.class_ for r in sa_inspect(entity.model).relationships if not r.uselist}
+    out: list[str] = []
+    for column in columns:
+        related = relations.get(column)
+        if related is None or related is Case:
+            # a case stays embedded: FAB joins it under an alias for the dotted columns, and
+            # the scope criterion of cases then names the unaliased table (an SQL error)
+            out.append(column)
+            continue
+        fields = sa_inspect(related).columns
+        name = next((n for n in NAMING if n in fields), None)
+        out += [f"{column}.id"] + ([f"{column}.{name}"] if name else [])
+    return out
+
+
+def _related_labels(entity: Entity) -> dict[str, Any]:
+    """``item.name`` reads as the item's label; ``item.id`` as it with "ID"."""
+    labels = _labels(entity)
+    out: dict[str, Any] = {}
+    for column in _related_by_name(entity, (*entity.list_columns, *entity.show_columns)):
+        if "." in column:
+            relation, field = column.split(".")
+            label = labels.get(relation, relation)
+            out[column] = _l("%(name)s ID", name=label) if field == "id" else label
+    return out
 
 
 def _labels(entity: Entity) -> dict[str, Any]:
