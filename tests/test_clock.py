@@ -80,3 +80,38 @@ def test_the_index_agrees_with_walking_the_calendar_day_by_day(jurong: Calendar)
             walked += dt.timedelta(days=1)
             left -= jurong.is_workday(walked)
         assert jurong.due(accepted, days).day == walked, (accepted, days)
+
+
+def test_one_calendar_shared_by_threads_gives_every_thread_the_right_due_date() -> None:
+    """A worker's threads (requests, background jobs) share one calendar per site; one thread
+    keeping an earlier year while another counts must not shift the other's due date."""
+    import sys
+    import threading
+
+    expected = Calendar().due(dt.date(2026, 9, 28), 15).day  # National Day 2026 counted
+    assert expected == dt.date(2026, 10, 23)
+    for _ in range(5):
+        calendar, wrong = Calendar(), []
+
+        def count(calendar: Calendar = calendar, wrong: list = wrong) -> None:
+            for _ in range(200):
+                day = calendar.due(dt.date(2026, 9, 28), 15).day
+                if day != expected:
+                    wrong.append(day)
+
+        def keep_earlier_years(calendar: Calendar = calendar) -> None:
+            for year in range(2025, 2004, -1):
+                calendar.add_workdays(dt.date(year, 6, 1), 3)
+
+        before = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        try:
+            threads = [threading.Thread(target=count) for _ in range(3)] + [
+                threading.Thread(target=keep_earlier_years)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            sys.setswitchinterval(before)
+        assert wrong == []

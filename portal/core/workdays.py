@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -60,6 +61,11 @@ class Calendar:
     schedules: Mapping[int, tuple[frozenset[dt.date], frozenset[dt.date]]] = field(default_factory=dict)
     _days: list[dt.date] = field(default_factory=list, repr=False)  # sorted working days
     _years: dict[int, str] = field(default_factory=dict, repr=False)  # year -> its source
+    # One calendar serves every thread of a worker (requests, background jobs): keeping a new
+    # year changes the positions of the days after it, so a count and the lookup it feeds must
+    # see the same list. Without the lock a due date came out days early when another thread
+    # kept an earlier year in between.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @classmethod
     def of_center(cls, center: Mapping[str, Any]) -> Calendar:
@@ -93,8 +99,8 @@ class Calendar:
             day = first + dt.timedelta(days=i)
             if self._works(day, source):
                 days.append(day)
-        self._years[year] = source
         self._days = sorted([*self._days, *days])
+        self._years[year] = source
 
     def _works(self, day: dt.date, source: str) -> bool:
         if source == LIBRARY:
@@ -109,8 +115,9 @@ class Calendar:
 
     def _position(self, day: dt.date) -> int:
         """How many working days of the kept years fall on or before ``day``."""
-        self._ensure(day.year)
-        return bisect.bisect_right(self._days, day)
+        with self._lock:
+            self._ensure(day.year)
+            return bisect.bisect_right(self._days, day)
 
     def _nth_after(self, position: int, n: int) -> dt.date:
         while position + n - 1 >= len(self._days):  # past the last kept year: keep one more
@@ -121,13 +128,15 @@ class Calendar:
         """The n-th working day after ``start`` (``start`` itself not counted; n=0: ``start``)."""
         if n <= 0:
             return start
-        return self._nth_after(self._position(start), n)
+        with self._lock:
+            return self._nth_after(self._position(start), n)
 
     def between(self, after: dt.date, upto: dt.date) -> int:
         """Working days d with after < d <= upto."""
         if upto <= after:
             return 0
-        return self._position(upto) - self._position(after)
+        with self._lock:
+            return self._position(upto) - self._position(after)
 
     def guessed(self, first: dt.date, last: dt.date) -> tuple[int, ...]:
         return tuple(y for y in range(first.year, last.year + 1) if self.source(y) == WEEKDAYS)
