@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import delete, event, inspect
 from sqlalchemy.orm import Session
 
 from portal.core import servertime
@@ -82,10 +82,6 @@ def end_sessions(session: Session, user_id: int, keep: str | None = None) -> Non
     if keep:
         query = query.where(UserSession.id != keep)
     session.execute(query)
-
-
-def live_sessions(session: Session, user_id: int) -> int:
-    return len(session.scalars(select(UserSession.id).where(UserSession.user_id == user_id)).all())
 
 
 # kinds of the account log

@@ -68,10 +68,15 @@ class UploadStore:
         return out
 
 
+def is_file(value: Any) -> bool:
+    """Whether ``value`` is what a case records of a stored file (``store``'s answer)."""
+    return isinstance(value, dict) and isinstance(value.get("sha256"), str) and "size" in value
+
+
 def referenced(data: Any) -> Iterator[str]:
     """The SHA-256 of every file a case's data names (at any depth)."""
     if isinstance(data, dict):
-        if isinstance(data.get("sha256"), str) and "size" in data:
+        if is_file(data):
             yield data["sha256"]
         for value in data.values():
             yield from referenced(value)

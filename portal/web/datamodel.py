@@ -32,22 +32,19 @@ def _said(error: Exception) -> tuple[DatabaseException, Refused]:
 
 class SafeInterface(SQLAInterface):
     def add(self, item: Any, commit: bool = True) -> None:
-        try:
-            super().add(item, commit)
-        except SQLAlchemyError as error:  # FAB logged it and rolled back
-            said, cause = _said(error)
-            raise said from cause
+        self._said_if_refused(super().add, item, commit, SQLAlchemyError)
 
     def edit(self, item: Any, commit: bool = True) -> None:
-        try:
-            super().edit(item, commit)
-        except DatabaseException as error:
-            said, cause = _said(error)
-            raise said from cause
+        self._said_if_refused(super().edit, item, commit, DatabaseException)
 
     def delete(self, item: Any, commit: bool = True) -> None:
+        self._said_if_refused(super().delete, item, commit, DatabaseException)
+
+    @staticmethod
+    def _said_if_refused(write: Any, item: Any, commit: bool, raised: type[Exception]) -> None:
+        """FAB's write; what it raises (it has logged it and rolled back) in the user's words."""
         try:
-            super().delete(item, commit)
-        except DatabaseException as error:
+            write(item, commit)
+        except raised as error:
             said, cause = _said(error)
             raise said from cause

@@ -95,26 +95,21 @@ class PortalModelApi(ModelRestApi):
                 info[key] = ""
         return info
 
-    def _not_writable(self, pk: Any) -> Response | None:
+    def _refused(self, item: Any) -> Response | None:
         """403 with whose it is, for a record the user sees but may not change."""
-        item = self.datamodel.get(pk, self._base_filters)
         if item is not None and not may_write(item):
             return self.response(403, message=not_yours(item))
         return None
 
     def delete_headless(self, pk: Any) -> Response:
-        return self._not_writable(pk) or super().delete_headless(pk)
+        return self._refused(self.datamodel.get(pk, self._base_filters)) or super().delete_headless(pk)
 
     def put_headless(self, pk: Any) -> Response:
-        refused = self._not_writable(pk)
-        if refused is not None:
-            return refused
+        item = self.datamodel.get(pk, self._base_filters)  # read once for both checks
         column = versioned(self.datamodel.obj)
-        if column is None:
-            return super().put_headless(pk)
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            return self.response_404()
+        refused = self._refused(item)
+        if refused is not None or column is None or item is None:  # FAB answers the 404
+            return refused or super().put_headless(pk)
         seen = request.if_match
         if not seen:
             return self.response(428, message=gettext(

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from portal.access.roles import READ, permission
-from portal.cases.uploads import referenced
+from portal.cases.uploads import is_file
 from portal.models import Case, db
 from portal.web.cases.intake import uploads
 
@@ -29,7 +29,7 @@ PASSIVE = frozenset({"application/pdf", "image/jpeg", "image/png", "image/gif", 
 def files_of(data: Any) -> dict[str, dict[str, Any]]:
     """sha256 -> what the case records of each file it names (its upload fields' lists)."""
     return {meta["sha256"]: meta for files in (data or {}).values() if isinstance(files, list)
-            for meta in files if isinstance(meta, dict) and meta.get("sha256") in set(referenced(meta))}
+            for meta in files if is_file(meta)}
 
 
 class MaterialView(BaseView):
