@@ -17,7 +17,9 @@ from tests.support.world import PASSWORD, csrf_token, login
 GOOD = "Clerk-2026-口令"
 # the weak passwords a security review typed, and what each must be refused for
 WEAK = {"1": "至少 10 个字符", "123456": "至少 10 个字符", "password": "最常见的密码",
-        "woaini1314": "最常见的密码", "1qaz2wsx3edc": "最常见的密码", "PassWord123": "最常见的密码"}
+        "woaini1314": "最常见的密码", "1qaz2wsx3edc": "最常见的密码", "PassWord123": "最常见的密码",
+        # full width, as an input method types them
+        "１２３４５６７８９０": "最常见的密码", "ｐａｓｓｗｏｒｄ１２３": "最常见的密码"}
 
 
 @pytest.fixture
@@ -89,6 +91,8 @@ def test_a_password_equal_to_the_user_name_is_refused_whatever_its_case(portal) 
     manager = _client(portal, "ws-manager")
     refused = _new_clerk(manager, "wanghaiyan2026", "WangHaiyan2026")
     assert "密码不能与用户名相同" in refused.get_data(as_text=True)
+    full_width = _new_clerk(manager, "wanghaiyan2026", "ｗａｎｇｈａｉｙａｎ２０２６")
+    assert "密码不能与用户名相同" in full_width.get_data(as_text=True)
     assert _new_clerk(manager, "wanghaiyan2026", GOOD).status_code == 302
     assert _log(portal, "wanghaiyan2026") == [("created", "ws-manager")]
 

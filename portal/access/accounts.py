@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import gzip
 import secrets
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,11 +48,16 @@ def weaknesses(password: str, username: str | None, min_length: int) -> list[str
     out = []
     if len(password) < min_length:
         out.append(SHORT)
-    if username and password.strip().lower() == username.strip().lower():
+    typed = _plain(password)  # full-width １２３４５６ (an input method's) is 123456
+    if username and typed == _plain(username):
         out.append(USERNAME)
-    if password.strip().lower() in common_passwords():
+    if typed in common_passwords():
         out.append(COMMON)
     return out
+
+
+def _plain(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lower()
 
 
 def open_session(session: Session, user_id: int, lifetime: dt.timedelta) -> str:
