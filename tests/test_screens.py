@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 import pytest
@@ -14,7 +12,7 @@ from portal.models import Item, db
 from portal.site import load_site
 from portal.site.publish import publish
 from portal.web.security import ensure_center_admin
-from tests.support.world import PASSWORD, add_cases, login
+from tests.support.world import PASSWORD, add_cases, csv_rows, login
 
 
 @pytest.fixture
@@ -76,7 +74,7 @@ def test_case_list_exports_csv_with_the_screens_filters(portal) -> None:
     response = client.get("/cases/export.csv?_flt_0_number=WS02")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = csv_rows(response)
     assert rows[0] == ["办件编号", "事项", "分中心", "窗口", "申请人", "状态", "创建时间", "申请表内容"]
     assert len(rows) == 3 and all(r[0].startswith("WS02-") for r in rows[1:])
     assert {r[5] for r in rows[1:]} <= {"已受理"}
@@ -91,6 +89,36 @@ def test_list_search_sort_and_page(portal) -> None:
     assert "记录数目" in html
     found = client.get("/cases/list/?_flt_0_applicant_name=申请人MZ01").get_data(as_text=True)
     assert "MZ01-2026-00001" in found and "WS01-2026-00001" not in found
+
+
+def test_a_long_list_counts_only_ahead_of_the_page_and_says_so(portal, monkeypatch) -> None:
+    """A list does not count a whole large table on each view: it counts a bounded distance
+    past the page (1,000 rows; 3 here), shows "3+" when there are more, and pages on."""
+    from portal.web import datamodel
+
+    client = portal.test_client()
+    login(client, "admin")
+    with portal.app_context():
+        from portal.models import Case
+
+        total = db.session.query(Case).count()
+    assert total > 8
+    everything = client.get("/cases/list/?psize_CaseScreen=2").get_data(as_text=True)
+    assert re.search(rf"记录数目:</strong>\s*{total}\b", everything)
+    monkeypatch.setattr(datamodel, "COUNT_AHEAD", 3)
+    first = client.get("/cases/list/?psize_CaseScreen=2").get_data(as_text=True)
+    assert re.search(r"记录数目:</strong>\s*3\+", first)
+    later = client.get("/cases/list/?psize_CaseScreen=2&page_CaseScreen=2").get_data(as_text=True)
+    assert re.search(r"记录数目:</strong>\s*7\+", later)  # counted from the page on: 2 × 2 + 3
+    # the pager reaches as far as was counted: page 2 (0-based 1) first, then page 4
+    assert "page_CaseScreen=1" in first and "page_CaseScreen=2" not in first
+    assert "page_CaseScreen=3" in later
+    numbers = set(re.findall(r"[A-Z]{2}\d\d-2026-\d{5}", later))
+    assert len(numbers) == 2
+    api = client.get("/api/v1/cases/?q=(page:0,page_size:2)").get_json()
+    assert api["count"] == 3 and len(api["ids"]) == 2
+    monkeypatch.setattr(datamodel, "COUNT_AHEAD", total + 5)
+    assert client.get("/api/v1/cases/?q=(page:0,page_size:2)").get_json()["count"] == total
 
 
 def test_clerk_edits_a_case_but_cannot_add_or_delete(portal) -> None:
@@ -143,7 +171,7 @@ def test_center_admin_exports_the_users(portal) -> None:
     login(client, "admin")
     assert "导出 CSV" in client.get("/users/list/").get_data(as_text=True)
     response = client.get("/users/export.csv")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = csv_rows(response)
     clerk = next(r for r in rows if r[1] == "ws-clerk")
     assert "窗口工作人员" in clerk[2] and "WS01 医保待遇窗口" in clerk[5]
 

@@ -61,6 +61,9 @@ def portal_document(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+COUNTED = ("How many records match, counted up to 1,000 past the start of the page asked for: "
+           "exact when lower; when it is exactly that far (page × page_size + 1,000), there are "
+           "at least that many (a list never counts a whole large table on every page)")
 NUMBER_OR_TEXT = {"oneOf": [{"type": "integer"}, {"type": "string"}]}
 
 
@@ -75,6 +78,8 @@ def _fix_schemas(node: Any) -> None:
                 ids["items"] = NUMBER_OR_TEXT
             if isinstance(properties.get("id"), dict) and properties["id"].get("type") == "string":
                 properties["id"] = NUMBER_OR_TEXT  # FAB: text for a model whose id it cannot see
+            if isinstance(properties.get("count"), dict) and "ids" in properties:  # a list's answer
+                properties["count"] = {"type": "integer", "description": COUNTED}
             for key in ("add_columns", "edit_columns"):
                 if isinstance(properties.get(key), dict) and properties[key].get("type") == "object":
                     properties[key] = {"type": "array", "items": {"type": "object"}}
