@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement, event, false, inspect, or_, select, true
@@ -209,6 +210,9 @@ class InIds(ColumnElement[bool]):
 
     inherit_cache = True
     type = Boolean()
+    # a condition, not a boolean column: without this SQLite gets ``id IN (…) = 1``, which no
+    # index serves (a scan of every case)
+    _is_implicitly_boolean = True
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
                            ("ids", InternalTraversal.dp_clauseelement)]
 
@@ -301,9 +305,16 @@ def _apply_scope(state: ORMExecuteState) -> None:
     scope = current_scope()
     if scope is None or scope.everything:
         return
-    state.statement = state.statement.options(*(
-        with_loader_criteria(model, rule(scope), include_aliases=True)
-        for model, rule in RULES.items()))
+    state.statement = state.statement.options(*_criteria(scope))
+
+
+@lru_cache(maxsize=512)
+def _criteria(scope: Scope) -> tuple[Any, ...]:
+    """The loader criteria of one scope, built once and reused by each of its statements: an
+    option SQLAlchemy has seen keeps its cache key, so a page's dozen queries do not each rebuild
+    and re-walk every rule (a fifth of a list page's time before)."""
+    return tuple(with_loader_criteria(model, rule(scope), include_aliases=True)
+                 for model, rule in RULES.items())
 
 
 def init_app() -> None:
