@@ -53,7 +53,7 @@ class Case(Model):
     data: Mapped[Any] = mapped_column(JSONType, nullable=False, default=dict)
     state: Mapped[str] = mapped_column(String(20), nullable=False, default=CaseState.DRAFT, index=True)
     # set by the server when a clerk accepts (受理), never typed (see portal/cases/lifecycle.py)
-    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # who accepted it (受理人; the event log's "accept" entry says the same): the clerk the case,
     # its evaluations and its clock count for in the assessment by clerk
     accepted_by: Mapped[str | None] = mapped_column(String(100), index=True)
@@ -66,7 +66,8 @@ class Case(Model):
     pauses: Mapped[Any] = mapped_column(JSONType, nullable=True)
     extended_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     extension_asked: Mapped[int | None] = mapped_column(Integer)  # working days awaiting approval
-    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # both indexed: a month's report and assessment read that month's cases, not the table
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     outcome: Mapped[str | None] = mapped_column(String(20))  # approved / denied
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     used_days: Mapped[int | None] = mapped_column(Integer)  # working days used, pauses not counted
