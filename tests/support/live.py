@@ -40,7 +40,8 @@ def live_portal(database_url: str, site: Path, workdir: Path) -> Iterator[tuple[
     port = _free_port()
     log = (workdir / "gunicorn.log").open("w")
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket",
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread",
+         "--threads", "4", "--no-control-socket",
          "portal:create_app()"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -74,3 +74,17 @@ def signed_in(app, username: str, password: str = PASSWORD):
 
 def sub_center(code: str) -> SubCenter:
     return db.session.scalars(select(SubCenter).where(SubCenter.code == code)).one()
+
+
+def csv_rows(response) -> list[list[str]]:
+    """The rows of a CSV download (header first), after checking it is whole: its last row
+    says the export ended and how many records it holds (dropped from what is returned)."""
+    import csv
+    import io
+
+    assert response.status_code == 200, response.status
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # Excel reads the UTF-8 right
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[-1] == [f"导出完毕：共 {len(rows) - 2} 条记录"], rows[-1]
+    return rows[:-1]
