@@ -78,6 +78,37 @@ def test_a_changed_file_makes_a_new_version_and_a_revert_reuses_the_old(app, dem
         assert "年满60周岁的老年人" not in str(item.data["conditions"])
 
 
+def test_a_publication_writes_only_the_rows_it_changes(app, demo_site: Path) -> None:
+    """One phone number changed: one sub-center row is written (and says so by its version);
+    every other row stays as it was — publishing costs what changed, not the site's size."""
+    from sqlalchemy import event
+
+    assert run(app, "sync", str(demo_site)).exit_code == 0
+    path = demo_site / "schema/subcenters/mz.yaml"
+    text = path.read_text(encoding="utf-8")
+    phone = text.split("phone:")[1].split()[0].strip("'\"")
+    path.write_text(text.replace(phone, "0511-87289999", 1), encoding="utf-8")
+    with app.app_context():
+        written: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany) -> None:
+            if statement.startswith(("UPDATE", "INSERT")):
+                written.append(statement.split()[1 if statement.startswith("UPDATE") else 2])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert "published version 2" in run(app, "sync", str(demo_site)).output
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert sorted(set(written)) == ["site_publication", "site_version", "sub_center"], written
+        version = db.session.scalar(select(SiteVersion).where(SiteVersion.number == 2))
+        changed = db.session.scalars(select(SubCenter.code).where(SubCenter.version_id == version.id)).all()
+        assert changed == ["mz"]
+        assert db.session.scalar(select(SubCenter.phone).where(SubCenter.code == "mz")) == "0511-87289999"
+        assert not db.session.scalar(select(func.count()).select_from(Offering)
+                                     .where(Offering.version_id == version.id))
+
+
 def test_a_folder_with_any_error_changes_nothing(app, demo_site: Path) -> None:
     assert run(app, "sync", str(demo_site)).exit_code == 0
     before = counts(app)

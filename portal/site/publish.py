@@ -100,15 +100,20 @@ def _by(session: Session, model: type[M], key: str = "code") -> dict[Any, M]:
     return {getattr(row, key): row for row in session.scalars(select(model))}
 
 
-def _upsert(session: Session, existing: dict[Any, M], model: type[M], key: Any, **values: Any) -> M:
+def _upsert(session: Session, existing: dict[Any, M], model: type[M], key: Any, version_id: int,
+            **values: Any) -> M:
+    """The row of ``key`` made to hold ``values``: added, changed — or left alone when it
+    already does. ``version_id`` is the version a row last changed in, so a publication writes
+    only what it changes (one phone number: one row, not the site's ten thousand)."""
     row = existing.get(key)
     if row is None:
-        row = model(**values)
+        row = model(**values, version_id=version_id)
         session.add(row)
         existing[key] = row
-    else:
+    elif any(getattr(row, name) != value for name, value in values.items()):
         for name, value in values.items():
             setattr(row, name, value)
+        row.version_id = version_id
     return row
 
 
@@ -169,11 +174,14 @@ def materialize(session: Session, site: Site, version: SiteVersion, by: str = "s
                 row = _upsert(session, offerings, Offering, key, sub_center_id=key[0], item_id=key[1],
                               promised_days=offering.item.promised_days,
                               overlay=plain(offering.overlay), active=True, version_id=version.id)
-                wanted = [windows[w] for w in offering.windows]
                 if [w.code for w in row.windows] != list(offering.windows):
-                    row.windows = wanted
-                row.form_version = forms.get((offering.form.code, offering.form.digest)) \
+                    row.windows = [windows[w] for w in offering.windows]
+                    row.version_id = version.id
+                form = forms.get((offering.form.code, offering.form.digest)) \
                     if offering.form is not None else None
+                if row.form_version_id != (form.id if form is not None else None):
+                    row.form_version = form
+                    row.version_id = version.id
         _retire(offerings, declared)
 
 
