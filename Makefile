@@ -31,7 +31,7 @@ run: setup
 	@$(BIN)/portal demo-users --remember instance/demo-logins.txt
 	@$(BIN)/portal demo-cases --if-empty
 	@echo
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --preload --no-control-socket --access-logfile - 'portal:create_app()'
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 4 --preload --no-control-socket --access-logfile - 'portal:create_app()'
 
 # Every test, on SQLite and PostgreSQL, with the browser tests in Chromium; one worker per CPU.
 test: setup
@@ -45,6 +45,8 @@ test-fast: setup
 bench: setup
 	$(BIN)/python bench/check_large_site.py
 	$(BIN)/python bench/case_list.py
+	$(BIN)/python bench/growth.py
+	$(BIN)/python bench/export_memory.py
 	$(BIN)/python bench/worker_start.py
 	$(BIN)/python bench/cli_start.py
 	$(BIN)/python bench/publish.py

@@ -30,6 +30,9 @@ TINY = {
     "worklist.py": (["--cases", "200", "--requests", "2"], r"ratio lights / plain +median +\d"),
     "certificates.py": (["--documents", "2"], r"ratio portal / bare: \d"),
     "assessment.py": (["--cases", "200", "--windows", "4"], r"ratio scores / baseline +\d"),
+    "growth.py": (["--cases", "300", "--sizes", "900", "--requests", "2"],
+                  r"900 cases .*\n +× /login/ +case list \d[\s\S]*× at 300 +login"),
+    "export_memory.py": (["--cases", "200", "--sizes", "400"], r"400 cases +idle .* ratio \d.* whole"),
 }
 
 
