@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from portal.core.canonical import plain
 from portal.core.errors import PortalError
@@ -22,6 +22,7 @@ from portal.models import (
     SiteVersion,
     SubCenter,
     Window,
+    offering_window,
 )
 from portal.site import Site
 
@@ -117,10 +118,11 @@ def _upsert(session: Session, existing: dict[Any, M], model: type[M], key: Any, 
     return row
 
 
-def _retire(rows: dict[Any, Any], keep: set[Any]) -> None:
+def _retire(rows: dict[Any, Any], keep: set[Any], version_id: int) -> None:
     for key, row in rows.items():
-        if key not in keep:
+        if key not in keep and row.active:
             row.active = False
+            row.version_id = version_id
 
 
 def materialize(session: Session, site: Site, version: SiteVersion, by: str = "sync") -> None:
@@ -131,7 +133,7 @@ def materialize(session: Session, site: Site, version: SiteVersion, by: str = "s
     _upsert(session, centers, Center, center["code"], code=center["code"], name=center["name"],
             city=center["city"], region_code=center["region_code"], data=center, active=True,
             version_id=version.id)
-    _retire(centers, {center["code"]})
+    _retire(centers, {center["code"]}, version.id)
 
     items = _by(session, Item)
     for code, spec in site.items.items():
@@ -139,7 +141,7 @@ def materialize(session: Session, site: Site, version: SiteVersion, by: str = "s
                 type_code=spec.type_code, case_type=spec.case_type, legal_days=spec.legal_days,
                 promised_days=spec.promised_days, data=docs["items"][code], active=True,
                 version_id=version.id)
-    _retire(items, set(site.items))
+    _retire(items, set(site.items), version.id)
 
     subs, windows = _by(session, SubCenter), _by(session, Window)
     for code, spec in site.subcenters.items():
@@ -155,34 +157,50 @@ def materialize(session: Session, site: Site, version: SiteVersion, by: str = "s
             _upsert(session, windows, Window, window.code, code=window.code,
                     sub_center_id=subs[code].id, name=window.name, department=window.department,
                     data=declared, active=True, version_id=version.id)
-    _retire(windows, declared_windows)
-    _retire(subs, set(site.subcenters))
+    _retire(windows, declared_windows, version.id)
+    _retire(subs, set(site.subcenters), version.id)
     session.flush()
 
     forms = form_versions(session, site, version, by)
-    # every offering with its windows in two queries, and no flush until the end: assigning
-    # ``windows`` would otherwise lazy-load the old list and autoflush once per offering (10,000
-    # flushes on a county's site, each recomputing the aggregates over the whole session)
-    offerings = {(o.sub_center_id, o.item_id): o for o in session.scalars(
-        select(Offering).options(selectinload(Offering.windows)))}
+    # what every offering holds now, read as plain rows (no ORM object for each of a county's
+    # 10,000 offerings): only the ones whose declaration differs are loaded and written
+    held = {(r.sub_center_id, r.item_id): r for r in session.execute(select(
+        Offering.id, Offering.sub_center_id, Offering.item_id, Offering.promised_days, Offering.overlay,
+        Offering.active, Offering.form_version_id))}
+    linked: dict[int, list[str]] = {}
+    for offering_id, code in session.execute(
+            select(offering_window.c.offering_id, Window.code)
+            .join(Window, Window.id == offering_window.c.window_id).order_by(Window.code)):
+        linked.setdefault(offering_id, []).append(code)
     declared: set[tuple[int, int]] = set()
-    with session.no_autoflush:
+    with session.no_autoflush:  # one flush at the end, not one per offering
         for code, spec in site.subcenters.items():
             for item_code, offering in spec.offerings.items():
                 key = (subs[code].id, items[item_code].id)
                 declared.add(key)
-                row = _upsert(session, offerings, Offering, key, sub_center_id=key[0], item_id=key[1],
-                              promised_days=offering.item.promised_days,
-                              overlay=plain(offering.overlay), active=True, version_id=version.id)
-                if [w.code for w in row.windows] != list(offering.windows):
-                    row.windows = [windows[w] for w in offering.windows]
-                    row.version_id = version.id
                 form = forms.get((offering.form.code, offering.form.digest)) \
                     if offering.form is not None else None
-                if row.form_version_id != (form.id if form is not None else None):
-                    row.form_version = form
-                    row.version_id = version.id
-        _retire(offerings, declared)
+                values = {"promised_days": offering.item.promised_days,
+                          "overlay": plain(offering.overlay), "active": True}
+                now = held.get(key)
+                if now is not None and all(getattr(now, k) == v for k, v in values.items()) \
+                        and now.form_version_id == (form.id if form is not None else None) \
+                        and linked.get(now.id, []) == list(offering.windows):
+                    continue
+                row = session.get(Offering, now.id) if now is not None else None
+                if row is None:
+                    row = Offering(sub_center_id=key[0], item_id=key[1], **values)
+                    session.add(row)
+                else:
+                    for name, value in values.items():
+                        setattr(row, name, value)
+                row.windows = [windows[w] for w in offering.windows]
+                row.form_version = form
+                row.version_id = version.id
+        retired = [r.id for key, r in held.items() if key not in declared and r.active]
+        if retired:
+            for row in session.scalars(select(Offering).where(Offering.id.in_(retired))):
+                row.active, row.version_id = False, version.id
 
 
 def form_versions(session: Session, site: Site, version: SiteVersion,
