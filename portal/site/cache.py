@@ -51,14 +51,17 @@ def entry_key(kind: str, rel: str, raw: bytes) -> str:
 class ShapeCache:
     """All entries of one site folder in one file, read once and written once per run."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, name: str | None = None) -> None:
+        """The cache of the folder at ``root`` — or, given ``name``, of folders written anew
+        at a fresh place each time (the browser's edits): entries are keyed by path inside the
+        site and bytes, so they hold wherever the folder is."""
         directory = cache_dir()
         self.path = None
         self.entries: dict[str, Any] = {}
         self.fresh: dict[str, Any] = {}
         if directory is None:
             return
-        name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
+        name = name or hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
         self.path = directory / f"shapes-{name}.pickle"
         try:
             with self.path.open("rb") as handle:

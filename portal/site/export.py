@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -35,15 +37,38 @@ def ordered(value: Any, where: Schema | mf.Field | None) -> Any:
     return value
 
 
-def _dump(path: Path, data: Any, kind: str, version: int) -> None:
+# the YAML of documents written before, by kind and content: a browser edit writes the whole
+# site out to check it, and all but the edited documents are as they were (PyYAML represents
+# in Python even with libyaml's emitter: a county's 1,000 files took seconds each save)
+_TEXTS: dict[str, str] = {}
+KEEP_TEXTS = 20_000
+
+
+def _yaml(data: Any, kind: str) -> str:
+    key = hashlib.sha256(f"{kind}\0{json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)}"
+                         .encode()).hexdigest()
+    text = _TEXTS.get(key)
+    if text is None:
+        text = yaml.dump(ordered(data, schema_for(kind)), Dumper=_Dumper, allow_unicode=True,
+                         sort_keys=False, width=100, indent=2)
+        if len(_TEXTS) >= KEEP_TEXTS:
+            _TEXTS.clear()
+        _TEXTS[key] = text
+    return text
+
+
+def _dump(path: Path, data: Any, kind: str, version: int | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.dump(ordered(data, schema_for(kind)), Dumper=_Dumper, allow_unicode=True,
-                     sort_keys=False, width=100, indent=2)
-    path.write_text(_HEADER.format(version=version) + text, encoding="utf-8")
+    text = _yaml(data, kind)
+    header = _HEADER.format(version=version) if version is not None else ""
+    path.write_text(header + text, encoding="utf-8")
 
 
-def write_documents(documents: Mapping[str, Any], target: Path, version: int) -> list[Path]:
-    """Write every document of a version below ``target``, which must be empty or absent."""
+def write_documents(documents: Mapping[str, Any], target: Path, version: int | None) -> list[Path]:
+    """Write every document of a version below ``target``, which must be empty or absent.
+    ``version`` is named in each file's header; without it (a browser edit's check) the files
+    carry none, so a file the edit did not touch has the same bytes from one version to the
+    next and its shape is taken from the cache."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise PortalError(f"{target} is not an empty folder",
                           hint="export into a new folder so nothing is overwritten")

@@ -73,11 +73,12 @@ class Folder:
 PARALLEL_FROM = 400
 
 
-def read_folder(root: Path, workers: int | None = None, use_cache: bool = True) -> Folder:
+def read_folder(root: Path, workers: int | None = None, use_cache: bool | str = True) -> Folder:
     """First pass: every file read and shape-checked; every problem collected.
 
     ``workers``: processes for the shape pass (default: one per CPU, up to 4, for large
-    folders; 1 for small ones). ``use_cache``: reuse shape results of unchanged files.
+    folders; 1 for small ones). ``use_cache``: reuse shape results of unchanged files (a
+    text names the cache, for a folder written at a fresh place each time).
     """
     folder = Folder(root)
     center_path = root / CENTER_FILE
@@ -112,8 +113,9 @@ _Shaped = tuple[str, Path, "Loaded | None", list[Problem]]
 
 
 def _shape_cached(root: Path, jobs: list[tuple[str, Path]], workers: int | None,
-                  use_cache: bool) -> list[_Shaped]:
-    shapes = ShapeCache(root) if use_cache else None
+                  use_cache: bool | str) -> list[_Shaped]:
+    named = use_cache if isinstance(use_cache, str) else None
+    shapes = ShapeCache(root, named) if use_cache else None
     results: list[_Shaped | None] = [None] * len(jobs)
     keys: dict[int, str] = {}
     for i, (kind, path) in enumerate(jobs):

@@ -129,7 +129,7 @@ def _sha256(text: str) -> str:
 
 
 def load_site(root: Path | str, workers: int | None = None,
-              use_cache: bool = True) -> tuple[Site | None, list[Problem]]:
+              use_cache: bool | str = True) -> tuple[Site | None, list[Problem]]:
     """Read and check a declaration folder. The site is ``None`` when any problem is an error.
 
     ``workers`` and ``use_cache`` tune only speed (see :func:`read_folder`), never results.
