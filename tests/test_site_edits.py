@@ -115,3 +115,38 @@ def test_a_save_on_top_of_a_newer_version_is_refused_until_checked(portal) -> No
     with portal.app_context():
         assert current_version(db.session).number == 3
         assert db.session.get(SubCenter, pk).address == "江苏省句容市华阳北路58号"
+
+
+def test_a_save_forks_nothing_and_shapes_only_the_file_it_changed(portal, monkeypatch, tmp_path) -> None:
+    """A save in the browser is checked inside the web worker — no pool of processes that a
+    killed worker would leave behind — and reshapes only what it changed: the sub-center's
+    file, not the site's other files (on a county's site, seconds instead of minutes)."""
+    from portal.site import edits, loader
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a web request forked a process pool")
+
+    monkeypatch.setenv("PORTAL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(loader, "PARALLEL_FROM", 1)  # any folder would be shaped in a pool
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(edits, "_checked", type(edits._checked)())
+    shaped: list[str] = []
+    real = loader._shape
+
+    def counting(root, kind, path):
+        shaped.append(path.relative_to(root).as_posix())
+        return real(root, kind, path)
+
+    monkeypatch.setattr(loader, "_shape", counting)
+    client = portal.test_client()
+    login(client, "mz-manager")
+    pk = _pk(portal, SubCenter, "mz")
+    values = {"address": "江苏省句容市华阳北路56号民政服务大厅",
+              "hours": "工作日 上午8:30—12:00，下午13:30—17:30（法定节假日除外）"}
+    assert _edit(client, f"/subcenters/edit/{pk}", {**values, "phone": "0511-87280998"}).status_code == 302
+    assert len(shaped) > 40  # the first save shapes the whole site once
+    shaped.clear()
+    assert _edit(client, f"/subcenters/edit/{pk}", {**values, "phone": "0511-87280997"}).status_code == 302
+    assert shaped == ["schema/subcenters/mz.yaml"]
+    with portal.app_context():
+        assert current_version(db.session).documents["subcenters"]["mz"]["phone"] == "0511-87280997"
