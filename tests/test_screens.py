@@ -58,6 +58,28 @@ def test_a_property_the_center_adds_shows_after_sync_without_restart(portal, dem
     assert "是否全市通办" in html
 
 
+def test_the_filter_dropdowns_follow_the_scope_and_each_publication(portal, demo_site) -> None:
+    """The list's filter on a related record offers the records the user may see, and what a
+    publication changes shows on the next view (the dropdowns are kept between views)."""
+    admin, clerk = portal.test_client(), portal.test_client()
+    login(admin, "admin")
+    login(clerk, "mz-clerk")
+    for _ in range(2):  # the second view is served from what the first rendered
+        everything = admin.get("/cases/list/").get_data(as_text=True)
+        assert "城乡最低生活保障对象认定" in everything and "WS01 医保待遇窗口" in everything
+        mine = clerk.get("/cases/list/").get_data(as_text=True)
+        assert "MZ01 社会救助窗口" in mine and "WS01 医保待遇窗口" not in mine
+    item = demo_site / "schema" / "items" / "mz-dibao.yaml"
+    item.write_text(item.read_text(encoding="utf-8").replace(
+        "name: 城乡最低生活保障对象认定", "name: 城乡低保对象认定", 1), encoding="utf-8")
+    site, problems = load_site(demo_site)
+    assert site is not None, problems
+    with portal.app_context():
+        publish(db.session, site, by="test")
+    renamed = admin.get("/cases/list/").get_data(as_text=True)
+    assert "城乡低保对象认定" in renamed and "城乡最低生活保障对象认定" not in renamed
+
+
 def test_every_page_carries_the_unified_name_and_identity(portal) -> None:
     client = portal.test_client()
     login(client, "huayang-manager")

@@ -14,6 +14,7 @@ from portal.cases import audit
 from portal.models import db
 from portal.web.csv_export import CsvExport
 from portal.web.routes import SafeRoutes
+from portal.web.search import CachedSearchWidget
 
 
 class LoggedEdits:
@@ -31,6 +32,7 @@ class PortalModelView(SafeRoutes, CsvExport, ModelView):
     """Base of the generated screens: the record on show pages, CSV export, no stray routes."""
 
     list_template = "portal/list.html"
+    search_widget = CachedSearchWidget
     page_size = 25
     # what the show page needs beyond the record (the generator sets it per entity): the view
     # works it out and hands it over as ``page``; templates never query

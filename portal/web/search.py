@@ -1,0 +1,80 @@
+"""The search form of the generated lists, without a query per related table on every view.
+
+FAB renders every filter field of a list on each page view, hidden until the user adds that
+filter; a filter on a related record (item, sub-center, window) is a dropdown of every such
+record the user may see — the whole item catalog of a county (thousands of options) read and
+rendered on every page of every list. Those records change only by publishing, so their
+dropdown is rendered once per list, column, scope, publication and language, and reused.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from flask import current_app
+from flask_appbuilder.widgets import SearchWidget
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from portal.access.scope import current_scope
+from portal.models import Center, Item, Offering, SubCenter, Window
+from portal.web.current import current_site
+
+PUBLISHED = (Center, Item, Offering, SubCenter, Window)  # changed only by publishing
+KEEP = 2000
+_lock = threading.Lock()
+
+
+class CachedSearchWidget(SearchWidget):
+    def __call__(self, **kwargs: Any) -> Any:
+        form = self.template_args["form"]
+        datamodel = self.filters.datamodel
+        cache = current_app.extensions.setdefault("portal_search_fields", OrderedDict())
+        publication = current_app.extensions.get("portal_site", {}).get("publication") \
+            if current_site() is not None else None
+        rendered: dict[str, Any] = {}
+        for col in self.template_args["include_cols"]:
+            if not (datamodel.is_relation(col) and datamodel.get_related_model(col) in PUBLISHED):
+                continue
+            key = (datamodel.obj.__name__, col, current_scope(), publication, str(get_locale()))
+            with _lock:
+                html = cache.get(key)
+            if html is None:
+                html = Markup(form[col]())
+                with _lock:
+                    cache[key] = html
+                    while len(cache) > KEEP:
+                        cache.popitem(last=False)
+            rendered[col] = html
+        self.template_args["form"] = _Rendered(form, rendered)
+        return super().__call__(**kwargs)
+
+
+class _Rendered:
+    """The search form, with some fields' HTML given already."""
+
+    def __init__(self, form: Any, rendered: dict[str, Any]) -> None:
+        self._form, self._rendered = form, rendered
+
+    def __getitem__(self, name: str) -> Any:
+        field = self._form[name]
+        html = self._rendered.get(name)
+        return field if html is None else _Field(field, html)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._form, name)
+
+
+class _Field:
+    """A form field whose rendering is known: calling it gives that HTML."""
+
+    def __init__(self, field: Any, html: Any) -> None:
+        self._field, self._html = field, html
+
+    def __call__(self, **kwargs: Any) -> Any:
+        return self._html
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._field, name)
