@@ -72,3 +72,26 @@ def test_a_rest_row_names_its_related_records_instead_of_embedding_them(portal) 
         assert set(row["sub_center"]) == {"id", "unified_name"}
     one = client.get(f"/api/v1/cases/{rows[0]['id']}").get_json()["result"]
     assert set(one["item"]) == {"id", "name"}  # not the item's whole declaration
+
+
+def test_a_record_of_a_case_names_the_case_by_id_and_number(portal) -> None:
+    """An evaluation's (or a branch's) row names its case — not the case whole, with the
+    applicant's data — as the OpenAPI document says."""
+    from sqlalchemy import select
+
+    from portal.models import Case, Evaluation, db
+
+    with portal.app_context():
+        case = db.session.scalars(select(Case).where(Case.number.like("MZ01-%"))).first()
+        db.session.add(Evaluation(case_id=case.id, sub_center_id=case.sub_center_id, window_id=case.window_id,
+                                  level="满意", channel="窗口评价器", recorded_by="test"))
+        db.session.commit()
+        expected = {"id": case.id, "number": case.number}
+    client = signed_in(portal, "mz-auditor")
+    rows = client.get("/api/v1/evaluations/").get_json()["result"]
+    assert [row["case"] for row in rows] == [expected]
+    one = client.get(f"/api/v1/evaluations/{client.get('/api/v1/evaluations/').get_json()['ids'][0]}")
+    assert one.get_json()["result"]["case"] == expected
+    document = client.get("/api/v1/_openapi").get_json()
+    listed = document["components"]["schemas"]["EvaluationsApi.get_list"]["properties"]["case"]
+    assert "CaseRef" in str(listed)

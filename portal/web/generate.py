@@ -18,6 +18,7 @@ from flask_appbuilder import AppBuilder, ModelRestApi
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from marshmallow import Schema
 from marshmallow import fields as ma_fields
 from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
@@ -64,6 +65,13 @@ class ForeignKeyConverter(Model2SchemaConverter):
         return schema
 
 
+class CaseRef(Schema):
+    """A case as another record's REST row names it."""
+
+    id = ma_fields.Integer()
+    number = ma_fields.String()
+
+
 class PortalModelApi(ModelRestApi):
     """Base of the generated REST APIs: the browser session works, FKs are kept."""
 
@@ -85,6 +93,19 @@ class PortalModelApi(ModelRestApi):
             item = self.datamodel.get(pk, self._base_filters)
             response.set_etag(str(getattr(item, column)))
         return response
+
+    def _init_model_schemas(self) -> None:
+        """FAB's schemas, with a related case named by its id and number (``"case": {"id": 7,
+        "number": "MZ01-2026-00007"}``) instead of embedded whole, application data and all."""
+        super()._init_model_schemas()
+        relations = {r.key: r for r in sa_inspect(self.datamodel.obj).relationships}
+        for schema in (self.list_model_schema, self.show_model_schema):
+            for name in list(schema.fields):
+                relation = relations.get(name)
+                if relation is not None and relation.mapper.class_ is Case and not relation.uselist:
+                    ref = ma_fields.Nested(CaseRef, dump_only=True, allow_none=True)
+                    ref._bind_to_schema(name, schema)
+                    schema.fields[name] = schema.dump_fields[name] = ref
 
     def _get_field_info(self, field: Any, filter_rel_field: Any, page: Any = None,
                         page_size: Any = None) -> dict[str, Any]:
