@@ -100,6 +100,8 @@ def test_case_list_exports_csv_with_the_screens_filters(portal) -> None:
     assert rows[0] == ["办件编号", "事项", "分中心", "窗口", "申请人", "状态", "创建时间", "申请表内容"]
     assert len(rows) == 3 and all(r[0].startswith("WS02-") for r in rows[1:])
     assert {r[5] for r in rows[1:]} <= {"已受理"}
+    with portal.app_context():  # the stream gave its connection back (a leak exhausts the pool)
+        assert db.engine.pool.checkedout() == 0
 
 
 def test_list_search_sort_and_page(portal) -> None:

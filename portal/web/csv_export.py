@@ -62,8 +62,6 @@ class CsvExport:
         order_column, direction = self.order()
         joined = self._filters.get_joined_filters(self._base_filters)
         datamodel = self.datamodel
-        query = datamodel.apply_all(datamodel.session.query(datamodel.obj), joined, order_column,
-                                    direction)
         columns = list(self.list_columns)
         labels = [str(self.label_columns.get(c, c)) for c in columns]
         labels += [gettext(header) for header, _ in self.export_extras]
@@ -71,11 +69,16 @@ class CsvExport:
         extras = [extra for _, extra in self.export_extras]
 
         def table() -> Iterator[list[Any]]:
-            session = datamodel.session
-            for row in query.yield_per(BATCH):
-                yield [shown[c](getattr(row, c)) for c in columns] + [extra(row) for extra in extras]
-                if row in session:  # written: the session does not keep a million rows
-                    session.expunge(row)
+            # the query is made here, as the response streams: the view's own session is closed
+            # when the view returns, and a query made on it would hold a connection no one frees
+            session = datamodel.session()
+            query = datamodel.apply_all(session.query(datamodel.obj), joined, order_column, direction)
+            try:
+                for row in query.yield_per(BATCH):
+                    yield [shown[c](getattr(row, c)) for c in columns] + [extra(row) for extra in extras]
+                    session.expunge(row)  # written: the session does not keep a million rows
+            finally:
+                session.close()
 
         return csv_response(f"{self.class_permission_name}.csv", labels, table())
 
