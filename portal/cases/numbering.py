@@ -17,13 +17,28 @@ from sqlalchemy.orm import Session
 from portal.models.case import CaseSequence
 
 
-def next_sequence(session: Session, scope: str) -> int:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+def _increment(dialect_name: str, scope: str) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = CaseSequence.__table__
     statement = dialect.insert(table).values(scope=scope, value=1)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[table.c.scope], set_={"value": table.c.value + 1}).returning(table.c.value)
-    return session.execute(statement).scalar_one()
+
+
+def next_sequence(session: Session, scope: str) -> int:
+    """The next number of ``scope``, in the session's transaction (a case number: taken and
+    used in the same short transaction as the case)."""
+    return session.execute(_increment(session.get_bind().dialect.name, scope)).scalar_one()
+
+
+def take_number(session: Session, scope: str) -> int:
+    """The next number of ``scope``, taken and committed at once on a connection of its own,
+    so that nothing long (rendering a PDF) runs while the sequence row — on SQLite the whole
+    database — is locked. A number whose document then fails to be stored is a gap: numbers
+    are unique and rising, not necessarily contiguous."""
+    engine = session.get_bind()
+    with engine.begin() as connection:
+        return connection.execute(_increment(engine.dialect.name, scope)).scalar_one()
 
 
 def case_number(session: Session, rule: Mapping[str, Any], subcenter: str, window: str,

@@ -26,7 +26,7 @@ from portal.access.roles import ROLE_NAMES
 from portal.cases import audit
 from portal.cases.actions import Actor
 from portal.cases.lifecycle import guessed_years, local_day, offering_of
-from portal.cases.numbering import next_sequence
+from portal.cases.numbering import take_number
 from portal.core import servertime
 from portal.core.canonical import plain
 from portal.documents.render import DocumentError, FormData, render_html, render_pdf
@@ -191,7 +191,7 @@ def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
     now = servertime.now()
     day = local_day(site, now)
     sub = case.sub_center.code
-    seq = next_sequence(session, f"doc:{sub}:{kind}:{day.year}")
+    seq = take_number(session, f"doc:{sub}:{kind}:{day.year}")  # committed now: render unlocked
     number = f"{sub.upper()}-{KINDS[kind].code}-{day.year}-{seq:05d}"
     token = signer(secret).dumps({"n": number})
     template = template_of(site, case, kind)
