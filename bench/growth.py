@@ -16,10 +16,11 @@ grows — and time the same pages again, in the same run:
   monthly       GET /reports/monthly?month=<this month> as the center's auditor
   assessment    GET /assessment/?month=<this month> as the center's auditor
 
-Printed per size: each page's median (p50) in ms, its ratio to /login/ measured beside it, and
-its ratio to its own p50 at the first size. The goals: list, worklist and case page at the
-largest size ≤ 1.3× the first size and ≤ 2× /login/; monthly report and assessment ≤ 1.5× the
-first size.
+Printed per size: each page's median (p50) in ms (the pages sampled in turn, round by round,
+so a slower moment of the machine slows them all alike), its ratio to /login/ measured beside
+it, and its ratio to its own p50 at the first size. The goals: list, worklist and case page at
+the largest size ≤ 1.3× the first size and ≤ 2× /login/; monthly report and assessment ≤ 1.5×
+the first size.
 """
 
 from __future__ import annotations
@@ -82,19 +83,6 @@ def grow(app, target: int, base: list[dict]) -> None:
         print(f"  grew to {have:,} cases in {time.perf_counter() - start:.1f} s")
 
 
-def p50(client, path: str, requests: int) -> float:
-    for _ in range(3):
-        page = client.get(path)
-        assert page.status_code == 200, (path, page.status_code)
-    samples = []
-    for _ in range(requests):
-        start = time.perf_counter()
-        page = client.get(path)
-        samples.append(time.perf_counter() - start)
-        assert page.status_code == 200, (path, page.status_code)
-    return statistics.median(samples)
-
-
 def pages(app) -> list[tuple[str, str | None, str]]:
     """(label, user or None for anonymous, path) of every page timed."""
     from sqlalchemy import select
@@ -114,17 +102,27 @@ def pages(app) -> list[tuple[str, str | None, str]]:
 
 
 def measure_all(app, timed: list, requests: int) -> dict[str, float]:
+    """The median of each page, sampled round-robin — one request of each page in turn,
+    ``requests`` rounds — so that whatever slows the machine meanwhile slows every page alike
+    and the ratios to /login/ compare like with like."""
     clients = {}
-    out = {}
-    for label, user, path in timed:
+    for _, user, _ in timed:
         if user not in clients:
             client = app.test_client()
             if user is not None:
                 answer = client.post("/login/", data={"username": user, "password": PASSWORD})
                 assert answer.status_code == 302, f"{user} could not log in"
             clients[user] = client
-        out[label] = p50(clients[user], path, requests)
-    return out
+    samples: dict[str, list[float]] = {label: [] for label, _, _ in timed}
+    for round_ in range(requests + 3):  # three rounds of warm-up
+        for label, user, path in timed:
+            start = time.perf_counter()
+            page = clients[user].get(path)
+            took = time.perf_counter() - start
+            assert page.status_code == 200, (path, page.status_code)
+            if round_ >= 3:
+                samples[label].append(took)
+    return {label: statistics.median(values) for label, values in samples.items()}
 
 
 def run(label: str, url: str, cases: int, sizes: list[int], requests: int) -> None:
