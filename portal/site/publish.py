@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from portal.core.canonical import plain
 from portal.core.errors import PortalError
@@ -37,8 +37,12 @@ class PublishResult:
 
 
 def current_version(session: Session) -> SiteVersion | None:
+    """The current version — its documents read only when asked for: most callers want its
+    number or hash, and a county's documents are megabytes of JSON to decode (a browser save
+    asked for the current version eleven times)."""
     return session.scalar(
-        select(SiteVersion).join(SitePublication).order_by(SitePublication.id.desc()).limit(1))
+        select(SiteVersion).join(SitePublication).options(defer(SiteVersion.documents))
+        .order_by(SitePublication.id.desc()).limit(1))
 
 
 def find_version(session: Session, ref: str) -> SiteVersion:
