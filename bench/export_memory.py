@@ -62,40 +62,28 @@ def child(url: str) -> None:
 
 
 def run(label: str, url: str, cases: int, sizes: list[int]) -> None:
-    from sqlalchemy import select
-
     from bench.case_list import build
-    from bench.growth import grow
-    from portal.models import Case, db
+    from bench.growth import each_size
+    from portal.models import db
 
     print(f"{label}:")
     app = build(url, cases)
-    with app.app_context():
-        base = [dict(r._mapping) for r in db.session.execute(select(Case.__table__))]
-        db.session.remove()
-        db.engine.dispose()
-    for size in [cases, *sizes]:
-        if size > cases:
-            grow(app, size, base)
+    for size in each_size(app, cases, sizes):
         with app.app_context():
-            db.engine.dispose()
+            db.engine.dispose()  # the worker below is another process, with its own connections
         out = subprocess.run([sys.executable, __file__, "--child", url], capture_output=True, text=True,
                              check=True, env={**os.environ, "PORTAL_CACHE_DIR": ""})
         f = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"  {size:>9,} cases   idle {f['idle']:6.1f} MB   peak {f['peak']:6.1f} MB   "
               f"ratio {f['peak'] / f['idle']:4.2f}   (+{f['peak'] - f['idle']:5.1f} MB)   "
               f"{f['rows']:,} rows in {f['seconds']:.1f} s   {'whole' if f['whole'] else 'CUT OFF'}")
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def main() -> None:
+    from bench.growth import sizes_parser
     from bench.postgres import on_both_databases
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--sizes", default="100000,1000000")
+    parser = sizes_parser(__doc__)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

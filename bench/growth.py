@@ -32,6 +32,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,20 +126,40 @@ def measure_all(app, timed: list, requests: int) -> dict[str, float]:
     return {label: statistics.median(values) for label, values in samples.items()}
 
 
-def run(label: str, url: str, cases: int, sizes: list[int], requests: int) -> None:
+def sizes_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The command line of a growth bench: the seeded cases and the sizes to grow to."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--sizes", default="100000,1000000")
+    return parser
+
+
+def each_size(app, cases: int, sizes: list[int]) -> Iterator[int]:
+    """Yield each size once the table holds that many cases (the seeded ones first, then grown
+    with history); the app's connections are let go at the end."""
     from sqlalchemy import select
 
     from portal.models import Case, db
 
-    print(f"{label}:")
-    app = build(url, cases)
     with app.app_context():
         base = [dict(r._mapping) for r in db.session.execute(select(Case.__table__))]
+    try:
+        for size in [cases, *sizes]:
+            if size > cases:
+                grow(app, size, base)
+            yield size
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def run(label: str, url: str, cases: int, sizes: list[int], requests: int) -> None:
+    print(f"{label}:")
+    app = build(url, cases)
     timed = pages(app)
     first: dict[str, float] = {}
-    for size in [cases, *sizes]:
-        if size > cases:
-            grow(app, size, base)
+    for size in each_size(app, cases, sizes):
         figures = measure_all(app, timed, requests)
         first = first or figures
         print(f"  {size:>9,} cases   " + "   ".join(
@@ -147,17 +168,12 @@ def run(label: str, url: str, cases: int, sizes: list[int], requests: int) -> No
             f"{name} {figures[name] / figures['login']:4.2f}" for name in figures if name != "login"))
         print(f"      × at {cases:,}  " + "   ".join(
             f"{name} {figures[name] / first[name]:4.2f}" for name in figures))
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def main() -> None:
     from bench.postgres import on_both_databases
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--sizes", default="100000,1000000")
+    parser = sizes_parser(__doc__)
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
