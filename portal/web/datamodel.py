@@ -52,7 +52,7 @@ class Count(int):
         return count
 
     def __str__(self) -> str:
-        return f"{int(self):,}+" if self.capped else str(int(self))
+        return f"{int(self):,}+" if self.capped else f"{int(self):,}"
 
     def __html__(self) -> str:
         return str(self)
