@@ -121,6 +121,7 @@ def test_a_save_forks_nothing_and_shapes_only_the_file_it_changed(portal, monkey
     """A save in the browser is checked inside the web worker — no pool of processes that a
     killed worker would leave behind — and reshapes only what it changed: the sub-center's
     file, not the site's other files (on a county's site, seconds instead of minutes)."""
+    from portal.core.recent import Recent
     from portal.site import edits, loader
 
     def no_pool(*args, **kwargs):
@@ -129,7 +130,7 @@ def test_a_save_forks_nothing_and_shapes_only_the_file_it_changed(portal, monkey
     monkeypatch.setenv("PORTAL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(loader, "PARALLEL_FROM", 1)  # any folder would be shaped in a pool
     monkeypatch.setattr(loader, "ProcessPoolExecutor", no_pool)
-    monkeypatch.setattr(edits, "_checked", type(edits._checked)())
+    monkeypatch.setattr(edits, "_checked", Recent(keep=2))  # no check of an earlier test reused
     shaped: list[str] = []
     real = loader._shape
 

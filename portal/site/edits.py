@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from portal.access.scope import unscoped
 from portal.core.canonical import canonical_json
 from portal.core.errors import PortalError
 from portal.core.problems import Problem, has_errors
+from portal.core.recent import Recent
 from portal.site import Site, load_site
 from portal.site.export import write_documents
 from portal.site.publish import PublishResult, current_version, publish
@@ -32,9 +31,7 @@ Change = Callable[[dict[str, Any]], None]
 
 # the last checks, by (version id, digest of the changed documents): a save checks the form
 # (the validator) and then publishes the same change — one check serves both
-_checked: OrderedDict[tuple[int, str], tuple[Site | None, list[Problem]]] = OrderedDict()
-_checked_lock = threading.Lock()
-KEEP_CHECKED = 2
+_checked = Recent(keep=2)
 
 
 def try_change(session: Session, change: Change) -> tuple[Site | None, list[Problem]]:
@@ -51,19 +48,14 @@ def try_change(session: Session, change: Change) -> tuple[Site | None, list[Prob
     documents = json.loads(json.dumps(version.documents, ensure_ascii=False))
     change(documents)
     key = (version.id, hashlib.sha256(canonical_json(documents).encode()).hexdigest())
-    with _checked_lock:
-        if key in _checked:
-            return _checked[key]
+    known = _checked.get(key)
+    if known is not None:
+        return known
     with tempfile.TemporaryDirectory(prefix="portal-edit-") as tmp:
         folder = Path(tmp) / "site"
         write_documents(documents, folder, None)
         site, problems = load_site(folder, workers=1, use_cache="browser-edits")
-    result = (None if has_errors(problems) else site), problems
-    with _checked_lock:
-        _checked[key] = result
-        while len(_checked) > KEEP_CHECKED:
-            _checked.popitem(last=False)
-    return result
+    return _checked.put(key, ((None if has_errors(problems) else site), problems))
 
 
 def publish_change(session: Session, change: Change, by: str) -> tuple[PublishResult | None,

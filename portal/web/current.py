@@ -44,7 +44,14 @@ def current_site() -> Site | None:
                 cache["publication"] = newest.id
             site = cache["site"]
     g.portal_site = site
+    g.portal_publication = newest.id if newest is not None else None
     return site
+
+
+def current_publication() -> int | None:
+    """The id of the newest publication (what anything kept per publication is keyed by)."""
+    current_site()
+    return g.get("portal_publication")
 
 
 def center_zone() -> ZoneInfo:

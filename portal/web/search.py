@@ -9,8 +9,6 @@ dropdown is rendered once per list, column, scope, publication and language, and
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from flask import current_app
@@ -19,35 +17,26 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from portal.access.scope import current_scope
+from portal.core.recent import Recent
 from portal.models import Center, Item, Offering, SubCenter, Window
-from portal.web.current import current_site
+from portal.web.current import current_publication
 
 PUBLISHED = (Center, Item, Offering, SubCenter, Window)  # changed only by publishing
 KEEP = 2000
-_lock = threading.Lock()
 
 
 class CachedSearchWidget(SearchWidget):
     def __call__(self, **kwargs: Any) -> Any:
         form = self.template_args["form"]
         datamodel = self.filters.datamodel
-        cache = current_app.extensions.setdefault("portal_search_fields", OrderedDict())
-        publication = current_app.extensions.get("portal_site", {}).get("publication") \
-            if current_site() is not None else None
+        cache = current_app.extensions.setdefault("portal_search_fields", Recent(keep=KEEP))
+        publication = current_publication()
         rendered: dict[str, Any] = {}
         for col in self.template_args["include_cols"]:
             if not (datamodel.is_relation(col) and datamodel.get_related_model(col) in PUBLISHED):
                 continue
             key = (datamodel.obj.__name__, col, current_scope(), publication, str(get_locale()))
-            with _lock:
-                html = cache.get(key)
-            if html is None:
-                html = Markup(form[col]())
-                with _lock:
-                    cache[key] = html
-                    while len(cache) > KEEP:
-                        cache.popitem(last=False)
-            rendered[col] = html
+            rendered[col] = cache.get(key) or cache.put(key, Markup(form[col]()))
         self.template_args["form"] = _Rendered(form, rendered)
         return super().__call__(**kwargs)
 
