@@ -13,6 +13,7 @@ from marshmallow import Schema
 from marshmallow import fields as mf
 
 from portal.core.errors import PortalError
+from portal.core.recent import Recent
 from portal.site.loader import CENTER_FILE, FORM_DIR, ITEM_DIR, SUBCENTER_DIR, TEMPLATE_DIR
 from portal.site.shapes import schema_for
 
@@ -40,21 +41,15 @@ def ordered(value: Any, where: Schema | mf.Field | None) -> Any:
 # the YAML of documents written before, by kind and content: a browser edit writes the whole
 # site out to check it, and all but the edited documents are as they were (PyYAML represents
 # in Python even with libyaml's emitter: a county's 1,000 files took seconds each save)
-_TEXTS: dict[str, str] = {}
-KEEP_TEXTS = 20_000
+_TEXTS = Recent(keep=20_000)
 
 
 def _yaml(data: Any, kind: str) -> str:
     key = hashlib.sha256(f"{kind}\0{json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)}"
                          .encode()).hexdigest()
-    text = _TEXTS.get(key)
-    if text is None:
-        text = yaml.dump(ordered(data, schema_for(kind)), Dumper=_Dumper, allow_unicode=True,
-                         sort_keys=False, width=100, indent=2)
-        if len(_TEXTS) >= KEEP_TEXTS:
-            _TEXTS.clear()
-        _TEXTS[key] = text
-    return text
+    return _TEXTS.get(key) or _TEXTS.put(key, yaml.dump(
+        ordered(data, schema_for(kind)), Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+        width=100, indent=2))
 
 
 def _dump(path: Path, data: Any, kind: str, version: int | None) -> None:
