@@ -18,7 +18,7 @@ from portal.access import scope
 from portal.cases import audit
 from portal.models import db
 from portal.settings import REPO
-from portal.web import accounts, documents, errors, generate, headers, identity, inputs, security
+from portal.web import accounts, documents, errors, generate, headers, identity, inputs, menu, security
 from portal.web.cases import case_page
 from portal.web.current import current_site
 from portal.web.site import form_versions, sections
@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     scope.init_app()
     scope.use_request_scope(security.request_scope)
     identity.init_app(app)
+    menu.init_app(app)
     errors.init_app(app)
     inputs.init_app(app)
     accounts.init_app(app)

@@ -29,6 +29,7 @@ from portal.core.errors import PortalError
 from portal.models import PortalUser, db
 from portal.web.accounts import UniqueUsername, by, confirm_field, password_field, password_form
 from portal.web.csv_export import CsvExport
+from portal.web.listing import LeanListWidget
 from portal.web.routes import SafeRoutes
 
 # What each field of a user form asks for (FAB's own texts speak of OID and LDAP).
@@ -71,6 +72,7 @@ class OnlyClerks(BaseFilter):
 
 class ClerkScreen(AccountLog, SafeRoutes, CsvExport, UserDBModelView):
     list_template = "portal/list.html"
+    list_widget = LeanListWidget
     show_template = "portal/user_show.html"
     extra_args = {"account_tools": "clerks"}
     base_filters = [["id", OnlyClerks, None]]

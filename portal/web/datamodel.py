@@ -17,7 +17,10 @@ from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
+from sqlalchemy import JSON
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import defer, selectinload
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,8 @@ class SafeInterface(SQLAInterface):
               ) -> tuple[int, list[Any]]:
         """FAB's list query, with its count bounded (``COUNT_AHEAD`` past the page)."""
         query = self.session.query(self.obj)
+        if select_columns is None:
+            query = query.options(*self._shown_options())
         limit = (page or 0) * (page_size or 0) + COUNT_AHEAD
         count = capped_count(self._apply_inner_all(query, filters, select_columns=select_columns,
                                                    aliases_mapping={}), limit)
@@ -80,6 +85,17 @@ class SafeInterface(SQLAInterface):
         if rows and not isinstance(rows[0], self.obj) and hasattr(rows[0], self.obj.__name__):
             rows = [getattr(row, self.obj.__name__) for row in rows]
         return count, rows
+
+    # the columns a list screen shows (the generator sets them): their related records are read
+    # in one query each, and JSON columns not shown are left unread
+    shown: tuple[str, ...] = ()
+
+    def _shown_options(self) -> list[Any]:
+        options: list[Any] = [selectinload(getattr(self.obj, c)) for c in self.shown
+                              if self.is_relation_many_to_one(c)]
+        options += [defer(prop.class_attribute) for prop in sa_inspect(self.obj).column_attrs
+                    if isinstance(prop.columns[0].type, JSON) and prop.key not in self.shown]
+        return options
 
     def add(self, item: Any, commit: bool = True) -> None:
         self._said_if_refused(super().add, item, commit, SQLAlchemyError)

@@ -183,6 +183,7 @@ def view_class(entity: Entity) -> type[PortalModelView]:
     mapping, base = _permissions(entity, VIEW_METHODS)
     datamodel = (PublishingInterface(entity.model, entity) if entity.declared
                  else SafeInterface(entity.model))
+    datamodel.shown = tuple(entity.list_columns)
     attrs: dict[str, Any] = {
         "datamodel": datamodel,
         "route_base": f"/{entity.name}",

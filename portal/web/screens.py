@@ -13,6 +13,7 @@ from flask_login import current_user
 from portal.cases import audit
 from portal.models import db
 from portal.web.csv_export import CsvExport
+from portal.web.listing import LeanListWidget
 from portal.web.routes import SafeRoutes
 from portal.web.search import CachedSearchWidget
 
@@ -33,6 +34,7 @@ class PortalModelView(SafeRoutes, CsvExport, ModelView):
 
     list_template = "portal/list.html"
     search_widget = CachedSearchWidget
+    list_widget = LeanListWidget
     page_size = 25
     # what the show page needs beyond the record (the generator sets it per entity): the view
     # works it out and hands it over as ``page``; templates never query

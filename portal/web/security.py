@@ -59,6 +59,7 @@ from portal.web.accounts import (
 from portal.web.clerks import USER_DESCRIPTIONS, AccountLog
 from portal.web.csv_export import CsvExport
 from portal.web.entities import ENTITIES, ROLE_KEYS
+from portal.web.listing import LeanListWidget
 from portal.web.pages import OWN_MENUS, OWN_PERMISSIONS, PAGES
 from portal.web.routes import SafeRoutes
 
@@ -98,6 +99,7 @@ class PortalUserView(AccountLog, SafeRoutes, CsvExport, UserDBModelView):
     password policy; unlocking a locked account."""
 
     list_template = "portal/list.html"
+    list_widget = LeanListWidget
     show_template = "portal/user_show.html"
     extra_args = {"account_tools": "users"}
     method_permission_name = {"export": "list"}  # reading the list is enough to export it
@@ -249,11 +251,25 @@ class PortalSecurityManager(SecurityManager):
         """FAB asks the database once per menu entry and button; ask once per request."""
         if not has_request_context():
             return super()._has_view_access(user, permission_name, view_name)
+        return (permission_name, view_name) in self.permission_set(user)
+
+    def is_item_public(self, permission_name: str, view_name: str) -> bool:
+        """FAB reads the public role's permissions once per menu entry; read them once per request."""
+        if not has_request_context():
+            return super().is_item_public(permission_name, view_name)
+        public = g.get("portal_public_permissions")
+        if public is None:
+            public = g.portal_public_permissions = frozenset(
+                (p.permission.name, p.view_menu.name) for p in self.get_public_permissions())
+        return (permission_name, view_name) in public
+
+    def permission_set(self, user: Any) -> frozenset[tuple[str, str]]:
+        """The user's (permission, view) pairs, read once per request."""
         cached = g.get("portal_permissions")
         if cached is None or cached[0] != user.id:
             cached = (user.id, frozenset(self.get_user_permissions(user)))
             g.portal_permissions = cached
-        return (permission_name, view_name) in cached[1]
+        return cached[1]
 
     def auth_user_db(self, username: str, password: str) -> PortalUser | None:
         """FAB's password check, refused while the account is locked after failed attempts."""

@@ -63,17 +63,19 @@ class WorklistView(BaseView):
         page = _id("page") or 0
         counts = light_counts(db.session, th, filters)
         rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
-        subs = db.session.scalars(select(SubCenter).order_by(SubCenter.code)).all()
+        subs = db.session.execute(select(SubCenter.id, SubCenter.code, SubCenter.name)
+                                  .order_by(SubCenter.code)).all()
         by_id = {s.id: s for s in subs}
         summary = [(by_id[i], counts[i]) for i in sorted(counts, key=lambda i: by_id[i].code)
                    if i in by_id]
         totals = {light: sum(c[light] for c in counts.values()) for light in LIGHTS}
         choices = {
             "sub_center": [(s.id, s.name) for s in subs],
-            "window": [(w.id, f"{w.code} {w.name}") for w in db.session.scalars(
-                select(Window).order_by(Window.code))],
-            "item": [(i.id, i.name) for i in db.session.scalars(
-                select(Item).where(Item.id.in_(select(Offering.item_id))).order_by(Item.code))],
+            "window": [(w.id, f"{w.code} {w.name}") for w in db.session.execute(
+                select(Window.id, Window.code, Window.name).order_by(Window.code))],
+            "item": [(i.id, i.name) for i in db.session.execute(
+                select(Item.id, Item.name).where(Item.id.in_(select(Offering.item_id)))
+                .order_by(Item.code))],
         }
         args = {k: v for k, v in request.args.items() if k != "page" and v}
         return self.render_template(
