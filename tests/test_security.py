@@ -162,3 +162,40 @@ def test_pages_cannot_be_framed_sniffed_or_cached(portal) -> None:
         assert "no-store" in client.get(path).headers["Cache-Control"]
     with client.get("/static/portal.css") as static:  # the static files may be cached
         assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_permissions_follow_roles_and_groups_from_the_next_page_on(portal) -> None:
+    """What a user may open is read from their roles on every page: a role given opens the
+    auditor's screens at once, and taking it back closes them at once; roles through a group
+    count as FAB counts them."""
+    from flask_appbuilder.security.sqla.manager import SecurityManager
+    from flask_appbuilder.security.sqla.models import Group, assoc_user_group
+
+    from portal.access.roles import AUDITOR, ROLE_NAMES
+
+    client = portal.test_client()
+    login(client, "ws-clerk")
+    assert client.get("/assessment/").status_code == 403
+    with portal.app_context():
+        sm = portal.appbuilder.sm
+        auditor = sm.find_role(ROLE_NAMES[AUDITOR])
+        clerk = sm.find_user(username="ws-clerk")
+        clerk.roles.append(auditor)
+        db.session.commit()
+    assert client.get("/assessment/").status_code == 200
+    with portal.app_context():
+        sm = portal.appbuilder.sm
+        clerk = sm.find_user(username="ws-clerk")
+        clerk.roles = [r for r in clerk.roles if r.name != ROLE_NAMES[AUDITOR]]
+        group = Group(name="supervision-helpers", label="督查协助")
+        db.session.add(group)
+        group.roles = [auditor := sm.find_role(ROLE_NAMES[AUDITOR])]
+        db.session.flush()
+        other = sm.find_user(username="mz-clerk")
+        db.session.execute(assoc_user_group.insert().values(user_id=other.id, group_id=group.id))
+        db.session.commit()
+        for user in db.session.scalars(select(PortalUser)):  # the same answer as FAB's own
+            assert sm.get_user_permissions(user) == SecurityManager.get_user_permissions(sm, user)
+        granted = {(p.permission.name, p.view_menu.name) for p in auditor.permissions}
+        assert granted and granted <= sm.get_user_permissions(other)
+    assert client.get("/assessment/").status_code == 403

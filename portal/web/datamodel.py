@@ -20,7 +20,7 @@ from flask_babel import gettext
 from sqlalchemy import JSON
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, joinedload
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,12 @@ def capped_count(query: Any, limit: int) -> Count:
     return Count(limit, capped=True) if found > limit else Count(found)
 
 
+def _json_deferred(model: type, but: tuple[str, ...] = ()) -> list[Any]:
+    """Options leaving ``model``'s JSON columns unread (declarations, applications) but ``but``."""
+    return [defer(prop.class_attribute) for prop in sa_inspect(model).column_attrs
+            if isinstance(prop.columns[0].type, JSON) and prop.key not in but]
+
+
 class SafeInterface(SQLAInterface):
     def query(self, filters: Filters | None = None, order_column: str = "", order_direction: str = "",
               page: int | None = None, page_size: int | None = None,
@@ -87,15 +93,14 @@ class SafeInterface(SQLAInterface):
         return count, rows
 
     # the columns a list screen shows (the generator sets them): their related records are read
-    # in one query each, and JSON columns not shown are left unread
+    # in the same query, and JSON columns not shown are left unread
     shown: tuple[str, ...] = ()
 
     def _shown_options(self) -> list[Any]:
-        options: list[Any] = [selectinload(getattr(self.obj, c)) for c in self.shown
-                              if self.is_relation_many_to_one(c)]
-        options += [defer(prop.class_attribute) for prop in sa_inspect(self.obj).column_attrs
-                    if isinstance(prop.columns[0].type, JSON) and prop.key not in self.shown]
-        return options
+        options: list[Any] = [joinedload(getattr(self.obj, c)).options(
+                                  *_json_deferred(self.get_related_model(c)))
+                              for c in self.shown if self.is_relation_many_to_one(c)]
+        return options + _json_deferred(self.obj, but=self.shown)
 
     def add(self, item: Any, commit: bool = True) -> None:
         self._said_if_refused(super().add, item, commit, SQLAlchemyError)

@@ -27,6 +27,15 @@ from flask_appbuilder import expose, has_access
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import (
+    Permission,
+    PermissionView,
+    ViewMenu,
+    assoc_group_role,
+    assoc_permissionview_role,
+    assoc_user_group,
+    assoc_user_role,
+)
 from flask_appbuilder.security.views import (
     AuthDBView,
     ResetMyPasswordView,
@@ -36,6 +45,7 @@ from flask_appbuilder.security.views import (
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import bindparam, select, union
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField
 
@@ -196,6 +206,26 @@ class NoTokenApi(SecurityApi):
         abort(404)
 
 
+def _user_permissions() -> Any:
+    """(permission, view) of every role a user has, directly or through a group."""
+    user = bindparam("user")
+    roles = union(
+        select(assoc_user_role.c.role_id).where(assoc_user_role.c.user_id == user),
+        select(assoc_group_role.c.role_id)
+        .join(assoc_user_group, assoc_user_group.c.group_id == assoc_group_role.c.group_id)
+        .where(assoc_user_group.c.user_id == user))
+    link = assoc_permissionview_role
+    return (select(Permission.__table__.c.name, ViewMenu.__table__.c.name)
+            .select_from(PermissionView.__table__)
+            .join(Permission.__table__, Permission.__table__.c.id == PermissionView.__table__.c.permission_id)
+            .join(ViewMenu.__table__, ViewMenu.__table__.c.id == PermissionView.__table__.c.view_menu_id)
+            .join(link, link.c.permission_view_id == PermissionView.__table__.c.id)
+            .where(link.c.role_id.in_(roles)).distinct())
+
+
+_USER_PERMISSIONS = _user_permissions()
+
+
 class PortalSecurityManager(SecurityManager):
     user_model = PortalUser
     userdbmodelview = PortalUserView
@@ -270,6 +300,15 @@ class PortalSecurityManager(SecurityManager):
             cached = (user.id, frozenset(self.get_user_permissions(user)))
             g.portal_permissions = cached
         return cached[1]
+
+    def get_user_permissions(self, user: Any) -> set[tuple[str, str]]:
+        """FAB's answer in one statement: FAB loads the user's roles, their groups' roles and
+        each role's permissions as objects (four queries and the ORM's work, on every page).
+        The statement runs on the connection, beneath the scope rule (nothing here is scoped)."""
+        if self.builtin_roles or not getattr(user, "is_authenticated", False):
+            return super().get_user_permissions(user)
+        rows = self.session.connection().execute(_USER_PERMISSIONS, {"user": user.id})
+        return {(permission, view) for permission, view in rows}
 
     def auth_user_db(self, username: str, password: str) -> PortalUser | None:
         """FAB's password check, refused while the account is locked after failed attempts."""
