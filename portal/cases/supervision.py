@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from portal.core.workdays import Calendar
 from portal.models import Case, CaseState, Item, SubCenter, Window
@@ -90,9 +90,9 @@ def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[in
     paused = sum(c[PAUSED_LIGHT] for c in counts.values())
     total = sum(sum(c.values()) for c in counts.values())
     dated, offset = total - paused, page * size
-    # each related record read once, by name (not its declaration); the application left unread
-    load = (selectinload(Case.item).load_only(Item.name), selectinload(Case.window).load_only(Window.code),
-            selectinload(Case.sub_center).load_only(SubCenter.name), defer(Case.data))
+    # related records by name (not their declarations), in the same query; the application unread
+    load = (joinedload(Case.item).load_only(Item.name), joinedload(Case.window).load_only(Window.code),
+            joinedload(Case.sub_center).load_only(SubCenter.name), defer(Case.data))
     rows: list[tuple[Case, str]] = []
     if offset < dated:
         cases = session.scalars(filters.apply(select(Case), th).where(Case.due_date.is_not(None))

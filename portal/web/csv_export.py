@@ -14,6 +14,7 @@ from flask_appbuilder.urltools import get_filter_args
 from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 
+from portal.access.scope import current_scope
 from portal.core.spreadsheet import inert
 
 # the last row of every CSV: a file without it was cut off (a dropped connection, a killed worker)
@@ -59,6 +60,7 @@ class CsvExport:
         in batches while it is sent (the scope rule applies as on the screen), each batch let
         go of once written."""
         get_filter_args(self._filters)
+        current_scope()  # worked out now, while the user's record can still be read
         order_column, direction = self.order()
         joined = self._filters.get_joined_filters(self._base_filters)
         datamodel = self.datamodel
