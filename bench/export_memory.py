@@ -1,6 +1,7 @@
 """Benchmark: the memory a worker needs to export the center's whole case list as CSV.
 
     .venv/bin/python bench/export_memory.py [--cases 10000] [--sizes 100000,1000000]
+                                            [--databases sqlite,postgresql]
 
 For SQLite and (when PORTAL_TEST_POSTGRES_URL is set) PostgreSQL: publish the demo site, seed
 ``--cases`` cases and grow the table with finished history to each of ``--sizes`` (as
@@ -91,7 +92,8 @@ def main() -> None:
         return
     logging.disable(logging.WARNING)
     os.environ.setdefault("PORTAL_CACHE_DIR", "")
-    on_both_databases(run, args.cases, [int(s) for s in args.sizes.split(",") if s])
+    on_both_databases(run, args.cases, [int(s) for s in args.sizes.split(",") if s],
+                      databases=tuple(args.databases.split(",")))
 
 
 if __name__ == "__main__":

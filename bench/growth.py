@@ -1,6 +1,7 @@
 """Benchmark: what a page costs as the case table grows, at the same month's volume.
 
     .venv/bin/python bench/growth.py [--cases 10000] [--sizes 100000,1000000] [--requests 30]
+                                     [--databases sqlite,postgresql]
 
 For SQLite and (when PORTAL_TEST_POSTGRES_URL is set) PostgreSQL: publish the demo site, seed
 ``--cases`` demo cases (accepted over the last nine weeks, a real mix of open and finished), and
@@ -131,6 +132,8 @@ def sizes_parser(doc: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--databases", default="sqlite,postgresql",
+                        help="which of sqlite,postgresql to run on (both by default)")
     return parser
 
 
@@ -179,7 +182,7 @@ def main() -> None:
     logging.disable(logging.WARNING)
     os.environ.setdefault("PORTAL_CACHE_DIR", "")
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    on_both_databases(run, args.cases, sizes, args.requests)
+    on_both_databases(run, args.cases, sizes, args.requests, databases=tuple(args.databases.split(",")))
 
 
 if __name__ == "__main__":

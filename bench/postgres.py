@@ -25,14 +25,20 @@ def private_schema(base: str) -> Iterator[str]:
         admin.dispose()
 
 
-def on_both_databases(run, *args) -> None:
+DATABASES = ("sqlite", "postgresql")
+
+
+def on_both_databases(run, *args, databases: tuple[str, ...] = DATABASES) -> None:
     """``run(label, url, *args)`` on a fresh SQLite file, then on a private PostgreSQL schema
-    (when PORTAL_TEST_POSTGRES_URL is set; said so when it is not)."""
+    (when PORTAL_TEST_POSTGRES_URL is set; said so when it is not); ``databases`` may name one."""
     import tempfile
     from pathlib import Path
 
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", *args)
+    if "sqlite" in databases:
+        with tempfile.TemporaryDirectory() as tmp:
+            run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", *args)
+    if "postgresql" not in databases:
+        return
     pg = os.environ.get("PORTAL_TEST_POSTGRES_URL")
     if not pg:
         print("PostgreSQL: skipped (PORTAL_TEST_POSTGRES_URL is not set)")
