@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from portal.access.scope import unscoped
 from portal.core.canonical import canonical_json
 from portal.core.errors import PortalError
+from portal.core.heap import big_build
 from portal.core.problems import Problem, has_errors
 from portal.core.recent import Recent
 from portal.site import Site, load_site
@@ -34,6 +35,7 @@ Change = Callable[[dict[str, Any]], None]
 _checked = Recent(keep=2)
 
 
+@big_build
 def try_change(session: Session, change: Change) -> tuple[Site | None, list[Problem]]:
     """The site the change would publish (``None`` on errors) and every problem found.
 
@@ -58,6 +60,7 @@ def try_change(session: Session, change: Change) -> tuple[Site | None, list[Prob
     return _checked.put(key, ((None if has_errors(problems) else site), problems))
 
 
+@big_build
 def publish_change(session: Session, change: Change, by: str) -> tuple[PublishResult | None,
                                                                        list[Problem]]:
     """Check the change and, when clean, publish it as a new version made in the browser."""

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from portal.core.canonical import canonical_json
+from portal.core.heap import big_build
 from portal.core.problems import Problem, has_errors
 from portal.core.servertime import DEFAULT_ZONE
 from portal.forms.spec import FormSpec, form_from
@@ -128,6 +129,7 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@big_build
 def load_site(root: Path | str, workers: int | None = None,
               use_cache: bool | str = True) -> tuple[Site | None, list[Problem]]:
     """Read and check a declaration folder. The site is ``None`` when any problem is an error.
@@ -166,6 +168,7 @@ def build_site(folder: Folder) -> Site:
     return site_from_documents(documents, canonical_json(documents))
 
 
+@big_build
 def site_from_documents(documents: dict[str, Any], canonical: str | None = None) -> Site:
     """Rebuild the metadata from published documents (as stored in the database)."""
     if canonical is None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, defer
 
 from portal.core.canonical import plain
 from portal.core.errors import PortalError
+from portal.core.heap import big_build
 from portal.forms.spec import FormSpec
 from portal.models import (
     CENTER_SCOPE,
@@ -64,6 +65,7 @@ def find_version(session: Session, ref: str) -> SiteVersion:
     return version
 
 
+@big_build
 def publish(session: Session, site: Site, by: str, source: str = "cli") -> PublishResult:
     """Store ``site`` as a version (unless identical to one stored) and make it current.
 
