@@ -29,7 +29,7 @@ from portal.forms.spec import form_from
 from portal.forms.types import COMPUTABLE, TYPES
 from portal.models import Offering, db
 from portal.site import form_design as design
-from portal.site.edits import publish_change, try_change
+from portal.site.edits import publish_change, said, try_change
 from portal.site.layers import merge_form, resolve
 from portal.site.publish import current_version
 from portal.web.cases.intake import flat, offerings_with_forms, row_templates, rules_json
@@ -272,4 +272,4 @@ def _set_overlay(sub: str, code: str, overlay: dict[str, Any]):
             overlays[code] = overlay
         else:
             overlays.pop(code, None)
-    return change
+    return said(change, "form_overlay", sub, code, overlay)

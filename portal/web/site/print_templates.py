@@ -21,7 +21,7 @@ from portal.access.roles import READ, WRITE, permission
 from portal.documents import issuing
 from portal.documents.render import DocumentError, render_html, render_pdf
 from portal.models import db
-from portal.site.edits import publish_change
+from portal.site.edits import publish_change, said
 from portal.web.current import current_site
 
 
@@ -29,7 +29,7 @@ def set_template(name: str, text: str) -> Any:
     def change(documents: dict[str, Any]) -> None:
         documents["templates"][name] = text
 
-    return change
+    return said(change, "template", name, text)
 
 
 def _names() -> list[str]:
