@@ -150,6 +150,9 @@ def materialize(session: Session, site: Site, version: SiteVersion, by: str = "s
     _retire(items, set(site.items), version.id)
 
     subs, windows = _by(session, SubCenter), _by(session, Window)
+    # a sub-center whose declaration is as stored holds its offerings' overlays as stored too
+    # (both are written from the same declaration, here): those are not read back and compared
+    same = {code for code, row in subs.items() if row.data == docs["subcenters"].get(code)}
     for code, spec in site.subcenters.items():
         _upsert(session, subs, SubCenter, code, code=code, kind=spec.kind, name=spec.name,
                 unified_name=spec.unified_name, department=spec.department, address=spec.address,
@@ -171,8 +174,11 @@ def materialize(session: Session, site: Site, version: SiteVersion, by: str = "s
     # what every offering holds now, read as plain rows (no ORM object for each of a county's
     # 10,000 offerings): only the ones whose declaration differs are loaded and written
     held = {(r.sub_center_id, r.item_id): r for r in session.execute(select(
-        Offering.id, Offering.sub_center_id, Offering.item_id, Offering.promised_days, Offering.overlay,
+        Offering.id, Offering.sub_center_id, Offering.item_id, Offering.promised_days,
         Offering.active, Offering.form_version_id))}
+    overlays = {(r.sub_center_id, r.item_id): r.overlay for r in session.execute(
+        select(Offering.sub_center_id, Offering.item_id, Offering.overlay)
+        .where(Offering.sub_center_id.not_in([subs[code].id for code in same])))}
     linked: dict[int, list[str]] = {}
     for offering_id, code in session.execute(
             select(offering_window.c.offering_id, Window.code)
@@ -186,13 +192,14 @@ def materialize(session: Session, site: Site, version: SiteVersion, by: str = "s
                 declared.add(key)
                 form = forms.get((offering.form.code, offering.form.digest)) \
                     if offering.form is not None else None
-                values = {"promised_days": offering.item.promised_days,
-                          "overlay": plain(offering.overlay), "active": True}
                 now = held.get(key)
-                if now is not None and all(getattr(now, k) == v for k, v in values.items()) \
+                if now is not None and now.promised_days == offering.item.promised_days \
+                        and now.active and (code in same or overlays[key] == plain(offering.overlay)) \
                         and now.form_version_id == (form.id if form is not None else None) \
                         and linked.get(now.id, []) == list(offering.windows):
                     continue
+                values = {"promised_days": offering.item.promised_days,
+                          "overlay": plain(offering.overlay), "active": True}
                 row = session.get(Offering, now.id) if now is not None else None
                 if row is None:
                     row = Offering(sub_center_id=key[0], item_id=key[1], **values)
