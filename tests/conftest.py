@@ -101,6 +101,20 @@ def published(app, testbed: Testbed, demo_site: Path):
 
 
 @pytest.hookimpl(optionalhook=True)
+@pytest.fixture
+def staffed(published):
+    """The demo site published, with the demo users and a center admin (``admin``), all with
+    the tests' password."""
+    from portal.cli.demo import ensure_demo_users
+    from portal.web.security import ensure_center_admin
+    from tests.support.world import PASSWORD
+
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        ensure_center_admin("admin", PASSWORD)
+    return published
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """Under pytest-xdist, the browser tests (tests/test_browser*.py) of one database kind all go
     to one worker, which starts Chromium and that kind's live portal once; the two kinds go to

@@ -9,9 +9,7 @@ from flask.cli import ScriptInfo
 from sqlalchemy import select
 
 from portal.cli import main
-from portal.cli.demo import ensure_demo_users
 from portal.models import AccountEvent, PortalUser, Window, db
-from portal.web.security import ensure_center_admin
 from tests.support.world import PASSWORD, csrf_token, login
 
 GOOD = "Clerk-2026-口令"
@@ -23,11 +21,8 @@ WEAK = {"1": "至少 10 个字符", "123456": "至少 10 个字符", "password":
 
 
 @pytest.fixture
-def portal(published):
-    with published.app_context():
-        ensure_demo_users(password=PASSWORD)
-        ensure_center_admin("admin", PASSWORD)
-    return published
+def portal(staffed):
+    return staffed
 
 
 def _client(app, username: str, password: str = PASSWORD):

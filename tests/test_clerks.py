@@ -7,18 +7,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.cli.demo import ensure_demo_users
 from portal.models import PortalUser, Window, db
-from portal.web.security import ensure_center_admin
-from tests.support.world import PASSWORD, csrf_token, login
+from tests.support.world import csrf_token, login
 
 
 @pytest.fixture
-def portal(published):
-    with published.app_context():
-        ensure_demo_users(password=PASSWORD)
-        ensure_center_admin("admin", PASSWORD)
-    return published
+def portal(staffed):
+    return staffed
 
 
 def _ids(app, model, column, *values) -> list[int]:
