@@ -31,8 +31,8 @@ from portal.site.publish import PublishResult, current_version, publish
 Change = Callable[[dict[str, Any]], None]
 
 
-# the last checks, by (version id, what the change says it does) and by (version id, digest of
-# the changed documents): a save checks the form (the validator) and then publishes the same
+# the last checks, by (version id, what the change says it does — else the digest of the
+# changed documents): a save checks the form (the validator) and then publishes the same
 # change — one check serves both, and the second finds it before copying the site again
 _checked = Recent(keep=4)
 
@@ -77,10 +77,12 @@ def try_change(session: Session, change: Change) -> tuple[Site | None, list[Prob
         raise PortalError("nothing is published yet", hint="run `portal sync` first")
     says = getattr(change, "says", None)
     if says is not None and (known := _checked.get((version.id, says))) is not None:
-        return known
+        return known  # the form's check, found again by the save
     documents = _documents(version)
     change(documents)
-    key = (version.id, hashlib.sha256(canonical_json(documents).encode()).hexdigest())
+    # a change that says what it does is known by that; another by the documents it makes
+    key = (version.id, says if says is not None
+           else hashlib.sha256(canonical_json(documents).encode()).hexdigest())
     known = _checked.get(key)
     if known is None:
         with tempfile.TemporaryDirectory(prefix="portal-edit-", dir=_scratch()) as tmp:
@@ -88,8 +90,6 @@ def try_change(session: Session, change: Change) -> tuple[Site | None, list[Prob
             write_documents(documents, folder, None)
             site, problems = load_site(folder, workers=1, use_cache="browser-edits")
         known = _checked.put(key, ((None if has_errors(problems) else site), problems))
-    if says is not None:
-        _checked.put((version.id, says), known)
     return known
 
 
