@@ -3,8 +3,8 @@
 FAB renders its menu on every page, asking for each of some forty entries whether the user may
 see it; for a clerk that was a sixth of a list page. The menu depends only on the menu
 declaration (fixed at start), the user's permissions, the language and where the portal is
-mounted, so its HTML is kept under exactly those and reused. An anonymous visitor's menu is
-rendered each time (the public role's permissions are not read per request).
+mounted, so its HTML is kept under exactly those and reused — a visitor's under the public
+role's permissions.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ TEMPLATE = "portal/menu.html"
 
 
 def menu() -> Markup:
-    if not current_user.is_authenticated:
-        return _rendered()
-    permissions = current_app.appbuilder.sm.permission_set(g.user)
+    sm = current_app.appbuilder.sm
+    permissions = (sm.permission_set(g.user) if current_user.is_authenticated
+                   else sm.public_permission_set())
     key = (permissions, str(get_locale()), request.script_root)
     cache = current_app.extensions.setdefault("portal_menus", Recent(keep=64))
     return cache.get(key) or cache.put(key, _rendered())

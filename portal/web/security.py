@@ -287,11 +287,15 @@ class PortalSecurityManager(SecurityManager):
         """FAB reads the public role's permissions once per menu entry; read them once per request."""
         if not has_request_context():
             return super().is_item_public(permission_name, view_name)
+        return (permission_name, view_name) in self.public_permission_set()
+
+    def public_permission_set(self) -> frozenset[tuple[str, str]]:
+        """The public role's (permission, view) pairs, read once per request."""
         public = g.get("portal_public_permissions")
         if public is None:
             public = g.portal_public_permissions = frozenset(
                 (p.permission.name, p.view_menu.name) for p in self.get_public_permissions())
-        return (permission_name, view_name) in public
+        return public
 
     def permission_set(self, user: Any) -> frozenset[tuple[str, str]]:
         """The user's (permission, view) pairs, read once per request."""
