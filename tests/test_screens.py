@@ -145,6 +145,24 @@ def test_a_long_list_counts_only_ahead_of_the_page_and_says_so(portal, monkeypat
     assert client.get("/api/v1/cases/?q=(page:0,page_size:2)").get_json()["count"] == total
 
 
+def test_a_clerks_list_counts_their_own_cases_only(portal) -> None:
+    """The count above the list goes through the scope rule as the rows do: a clerk reads the
+    number of their window's cases, not the center's."""
+    from portal.models import Case, PortalUser
+
+    client = portal.test_client()
+    login(client, "ws-clerk")
+    with portal.app_context():
+        clerk = db.session.scalars(select(PortalUser).where(PortalUser.username == "ws-clerk")).one()
+        windows = [w.id for w in clerk.windows]
+        own = db.session.query(Case).filter(Case.window_id.in_(windows)).count()
+        total = db.session.query(Case).count()
+    assert 0 < own < total
+    listing = client.get("/cases/list/").get_data(as_text=True)
+    assert re.search(rf"记录数目:</strong>\s*{own}\b", listing)
+    assert client.get("/api/v1/cases/?q=(page:0,page_size:2)").get_json()["count"] == own
+
+
 def test_clerk_edits_a_case_but_cannot_add_or_delete(portal) -> None:
     client = portal.test_client()
     login(client, "ws-clerk")
