@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
-from portal.core.canonical import plain
+from portal.core.canonical import Encoded, plain
 from portal.core.errors import PortalError
 from portal.core.heap import big_build
 from portal.forms.spec import FormSpec
@@ -91,14 +91,15 @@ def _publish_once(session: Session, site: Site, by: str, source: str) -> Publish
         return PublishResult(current, created=False, published=False)
     version = session.scalar(select(SiteVersion).where(SiteVersion.content_hash == digest))
     created = version is None
+    documents = Encoded(site.canonical)  # decoded once, stored as the text it came from
     if version is None:
         number = (session.scalar(select(func.max(SiteVersion.number))) or 0) + 1
         version = SiteVersion(number=number, content_hash=digest, source=source, created_by=by,
-                              documents=site.documents)
+                              documents=documents)
         session.add(version)
         session.flush()
     session.add(SitePublication(version=version, published_by=by))
-    materialize(session, site, version, by)
+    materialize(session, site, version, by, documents)
     session.flush()
     return PublishResult(version, created=created, published=True)
 
@@ -131,9 +132,11 @@ def _retire(rows: dict[Any, Any], keep: set[Any], version_id: int) -> None:
             row.version_id = version_id
 
 
-def materialize(session: Session, site: Site, version: SiteVersion, by: str = "sync") -> None:
-    """Bring the entity tables in line with ``site``. Removed entities are retired, not deleted."""
-    docs = site.documents
+def materialize(session: Session, site: Site, version: SiteVersion, by: str = "sync",
+                documents: dict[str, Any] | None = None) -> None:
+    """Bring the entity tables in line with ``site``. Removed entities are retired, not deleted.
+    ``documents``: the site's documents when decoded already (read only)."""
+    docs = documents if documents is not None else site.documents
     center = docs["center"]
     centers = _by(session, Center)
     _upsert(session, centers, Center, center["code"], code=center["code"], name=center["name"],

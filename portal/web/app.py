@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from portal.access import scope
 from portal.cases import audit
+from portal.core.canonical import stored_json
 from portal.models import db
 from portal.settings import REPO
 from portal.web import accounts, documents, errors, generate, headers, identity, inputs, menu, security
@@ -55,6 +56,8 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     app.config.setdefault("PORTAL_AUDIT_ANCHORS", str(Path(app.instance_path) / "audit-anchors.jsonl"))
     audit.use_key(_audit_key)
 
+    # JSON columns written through the canonical text when it is known (published documents)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("json_serializer", stored_json)
     db.init_app(app)
     Migrate(app, db, directory=str(MIGRATIONS))
     CSRFProtect(app)  # before AppBuilder: its login API needs it (docs/stack-notes.md)
