@@ -112,8 +112,9 @@ def light_counts(session: Session, th: Thresholds,
     """Per sub-center id: how many open cases show each light.
 
     The database counts per sub-center and due date (the partial index ``ix_cases_open_sub``
-    holds exactly that, so it is read in order without touching the table); the few hundred
-    (sub-center, due date) groups then get their light here.
+    holds that, and the window and key a clerk's scope tests, so it is read in order without
+    touching the table); the few hundred (sub-center, due date) groups then get their light
+    here.
     """
     out: dict[int, dict[str, int]] = {}
     query = filters.apply(select(Case.sub_center_id, Case.due_date, func.count()), th)

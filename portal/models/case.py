@@ -87,11 +87,14 @@ class Case(Model):
 
     __mapper_args__ = {"version_id_col": row_version}
     # worklists: open cases by due date (paused ones have none, and come last), and their
-    # light counts per sub-center and due date, each read in the order of a partial index
+    # light counts per sub-center and due date, each read in the order of a partial index; the
+    # counts' index holds the window and the key too: a clerk's scope (their windows, or a
+    # branch at their sub-center) is answered from it without reading the table
     __table_args__ = (
         Index("ix_cases_open_due", "due_date", "id", postgresql_where=text(OPEN_SQL),
               sqlite_where=text(OPEN_SQL)),
-        Index("ix_cases_open_sub", "sub_center_id", "due_date", postgresql_where=text(OPEN_SQL),
+        Index("ix_cases_open_sub", "sub_center_id", "due_date", "window_id", "id",
+              postgresql_where=text(OPEN_SQL),
               sqlite_where=text(OPEN_SQL)),
     )
 

@@ -15,11 +15,13 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.access.roles import READ, permission
+from portal.access.scope import current_scope
 from portal.cases import lifecycle
 from portal.cases.supervision import LIGHTS, OPEN_STATES, RED, Filters, Thresholds, light_counts, worklist
+from portal.core.recent import Recent
 from portal.models import Case, CaseState, Item, Offering, SubCenter, Window, db
 from portal.web.cases.casework import thresholds
-from portal.web.current import current_site
+from portal.web.current import current_publication, current_site
 
 PAGE_SIZE = 50
 
@@ -44,6 +46,30 @@ def open_step(case: Case) -> str:
     return steps[case.step]["name"] if steps and case.step is not None and case.step < len(steps) else ""
 
 
+# the filters' choices by publication and scope: site records, which change only when a new
+# version is published (three queries of each view before)
+_kept_choices = Recent(keep=256)
+
+
+def _choices() -> tuple[list[Any], dict[str, list[tuple[int, str]]]]:
+    """The sub-centers the user sees, and the choices of the sub-center, window and item filters."""
+    key = (current_publication(), current_scope())
+    kept = _kept_choices.get(key)
+    if kept is not None:
+        return kept
+    subs = db.session.execute(select(SubCenter.id, SubCenter.code, SubCenter.name)
+                              .order_by(SubCenter.code)).all()
+    choices = {
+        "sub_center": [(s.id, s.name) for s in subs],
+        "window": [(w.id, f"{w.code} {w.name}") for w in db.session.execute(
+            select(Window.id, Window.code, Window.name).order_by(Window.code))],
+        "item": [(i.id, i.name) for i in db.session.execute(
+            select(Item.id, Item.name).where(Item.id.in_(select(Offering.item_id)))
+            .order_by(Item.code))],
+    }
+    return _kept_choices.put(key, (subs, choices))
+
+
 class WorklistView(BaseView):
     route_base = "/worklist"
     default_view = "index"
@@ -63,20 +89,11 @@ class WorklistView(BaseView):
         page = _id("page") or 0
         counts = light_counts(db.session, th, filters)
         rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
-        subs = db.session.execute(select(SubCenter.id, SubCenter.code, SubCenter.name)
-                                  .order_by(SubCenter.code)).all()
+        subs, choices = _choices()
         by_id = {s.id: s for s in subs}
         summary = [(by_id[i], counts[i]) for i in sorted(counts, key=lambda i: by_id[i].code)
                    if i in by_id]
         totals = {light: sum(c[light] for c in counts.values()) for light in LIGHTS}
-        choices = {
-            "sub_center": [(s.id, s.name) for s in subs],
-            "window": [(w.id, f"{w.code} {w.name}") for w in db.session.execute(
-                select(Window.id, Window.code, Window.name).order_by(Window.code))],
-            "item": [(i.id, i.name) for i in db.session.execute(
-                select(Item.id, Item.name).where(Item.id.in_(select(Offering.item_id)))
-                .order_by(Item.code))],
-        }
         args = {k: v for k, v in request.args.items() if k != "page" and v}
         return self.render_template(
             "portal/worklist.html", title=gettext("Worklist and supervision"),
