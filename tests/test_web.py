@@ -37,7 +37,8 @@ def test_login_page_is_in_simplified_chinese(portal) -> None:
     page = portal.test_client().get("/login/")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "<title>句容市政务服务中心</title>" in html
+    assert re.search(r"<title>登录 - 句容市政务服务中心</title>", html)
+    assert '<html lang="zh-CN">' in html
     for text in ("登录", "用户名", "密码"):
         assert text in html
     assert "Username" not in html and "Password" not in html

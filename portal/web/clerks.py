@@ -28,11 +28,18 @@ from portal.access.roles import CLERK, ROLE_NAMES
 from portal.core.errors import PortalError
 from portal.models import PortalUser, db
 from portal.web.accounts import UniqueUsername, by, confirm_field, password_field, password_form
-from portal.web.csv_export import CsvExport
+from portal.web.csv_export import CsvExport, cell
 from portal.web.listing import LeanListWidget
 from portal.web.routes import SafeRoutes
 
 # What each field of a user form asks for (FAB's own texts speak of OID and LDAP).
+# an account's values as people read them (是/否, names joined, local times), never "True" or
+# "[<SubCenter object at 0x…>]"
+USER_FORMATTERS = {column: cell for column in (
+    "roles", "sub_centers", "windows", "active", "center_wide", "last_login", "locked_until",
+    "created_on", "changed_on", "created_by", "changed_by", "login_count", "fail_login_count",
+    "email", "first_name", "last_name")}
+
 USER_DESCRIPTIONS = {
     "first_name": _l("Full name, as on the ID card"),
     "last_name": _l("Post, e.g. the window's work"),
@@ -78,6 +85,7 @@ class ClerkScreen(AccountLog, SafeRoutes, CsvExport, UserDBModelView):
     base_filters = [["id", OnlyClerks, None]]
     validators_columns = {"windows": [DataRequired()], "username": [UniqueUsername()]}
     description_columns = USER_DESCRIPTIONS
+    formatters_columns = USER_FORMATTERS
     add_form_extra_fields = {"password": password_field(), "conf_password": confirm_field()}
     password_form = password_form(_clerk_username)
 

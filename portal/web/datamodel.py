@@ -143,6 +143,11 @@ class SafeInterface(SQLAInterface):
                 _json_deferred(self.obj, but=self.shown))
         return self._options
 
+    def get_related_obj(self, col_name: str, value: Any) -> Any:
+        """FAB's, through ``Session.get`` (FAB's legacy ``Query.get`` warned on every related
+        list of a many-to-many, e.g. a role's users)."""
+        return self.session.get(self.get_related_model(col_name), value)
+
     def add(self, item: Any, commit: bool = True) -> None:
         self._said_if_refused(super().add, item, commit, SQLAlchemyError)
 

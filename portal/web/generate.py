@@ -166,9 +166,8 @@ def _formatters(entity: Entity) -> dict[str, Callable[[Any], str]]:
     out: dict[str, Callable[[Any], str]] = {}
     for column in entity.model.__table__.columns:
         out[column.key] = cell
-    for relation in sa_inspect(entity.model).relationships:  # an empty one too: never "None"
-        if not relation.uselist:
-            out[relation.key] = cell
+    for relation in sa_inspect(entity.model).relationships:  # an empty one too: never "None";
+        out[relation.key] = cell  # a collection by its records' names, never "[<… object at 0x…>]"
     for key, labels in VALUE_LABELS.items():
         out[key] = functools.partial(_label_of, labels)
     return out

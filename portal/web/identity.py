@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, g
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -53,7 +54,15 @@ def identities() -> list[Identity]:
     return out
 
 
+def html_lang() -> str:
+    """The page's language for ``<html lang>`` (BCP 47): zh-CN for Simplified Chinese."""
+    locale = get_locale()
+    if locale is None or locale.language == "zh":
+        return "zh-CN"
+    return locale.language
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _identity() -> dict[str, Any]:
-        return {"portal_identities": identities}
+        return {"portal_identities": identities, "portal_html_lang": html_lang}

@@ -24,6 +24,8 @@ from flask import (
     url_for,
 )
 from flask_appbuilder import expose, has_access
+from flask_appbuilder.fields import QuerySelectMultipleField
+from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_appbuilder.security.sqla.manager import SecurityManager
@@ -38,14 +40,21 @@ from flask_appbuilder.security.sqla.models import (
 )
 from flask_appbuilder.security.views import (
     AuthDBView,
+    PermissionModelView,
+    PermissionViewModelView,
     ResetMyPasswordView,
     ResetPasswordView,
+    RoleModelView,
     UserDBModelView,
+    UserGroupModelView,
+    ViewMenuModelView,
 )
+from flask_appbuilder.widgets import ShowWidget
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select, union
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField
 
@@ -66,8 +75,9 @@ from portal.web.accounts import (
     session_is_live,
     weakness_messages,
 )
-from portal.web.clerks import USER_DESCRIPTIONS, AccountLog
-from portal.web.csv_export import CsvExport
+from portal.web.clerks import USER_DESCRIPTIONS, USER_FORMATTERS, AccountLog
+from portal.web.csv_export import CsvExport, cell
+from portal.web.datamodel import SafeInterface
 from portal.web.entities import ENTITIES, ROLE_KEYS
 from portal.web.listing import LeanListWidget
 from portal.web.pages import OWN_MENUS, OWN_PERMISSIONS, PAGES
@@ -112,6 +122,7 @@ class PortalUserView(AccountLog, SafeRoutes, CsvExport, UserDBModelView):
     list_widget = LeanListWidget
     show_template = "portal/user_show.html"
     extra_args = {"account_tools": "users"}
+    formatters_columns = USER_FORMATTERS
     method_permission_name = {"export": "list"}  # reading the list is enough to export it
 
     add_form_extra_fields = {"password": password_field(), "conf_password": confirm_field(),
@@ -159,6 +170,107 @@ class PortalUserView(AccountLog, SafeRoutes, CsvExport, UserDBModelView):
         "center_wide": _l("Sees every sub-center (center admins, center auditors)"),
         "sub_centers": _l("Sees these sub-centers and all their cases"),
     }
+
+
+# what each FAB permission lets a role do, in the user's words (FAB names them can_read, …)
+PERMISSION_LABELS = {
+    "can_read": _l("read"), "can_write": _l("change"), "can_list": _l("list"),
+    "can_show": _l("view"), "can_add": _l("add"), "can_edit": _l("edit"),
+    "can_delete": _l("delete"), "menu_access": _l("menu entry"), "can_get": _l("read"),
+    "can_post": _l("submit"), "can_put": _l("change"), "can_info": _l("field list"),
+    "can_this_form_get": _l("open the form"), "can_this_form_post": _l("submit the form"),
+    "can_userinfo": _l("own account"), "can_export": _l("export"), "can_copyrole": _l("copy"),
+    "can_unlock": _l("unlock"), "can_password": _l("set password"),
+    "can_download": _l("download"), "can_action": _l("act on selected"),
+    "can_action_post": _l("act on selected"), "resetmypassword": _l("change own password"),
+    "resetpasswords": _l("reset passwords"), "userinfoedit": _l("edit own information"),
+    "copyrole": _l("copy"),
+}
+# the screens that are not the portal's generated ones, by the name their permissions are on
+VIEW_LABELS = {
+    "PortalUserView": _l("List Users"), "RoleModelView": _l("List Roles"),
+    "UserGroupModelView": _l("List Groups"), "PermissionModelView": _l("Base Permissions"),
+    "ViewMenuModelView": _l("Views/Menus"), "PermissionViewModelView": _l("Permission on Views/Menus"),
+    "UserInfoEditView": _l("Edit User Information"), "ResetPasswordView": _l("Reset Password"),
+    "ResetMyPasswordView": _l("Reset my password"), "MenuApi": _l("Menu (API)"),
+    "OpenApi": _l("API description"), "casework": _l("Casework"),
+    "templates": _l("Print templates"), "assessment": _l("Assessment"),
+    "HomeView": _l("Home"), "LocaleView": _l("Language"), "NoTokenApi": _l("Sign-in (API)"),
+    "PortalAuthDBView": _l("Sign in"), "UtilView": _l("Back"),
+    "UserStatsChartView": _l("User's Statistics"),
+}
+
+
+def _what(name: str) -> str:
+    """A permission by what it lets one do."""
+    label = PERMISSION_LABELS.get(name)
+    return str(label) if label is not None else name
+
+
+def _where(name: str) -> str:
+    """A screen or menu by its menu name."""
+    if name in VIEW_LABELS:
+        return str(VIEW_LABELS[name])
+    screens = {e.name: e.menu for e in ENTITIES}
+    return gettext(screens.get(name, name))
+
+
+def permission_label(pv: Any) -> str:
+    """「列表：办件」 for FAB's ``can list on cases``: the permission, then where it applies."""
+    return f"{_what(pv.permission.name)}：{_where(pv.view_menu.name)}"
+
+
+def _permission_field() -> QuerySelectMultipleField:
+    return QuerySelectMultipleField(
+        _l("Permissions"), query_func=lambda: db.session.query(PermissionView).options(
+            joinedload(PermissionView.permission), joinedload(PermissionView.view_menu)),
+        get_pk_func=lambda pv: pv.id, get_label=permission_label, widget=Select2ManyWidget())
+
+
+class PortalRoleView(RoleModelView):
+    """FAB's role screen, its permissions named in the user's language (FAB's own list and
+    show widgets print them as they are stored)."""
+
+    class_permission_name = "RoleModelView"  # FAB's name: the roles' permissions stay as stored
+
+    list_widget = LeanListWidget
+    show_widget = ShowWidget
+
+    label_columns = {**RoleModelView.label_columns, "user": _l("Users"), "groups": _l("Groups")}
+    formatters_columns = {
+        "permissions": lambda pvs: "、".join(sorted(permission_label(pv) for pv in pvs)),
+        "user": cell, "groups": cell}
+    add_form_extra_fields = {"permissions": _permission_field()}
+    edit_form_extra_fields = {"permissions": _permission_field()}
+
+
+class PortalPermissionViewView(PermissionViewModelView):
+    """FAB's list of permissions on screens, in the user's words."""
+
+    class_permission_name = "PermissionViewModelView"  # FAB's name: the roles' permissions stay as stored
+
+    label_columns = {**PermissionViewModelView.label_columns, "role": _l("Roles")}
+    formatters_columns = {"permission": lambda p: _what(p.name), "view_menu": lambda v: _where(v.name)}
+
+
+class PortalPermissionView(PermissionModelView):
+    class_permission_name = "PermissionModelView"  # FAB's name: the roles' permissions stay as stored
+    formatters_columns = {"name": _what}
+
+
+class PortalViewMenuView(ViewMenuModelView):
+    class_permission_name = "ViewMenuModelView"  # FAB's name: the roles' permissions stay as stored
+    formatters_columns = {"name": _where}
+
+
+class PortalGroupView(UserGroupModelView):
+    """FAB's group screen, its columns labelled."""
+
+    class_permission_name = "UserGroupModelView"  # FAB's name: the roles' permissions stay as stored
+
+    label_columns = {"name": _l("Name"), "label": _l("Label"), "description": _l("Description"),
+                     "users": _l("Users"), "roles": _l("Roles")}
+    formatters_columns = {"users": cell, "roles": cell, "description": cell}
 
 
 class PortalAuthDBView(AuthDBView):
@@ -233,6 +345,23 @@ class PortalSecurityManager(SecurityManager):
     resetmypasswordview = PortalResetMyPasswordView
     resetpasswordview = PortalResetPasswordView
     security_api = NoTokenApi
+    # FAB's user statistics chart loads its script from gstatic.com (an outside server a
+    # government network blocks, and a leak of who looks at it): not offered
+    userstatschartview = None
+    rolemodelview = PortalRoleView
+    groupmodelview = PortalGroupView
+    permissionviewmodelview = PortalPermissionViewView
+    permissionmodelview = PortalPermissionView
+    viewmenumodelview = PortalViewMenuView
+
+    def __init__(self, appbuilder: Any) -> None:
+        super().__init__(appbuilder)
+        # the security screens read through the portal's data interface: counts bounded,
+        # related lists through Session.get, a database error in the user's words
+        for view in (self.userdbmodelview, self.rolemodelview, self.groupmodelview,
+                     self.permissionmodelview, self.viewmenumodelview,
+                     self.permissionviewmodelview):
+            view.datamodel = SafeInterface(view.datamodel.obj)
 
     def load_user(self, pk: Any) -> Any:
         """The session's user — while its server-side session lives (logout, a password change

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_appbuilder import IndexView, expose
+from flask_babel import gettext
 
 from portal.web.current import current_site
 
@@ -14,4 +15,5 @@ class HomeView(IndexView):
 
     @expose("/")
     def index(self):
-        return self.render_template(self.index_template, site=current_site())
+        return self.render_template(self.index_template, site=current_site(),
+                                    title=gettext("Home"))
