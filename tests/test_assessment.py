@@ -231,7 +231,7 @@ def test_a_closed_month_is_frozen_with_its_rules_and_never_changes_silently(mont
     def score_of(page: str, code: str) -> str:
         return re.search(rf'data-window="{code}">.*?<strong>([\d.]+)</strong>', page, re.S).group(1)
 
-    assert "2026-12 is not over yet" in freeze(center, "2026-12")
+    assert "2026-12尚未结束" in freeze(center, "2026-12")  # the domain error, in Chinese
     with month_of_cases.app_context():
         assert db.session.scalars(select(AssessmentResult)).all() == []  # December is not over
     page = freeze(center)
@@ -257,7 +257,7 @@ def test_a_closed_month_is_frozen_with_its_rules_and_never_changes_silently(mont
         db.session.commit()
     page = center.get("/assessment/?month=2026-11").get_data(as_text=True)
     assert score_of(page, "MZ02") == "80.00" and "2026-11 · 规则 v1" in page
-    assert "frozen with these rules already" in freeze(center)
+    assert "已按这些规则封存" in freeze(center)
     with month_of_cases.app_context():  # the center changes its rules: a cap of 10 on 巡查
         def change(documents: dict) -> None:
             documents["center"]["assessment"]["points"][5]["cap"] = 10

@@ -86,3 +86,21 @@ def test_the_cli_offers_every_assessment_subject() -> None:
     from portal.site.metrics import SUBJECT_NAMES
 
     assert set(SUBJECTS) == set(SUBJECT_NAMES)
+
+
+def _in_locale(lang: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "PORTAL_LANG")}
+    return subprocess.run([sys.executable, "-m", "portal.cli", *args], cwd=REPO, text=True,
+                          capture_output=True, env={**env, "PYTHONPATH": str(REPO), "LANG": lang})
+
+
+def test_a_domain_error_speaks_the_locales_language() -> None:
+    """Chinese under a Chinese locale, English under another or with ``--lang en``: the same
+    error, its message and hint translated where it is shown."""
+    chinese = _in_locale("zh_CN.UTF-8", "check", "does-not-exist")
+    assert chinese.returncode == 1
+    assert "does-not-exist不是文件夹（请给出含有 schema/、forms/ 和 print_templates/ 的站点文件夹）" \
+        in chinese.stderr
+    english = _in_locale("zh_CN.UTF-8", "--lang", "en", "check", "does-not-exist")
+    assert "does-not-exist is not a folder (give the site folder" in english.stderr
+    assert "does-not-exist is not a folder" in _in_locale("C.UTF-8", "check", "does-not-exist").stderr

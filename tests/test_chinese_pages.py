@@ -85,7 +85,7 @@ def _pages(app, own: dict[type, int]) -> list[str]:
     """Every GET path of the URL map a user could open, record pages with a record of
     ``own`` (by the view's model); rules with other arguments are left to their own tests."""
     views = {type(v).__name__: v for v in app.appbuilder.baseviews}
-    paths = set()
+    paths = {"/no-such-page"}  # the not-found page, as a mistyped address shows it
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith(SKIPPED):
             continue

@@ -129,13 +129,16 @@ def test_numbers_per_sub_center_kind_and_year_and_a_reprint_is_the_same_file(pub
         assert db.session.scalars(select(IssuedDocument).where(IssuedDocument.case_id == first)).all()
     page = clerk.get(f"/cases/show/{first}").get_data(as_text=True)
     assert "MZ-SL-2026-00001" in page and "补打" in page
+    # the log names the document by its title, never by the stored kind
+    assert re.search(r"类别[:：]\s*(</[^>]+>\s*)*(<[^>]+>\s*)*受理通知书", page)
+    assert not re.search(r">\s*(acceptance|completion)\s*<", page)
 
 
 def test_a_document_the_case_has_not_reached_is_refused(published, clerk) -> None:
     case_id = new_case(published)  # submitted, not accepted
     response = print_(clerk, case_id, "completion")
     assert response.status_code == 302
-    assert "no completion document" in clerk.get(f"/cases/show/{case_id}").get_data(as_text=True)
+    assert "当前没有“办结通知书”文书" in clerk.get(f"/cases/show/{case_id}").get_data(as_text=True)
 
 
 def test_the_qr_check_page_tells_genuine_from_forged_and_altered(published, clerk) -> None:
@@ -378,7 +381,7 @@ def test_reprinting_an_altered_document_is_refused_and_recorded(published, clerk
     refused = print_(clerk, case_id, "certificate")
     assert refused.status_code == 302 and refused.mimetype != "application/pdf"
     page = clerk.get(refused.headers["Location"]).get_data(as_text=True)
-    assert "no longer matches" in page and "拒绝补打：存档文书已被改动" in page
+    assert "与出具的文件不符" in page and "拒绝补打：存档文书已被改动" in page
     with published.app_context():
         kinds = [e.kind for e in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
                                                      .order_by(CaseEvent.seq))]

@@ -65,7 +65,15 @@ def test_a_bad_value_is_shown_at_its_field_and_nothing_is_published(portal) -> N
     html = refused.get_data(as_text=True)
     assert refused.status_code == 200
     assert re.search(r'value="87-28"', html) and "新地址123号" in html  # kept what was typed
-    assert "schema.E028" in html
+    # in the manager's language: what the code means, the value given, the code
+    assert re.search(r"phone：不是有效的电话号码：(&#39;|')87-28(&#39;|')（schema.E028）", html)
+    assert "is not a phone number" not in html  # the checker's English stays on the command line
+    english = portal.test_client()
+    login(english, "mz-manager")
+    english.get("/lang/en")
+    html = _edit(english, f"/subcenters/edit/{pk}", {
+        "address": "新地址123号", "phone": "87-28", "hours": "全天"}).get_data(as_text=True)
+    assert "schema.E028: " in html and "is not a phone number" in html
     with portal.app_context():
         assert db.session.scalar(select(func.count()).select_from(SiteVersion)) == 1
         assert db.session.get(SubCenter, pk).address != "新地址123号"

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from portal.core.problems import CODES
 from portal.web.entities import ENTITIES
 from tests.support.sites import REPO
 
 PO = REPO / "portal" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 STRING = r'"((?:[^"\\]|\\.)+)"'  # a quoted msgid
 # a call and its msgid: one quoted string, or several written one after the other
-CALL = re.compile(r"\b(?:_l|_|gettext|lazy_gettext)\(\s*((?:" + STRING + r"\s*)+)")
+CALL = re.compile(r"\b(?:_l|_|N_|gettext|lazy_gettext)\(\s*((?:" + STRING + r"\s*)+)")
 
 
 def _msgids() -> set[str]:
@@ -24,6 +25,7 @@ def _msgids() -> set[str]:
                 found.add("".join(re.findall(STRING, match.group(1))))
     for entity in ENTITIES:
         found |= {entity.menu, entity.category}
+    found |= {code.title for code in CODES.values()}  # what each checker code means
     return found
 
 

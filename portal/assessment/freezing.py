@@ -18,7 +18,7 @@ from portal.assessment.ranking import Ranked, ranking
 from portal.assessment.reports import Month
 from portal.assessment.scoring import Score, score
 from portal.core.canonical import canonical_json, plain
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.models import AssessmentResult
 from portal.site.metrics import METRICS
 from portal.site.publish import current_version
@@ -100,11 +100,13 @@ def freeze(session: Session, rules: Mapping[str, Any], month: Month, today: dt.d
     the earlier one."""
 
     if month.next_first > today:
-        raise PortalError(f"{month} is not over yet", hint="a period is frozen once it has ended")
+        raise PortalError(N_("%(month)s is not over yet"), hint=N_("a period is frozen once it has ended"),
+                          month=str(month))
     digest, earlier = rules_digest(rules), frozen(session, month, rule_set)
     if any(r.rules_digest == digest for r in earlier):
-        raise PortalError(f"{month} is frozen with these rules already",
-                          hint="the frozen result stands; a change of the rules makes a new one")
+        raise PortalError(N_("%(month)s is frozen with these rules already"),
+                          hint=N_("the frozen result stands; a change of the rules makes a new one"),
+                          month=str(month))
     version = current_version(session)
     kinds = list(SUBJECTS) if not rule_set else ["window"]
     with unscoped():  # a frozen result covers every subject, whoever closes the month

@@ -15,8 +15,8 @@ from typing import Any
 
 from portal.access.roles import ADMIN, CLERK, MANAGER, ROLE_NAMES
 from portal.cases.places import branch_place, home_of
-from portal.core.errors import PortalError
-from portal.models import Case, CaseState
+from portal.core.errors import N_, PortalError
+from portal.models import STATE_NAMES, Case, CaseState
 
 APPROVED, DENIED = "approved", "denied"  # the outcomes of a case and of a branch
 
@@ -45,21 +45,24 @@ def steps_of(case: Case) -> list[dict[str, Any]]:
 
 def _must_be(case: Case, *states: str) -> None:
     if case.state not in states:
-        raise PortalError(f"case {case.number} is {case.state}, not {' or '.join(states)}",
-                          hint="reload the case: someone may have acted on it")
+        raise PortalError(N_("case %(number)s is %(state)s now"),
+                          hint=N_("reload the case: someone may have acted on it"),
+                          number=case.number, state=STATE_NAMES.get(case.state, case.state))
 
 
 def _at_home(case: Case, actor: Actor) -> None:
     """The case itself is worked on where it was taken; other departments decide branches."""
     if not actor.works_at(case.sub_center_id):
-        raise PortalError(f"case {case.number} is handled by {home_of(case)}",
-                          hint="your department decides its own branch only")
+        raise PortalError(N_("case %(number)s is handled by %(place)s"),
+                          hint=N_("your department decides its own branch only"),
+                          number=case.number, place=home_of(case))
 
 
 def _check_role(case: Case, actor: Actor, role: str, what: str) -> None:
     if not actor.may_act_as(role):
-        raise PortalError(f"{what} of case {case.number} is for the {ROLE_NAMES[role]} to do",
-                          hint="it stays open on their worklist")
+        raise PortalError(N_("%(what)s of case %(number)s is for the %(role)s to do"),
+                          hint=N_("it stays open on their worklist"),
+                          what=what, number=case.number, role=ROLE_NAMES[role])
 
 
 def _open(case: Case, actor: Actor) -> None:
@@ -72,8 +75,8 @@ def _advance(case: Case, actor: Actor) -> None:
     _open(case, actor)
     steps = steps_of(case)
     if case.step is None or case.step >= len(steps) - 1:
-        raise PortalError(f"case {case.number} has no step left before completion",
-                          hint="complete the case")
+        raise PortalError(N_("case %(number)s has no step left before completion"),
+                          hint=N_("complete the case"), number=case.number)
     step = steps[case.step]
     _check_role(case, actor, step["role"], step["name"])
 
@@ -82,20 +85,22 @@ def _extend(case: Case, actor: Actor) -> None:
     _open(case, actor)
     allowance = (case.plan or {}).get("extension")
     if not allowance:
-        raise PortalError(f"{case.item.name} declares no extension",
-                          hint="the limit stands; a special procedure may stop the clock instead")
+        raise PortalError(N_("%(item)s declares no extension"),
+                          hint=N_("the limit stands; a special procedure may stop the clock instead"),
+                          item=case.item.name)
     if case.extension_asked:
-        raise PortalError("an extension is already waiting for approval", hint="ask the approver")
+        raise PortalError(N_("an extension is already waiting for approval"), hint=N_("ask the approver"))
     if allowance["days"] - case.extended_days < 1:
-        raise PortalError(f"the extension is used up: 0 of {allowance['days']} are left",
-                          hint="a special procedure may stop the clock instead")
+        raise PortalError(N_("the extension is used up: 0 of %(days)s are left"),
+                          hint=N_("a special procedure may stop the clock instead"),
+                          days=allowance["days"])
 
 
 def _decide_extension(case: Case, actor: Actor) -> None:
     _open(case, actor)
     if not case.extension_asked:
-        raise PortalError("no extension is waiting for approval", hint="reload the case")
-    _check_role(case, actor, approver_of(case), "approving the extension")
+        raise PortalError(N_("no extension is waiting for approval"), hint=N_("reload the case"))
+    _check_role(case, actor, approver_of(case), N_("approving the extension"))
 
 
 def approver_of(case: Case) -> str:
@@ -107,14 +112,16 @@ def _complete(case: Case, actor: Actor) -> None:
     _open(case, actor)
     steps = steps_of(case)
     if steps and case.step is not None and case.step < len(steps) - 1:
-        raise PortalError(f"case {case.number} is at {steps[case.step]['name']}, not the last step",
-                          hint="finish the open steps first")
+        raise PortalError(N_("case %(number)s is at %(step)s, not the last step"),
+                          hint=N_("finish the open steps first"), number=case.number,
+                          step=steps[case.step]["name"])
     if steps:
         _check_role(case, actor, steps[-1]["role"], steps[-1]["name"])
     waiting = [b.item.name for b in case.branches if b.state == "open"]
     if waiting:
-        raise PortalError(f"the parallel approval still waits for {'、'.join(waiting)}",
-                          hint="the case is completed once every branch is decided")
+        raise PortalError(N_("the parallel approval still waits for %(places)s"),
+                          hint=N_("the case is completed once every branch is decided"),
+                          places="、".join(waiting))
 
 
 # action -> its guard. The names are those of the case page's forms (/casework/<id>/<action>).
@@ -142,10 +149,11 @@ def require_branch(case: Case, actor: Actor, branch: Any) -> None:
     """Raise unless ``actor`` may decide ``branch`` of a 并联审批 case now."""
     _must_be(case, CaseState.ACCEPTED)
     if branch is None or branch.state != "open":
-        raise PortalError("this branch is not open for a decision", hint="reload the case")
+        raise PortalError(N_("this branch is not open for a decision"), hint=N_("reload the case"))
     if not actor.works_at(branch.sub_center_id):
-        raise PortalError(f"{branch.item.name} is decided by {branch_place(branch)}",
-                          hint="each department decides its own branch")
+        raise PortalError(N_("%(item)s is decided by %(place)s"),
+                          hint=N_("each department decides its own branch"),
+                          item=branch.item.name, place=branch_place(branch))
     declared = case.plan["parallel"][branch.position]
     _check_role(case, actor, declared["role"], declared["name"])
 

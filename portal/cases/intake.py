@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from portal.cases.audit import append
 from portal.cases.numbering import case_number
 from portal.core import servertime
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.forms.build import Checked
 from portal.forms.spec import FormSpec, form_from
 from portal.models import Case, CaseState, FormVersion, Offering, Window
@@ -63,15 +63,16 @@ def save_application(session: Session, site: Site, offering: Offering, window: W
     names it. A case keeps that version for good, also when its draft is saved again later.
     """
     if window not in offering.windows:
-        raise PortalError(f"window {window.code} does not handle this item",
-                          hint="choose one of the item's windows")
+        raise PortalError(N_("window %(window)s does not handle this item"),
+                          hint=N_("choose one of the item's windows"), window=window.code)
     if case is not None and case.state != CaseState.DRAFT:
-        raise PortalError(f"case {case.number} is no longer a draft", hint="it was submitted already")
+        raise PortalError(N_("case %(number)s is no longer a draft"),
+                          hint=N_("it was submitted already"), number=case.number)
     spec = checked.form.spec
     if case is None:
         version = session.scalar(select(FormVersion).where(FormVersion.digest == spec.digest))
         if version is None:
-            raise PortalError("this form version is not published", hint="publish the site first")
+            raise PortalError(N_("this form version is not published"), hint=N_("publish the site first"))
         site_version = current_version(session)
         assert site_version is not None
         case = Case(item_id=offering.item_id, sub_center_id=offering.sub_center_id,

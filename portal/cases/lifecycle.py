@@ -26,7 +26,7 @@ from portal.cases.actions import APPROVED, DENIED, Actor, require, require_branc
 from portal.cases.audit import append
 from portal.core import servertime
 from portal.core.canonical import plain
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.core.workdays import Calendar, Due, library_knows
 from portal.models import Case, CaseBranch, CaseEvent, CaseState, Item, SubCenter
 from portal.models.case import OPEN_STATES
@@ -61,8 +61,9 @@ def offering_of(site: Site | None, case: Case) -> Any:
 def _offering_item(site: Site, case: Case) -> Any:
     offering = offering_of(site, case)
     if offering is None:
-        raise PortalError(f"{case.sub_center.unified_name} no longer offers {case.item.name}",
-                          hint="the item was withdrawn; ask the sub-center manager")
+        raise PortalError(N_("%(place)s no longer offers %(item)s"),
+                          hint=N_("the item was withdrawn; ask the sub-center manager"),
+                          place=case.sub_center.unified_name, item=case.item.name)
     return offering.item
 
 
@@ -150,7 +151,7 @@ def decide_branch(session: Session, case: Case, actor: Actor, branch_id: int, ap
     require_branch(case, actor, branch)
     declared = case.plan["parallel"][branch.position]
     if not approve and not result.strip():
-        raise PortalError("a denial needs its reason", hint="the applicant is told why")
+        raise PortalError(N_("a denial needs its reason"), hint=N_("the applicant is told why"))
     now = servertime.now()
     branch.state = APPROVED if approve else DENIED
     branch.decided_at, branch.decided_by, branch.result = now, actor.name, result.strip()
@@ -164,7 +165,7 @@ def reject(session: Session, case: Case, actor: Actor, reason: str) -> Case:
     """不予受理, with the reason the notice will print."""
     require("reject", case, actor)
     if not reason.strip():
-        raise PortalError("a rejection needs its reason", hint="the 不予受理通知书 prints it")
+        raise PortalError(N_("a rejection needs its reason"), hint=N_("the 不予受理通知书 prints it"))
     case.state = CaseState.REJECTED
     append(session, case, "reject", actor.name, {"reason": reason.strip()})
     session.commit()
@@ -178,9 +179,10 @@ def notice_missing(session: Session, site: Site, case: Case, actor: Actor, missi
     declared = [m["name"] for m in _offering_item(site, case).data.get("materials", ())]
     unknown = [m for m in missing if m not in declared]
     if unknown or not missing:
-        raise PortalError("choose the missing materials from the item's list" if not unknown
-                          else f"not a material of this item: {'、'.join(unknown)}",
-                          hint="the notice lists the item's declared materials")
+        raise PortalError(N_("choose the missing materials from the item's list") if not unknown
+                          else N_("not a material of this item: %(names)s"),
+                          hint=N_("the notice lists the item's declared materials"),
+                          **({"names": "、".join(unknown)} if unknown else {}))
     case.state = CaseState.NOTICE_MISSING
     append(session, case, "notice_missing", actor.name,
            {"missing": [m for m in declared if m in missing], "note": note.strip()})
@@ -211,9 +213,10 @@ def pause(session: Session, site: Site, case: Case, actor: Actor, kind: str, rea
     """The clock stops: 补正 (waiting for the applicant) or a special procedure (听证, 检测 …)."""
     require("pause", case, actor)
     if kind not in PAUSE_KINDS:
-        raise PortalError(f"{kind!r} does not stop the clock", hint="choose one of " + "、".join(PAUSE_KINDS))
+        raise PortalError(N_("%(kind)s does not stop the clock"), hint=N_("choose one of %(kinds)s"),
+                          kind=kind, kinds="、".join(PAUSE_KINDS))
     if not reason.strip():
-        raise PortalError("stopping the clock needs its reason", hint="it is shown to supervision")
+        raise PortalError(N_("stopping the clock needs its reason"), hint=N_("it is shown to supervision"))
     now = servertime.now()
     case.pauses = [*(case.pauses or []), [local_day(site, now).isoformat(), None]]
     case.state, case.due_date = CaseState.PAUSED, None
@@ -247,10 +250,11 @@ def ask_extension(session: Session, case: Case, actor: Actor, days: int, reason:
     allowance = case.plan["extension"]
     left = allowance["days"] - case.extended_days
     if not 1 <= days <= left:
-        raise PortalError(f"an extension of {days} working days is not allowed: "
-                          f"{left} of {allowance['days']} are left", hint="ask for fewer days")
+        raise PortalError(N_("an extension of %(days)s working days is not allowed: %(left)s of "
+                             "%(allowed)s are left"), hint=N_("ask for fewer days"),
+                          days=days, left=left, allowed=allowance["days"])
     if not reason.strip():
-        raise PortalError("an extension needs its reason", hint="the approver reads it")
+        raise PortalError(N_("an extension needs its reason"), hint=N_("the approver reads it"))
     case.extension_asked = days
     append(session, case, "extension_asked", actor.name, {"days": days, "reason": reason.strip()})
     session.commit()
@@ -265,8 +269,8 @@ def decide_extension(session: Session, site: Site, case: Case, actor: Actor, app
         CaseEvent.case_id == case.id, CaseEvent.kind == "extension_asked")
         .order_by(CaseEvent.seq.desc()).limit(1)).one()
     if asked.by == actor.name:
-        raise PortalError("who asked for an extension cannot approve it",
-                          hint="another approver decides")
+        raise PortalError(N_("who asked for an extension cannot approve it"),
+                          hint=N_("another approver decides"))
     days, case.extension_asked = case.extension_asked, None
     if approve:
         case.extended_days += days
@@ -285,9 +289,10 @@ def complete(session: Session, site: Site, case: Case, actor: Actor, outcome: st
     """办结: approved or denied, with the result; the case records on time or overdue."""
     require("complete", case, actor)
     if outcome not in (APPROVED, DENIED):
-        raise PortalError(f"{outcome!r} is not an outcome", hint="approved or denied")
+        raise PortalError(N_("%(outcome)s is not an outcome"), hint=N_("approved or denied"),
+                          outcome=outcome)
     if outcome == DENIED and not result.strip():
-        raise PortalError("a denial needs its reason", hint="the 办结通知书 prints it")
+        raise PortalError(N_("a denial needs its reason"), hint=N_("the 办结通知书 prints it"))
     now = servertime.now()
     today = local_day(site, now)
     used = calendar_of(site).used(local_day(site, case.accepted_at), today, _days(case.pauses))

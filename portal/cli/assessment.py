@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from portal.cli.base import domain_errors, main
 from portal.core import servertime
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 
 # the subjects of portal.site.metrics.SUBJECT_NAMES, written out: importing the metrics (and the
 # whole site checker with them) would make every `portal` command start a quarter second later
@@ -39,12 +39,12 @@ def assessment_export(month: str, out: Path, subject: str | None) -> None:
     site = current_site()
     rules = site.center.get("assessment") if site else None
     if not rules:
-        raise PortalError("the center declares no assessment rules",
-                          hint="add 'assessment:' to schema/center.yaml and run `portal sync`")
+        raise PortalError(N_("the center declares no assessment rules"),
+                          hint=N_("add 'assessment:' to schema/center.yaml and run `portal sync`"))
     try:
         period = Month.parse(month)
     except ValueError:
-        raise PortalError(f"{month!r} is not a month", hint="e.g. 2026-11") from None
+        raise PortalError(N_("%(month)s is not a month"), hint=N_("e.g. 2026-11"), month=month) from None
     zone = site.zone
     today = local_day(site, servertime.now())
     from portal.site.metrics import SUBJECT_NAMES

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 from flask.cli import FlaskGroup
 
-from portal.core.errors import PortalError
+from portal.core.errors import PortalError, Translate
 
 SITE_DIR_HELP = "the site folder holding schema/, forms/ and print_templates/"
 
@@ -19,13 +20,33 @@ def default_site_dir() -> str:
     return os.environ.get("PORTAL_SITE_DIR", ".")
 
 
+def cli_language() -> str:
+    """The command line's language: ``--lang`` (``PORTAL_LANG``), else the locale's
+    (``LC_ALL``, ``LC_MESSAGES``, ``LANG``): Chinese under a Chinese locale, else English."""
+    for name in ("PORTAL_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def cli_translate() -> Translate:
+    """The gettext of the command line's language (messages stay English in ``en``)."""
+    if cli_language() != "zh":
+        return str
+    from babel.support import Translations
+
+    catalog = Translations.load(str(Path(__file__).resolve().parent.parent / "translations"), ["zh"])
+    return catalog.gettext
+
+
 def domain_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
         except PortalError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(exc.render(cli_translate())) from exc
 
     return wrapper
 
@@ -51,8 +72,12 @@ class PortalGroup(FlaskGroup):
 
 @click.group(cls=PortalGroup, create_app=_create_app, add_version_option=False,
              epilog="Also: portal db … (Flask-Migrate's Alembic commands).")
-def main() -> None:
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, expose_value=True,
+              help="the language of error messages (default: the locale's; English otherwise)")
+def main(lang: str | None) -> None:
     """政务服务中心 portal engine."""
+    if lang:
+        os.environ["PORTAL_LANG"] = lang
 
 
 if __name__ == "__main__":  # `python -m portal.cli`

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from portal.cli.base import domain_errors, main
 from portal.core import servertime
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 
 
 @main.command("print-batch")
@@ -40,17 +40,18 @@ def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path 
 
     public = current_app.config.get("PORTAL_PUBLIC_URL")
     if not public:
-        raise PortalError("the documents' QR codes need the portal's public address",
-                          hint="set PORTAL_PUBLIC_URL, e.g. https://zwfw.jurong.gov.cn")
+        raise PortalError(N_("the documents' QR codes need the portal's public address"),
+                          hint=N_("set PORTAL_PUBLIC_URL, e.g. https://zwfw.jurong.gov.cn"))
     site = current_site()
     if site is None:
-        raise PortalError("nothing is published yet", hint="run `portal sync` first")
+        raise PortalError(N_("nothing is published yet"), hint=N_("run `portal sync` first"))
     zone = site.zone
     sub_id = None
     if sub_center:
         sub_id = db.session.scalars(select(SubCenter.id).where(SubCenter.code == sub_center)).first()
         if sub_id is None:
-            raise PortalError(f"no sub-center {sub_center!r}", hint="see `portal check` for the codes")
+            raise PortalError(N_("no sub-center %(code)s"), hint=N_("see `portal check` for the codes"),
+                              code=sub_center)
     actor = Actor(by, frozenset({ADMIN}))
     the_day = day.date() if day else local_day(site, servertime.now())
     job = batch.create(db.session, kind, the_day, zone, actor, sub_id)

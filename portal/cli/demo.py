@@ -22,7 +22,7 @@ from portal.cases.intake import spec_of
 from portal.cases.lifecycle import calendar_of, local_day
 from portal.core import servertime
 from portal.core.canonical import plain
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.models import Case, CaseState, Item, Offering, PortalUser, SubCenter, db
 from portal.models.users import user_sub_center, user_window
 from portal.site.publish import current_version
@@ -67,7 +67,7 @@ def ensure_demo_users(remembered: Path | None = None, password: str | None = Non
     subs = db.session.scalars(select(SubCenter).where(SubCenter.active)
                               .order_by(SubCenter.kind, SubCenter.code)).all()
     if not subs:
-        raise PortalError("no sub-center is published yet", hint="run `portal sync` first")
+        raise PortalError(N_("no sub-center is published yet"), hint=N_("run `portal sync` first"))
     wanted: list[tuple[str, str, str, dict]] = [
         ("center-auditor", AUDITOR, "监督考核员（全中心）", {"center_wide": True}),
     ]
@@ -87,14 +87,15 @@ def ensure_demo_users(remembered: Path | None = None, password: str | None = Non
         if sm.find_user(username=username) is None:
             role = sm.find_role(ROLE_NAMES[role_key])
             if role is None:
-                raise PortalError(f"role {ROLE_NAMES[role_key]!r} does not exist",
-                                  hint="run `portal setup` first")
+                raise PortalError(N_("role %(role)s does not exist"),
+                                  hint=N_("run `portal setup` first"), role=ROLE_NAMES[role_key])
             secret = password or secrets.token_urlsafe(9)
             user = sm.add_user(username, ROLE_NAMES[role_key], scope,
                                f"{username}@portal.invalid", role,
                                hashed_password=shared_hash or _hash(secret), commit=False)
             if not user:
-                raise PortalError(f"could not create user {username!r}", hint="see the log above")
+                raise PortalError(N_("could not create user %(user)s"), hint=N_("see the log above"),
+                                  user=username)
             for key, value in assign.items():
                 setattr(user, key, value)
             created.append((username, secret))
@@ -150,7 +151,7 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
 
     version, site = current_version(db.session), current_site()
     if version is None or site is None:
-        raise PortalError("nothing is published yet", hint="run `portal sync` first")
+        raise PortalError(N_("nothing is published yet"), hint=N_("run `portal sync` first"))
     calendar, now = calendar_of(site), servertime.now()
     slots = []
     for o, item_code, sub_code in db.session.execute(
@@ -176,7 +177,7 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
         for key, username in db.session.execute(query.order_by(PortalUser.username)):
             staff.setdefault((place, key), []).append(username)
     if not slots:
-        raise PortalError("no published offering has a window", hint="check the declarations")
+        raise PortalError(N_("no published offering has a window"), hint=N_("check the declarations"))
     start = db.session.scalar(select(func.count()).select_from(Case)) or 0
     table = Case.__table__
     rows = []

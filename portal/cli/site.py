@@ -11,8 +11,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from portal.cli.base import SITE_DIR_HELP, default_site_dir, domain_errors, main
-from portal.core.errors import PortalError
+from portal.cli.base import default_site_dir, domain_errors, main
+from portal.core.errors import N_, PortalError
 from portal.core.problems import Problem
 
 
@@ -37,7 +37,9 @@ def _load(directory: str) -> tuple[Any, list[Problem], Path]:
 
     root = Path(directory)
     if not root.is_dir():
-        raise PortalError(f"{directory} is not a folder", hint=SITE_DIR_HELP)
+        raise PortalError(N_("%(path)s is not a folder"),
+                          hint=N_("give the site folder holding schema/, forms/ and print_templates/"),
+                          path=str(directory))
     site, problems = load_site(root)
     return site, problems, root
 
@@ -76,8 +78,9 @@ def sync(directory: str | None, by: str) -> None:
     site, problems, root = _load(directory or current_app.config["PORTAL_SITE_DIR"])
     errors, _ = _show(problems, root)
     if site is None:
-        raise PortalError(f"{errors} error(s): nothing was published",
-                          hint="fix them and run `portal check` until it reports no error")
+        raise PortalError(N_("%(errors)s error(s): nothing was published"),
+                          hint=N_("fix them and run `portal check` until it reports no error"),
+                          errors=errors)
     before = current_version(db.session)
     result = publish(db.session, site, by=by)
     sync_permissions(current_app)
@@ -151,8 +154,8 @@ def form_export(code: str, scope: str, number: int | None) -> None:
     version = db.session.scalars(query.order_by(FormVersion.number.desc()).limit(1)).first()
     if version is None:
         where = f" for {scope!r}" if scope else ""
-        raise PortalError(f"no published version of form {code!r}{where}",
-                          hint="see the form versions screen")
+        raise PortalError(N_("no published version of form %(code)s%(where)s"),
+                          hint=N_("see the form versions screen"), code=repr(code), where=where)
     click.echo(to_yaml(version.definition, header=f"{version} · exported by `portal form-export`"),
                nl=False)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal.access.scope import owned_cases
 from portal.cases.actions import Actor
 from portal.core import servertime
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.documents.issuing import KINDS, issue
 from portal.models import Case, IssuedDocument, PrintJob
 from portal.site import Site
@@ -43,8 +43,8 @@ def create(session: Session, kind: str, day: dt.date, zone: ZoneInfo, actor: Act
     """A job for every ``kind`` document of the cases of ``day`` the user may print: those
     taken at their sub-centers or windows (not bundle cases they see through a branch)."""
     if kind not in BATCHES:
-        raise PortalError(f"{kind!r} is not printed in batches",
-                          hint="certificate, completion or acceptance")
+        raise PortalError(N_("%(kind)s is not printed in batches"),
+                          hint=N_("certificate, completion or acceptance"), kind=kind)
     moment, condition, words = BATCHES[kind]
     start, end = day_bounds(day, zone)
     query = select(Case.id).where(moment >= start, moment < end, condition,

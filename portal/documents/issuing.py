@@ -29,6 +29,7 @@ from portal.cases.lifecycle import guessed_years, local_day, offering_of
 from portal.cases.numbering import take_number
 from portal.core import servertime
 from portal.core.canonical import plain
+from portal.core.errors import N_
 from portal.documents.render import DocumentError, FormData, render_html, render_pdf
 from portal.models import Case, CaseEvent, CaseState, IssuedDocument
 from portal.site import Site
@@ -80,8 +81,9 @@ def available(case: Case) -> list[str]:
 def _offering(site: Site, case: Case) -> Any:
     offering = offering_of(site, case)
     if offering is None:
-        raise DocumentError(f"{case.sub_center.unified_name} no longer offers {case.item.name}",
-                            hint="documents follow the published offering of the case's item")
+        raise DocumentError(N_("%(place)s no longer offers %(item)s"),
+                            hint=N_("documents follow the published offering of the case's item"),
+                            place=case.sub_center.unified_name, item=case.item.name)
     return offering
 
 
@@ -173,8 +175,10 @@ def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
           verify_url: Callable[[str], str], secret: str) -> tuple[IssuedDocument, bool]:
     """The case's document of ``kind``: (document, True) for a reprint of the stored one."""
     if kind not in KINDS or not KINDS[kind].when(case):
-        raise DocumentError(f"case {case.number} has no {kind} document now",
-                            hint="documents follow the case: accepted, rejected, notified, completed")
+        raise DocumentError(N_("case %(number)s has no %(kind)s document now"),
+                            hint=N_("documents follow the case: accepted, rejected, notified, completed"),
+                            number=case.number,
+                            kind=(KINDS[kind].title or case.item.name) if kind in KINDS else kind)
     stored = session.scalars(select(IssuedDocument).where(
         IssuedDocument.case_id == case.id, IssuedDocument.kind == kind)).one_or_none()
     if stored is not None:  # 补打: the stored file, only as it was issued
@@ -182,9 +186,10 @@ def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
             audit.append(session, case, "reprint_refused", actor.name,
                          {"document": stored.number, "kind": kind, "reason": "altered"})
             session.commit()
-            raise DocumentError(f"the stored {stored.number} no longer matches the file issued: "
-                                "it is not handed out",
-                                hint="report it to the center admin; the check page says it is altered")
+            raise DocumentError(N_("the stored %(number)s no longer matches the file issued: it is "
+                                   "not handed out"),
+                                hint=N_("report it to the center admin; the check page says it is altered"),
+                                number=stored.number)
         audit.append(session, case, "reprint", actor.name, {"document": stored.number, "kind": kind})
         session.commit()
         return stored, True

@@ -2,7 +2,7 @@
 
 from portal.models.assessment import AssessmentResult, Complaint, Evaluation, Inspection
 from portal.models.base import db
-from portal.models.case import Case, CaseBranch, CaseSequence, CaseState
+from portal.models.case import STATE_NAMES, Case, CaseBranch, CaseSequence, CaseState
 from portal.models.documents import ExportJob, IssuedDocument, PrintJob
 from portal.models.events import AuditHead, CaseEvent
 from portal.models.forms import CENTER_SCOPE, FormVersion
@@ -20,7 +20,7 @@ from portal.models.users import AccountEvent, PortalUser, UserSession, user_sub_
 
 __all__ = [
     "CENTER_SCOPE", "AccountEvent",
-    "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence", "CaseState",
+    "STATE_NAMES", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence", "CaseState",
     "AssessmentResult", "Complaint", "Evaluation", "Inspection",
     "Center", "ExportJob", "FormVersion", "IssuedDocument", "PrintJob",
     "Item", "Offering", "PortalUser", "SitePublication",

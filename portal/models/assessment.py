@@ -12,6 +12,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.errors import N_
 from portal.models.base import JSONType, created_at, refuse_changes
 from portal.models.case import Case
 from portal.models.site import SubCenter, Window
@@ -112,5 +113,5 @@ class AssessmentResult(Model):
     created_at: Mapped[dt.datetime] = created_at()
 
 
-refuse_changes(AssessmentResult, lambda r: f"assessment result {r.label}",
-               "recompute: it makes a new, labelled result")
+refuse_changes(AssessmentResult, N_("assessment result %(label)s cannot be changed or deleted"),
+               lambda r: {"label": r.label}, N_("recompute: it makes a new, labelled result"))

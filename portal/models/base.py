@@ -31,11 +31,13 @@ def updated_at():
                          onupdate=func.now())
 
 
-def refuse_changes(model: type, what: Callable[[Any], str], hint: str) -> None:
-    """Rows of ``model`` are written once: the ORM refuses to update or delete them."""
+def refuse_changes(model: type, message: str, params: Callable[[Any], dict[str, Any]],
+                   hint: str) -> None:
+    """Rows of ``model`` are written once: the ORM refuses to update or delete them, saying
+    ``message`` (a message id, filled with ``params`` of the row)."""
 
     def refuse(mapper: Any, connection: Any, target: Any) -> None:
-        raise PortalError(f"{what(target)} cannot be changed or deleted", hint=hint)
+        raise PortalError(message, hint=hint, **params(target))
 
     event.listen(model, "before_update", refuse)
     event.listen(model, "before_delete", refuse)

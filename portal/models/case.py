@@ -10,6 +10,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.errors import N_
 from portal.models.base import JSONType, created_at, updated_at
 from portal.models.forms import FormVersion
 from portal.models.site import Item, SiteVersion, SubCenter, Window
@@ -26,6 +27,18 @@ class CaseState(StrEnum):
     NOTICE_MISSING = "notice_missing"  # 一次性告知: waiting for the missing materials
     PAUSED = "paused"  # the clock is stopped (补正, a special procedure)
     COMPLETED = "completed"
+
+
+# the states by name, as message ids (translated where they are shown)
+STATE_NAMES = {
+    CaseState.DRAFT: N_("Draft"),
+    CaseState.SUBMITTED: N_("Submitted"),
+    CaseState.ACCEPTED: N_("Accepted"),
+    CaseState.REJECTED: N_("Not accepted"),
+    CaseState.NOTICE_MISSING: N_("Missing materials notified"),
+    CaseState.PAUSED: N_("Paused"),
+    CaseState.COMPLETED: N_("Completed"),
+}
 
 
 OPEN_STATES = (CaseState.ACCEPTED, CaseState.PAUSED)  # an open case: accepted, not completed

@@ -10,6 +10,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core import servertime
+from portal.core.errors import N_
 from portal.models.base import JSONType, refuse_changes
 
 
@@ -30,8 +31,9 @@ class IssuedDocument(Model):
     pdf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
-refuse_changes(IssuedDocument, lambda d: f"document {d.number}",
-               "a document is issued once; a reprint returns the stored one")
+refuse_changes(IssuedDocument, N_("document %(number)s cannot be changed or deleted"),
+               lambda d: {"number": d.number},
+               N_("a document is issued once; a reprint returns the stored one"))
 
 
 class JobProgress:

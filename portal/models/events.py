@@ -14,6 +14,7 @@ from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core.errors import N_
 from portal.models.base import JSONType, refuse_changes
 
 GENESIS = "0" * 64  # the link before the first event
@@ -43,4 +44,5 @@ class AuditHead(Model):
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
-refuse_changes(CaseEvent, lambda e: f"case event {e.seq}", "record a new event instead")
+refuse_changes(CaseEvent, N_("case event %(seq)s cannot be changed or deleted"),
+               lambda e: {"seq": e.seq}, N_("record a new event instead"))

@@ -9,6 +9,7 @@ from flask_appbuilder import Model
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.errors import N_
 from portal.models.base import JSONType, created_at, refuse_changes
 from portal.models.site import SiteVersion
 
@@ -44,4 +45,5 @@ class FormVersion(Model):
         return f"{self.title} v{self.number}{where}"
 
 
-refuse_changes(FormVersion, lambda v: f"form {v.code!r} version {v.number}", "publish a new version instead")
+refuse_changes(FormVersion, N_("form %(code)s version %(number)s cannot be changed or deleted"),
+               lambda v: {"code": v.code, "number": v.number}, N_("publish a new version instead"))

@@ -9,6 +9,7 @@ from flask_appbuilder import Model
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.errors import N_
 from portal.models.base import JSONType, created_at, refuse_changes
 
 
@@ -32,7 +33,8 @@ class SiteVersion(Model):
         return f"v{self.number} · {self.content_hash[:12]}"
 
 
-refuse_changes(SiteVersion, lambda v: f"published version {v.number}", "publish a new version instead")
+refuse_changes(SiteVersion, N_("published version %(number)s cannot be changed or deleted"),
+               lambda v: {"number": v.number}, N_("publish a new version instead"))
 
 
 class SitePublication(Model):

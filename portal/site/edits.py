@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from portal.access.scope import unscoped
 from portal.core.canonical import canonical_json
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.core.heap import big_build
 from portal.core.problems import Problem, has_errors
 from portal.core.recent import Recent
@@ -74,7 +74,7 @@ def try_change(session: Session, change: Change) -> tuple[Site | None, list[Prob
     """
     version = current_version(session)
     if version is None:
-        raise PortalError("nothing is published yet", hint="run `portal sync` first")
+        raise PortalError(N_("nothing is published yet"), hint=N_("run `portal sync` first"))
     says = getattr(change, "says", None)
     if says is not None and (known := _checked.get((version.id, says))) is not None:
         return known  # the form's check, found again by the save

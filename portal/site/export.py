@@ -12,7 +12,7 @@ import yaml
 from marshmallow import Schema
 from marshmallow import fields as mf
 
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.core.recent import Recent
 from portal.site.loader import CENTER_FILE, FORM_DIR, ITEM_DIR, SUBCENTER_DIR, TEMPLATE_DIR
 from portal.site.shapes import schema_for
@@ -65,8 +65,8 @@ def write_documents(documents: Mapping[str, Any], target: Path, version: int | N
     carry none, so a file the edit did not touch has the same bytes from one version to the
     next and its shape is taken from the cache."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise PortalError(f"{target} is not an empty folder",
-                          hint="export into a new folder so nothing is overwritten")
+        raise PortalError(N_("%(path)s is not an empty folder"),
+                          hint=N_("export into a new folder so nothing is overwritten"), path=str(target))
     written = [target / CENTER_FILE]
     _dump(written[0], documents["center"], "center", version)
     for code, data in documents["subcenters"].items():

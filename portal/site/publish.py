@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from portal.core.canonical import Encoded, plain
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.core.heap import big_build
 from portal.forms.spec import FormSpec
 from portal.models import (
@@ -56,12 +56,14 @@ def find_version(session: Session, ref: str) -> SiteVersion:
         matches = session.scalars(select(SiteVersion).where(
             SiteVersion.content_hash.startswith(ref.lower()))).all() if len(ref) >= 6 else []
         if len(matches) > 1:
-            raise PortalError(f"hash prefix {ref!r} matches {len(matches)} versions",
-                              hint="give more characters of the hash")
+            raise PortalError(N_("hash prefix %(ref)s matches %(count)s versions"),
+                              hint=N_("give more characters of the hash"), ref=repr(ref),
+                              count=len(matches))
         version = matches[0] if matches else None
     if version is None:
-        raise PortalError(f"no published version {ref!r}",
-                          hint="give a version number, a hash of at least 6 characters, or 'current'")
+        raise PortalError(N_("no published version %(ref)s"),
+                          hint=N_("give a version number, a hash of at least 6 characters, or 'current'"),
+                          ref=repr(ref))
     return version
 
 

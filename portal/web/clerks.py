@@ -29,6 +29,7 @@ from portal.core.errors import PortalError
 from portal.models import PortalUser, db
 from portal.web.accounts import UniqueUsername, by, confirm_field, password_field, password_form
 from portal.web.csv_export import CsvExport, cell
+from portal.web.errors import error_text
 from portal.web.listing import LeanListWidget
 from portal.web.routes import SafeRoutes
 
@@ -103,7 +104,7 @@ class ClerkScreen(AccountLog, SafeRoutes, CsvExport, UserDBModelView):
             try:
                 current_app.appbuilder.sm.reset_password(clerk.id, form.password.data)
             except PortalError as exc:
-                flash(str(exc), "danger")
+                flash(error_text(exc), "danger")
             else:
                 flash(gettext("New password set for %(user)s: their sessions have ended.",
                               user=clerk.username), "success")

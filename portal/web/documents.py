@@ -29,7 +29,7 @@ from portal.models import Case, FormVersion, PrintJob, SubCenter, db
 from portal.web import jobs as background
 from portal.web.cases.casework import actor
 from portal.web.current import center_today, center_zone, current_site
-from portal.web.errors import writable_or_403
+from portal.web.errors import error_text, writable_or_403
 
 public = Blueprint("verify", __name__)
 
@@ -66,7 +66,7 @@ class DocumentView(BaseView):
                                      int(sub) if sub.isdigit() else None)
             except (ValueError, PortalError) as exc:
                 db.session.rollback()
-                flash(str(exc), "danger")
+                flash(error_text(exc), "danger")
                 return redirect(url_for("DocumentView.batch"))
             base, secret = public_base(), current_app.config["SECRET_KEY"]
             background.start(f"print job {job.id}", _print, job.id, who,
@@ -109,7 +109,7 @@ class DocumentView(BaseView):
                                               verify_url, current_app.config["SECRET_KEY"])
         except DocumentError as exc:
             db.session.rollback()
-            flash(str(exc), "danger")
+            flash(error_text(exc), "danger")
             return redirect(url_for("CaseScreen.show", pk=pk))
         name = f"{document.number}{'-补打' if reprint else ''}.pdf"
         return Response(document.pdf, mimetype="application/pdf", headers={

@@ -19,6 +19,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from portal.access.scope import ForeignWrite, may_write
 from portal.cases.places import home_of
+from portal.core.errors import PortalError
 from portal.models import Case, db
 
 
@@ -104,7 +105,32 @@ def _wrong_method(error: HTTPException) -> tuple[Any, int]:
         "This address does not take this kind of request (for a record: its id is a number)."))
 
 
+def error_text(error: Exception) -> str:
+    """A domain error in the page's language (a date the browser sent malformed, too)."""
+    if isinstance(error, PortalError):
+        return error.render(gettext)
+    if isinstance(error, ValueError):
+        return gettext("A value was not understood: %(what)s", what=str(error)[:80])
+    return str(error)
+
+
+def _domain_error(error: PortalError) -> tuple[Any, int]:
+    """A domain error no screen caught: refused, in the user's words (nothing was written:
+    the request's transaction is rolled back)."""
+    db.session.rollback()
+    return answer(409, gettext("Not done"), error_text(error))
+
+
+def _server_error(error: HTTPException) -> tuple[Any, int]:
+    db.session.rollback()
+    return answer(500, gettext("Something went wrong"), gettext(
+        "The portal could not answer this request; what happened is in its log. Try again, and "
+        "tell the center admin if it goes on."))
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(PortalError, _domain_error)
+    app.register_error_handler(500, _server_error)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _wrong_method)
     app.register_error_handler(403, _forbidden)

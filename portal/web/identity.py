@@ -18,6 +18,7 @@ from sqlalchemy import select
 from portal.access.scope import current_scope
 from portal.models import SubCenter, db
 from portal.web.current import current_site
+from portal.web.site.published import problem_text
 
 
 @dataclass(frozen=True)
@@ -65,4 +66,5 @@ def html_lang() -> str:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _identity() -> dict[str, Any]:
-        return {"portal_identities": identities, "portal_html_lang": html_lang}
+        return {"portal_identities": identities, "portal_html_lang": html_lang,
+                "portal_problem": problem_text}

@@ -39,7 +39,7 @@ from portal.web import jobs as background
 from portal.web.cases.casework import actor
 from portal.web.csv_export import csv_response
 from portal.web.current import center_today, center_zone, current_site
-from portal.web.errors import query_int
+from portal.web.errors import error_text, query_int
 
 # ?subject= in the address → the kind of subject (portal/assessment/ SUBJECTS)
 SUBJECT_OF = SUBJECT_NAMES
@@ -132,7 +132,7 @@ class AssessmentView(BaseView):
                                        rule_set=code, sub_center_id=sub.id)
         except PortalError as exc:
             db.session.rollback()
-            flash(str(exc), "danger")
+            flash(error_text(exc), "danger")
             return redirect(url_for("AssessmentView.internal", code=code, month=str(month)))
         flash(gettext("Frozen: %(label)s.", label=result.label), "success")
         return redirect(url_for("AssessmentView.internal", code=code, month=str(month), result=result.id))
@@ -192,7 +192,7 @@ class AssessmentView(BaseView):
                     pages.append(_certificates(site, standings, month.year, quarter, today))
             pdf = render_pdf(site.templates, pages, name="assessment-report.html")
         except DocumentError as exc:
-            flash(str(exc), "danger")
+            flash(error_text(exc), "danger")
             return redirect(url_for("AssessmentView.index", month=str(month)))
         return Response(pdf, mimetype="application/pdf", headers={
             "Content-Disposition": f"inline; filename=assessment-{month}.pdf"})
@@ -219,7 +219,7 @@ class AssessmentView(BaseView):
                 pdf = render_pdf(site.templates, _certificates(site, rows, year, quarter, today),
                                  name="red-flag.html")
             except DocumentError as exc:
-                flash(str(exc), "danger")
+                flash(error_text(exc), "danger")
                 return redirect(url_for("AssessmentView.awards", year=year, quarter=quarter))
             return Response(pdf, mimetype="application/pdf", headers={
                 "Content-Disposition": f"inline; filename=red-flags-{year}-q{quarter}.pdf"})
@@ -239,7 +239,7 @@ class AssessmentView(BaseView):
                                        current_user.username)
         except PortalError as exc:
             db.session.rollback()
-            flash(str(exc), "danger")
+            flash(error_text(exc), "danger")
             return redirect(url_for("AssessmentView.index", month=str(month)))
         anchor_the_audit_chain()  # the month's close: the event log's head, outside the database
         flash(gettext("Frozen: %(label)s.", label=result.label), "success")

@@ -20,6 +20,7 @@ from portal.cases import lifecycle
 from portal.cases.actions import allowed_actions, approver_of, steps_of
 from portal.cases.places import branch_place, case_place
 from portal.documents import issuing
+from portal.documents.issuing import KINDS
 from portal.models import Case, CaseEvent, CaseState, IssuedDocument, db
 from portal.web.cases.casework import actor, thresholds
 from portal.web.cases.intake import case_sections
@@ -126,6 +127,8 @@ def event_value(key: str, value: Any) -> str:
         return gettext("Yes") if value else gettext("No")
     if key == "outcome":
         return str(OUTCOMES.get(value, value))
+    if key == "kind" and value in KINDS:  # a document's kind by its title, never "acceptance"
+        return KINDS[value].title or gettext("Certificate")
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)

@@ -28,7 +28,7 @@ from portal.core import servertime
 from portal.core.errors import PortalError
 from portal.models import Case, CaseState, db
 from portal.web.current import current_site
-from portal.web.errors import writable_or_403
+from portal.web.errors import error_text, writable_or_403
 
 
 def actor() -> Actor:
@@ -114,7 +114,7 @@ class CaseworkView(BaseView):
             do(current_site(), case, actor())
         except PortalError as exc:
             db.session.rollback()
-            flash(str(exc), "danger")
+            flash(error_text(exc), "danger")
         else:
             flash(str(done) + (gettext(" Due on %(day)s.", day=case.due_date.isoformat())
                                if case.due_date and case.state == CaseState.ACCEPTED else ""),

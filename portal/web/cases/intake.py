@@ -30,7 +30,7 @@ from portal.forms.spec import FormSpec
 from portal.forms.types import TYPES
 from portal.models import Case, CaseState, Offering, Window, db
 from portal.web.current import current_site
-from portal.web.errors import writable_or_403
+from portal.web.errors import error_text, writable_or_403
 
 ROW_VERSION = "_row_version"  # hidden: the draft's row version the page was opened on
 
@@ -169,7 +169,7 @@ class _FormPage:
             case = save_application(db.session, current_site(), offering, window, checked, submit, case,
                                     by=current_user.username)
         except PortalError as exc:
-            flash(str(exc), "danger")
+            flash(error_text(exc), "danger")
             return self._page(spec, checked.form, offering, windows, kept, case, chosen, 409)
         if submit:
             flash(gettext("Application %(number)s submitted.", number=case.number), "success")

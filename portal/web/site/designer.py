@@ -33,6 +33,7 @@ from portal.site.edits import publish_change, said, try_change
 from portal.site.layers import merge_form, resolve
 from portal.site.publish import current_version
 from portal.web.cases.intake import flat, offerings_with_forms, row_templates, rules_json
+from portal.web.errors import error_text
 from portal.web.site.form_versions import KEY_LABELS
 
 
@@ -253,7 +254,7 @@ class DesignerView(BaseView):
             result, problems = publish_change(db.session, _set_overlay(sub, code, design.tidy(overlay)),
                                               by=current_user.username)
         except PortalError as exc:
-            flash(str(exc), "danger")
+            flash(error_text(exc), "danger")
             return self._page(offering, sub, code, base, overlay, documents, "", "", None, None, 409)
         if result is None:
             flash(gettext("Not published: the form has problems, listed with their path."), "danger")

@@ -23,6 +23,7 @@ from portal.documents.render import DocumentError, render_html, render_pdf
 from portal.models import db
 from portal.site.edits import publish_change, said
 from portal.web.current import current_site
+from portal.web.site.published import problem_text
 
 
 def set_template(name: str, text: str) -> Any:
@@ -96,6 +97,6 @@ class TemplateEditorView(BaseView):
         if result is None:
             db.session.rollback()
             return self._page(name, text, gettext("Not published: fix the problems below."),
-                              [str(p) for p in problems])
+                              [problem_text(p) for p in problems])
         flash(gettext("Published as version %(n)s.", n=result.version.number), "success")
         return self._page(name, text)

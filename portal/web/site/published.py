@@ -6,17 +6,18 @@ problem is shown at the field it concerns, and the form keeps what was typed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import flash
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from wtforms import Form, ValidationError
 from wtforms.fields import Field
 
 from portal.core.errors import PortalError
-from portal.core.problems import Problem
+from portal.core.problems import CODES, Problem
 from portal.models import db
 from portal.site.edits import publish_change, try_change
 from portal.site.publish import current_version
@@ -43,7 +44,7 @@ class DeclarationCheck:
         mine = [p for p in problems if _field_of(p) == field.name
                 or (field.name == first and _field_of(p) not in names)]
         if mine:
-            raise ValidationError("；".join(_text(p) for p in mine))
+            raise ValidationError("；".join(problem_text(p) for p in mine))
 
 
 BASE_VERSION = "base_version"  # hidden: the version the form was opened on
@@ -75,9 +76,27 @@ def _field_of(problem: Problem) -> str:
     return problem.path.rsplit(".", 1)[-1].split("[", 1)[0]
 
 
-def _text(problem: Problem) -> str:
-    text = f"{problem.code}: {problem.message}"
-    return f"{text}（{problem.hint}）" if problem.hint else text
+def problem_text(problem: Problem) -> str:
+    """A checker problem as a manager reads it in the browser: in English, the checker's own
+    words (as `portal check` prints them); in another language, what the code means in it, with
+    the code (stable, searchable in the README) and the place (the path in the declaration)."""
+    if get_locale() is None or get_locale().language == "en":
+        text = f"{problem.code}: {problem.message}"
+        return f"{text} ({problem.hint})" if problem.hint else text
+    code = CODES.get(problem.code)
+    meaning = gettext(code.title) if code is not None else problem.message
+    where = f"{problem.path}：" if problem.path else ""
+    # what the checker quotes (the value given, the unknown name) is the same in every language
+    quoted = "、".join(dict.fromkeys(_QUOTED.findall(problem.message)))
+    text = f"{where}{meaning}{'：' + quoted if quoted else ''}（{problem.code}）"
+    suggested = _SUGGESTED.search(problem.hint or "")
+    if suggested:
+        text += gettext("did you mean %(name)s?", name=suggested.group(1))
+    return text
+
+
+_QUOTED = re.compile(r"'[^'\n]{1,80}'")
+_SUGGESTED = re.compile(r"did you mean ('[^'\n]{1,80}')\?")
 
 
 class PublishingInterface(SafeInterface):
@@ -96,5 +115,5 @@ class PublishingInterface(SafeInterface):
         self.session.rollback()  # the row changes when the new version is materialised
         result, problems = publish_change(self.session, change, by=current_user.username)
         if result is None:  # changed since the form was checked
-            raise PortalError("; ".join(_text(p) for p in problems if p.is_error))
+            raise PortalError("；".join(problem_text(p) for p in problems if p.is_error))
         flash(gettext("Published as version %(number)s.", number=result.version.number), "info")
