@@ -144,3 +144,6 @@ class CaseBranch(Model):
     case: Mapped[Case] = relationship(back_populates="branches")
     item: Mapped[Item] = relationship()
     sub_center: Mapped[SubCenter] = relationship()
+
+    def __str__(self) -> str:  # in a dropdown or a list: the case's part, by name
+        return f"{self.case} · {self.item}（{self.sub_center}）"

@@ -155,3 +155,6 @@ class Offering(Model):
     item: Mapped[Item] = relationship()
     windows: Mapped[list[Window]] = relationship(secondary=offering_window, order_by="Window.code")
     form_version: Mapped[Any] = relationship("FormVersion")
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.sub_center}"
