@@ -19,7 +19,7 @@ FOREIGN = {"manager": "卫生分中心", "clerk": "卫生分中心", "auditor": 
 def test_each_role_sees_its_menus_records_and_identity(live) -> None:
     page = live.page()
     page.goto(live.url + "/login/")
-    assert page.title() == "句容市政务服务中心"
+    assert page.title() == "登录 - 句容市政务服务中心"  # the page, then the center
     live.shot(page, "login")
     for role, (username, menus, hidden, unified) in ROLES.items():
         page = live.page_as(username)
