@@ -43,7 +43,8 @@ def test_manager_adds_a_clerk_to_an_own_window(portal) -> None:
     client = portal.test_client()
     login(client, "ws-manager")
     (ws02,) = _ids(portal, Window, Window.code, "WS02")
-    assert _new_clerk(client, "wang-haiyan", [ws02]).status_code == 302
+    saved = _new_clerk(client, "wang-haiyan", [ws02])  # the form opened directly, not from the list
+    assert saved.status_code == 302 and saved.location.endswith("/clerks/list/")  # not the home page
     assert _user(portal, "wang-haiyan") == (["窗口工作人员"], False, ["WS02"], [])
     clerk = portal.test_client()
     login(clerk, "wang-haiyan", "Clerk-2026-口令")

@@ -111,3 +111,15 @@ def test_a_malformed_address_parameter_is_a_400_in_chinese(published) -> None:
         assert response.status_code == 400, query
         assert "应为整数" in page and "无法处理此请求" in page and "首页" in page, query
     assert auditor.get("/assessment/awards?year=2026&quarter=3").status_code == 200
+
+
+def test_signing_in_from_the_sign_in_page_logs_no_warning(portal, caplog) -> None:
+    """The sign-in page opened directly names no page to go back to: not a warning in the log
+    (FAB logged "Invalid redirect detected" for every such sign-in)."""
+    import logging
+
+    from tests.support.world import login
+
+    with caplog.at_level(logging.WARNING):
+        login(portal.test_client(), "admin")
+    assert not [r for r in caplog.records if "redirect" in r.getMessage()]

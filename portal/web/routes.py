@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, request
+from flask import abort, redirect, request, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_order_args
 from flask_babel import gettext
@@ -16,6 +16,11 @@ from portal.web.errors import writable_or_403
 
 class SafeRoutes:
     """Mixin for a FAB ModelView."""
+
+    def post_add_redirect(self) -> Any:
+        """After adding a record: its list, where the new record shows (FAB goes back through
+        the session's page history, and from a form opened directly lands on the home page)."""
+        return redirect(url_for(f"{type(self).__name__}.list"))
 
     def order(self) -> tuple[str, str]:
         """The sort the address asks for (``_oc_<view>``, ``_od_<view>``), else the view's own;

@@ -338,6 +338,18 @@ def _user_permissions() -> Any:
 _USER_PERMISSIONS = _user_permissions()
 
 
+class _SignInWithoutNext(logging.Filter):
+    """FAB warns "Invalid redirect detected" on every sign-in that names no page to go back to
+    (``next`` empty: the sign-in page opened directly), drowning the warnings that matter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.getMessage().startswith("Invalid redirect detected")
+                    and has_request_context() and not request.args.get("next"))
+
+
+logging.getLogger("flask_appbuilder.utils.base").addFilter(_SignInWithoutNext())
+
+
 class PortalSecurityManager(SecurityManager):
     user_model = PortalUser
     userdbmodelview = PortalUserView
