@@ -40,9 +40,10 @@ def dibao(published):
 # the way a 低保 case goes: (who acts, the action, its form) — 受理 by the clerk, 审核 and 决定
 # by the manager, then the clock stops and runs again, and the clerk completes
 ROUTE = [("mz-clerk", "notice", {"missing": "户口簿"}), ("mz-clerk", "resubmit", {}),
-         ("mz-clerk", "accept", {}), ("mz-manager", "advance", {}),
+         ("mz-clerk", "accept", {}), ("mz-manager", "advance", {"opinion": "属实"}),
          ("mz-clerk", "pause", {"kind": "补正", "reason": "缺收入证明"}), ("mz-clerk", "restart", {}),
-         ("mz-manager", "advance", {}), ("mz-clerk", "complete", {"outcome": "approved", "result": "证"})]
+         ("mz-manager", "advance", {"opinion": "同意"}),
+         ("mz-clerk", "complete", {"outcome": "approved", "result": "证"})]
 
 
 def test_the_page_offers_what_the_lifecycle_allows_and_nothing_else_is_taken(dibao) -> None:

@@ -373,8 +373,8 @@ def test_a_month_after_the_national_day_holiday(published, monkeypatch) -> None:
         clock.set("2026-09-30")
         for case in (x, y):
             lifecycle.accept(db.session, site, case, clerk)
-            lifecycle.advance(db.session, case, boss)
-            lifecycle.advance(db.session, case, boss)
+            lifecycle.advance(db.session, case, boss, "属实")
+            lifecycle.advance(db.session, case, boss, "同意")
         clock.set("2026-10-09")
         lifecycle.accept(db.session, site, z, clerk)
         assert (x.due_date, z.due_date) == (dt.date(2026, 10, 13), dt.date(2026, 10, 15))

@@ -54,7 +54,7 @@ def test_one_intake_branches_in_parallel_one_completion(published, clock) -> Non
             "mz-cjjz": ("mz", dt.date(2026, 10, 23)),
             "rs-jycy": ("rs", dt.date(2026, 9, 28)),  # a 即办件 at 人社: the same day
         }
-        lifecycle.advance(db.session, case, who["mz-manager"])  # 受理 → 并联审批 → 办结
+        lifecycle.advance(db.session, case, who["mz-manager"], "同意")  # 受理 → 并联审批 → 办结
         with pytest.raises(PortalError, match="still waits for"):
             lifecycle.complete(db.session, site, case, who["mz-clerk"], "approved", "")
         rs_branch, dibao = branches["rs-jycy"].id, branches["mz-dibao"].id

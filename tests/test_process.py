@@ -82,6 +82,8 @@ def test_steps_are_acted_on_by_their_roles_in_order_and_each_has_its_share(ctx, 
     assert case.step == 1  # accepting was 受理; 审核 is open
     with pytest.raises(PortalError, match="审核"):
         lifecycle.advance(db.session, case, CLERK_A)  # a manager's step
+    with pytest.raises(PortalError, match="审核 needs a written opinion"):
+        lifecycle.advance(db.session, case, BOSS, "  ")  # 审核 and 决定 record why
     with pytest.raises(PortalError, match="last step"):
         lifecycle.complete(db.session, site, case, CLERK_A, "approved", "")
     lifecycle.advance(db.session, case, BOSS, "材料齐全，情况属实")
@@ -157,8 +159,8 @@ def test_pause_and_extension_together_and_completion_on_the_last_day_or_the_day_
         lifecycle.decide_extension(db.session, site, case, BOSS, True)
         # 15 + 5 working days from 09-28 is 10-30; the three stopped days make it 11-04
         assert case.due_date == dt.date(2026, 11, 4)
-        lifecycle.advance(db.session, case, BOSS)
-        lifecycle.advance(db.session, case, BOSS)
+        lifecycle.advance(db.session, case, BOSS, "属实")
+        lifecycle.advance(db.session, case, BOSS, "同意")
     on_time, late = (db.session.get(Case, i) for i in ids)
     clock.set("2026-11-04", hour=17)
     lifecycle.complete(db.session, site, on_time, CLERK_A, "approved", "低保证")

@@ -98,6 +98,12 @@ def test_comments_and_key_order_do_not_change_the_hash(tmp_path: Path) -> None:
 @pytest.mark.parametrize("overlay, allowed", [
     ("    promised_days: 10\n    steps:\n      - {name: 受理, role: clerk, days: 1}\n"
      "      - {name: 审核, role: manager, days: 8}\n      - {name: 办结, role: clerk, days: 1}\n", True),
+    # an opinion asked for on a clerk's step: tighter, allowed; the manager's 审核 without one: not
+    ("    promised_days: 10\n    steps:\n      - {name: 受理, role: clerk, days: 1, opinion: true}\n"
+     "      - {name: 审核, role: manager, days: 8}\n      - {name: 办结, role: clerk, days: 1}\n", True),
+    ("    promised_days: 10\n    steps:\n      - {name: 受理, role: clerk, days: 1}\n"
+     "      - {name: 审核, role: manager, days: 8, opinion: false}\n"
+     "      - {name: 办结, role: clerk, days: 1}\n", False),
     ("    consultation:\n      phones: [0511-87280622]\n", True),
     ("    materials:\n      - {name: 居民身份证}\n      - {name: 户口簿}\n      - {name: 结婚证}\n", True),
     ("    name: 低保\n", False),

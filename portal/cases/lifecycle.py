@@ -31,6 +31,7 @@ from portal.core.workdays import Calendar, Due, library_knows
 from portal.models import Case, CaseBranch, CaseEvent, CaseState, Item, SubCenter
 from portal.models.case import OPEN_STATES
 from portal.site import Site
+from portal.site.tables import needs_opinion
 
 # 行政许可法 第45条 special procedures, and 补正: the time they take is not counted
 PAUSE_KINDS = ("补正", "听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
@@ -203,6 +204,10 @@ def advance(session: Session, case: Case, actor: Actor, opinion: str = "") -> Ca
     """The open step is done (审核 passed, 决定 made …): the next step opens."""
     require("advance", case, actor)
     step = steps_of(case)[case.step]
+    if needs_opinion(step) and not opinion.strip():
+        raise PortalError(N_("%(step)s needs a written opinion"),
+                          hint=N_("it is kept in the case's log and shown to supervision"),
+                          step=step["name"])
     append(session, case, "step", actor.name, {"step": step["name"], "opinion": opinion.strip()})
     case.step += 1
     session.commit()

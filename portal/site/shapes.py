@@ -160,6 +160,9 @@ class Step(Shape):
     name = f.Text(required=True)
     role = f.Choice(STEP_ROLES, required=True)
     days = f.Whole(required=True)
+    # finishing the step needs a written opinion (审核意见, 决定意见); absent: a manager's step
+    # does (审核, 决定), a clerk's does not — see ``needs_opinion``
+    opinion = f.YesNo()
 
 
 class Extension(Shape):

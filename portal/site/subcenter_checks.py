@@ -16,6 +16,7 @@ from portal.site.tables import (
     FREE,
     LOCKED,
     TIGHTEN,
+    needs_opinion,
 )
 
 
@@ -161,6 +162,10 @@ def _tighten_steps(sub: Loaded, at: tuple, value: list, base: dict[str, Any]) ->
                             "steps must keep the center's names, roles and order",
                             "the center's process is " + " → ".join(names))]
     for i, (own, center_step) in enumerate(zip(value, base_steps, strict=True)):
+        if needs_opinion(center_step) and not needs_opinion(own):
+            problems.append(sub.problem("schema.E061", at + ("steps", i, "opinion"),
+                                        f"step {own['name']!r} needs no opinion where the center "
+                                        "asks for one", "a sub-center may only ask for more"))
         if own["days"] > center_step["days"]:
             problems.append(sub.problem("schema.E061", at + ("steps", i, "days"),
                                         f"step {own['name']!r} takes {own['days']} days, "

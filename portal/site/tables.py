@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 # 事项类型 and their two-digit codes in the national catalogue of government service items.
 ITEM_TYPES = MappingProxyType({
@@ -26,6 +28,13 @@ MATERIAL_SOURCES = ("申请人自备", "政府部门核发", "中介机构出具
 
 # Who acts at a process step (the roles of docs/architecture.md).
 STEP_ROLES = ("clerk", "manager")
+
+
+def needs_opinion(step: Mapping[str, Any]) -> bool:
+    """Whether finishing a step needs a written opinion: as the step declares (``opinion``),
+    else a manager's step does (审核, 决定) and a clerk's does not."""
+    declared = step.get("opinion")
+    return bool(declared) if declared is not None else step.get("role") == "manager"
 
 SUBCENTER_KINDS = ("subcenter", "town_center")
 
