@@ -236,3 +236,43 @@ def test_create_admin_prints_the_login_once_and_remembers_it_for_the_demo(app, t
         assert user is not None and user.center_wide
         assert [role.name for role in user.roles] == ["中心管理员"]
         assert user.password.startswith("scrypt:")  # a modern hash, not the password
+
+
+def test_a_sync_that_would_undo_browser_work_refuses_and_says_how_to_keep_it(
+        app, demo_site: Path, tmp_path: Path) -> None:
+    """Published in the browser since the folder was last synced: a sync of the old folder
+    refuses (nothing published), naming what it would undo; a folder exported from the current
+    version syncs; ``--force`` publishes and the publication records what it dropped."""
+    from portal.site.edits import publish_change, set_subcenter
+    from portal.web.site.print_templates import set_template
+
+    assert run(app, "sync", str(demo_site)).exit_code == 0
+    with app.app_context():
+        mz = db.session.scalars(select(SubCenter).where(SubCenter.code == "mz")).one()
+        values = {"address": mz.address, "hours": mz.hours, "phone": "0511-87280999"}
+        assert publish_change(db.session, set_subcenter("mz", values), by="mz-manager")[0] is not None
+        name, text = next(iter(current_site_documents()["templates"].items()))
+        assert publish_change(db.session, set_template(name, text + "\n<!-- 修订 -->"),
+                              by="admin")[0] is not None
+    published = counts(app)["SiteVersion"]
+    refused = run(app, "sync", str(demo_site))
+    assert refused.exit_code == 1
+    assert "would undo subcenters/mz: v2 (mz-manager" in refused.output
+    assert f"would undo templates/{name}: v3 (admin" in refused.output
+    assert "2 declaration(s) changed in the browser" in refused.output and "--force" in refused.output
+    assert counts(app)["SiteVersion"] == published  # nothing published
+    kept = tmp_path / "kept"
+    assert run(app, "export", "current", str(kept)).exit_code == 0
+    again = run(app, "sync", str(kept))
+    assert again.exit_code == 0 and "unchanged" in again.output
+    forced = run(app, "sync", "--force", str(demo_site))
+    assert forced.exit_code == 0 and "version 1" in forced.output  # the folder's content again
+    with app.app_context():
+        last = db.session.scalars(select(SitePublication).order_by(SitePublication.id.desc())).first()
+        assert last.note.startswith("dropped browser work: subcenters/mz: v2")
+
+
+def current_site_documents() -> dict:
+    from portal.site.publish import current_version
+
+    return db.session.get(SiteVersion, current_version(db.session).id).documents

@@ -65,14 +65,17 @@ def check(directory: str | None, strict: bool) -> None:
 @click.argument("directory", required=False)
 @click.option("--by", default=lambda: os.environ.get("USER", "cli"), show_default="$USER",
               help="who publishes (recorded on the version)")
+@click.option("--force", is_flag=True,
+              help="publish even if it undoes work published in the browser (recorded as dropped)")
 @with_appcontext
 @domain_errors
-def sync(directory: str | None, by: str) -> None:
-    """Publish a declaration folder as a new immutable version (nothing, if it has errors)."""
+def sync(directory: str | None, by: str, force: bool) -> None:
+    """Publish a declaration folder as a new immutable version (nothing, if it has errors, or
+    if it would undo what was published in the browser since the folder was last synced)."""
     from portal.cases.lifecycle import changed_years, rebase_due_dates
     from portal.models import db
     from portal.site import site_from_documents
-    from portal.site.publish import current_version, publish
+    from portal.site.publish import browser_work_undone, current_version, publish
     from portal.web.security import sync_permissions
 
     site, problems, root = _load(directory or current_app.config["PORTAL_SITE_DIR"])
@@ -81,8 +84,21 @@ def sync(directory: str | None, by: str) -> None:
         raise PortalError(N_("%(errors)s error(s): nothing was published"),
                           hint=N_("fix them and run `portal check` until it reports no error"),
                           errors=errors)
+    undone = browser_work_undone(db.session, site)
+    if undone and not force:
+        for lost in undone:
+            click.echo(f"would undo {lost}", err=True)
+        raise PortalError(
+            N_("the folder would undo %(count)s declaration(s) changed in the browser since it "
+               "was last synced: nothing was published"),
+            hint=N_("keep them: `portal export current NEW_FOLDER`, bring your edits there and "
+                    "sync that folder (commit it); or `portal sync --force` drops them, recorded "
+                    "on the publication"), count=len(undone))
+    note = ("dropped browser work: " + "; ".join(str(u) for u in undone)) if undone else None
     before = current_version(db.session)
-    result = publish(db.session, site, by=by)
+    result = publish(db.session, site, by=by, note=note)
+    if undone:
+        click.echo(f"dropped what the browser had published: {len(undone)} declaration(s)", err=True)
     sync_permissions(current_app)
     version = result.version
     if not result.published:

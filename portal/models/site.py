@@ -46,6 +46,8 @@ class SitePublication(Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)
     published_by: Mapped[str] = mapped_column(String(100), nullable=False)
     published_at: Mapped[dt.datetime] = created_at()
+    # what the publication did beyond its version: the browser work a forced sync dropped
+    note: Mapped[str | None] = mapped_column(Text)
 
     version: Mapped[SiteVersion] = relationship()
 

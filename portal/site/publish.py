@@ -67,8 +67,63 @@ def find_version(session: Session, ref: str) -> SiteVersion:
     return version
 
 
+@dataclass(frozen=True)
+class Undone:
+    """A declaration the browser changed that a publication from files would set back."""
+
+    document: str  # "subcenters/mz", "items/mz-dibao", "forms/…", "form_overlays/mz/…", "templates/…"
+    versions: tuple[SiteVersion, ...]  # the browser's versions that changed it, oldest first
+
+    def __str__(self) -> str:
+        made = "、".join(f"v{v.number} ({v.created_by}, {v.created_at:%Y-%m-%d %H:%M})"
+                        for v in self.versions)
+        return f"{self.document}: {made}"
+
+
+def _flat(documents: dict[str, Any]) -> dict[str, Any]:
+    """Each declaration of a site's documents by its place: the file it is written to."""
+    out: dict[str, Any] = {"center": documents.get("center")}
+    for kind in ("subcenters", "items", "forms", "templates"):
+        out |= {f"{kind}/{code}": data for code, data in documents.get(kind, {}).items()}
+    for sub, overlays in documents.get("form_overlays", {}).items():
+        out |= {f"form_overlays/{sub}/{code}": data for code, data in overlays.items()}
+    return out
+
+
+def browser_work_undone(session: Session, site: Site) -> list[Undone]:
+    """What publishing ``site`` (from files) would undo of the work published in the browser
+    since the files were last published: every declaration a browser version changed that
+    ``site`` does not hold as the current version has it. Empty when the current version came
+    from files, or ``site`` is it, or holds every browser change (a folder exported from the
+    current version and edited)."""
+    current = current_version(session)
+    if current is None or current.source != "browser" or current.content_hash == site.content_hash:
+        return []
+    chain: list[SiteVersion] = []  # the browser's versions since the last one from files
+    base: SiteVersion | None = None
+    for publication in session.scalars(select(SitePublication).order_by(SitePublication.id.desc())):
+        if publication.version.source != "browser":
+            base = publication.version
+            break
+        if publication.version not in chain:
+            chain.append(publication.version)
+    chain.reverse()
+    before = _flat(base.documents) if base is not None else {}
+    changed: dict[str, list[SiteVersion]] = {}
+    for version in chain:
+        now = _flat(version.documents)
+        for place in now.keys() | before.keys():
+            if now.get(place) != before.get(place):
+                changed.setdefault(place, []).append(version)
+        before = now
+    ours, theirs = _flat(site.documents), before
+    return [Undone(place, tuple(versions)) for place, versions in sorted(changed.items())
+            if ours.get(place) != theirs.get(place)]
+
+
 @big_build
-def publish(session: Session, site: Site, by: str, source: str = "cli") -> PublishResult:
+def publish(session: Session, site: Site, by: str, source: str = "cli",
+            note: str | None = None) -> PublishResult:
     """Store ``site`` as a version (unless identical to one stored) and make it current.
 
     Runs in one transaction: on any failure nothing is written. Two publishers racing on the
@@ -76,7 +131,7 @@ def publish(session: Session, site: Site, by: str, source: str = "cli") -> Publi
     """
     for attempt in range(3):
         try:
-            result = _publish_once(session, site, by, source)
+            result = _publish_once(session, site, by, source, note)
             session.commit()
             return result
         except IntegrityError:
@@ -86,7 +141,8 @@ def publish(session: Session, site: Site, by: str, source: str = "cli") -> Publi
     raise AssertionError("unreachable")
 
 
-def _publish_once(session: Session, site: Site, by: str, source: str) -> PublishResult:
+def _publish_once(session: Session, site: Site, by: str, source: str,
+                  note: str | None = None) -> PublishResult:
     digest = site.content_hash
     current = current_version(session)
     if current is not None and current.content_hash == digest:
@@ -100,7 +156,7 @@ def _publish_once(session: Session, site: Site, by: str, source: str) -> Publish
                               documents=documents)
         session.add(version)
         session.flush()
-    session.add(SitePublication(version=version, published_by=by))
+    session.add(SitePublication(version=version, published_by=by, note=note))
     materialize(session, site, version, by, documents)
     session.flush()
     return PublishResult(version, created=created, published=True)
