@@ -80,7 +80,7 @@ class Undone:
         return f"{self.document}: {made}"
 
 
-def _flat(documents: dict[str, Any]) -> dict[str, Any]:
+def flat_documents(documents: dict[str, Any]) -> dict[str, Any]:
     """Each declaration of a site's documents by its place: the file it is written to."""
     out: dict[str, Any] = {"center": documents.get("center")}
     for kind in ("subcenters", "items", "forms", "templates"):
@@ -108,15 +108,15 @@ def browser_work_undone(session: Session, site: Site) -> list[Undone]:
         if publication.version not in chain:
             chain.append(publication.version)
     chain.reverse()
-    before = _flat(base.documents) if base is not None else {}
+    before = flat_documents(base.documents) if base is not None else {}
     changed: dict[str, list[SiteVersion]] = {}
     for version in chain:
-        now = _flat(version.documents)
+        now = flat_documents(version.documents)
         for place in now.keys() | before.keys():
             if now.get(place) != before.get(place):
                 changed.setdefault(place, []).append(version)
         before = now
-    ours, theirs = _flat(site.documents), before
+    ours, theirs = flat_documents(site.documents), before
     return [Undone(place, tuple(versions)) for place, versions in sorted(changed.items())
             if ours.get(place) != theirs.get(place)]
 

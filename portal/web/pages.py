@@ -20,6 +20,7 @@ from portal.web.cases.worklist import WorklistView
 from portal.web.documents import DocumentView
 from portal.web.entities import CATEGORY_ASSESSMENT, CATEGORY_CASES, CATEGORY_ORG
 from portal.web.site.designer import DesignerView
+from portal.web.site.history import SiteHistoryView
 from portal.web.site.print_templates import TemplateEditorView
 
 PAGES = (
@@ -28,12 +29,14 @@ PAGES = (
     (MonthlyReportView, "Monthly operations report", "cases", READ),
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
-HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, AssessmentView, MaterialView)
+HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, AssessmentView, MaterialView,
+                SiteHistoryView)
 
 # Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission,
 # category msgid).
 OWN_MENUS = (("Batch printing", "DocumentView.batch", "casework", CATEGORY_CASES),
              ("Print templates", "TemplateEditorView.index", "templates", CATEGORY_ORG),
+             ("Site versions", "SiteHistoryView.index", "site_history", CATEGORY_ORG),
              ("Scores", "AssessmentView.index", "assessment", CATEGORY_ASSESSMENT),
              ("Red flags", "AssessmentView.awards", "assessment", CATEGORY_ASSESSMENT))
 
@@ -48,4 +51,7 @@ OWN_PERMISSIONS = MappingProxyType({
     # scores: supervision and the managers read them (of the windows in their scope)
     # (closing a month — freezing its scores — is for center-wide auditors: the view checks)
     "assessment": MappingProxyType({AUDITOR: frozenset({READ, WRITE}), MANAGER: frozenset({READ})}),
+    # the site's versions: the center admin restores (as admin, every permission); a manager
+    # reads them, and the changes of their own sub-centers
+    "site_history": MappingProxyType({MANAGER: frozenset({READ})}),
 })
