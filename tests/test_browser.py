@@ -101,3 +101,25 @@ def test_the_pages_keep_to_their_content_security_policy(live) -> None:
     for path in ("/cases/list/", "/intake/", "/reports/monthly", "/documents/batch", "/resetmypassword/form"):
         page.goto(live.url + path)
     assert page.locator("form[action$='/logout/']").count() == 1
+
+
+def test_a_keyboard_user_skips_to_the_content_and_sees_where_the_focus_is(live) -> None:
+    """The first Tab reaches 跳到正文, shown while focused; Enter moves to the page's content; the
+    focus on the dark navbar is drawn (Bootstrap 3 draws none there)."""
+    page = live.page_as("ws-clerk")
+    page.goto(live.url + "/worklist/")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.portal-skip")
+    assert page.evaluate("() => document.activeElement.className") == "portal-skip"
+    box = skip.bounding_box()
+    assert box is not None and box["x"] >= 0 and skip.inner_text() == "跳到正文"
+    live.shot(page, "skip-link")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "portal-main"
+    page.keyboard.press("Tab")  # the first control of the content, not the navbar again
+    assert page.evaluate("() => !!document.activeElement.closest('.navbar')") is False
+    brand = page.locator(".navbar a").first
+    brand.focus()
+    outline = page.evaluate("(el) => getComputedStyle(el).outlineStyle", brand.element_handle())
+    assert outline == "solid"
+    live.shot(page, "navbar-focus")
