@@ -191,3 +191,27 @@ def test_the_browser_gives_every_golden_result_and_agrees_with_the_server(live) 
         theirs = Decimal(theirs) if isinstance(ours, Decimal) and isinstance(theirs, str) else theirs
         assert theirs == ours, (text, theirs, ours)
         assert want == ANY or same(theirs, want), (text, theirs)
+
+
+def test_at_phone_width_the_pages_fit_and_a_wide_table_scrolls_in_its_box(live) -> None:
+    """At 390 px (a phone): the intake form with its household table, the worklist and a case
+    page are no wider than the screen; the household table scrolls sideways in its own box."""
+    page = live.page_as("mz-clerk")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live.url + "/intake/")
+    page.keyboard.type("最低生活")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    box = page.locator(".portal-table-box").first
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert box.evaluate("(b) => b.scrollWidth > b.clientWidth")  # the table scrolls, not the page
+    live.shot(page, "intake-390")
+    for path in ("/worklist/", "/cases/list/"):
+        page.goto(live.url + path)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+    page.goto(live.url + "/cases/list/")
+    case = page.locator("a[href*='/cases/show/']").first
+    with page.expect_navigation():
+        case.click()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    live.shot(page, "case-390")
