@@ -106,3 +106,20 @@ def test_a_clerk_sees_the_worklist_of_their_windows_and_a_manager_their_sub_cent
     with lit.app_context():
         ws = db.session.scalars(select(SubCenter).where(SubCenter.code == "ws")).one().id
     assert listed(manager, f"?sub_center={ws}") == []  # another sub-center: nothing, not an error
+
+
+def test_the_worklist_shows_what_waits_for_the_windows_decision(lit) -> None:
+    """Submitted cases (new, or brought back after a 一次性告知) and those notified of missing
+    materials are listed apart from the open ones, in the user's scope."""
+    with lit.app_context():
+        case = db.session.scalars(select(Case).where(Case.number == "MZ-DONE")).one()
+        case.state = "notice_missing"  # notified: the applicant is to bring the materials
+        db.session.commit()
+    clerk, other = lit.test_client(), lit.test_client()
+    login(clerk, "mz-clerk")  # MZ01
+    login(other, "ws-clerk")
+    page = clerk.get("/worklist/").get_data(as_text=True)
+    waiting = re.findall(r'<tr data-waiting="([^"]+)">\s*<td>([^<]+)</td>', page)
+    assert sorted(waiting) == [("MZ-DONE", "已一次性告知"), ("MZ-WAITING", "已提交")]
+    assert "等待受理决定" in page and "已提交或已一次性告知：2 件" in page
+    assert "MZ-WAITING" not in other.get("/worklist/").get_data(as_text=True)

@@ -123,3 +123,23 @@ def light_counts(session: Session, th: Thresholds,
         counts = out.setdefault(sub_center_id, dict.fromkeys(LIGHTS, 0))
         counts[light] += count  # type: ignore[index]
     return out
+
+
+# cases waiting for the window's decision: submitted (new, or brought back complete after a
+# 一次性告知) and those notified of missing materials, whose applicant is to come back
+WAITING_STATES = (CaseState.SUBMITTED, CaseState.NOTICE_MISSING)
+
+
+def waiting(session: Session, filters: Filters, limit: int) -> tuple[list[Case], int]:
+    """The cases waiting for a decision, oldest first (at most ``limit``), and how many there
+    are: through the scope rule, narrowed by the worklist's sub-center, window and item."""
+    query = select(Case).where(Case.state.in_(WAITING_STATES))
+    for column, value in ((Case.sub_center_id, filters.sub_center), (Case.window_id, filters.window),
+                          (Case.item_id, filters.item)):
+        if value is not None:
+            query = query.where(column == value)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.options(
+        joinedload(Case.item).load_only(Item.name), joinedload(Case.window).load_only(Window.code),
+        defer(Case.data)).order_by(Case.updated_at, Case.id).limit(limit)).all()
+    return list(rows), total

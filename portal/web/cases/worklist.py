@@ -17,7 +17,16 @@ from sqlalchemy import select
 from portal.access.roles import READ, permission
 from portal.access.scope import current_scope
 from portal.cases import lifecycle
-from portal.cases.supervision import LIGHTS, OPEN_STATES, RED, Filters, Thresholds, light_counts, worklist
+from portal.cases.supervision import (
+    LIGHTS,
+    OPEN_STATES,
+    RED,
+    Filters,
+    Thresholds,
+    light_counts,
+    waiting,
+    worklist,
+)
 from portal.core.recent import Recent
 from portal.models import Case, CaseState, Item, Offering, SubCenter, Window, db
 from portal.web.cases.casework import thresholds
@@ -89,6 +98,7 @@ class WorklistView(BaseView):
         page = _id("page") or 0
         counts = light_counts(db.session, th, filters)
         rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
+        waiting_cases, waiting_total = waiting(db.session, filters, PAGE_SIZE)
         subs, choices = _choices()
         by_id = {s.id: s for s in subs}
         summary = [(by_id[i], counts[i]) for i in sorted(counts, key=lambda i: by_id[i].code)
@@ -102,4 +112,5 @@ class WorklistView(BaseView):
             total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             summary=summary, totals=totals, choices=choices, filters=filters, args=args,
             lights=LIGHTS, states=OPEN_STATES, th=th, red=RED,
+            waiting=waiting_cases, waiting_total=waiting_total,
             yellow=site.center.get("lights", {}).get("yellow_days_left", 2))
