@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from portal.access.roles import READ, WRITE, permission
 from portal.access.scope import current_scope
+from portal.core.errors import PortalError
 from portal.models import SitePublication, SiteVersion, SubCenter, db
 from portal.site.edits import publish_change, said
 from portal.site.publish import current_version, flat_documents
@@ -150,7 +151,7 @@ class SiteHistoryView(BaseView):
         try:
             result, problems = publish_change(db.session, said(back, "restore", number),
                                               by=current_user.username)
-        except Exception as exc:  # a domain error in the user's words
+        except PortalError as exc:  # in the user's words
             db.session.rollback()
             flash(error_text(exc), "danger")
             return redirect(url_for("SiteHistoryView.index"))
