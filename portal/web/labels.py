@@ -7,19 +7,13 @@ from types import MappingProxyType
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models import CaseState
+from portal.models import STATE_NAMES
 
 # Values shown by label rather than as stored (lists, show pages, CSV).
 VALUE_LABELS = MappingProxyType({
     "scope": MappingProxyType({"": _l("The center's base form")}),
     "state": MappingProxyType({
-        CaseState.DRAFT: _l("Draft"),
-        CaseState.SUBMITTED: _l("Submitted"),
-        CaseState.ACCEPTED: _l("Accepted"),
-        CaseState.REJECTED: _l("Not accepted"),
-        CaseState.NOTICE_MISSING: _l("Missing materials notified"),
-        CaseState.PAUSED: _l("Paused"),
-        CaseState.COMPLETED: _l("Completed"),
+        **{state: _l(name) for state, name in STATE_NAMES.items()},  # the states' own names
         "open": _l("Waiting for a decision"),  # a branch of a parallel approval
         "approved": _l("Approved"),
         "denied": _l("Denied"),

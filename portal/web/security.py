@@ -207,12 +207,14 @@ def _what(name: str) -> str:
     return str(label) if label is not None else name
 
 
+_SCREENS = {e.name: e.menu for e in ENTITIES}  # the generated screens' menu msgids
+
+
 def _where(name: str) -> str:
     """A screen or menu by its menu name."""
     if name in VIEW_LABELS:
         return str(VIEW_LABELS[name])
-    screens = {e.name: e.menu for e in ENTITIES}
-    return gettext(screens.get(name, name))
+    return gettext(_SCREENS.get(name, name))
 
 
 def permission_label(pv: Any) -> str:

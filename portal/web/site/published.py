@@ -80,7 +80,8 @@ def problem_text(problem: Problem) -> str:
     """A checker problem as a manager reads it in the browser: in English, the checker's own
     words (as `portal check` prints them); in another language, what the code means in it, with
     the code (stable, searchable in the README) and the place (the path in the declaration)."""
-    if get_locale() is None or get_locale().language == "en":
+    locale = get_locale()
+    if locale is None or locale.language == "en":
         text = f"{problem.code}: {problem.message}"
         return f"{text} ({problem.hint})" if problem.hint else text
     code = CODES.get(problem.code)
