@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from portal.cli.demo import ensure_demo_users
+from portal.core import servertime
 from portal.models import Case, Item, Offering, SubCenter, db
+from portal.web.current import current_site
 from tests.support.world import PASSWORD, csrf_token, login
 
 GOOD = {
@@ -146,11 +148,19 @@ def test_a_draft_is_saved_incomplete_and_submitted_later(counter) -> None:
     edit = response.location
     page = client.get(edit).get_data(as_text=True)
     assert 'value="李桂芳"' in page
+    assert "提交时给出办件编号" in page
+    with app.app_context():  # a draft takes no number: numbers are given at submission
+        assert db.session.scalars(select(Case.number).where(Case.applicant_name == "李桂芳")).one() is None
+    abandoned = post(client, f"/intake/{mine}/new", {"applicant_name": "周建国"}, action="draft")
+    assert abandoned.status_code == 302
     done = post(client, edit, {**GOOD, "applicant_name": "李桂芳"})
     assert done.status_code == 302
     with app.app_context():
         case = db.session.scalars(select(Case).where(Case.applicant_name == "李桂芳")).one()
         assert case.state == "submitted"
+        day = servertime.local_day(servertime.now(), current_site().zone).strftime("%Y%m%d")
+        # the day's first number at 民政: the abandoned draft took none
+        assert case.number == f"MZ{day}0001"
     assert client.get(edit).status_code == 302  # no longer a draft: its page shows the case
 
 

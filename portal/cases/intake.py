@@ -82,7 +82,8 @@ def save_application(session: Session, site: Site, offering: Offering, window: W
         setattr(case, name, value)
     case.data = checked.data
     case.state = CaseState.SUBMITTED if submit else CaseState.DRAFT
-    if case.number is None:  # the declared pattern, one number per case, however busy
+    if submit and case.number is None:  # at submission: the declared pattern, one number per
+        # case however busy; a draft has none (an abandoned draft leaves no gap in the sequence)
         case.number = case_number(session, site.center["case_number"], offering.sub_center.code,
                                   window.code, servertime.local_day(servertime.now(), site.zone))
     session.add(case)

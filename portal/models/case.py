@@ -51,14 +51,16 @@ class Case(Model):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    # 办件编号: given when the application is submitted; a draft has none yet (a draft that is
+    # never submitted takes no number from the sequence)
+    number: Mapped[str | None] = mapped_column(String(40), unique=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False, index=True)
     sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
     site_version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)
-    applicant_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    applicant_name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     applicant_id_type: Mapped[str] = mapped_column(String(20), nullable=False)
-    applicant_id_number: Mapped[str] = mapped_column(String(40), nullable=False)
+    applicant_id_number: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
     applicant_phone: Mapped[str | None] = mapped_column(String(40))
     # the form version the case was filled against, for good (docs/architecture.md: submissions
     # pin their form version)
@@ -112,7 +114,7 @@ class Case(Model):
     )
 
     def __str__(self) -> str:
-        return self.number
+        return self.number or f"#{self.id}"
 
 
 class CaseSequence(Model):

@@ -174,7 +174,8 @@ class _FormPage:
         if submit:
             flash(gettext("Application %(number)s submitted.", number=case.number), "success")
             return redirect(url_for("CaseScreen.show", pk=case.id))
-        flash(gettext("Draft %(number)s saved.", number=case.number), "info")
+        flash(gettext("Draft saved: the case number is given when the application is submitted."),
+              "info")
         return redirect(url_for("DraftView.edit", pk=case.id))
 
 
