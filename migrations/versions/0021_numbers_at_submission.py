@@ -1,5 +1,5 @@
 """cases: the number is given at submission (a draft has none); the applicant's name and
-identity number indexed for the search box
+identity number indexed for the search box (by their first characters on PostgreSQL)
 
 Revision ID: 0021
 Revises: 0020
@@ -15,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 OPEN = "state IN ('accepted', 'paused')"
+PREFIX = {'number': 'ix_cases_number_prefix', 'applicant_name': 'ix_cases_applicant_name'}
 PARTIAL = (('ix_cases_open_due', ['due_date', 'id']),
            ('ix_cases_open_sub', ['sub_center_id', 'due_date', 'window_id', 'id']))
 
@@ -36,11 +37,14 @@ def _number(nullable):
 def upgrade():
     _number(True)
     op.create_index('ix_cases_applicant_id_number', 'cases', ['applicant_id_number'])
-    op.create_index('ix_cases_applicant_name', 'cases', ['applicant_name'])
+    for column in ('number', 'applicant_name'):  # their first characters (LIKE 'text%')
+        op.create_index(PREFIX[column], 'cases', [column],
+                        postgresql_ops={column: 'text_pattern_ops'})
 
 
 def downgrade():
-    op.drop_index('ix_cases_applicant_name', table_name='cases')
+    for name in PREFIX.values():
+        op.drop_index(name, table_name='cases')
     op.drop_index('ix_cases_applicant_id_number', table_name='cases')
     op.execute("UPDATE cases SET number = 'DRAFT-' || id WHERE number IS NULL")
     _number(False)

@@ -58,7 +58,7 @@ class Case(Model):
     sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
     site_version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)
-    applicant_name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200), nullable=False)
     applicant_id_type: Mapped[str] = mapped_column(String(20), nullable=False)
     applicant_id_number: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
     applicant_phone: Mapped[str | None] = mapped_column(String(40))
@@ -111,6 +111,10 @@ class Case(Model):
         Index("ix_cases_open_sub", "sub_center_id", "due_date", "window_id", "id",
               postgresql_where=text(OPEN_SQL),
               sqlite_where=text(OPEN_SQL)),
+        # the search box (portal/cases/lookup.py): a number's or a name's first characters
+        Index("ix_cases_number_prefix", "number", postgresql_ops={"number": "text_pattern_ops"}),
+        Index("ix_cases_applicant_name", "applicant_name",
+              postgresql_ops={"applicant_name": "text_pattern_ops"}),
     )
 
     def __str__(self) -> str:

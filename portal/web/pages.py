@@ -15,6 +15,7 @@ from portal.web.assessment.ranking import AssessmentView
 from portal.web.assessment.reports import MonthlyReportView
 from portal.web.cases.casework import CaseworkView
 from portal.web.cases.intake import DraftView, IntakeView
+from portal.web.cases.lookup import FindView
 from portal.web.cases.materials import MaterialView
 from portal.web.cases.worklist import WorklistView
 from portal.web.documents import DocumentView
@@ -30,7 +31,7 @@ PAGES = (
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
 HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, AssessmentView, MaterialView,
-                SiteHistoryView)
+                SiteHistoryView, FindView)
 
 # Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission,
 # category msgid).
