@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from portal.core.workdays import Calendar
-from portal.models import Case, CaseState, Item, SubCenter, Window
+from portal.models import Case, CaseBranch, CaseState, Item, SubCenter, Window
 from portal.models.case import OPEN_STATES
 
 RED, YELLOW, GREEN, PAUSED_LIGHT = "red", "yellow", "green", "paused"
@@ -143,3 +143,39 @@ def waiting(session: Session, filters: Filters, limit: int) -> tuple[list[Case],
         joinedload(Case.item).load_only(Item.name), joinedload(Case.window).load_only(Window.code),
         defer(Case.data)).order_by(Case.updated_at, Case.id).limit(limit)).all()
     return list(rows), total
+
+
+def drafts(session: Session, limit: int) -> list[Case]:
+    """The drafts in scope, last saved first (a clerk's unfinished applications)."""
+    return list(session.scalars(
+        select(Case).where(Case.state == CaseState.DRAFT)
+        .options(joinedload(Case.item).load_only(Item.name), defer(Case.data))
+        .order_by(Case.updated_at.desc(), Case.id.desc()).limit(limit)))
+
+
+def extensions_waiting(session: Session, limit: int) -> tuple[list[Case], int]:
+    """Accepted cases whose extension (延期) waits for the manager's approval, oldest first, and
+    how many there are (the partial index ``ix_cases_extension_asked`` holds only those)."""
+    query = select(Case).where(Case.extension_asked.is_not(None), Case.state == CaseState.ACCEPTED)
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery()))
+    rows = session.scalars(query.options(
+        joinedload(Case.item).load_only(Item.name), joinedload(Case.window).load_only(Window.code),
+        defer(Case.data)).order_by(Case.due_date, Case.id).limit(limit)).all()
+    return list(rows), total or 0
+
+
+def branches_waiting(session: Session, sub_centers: frozenset[int] | None,
+                     limit: int) -> tuple[list[CaseBranch], int]:
+    """Open branches (并联审批) to be decided at ``sub_centers`` (``None``: anywhere in scope),
+    soonest due first, and how many there are."""
+    query = select(CaseBranch).where(CaseBranch.state == "open")
+    if sub_centers is not None:
+        query = query.where(CaseBranch.sub_center_id.in_(sub_centers))
+    total = session.scalar(select(func.count()).select_from(
+        query.with_only_columns(CaseBranch.id).subquery()))
+    rows = session.scalars(query.options(
+        joinedload(CaseBranch.case).load_only(Case.number, Case.applicant_name),
+        joinedload(CaseBranch.item).load_only(Item.name),
+        joinedload(CaseBranch.sub_center).load_only(SubCenter.name))
+        .order_by(CaseBranch.due_date, CaseBranch.id).limit(limit)).all()
+    return list(rows), total or 0

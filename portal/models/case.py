@@ -45,6 +45,7 @@ OPEN_STATES = (CaseState.ACCEPTED, CaseState.PAUSED)  # an open case: accepted, 
 # the partial indexes' condition, and (portal/cases/supervision.py IS_OPEN) the worklist's, which must
 # repeat it literally for SQLite to use them
 OPEN_SQL = "state IN ({})".format(", ".join(f"'{state}'" for state in OPEN_STATES))
+EXTENSION_SQL = "extension_asked IS NOT NULL"
 
 
 class Case(Model):
@@ -111,6 +112,9 @@ class Case(Model):
         Index("ix_cases_open_sub", "sub_center_id", "due_date", "window_id", "id",
               postgresql_where=text(OPEN_SQL),
               sqlite_where=text(OPEN_SQL)),
+        # the extensions waiting for a manager's approval (few among many): the managers' home
+        Index("ix_cases_extension_asked", "due_date", "id", postgresql_where=text(EXTENSION_SQL),
+              sqlite_where=text(EXTENSION_SQL)),
         # the search box (portal/cases/lookup.py): a number's or a name's first characters
         Index("ix_cases_number_prefix", "number", postgresql_ops={"number": "text_pattern_ops"}),
         Index("ix_cases_applicant_name", "applicant_name",

@@ -1,19 +1,109 @@
-"""Pages of the portal that are not generated from declarations."""
+"""The start page: each user's day, by role; a visitor (and the center admin) get the center
+and its sub-centers under their unified names.
+
+- 窗口工作人员: the lights of their open cases, the applications waiting for their decision
+  (submitted, brought back, notified of missing materials) and their recent drafts.
+- 分中心管理员: their sub-centers' lights, the extensions waiting for their approval, the
+  branches (并联审批) their sub-centers are to decide, this month's figures.
+- 监督考核员: this month's ranking (its head and its tail) and the overdue cases.
+
+A user holding several roles sees each role's part. Everything is read through the scope rule,
+like every list; each part is a few rows and links to the page that shows all of them.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_appbuilder import IndexView, expose
 from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
 
-from portal.web.current import current_site
+from portal.access.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
+from portal.access.scope import current_scope
+from portal.assessment.freezing import shown_ranking
+from portal.assessment.reports import Month, monthly, roll_up
+from portal.cases.supervision import (
+    LIGHTS,
+    RED,
+    Filters,
+    branches_waiting,
+    drafts,
+    extensions_waiting,
+    light_counts,
+    waiting,
+    worklist,
+)
+from portal.models import SubCenter, db
+from portal.web.assessment.reports import COLUMNS, shown
+from portal.web.cases.casework import thresholds
+from portal.web.current import center_today, center_zone, current_site
+
+SHOWN = 8  # rows of each part; its page has the rest
+HEAD = 3  # the ranking's best and last
+
+
+def roles_of(user: Any) -> set[str]:
+    names = {role.name for role in user.roles}
+    return {key for key, name in ROLE_NAMES.items() if name in names}
+
+
+def _lights(site: Any) -> tuple[dict[str, int], Any]:
+    th = thresholds(site)
+    counts = light_counts(db.session, th, Filters())
+    return {light: sum(c[light] for c in counts.values()) for light in LIGHTS}, (th, counts)
+
+
+def clerk_day(site: Any) -> dict[str, Any]:
+    lights, _ = _lights(site)
+    cases, total = waiting(db.session, Filters(), SHOWN)
+    return {"lights": lights, "waiting": cases, "waiting_total": total,
+            "drafts": drafts(db.session, SHOWN)}
+
+
+def manager_day(site: Any) -> dict[str, Any]:
+    lights, _ = _lights(site)
+    extensions, extensions_total = extensions_waiting(db.session, SHOWN)
+    scope = current_scope()
+    mine = None if scope is None or scope.everything else scope.visible_sub_centers
+    branches, branches_total = branches_waiting(db.session, mine, SHOWN)
+    today = center_today()
+    month = Month(today.year, today.month)
+    # the rows of the sub-centers in scope, as the monthly report shows them (a bundle case
+    # seen through a branch counts at the sub-center that took it)
+    rows = monthly(db.session, month, today, center_zone())
+    figures = roll_up({sub: rows[sub] for sub in db.session.scalars(select(SubCenter.id)) if sub in rows})
+    return {"lights": lights, "extensions": extensions, "extensions_total": extensions_total,
+            "branches": branches, "branches_total": branches_total, "month": month,
+            "figures": [(str(label), shown(value(figures))) for label, value in COLUMNS]}
+
+
+def auditor_day(site: Any) -> dict[str, Any]:
+    lights, (th, counts) = _lights(site)
+    overdue, _ = worklist(db.session, Filters(light=RED), th, counts, 0, SHOWN)
+    today = center_today()
+    month = Month(today.year, today.month)
+    rules = site.center.get("assessment")
+    ranked: list[Any] = []
+    if rules:
+        rows, _, _, _ = shown_ranking(db.session, rules, month, today, center_zone(), "window")
+        ranked = [r for r in rows if r.rank is not None]
+    head = ranked if len(ranked) <= 2 * HEAD else ranked[:HEAD] + [None] + ranked[-HEAD:]
+    return {"lights": lights, "overdue": [case for case, _ in overdue], "overdue_total": lights[RED],
+            "month": month, "ranking": head, "ranked": len(ranked), "has_rules": bool(rules)}
+
+
+PARTS = ((CLERK, clerk_day), (MANAGER, manager_day), (AUDITOR, auditor_day))
 
 
 class HomeView(IndexView):
-    """The start page: the center, its sub-centers under their unified names."""
-
     index_template = "portal/index.html"
 
     @expose("/")
-    def index(self):
-        return self.render_template(self.index_template, site=current_site(),
-                                    title=gettext("Home"))
+    def index(self) -> Any:
+        site = current_site()
+        roles = roles_of(current_user) if current_user.is_authenticated else set()
+        parts = {role: build(site) for role, build in PARTS if role in roles and site is not None}
+        return self.render_template(self.index_template, site=site, parts=parts,
+                                    lights=LIGHTS, title=gettext("Home"))
