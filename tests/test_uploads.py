@@ -104,6 +104,49 @@ def test_the_materials_open_as_downloads_for_those_who_see_the_case(counter, tmp
     assert client.get(f"/materials/{case.id}/{'0' * 64}").status_code == 404
 
 
+def test_a_pdf_or_a_picture_is_shown_in_the_case_pages_viewer_and_nothing_else_is(counter, tmp_path) -> None:
+    app, client, (mine, _) = counter
+    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    disguised = (io.BytesIO(PNG), "户口簿.png", "text/html")  # the browser's claim is not believed
+    case = _submitted_with(app, client, mine, [(io.BytesIO(PDF), "户口簿 第1页.pdf"), disguised])
+    with app.app_context():  # another site's form may take a spreadsheet: stored like any file
+        from werkzeug.datastructures import FileStorage
+
+        from portal.cases.uploads import UploadStore
+        stored = UploadStore(tmp_path / "uploads", app.config["SECRET_KEY"]).store(
+            FileStorage(io.BytesIO(b"name,id\n"), "清单.csv", content_type="text/csv"))
+        record = db.session.get(Case, case.id)
+        record.data = {**record.data, "scan_hukou": [*record.data["scan_hukou"], stored]}
+        db.session.commit()
+    page = client.get(f"/cases/show/{case.id}").get_data(as_text=True)
+    assert 'data-testid="viewer"' in page and 'name="portal-viewer"' in page
+    shown = re.findall(r'href="(/materials/\d+/[0-9a-f]{64}/(?:view|frame))" target="portal-viewer"', page)
+    assert len(shown) == 2  # the PDF and the picture; the CSV is only downloaded
+    pdf, frame = (client.get(url) for url in shown)
+    # the picture in a page of its own that fits it to the viewer
+    assert shown[1].endswith("/frame") and frame.status_code == 200
+    picture = re.search(r'<img src="([^"]+)"', frame.get_data(as_text=True)).group(1)
+    assert picture == shown[1].replace("/frame", "/view")
+    png = client.get(picture)
+    assert (pdf.status_code, pdf.data, pdf.mimetype) == (200, PDF, "application/pdf")
+    assert (png.status_code, png.mimetype) == (200, "image/png")
+    for response in (pdf, png, frame):
+        assert response.headers.get("Content-Disposition", "inline;").startswith("inline;")
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'self'" in policy
+        assert "script-src" not in policy  # no script at all, not even the page's nonce
+        assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'self'" in client.get(f"/cases/show/{case.id}").headers["Content-Security-Policy"]
+    csv_sha = stored["sha256"]
+    assert f"/materials/{case.id}/{csv_sha}\" download" in page  # listed, to download
+    assert client.get(f"/materials/{case.id}/{csv_sha}/view").status_code == 404  # downloaded only
+    assert client.get(f"/materials/{case.id}/{csv_sha}").status_code == 200
+    assert signed_in(app, "center-auditor").get(shown[0]).status_code == 200
+    for other in ("ws-clerk", "ws-manager"):
+        assert signed_in(app, other).get(shown[0]).status_code == 404
+
+
 def test_files_no_case_keeps_are_cleaned_up(counter, tmp_path) -> None:
     from tests.test_publish import run
 

@@ -5,6 +5,9 @@
   FAB's widgets use them); images and fonts from the portal or ``data:``; requests only back to
   the portal; no plugins; forms post only to the portal; no framing by another site
   (``frame-ancestors 'self'`` and ``X-Frame-Options: SAMEORIGIN``).
+- An applicant's material opened in the case page's viewer (``file_policy``): nothing but
+  itself — no script, no request elsewhere — framed only by the portal's own pages. Its
+  ``object-src 'self'`` lets Chromium's PDF viewer show a PDF (it refuses under ``'none'``).
 - ``X-Content-Type-Options: nosniff`` and a same-origin ``Referrer-Policy`` everywhere.
 - ``Cache-Control: no-store`` on everything but the static files: the pages show applicants'
   names, ID numbers and phones, which must not stay in a shared counter PC's cache or a proxy.
@@ -13,6 +16,8 @@
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Flask, Response, request
 from flask_talisman import Talisman
@@ -29,6 +34,21 @@ POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'self'",
 }
+
+
+FILE_POLICY = {
+    "default-src": "'none'",
+    "img-src": "'self'",
+    "style-src": "'unsafe-inline'",
+    "object-src": "'self'",
+    "frame-ancestors": "'self'",
+}
+
+
+def file_policy(view: Any) -> Any:
+    """The policy of a view that sends a material to be shown in the page's viewer frame.
+    (Talisman's per-view decorator only marks the view; each app keeps its own instance.)"""
+    return Talisman()(content_security_policy=FILE_POLICY, content_security_policy_nonce_in=[])(view)
 
 
 def _no_store(response: Response) -> Response:

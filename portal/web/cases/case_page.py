@@ -24,6 +24,7 @@ from portal.documents.issuing import KINDS
 from portal.models import Case, CaseEvent, CaseState, IssuedDocument, db
 from portal.web.cases.casework import actor, thresholds
 from portal.web.cases.intake import case_sections
+from portal.web.cases.materials import files_of, viewable
 from portal.web.csv_export import cell
 from portal.web.current import current_site
 from portal.web.labels import VALUE_LABELS
@@ -41,7 +42,9 @@ def case_page(case: Case) -> dict[str, Any]:
             "process": _process(site, case, actions, who.works_at(case.sub_center_id)),
             "materials": _materials(site, case) if "notice" in actions else [],
             "documents": _documents(site, case),
-            "events": _events(case), "sections": case_sections(case)}
+            "events": _events(case), "sections": case_sections(case),
+            # a PDF or a picture among the materials: the page shows them in its viewer
+            "viewer": any(viewable(meta) is not None for meta in files_of(case.data).values())}
 
 
 def _materials(site: Any, case: Case) -> list[str]:
@@ -145,3 +148,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lambda s: str(VALUE_LABELS["state"].get(s, s)), "portal_state_label")
     app.add_template_global(cell, "portal_time")
     app.add_template_global(CaseState, "CaseState")
+    app.add_template_global(viewable, "portal_viewable")
