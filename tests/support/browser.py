@@ -80,7 +80,9 @@ class Live:
         context = self.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
 
         def only_local(route) -> None:
-            if urlparse(route.request.url).hostname != "127.0.0.1":
+            where = urlparse(route.request.url)
+            # Chromium's own pages (its PDF viewer) are the browser's, not the network's
+            if where.scheme not in ("chrome", "chrome-extension") and where.hostname != "127.0.0.1":
                 self.outside.append(route.request.url)
                 route.abort()
             else:
