@@ -26,7 +26,7 @@ def test_a_template_edit_is_checked_in_the_sandbox_and_published(published) -> N
     page = broken.get_data(as_text=True)
     assert "acceptance-notice.html:3" in page and "{% if case.number %}" in page  # text kept
     evil = save("<h1>受理通知书</h1>\n{{ case.__class__.__mro__[1].__subclasses__() }}")
-    assert "acceptance-notice.html:2: refused by the sandbox" in evil.get_data(as_text=True)
+    assert "acceptance-notice.html:2：模板沙箱拒绝执行" in evil.get_data(as_text=True)  # in Chinese
     new_text = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>受理通知书</title>'
                 '<link rel="stylesheet" href="base.css"></head><body><h1>受理通知书（新版式）</h1>'
                 '<p>{{ case.applicant_name }}：你的申请已受理，编号{{ case.number }}。</p>'

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from portal.core import servertime
 from portal.core.canonical import canonical_json
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.models import Case
 from portal.models.events import GENESIS, AuditHead, CaseEvent
 
@@ -55,8 +55,8 @@ def _mac(body: str, key: bytes | None = None) -> str:
         given = _key()
         key = given.encode("utf-8") if isinstance(given, str) else given
     if not key:
-        raise PortalError("no audit key is configured",
-                          hint="set PORTAL_AUDIT_KEY (the app sets one up in instance/audit_key)")
+        raise PortalError(N_("no audit key is configured"),
+                          hint=N_("set PORTAL_AUDIT_KEY (the app sets one up in instance/audit_key)"))
     return hmac.new(key, body.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -225,8 +225,9 @@ def rekey(session: Session) -> int:
     for e in events:
         if e.prev_hash != prev or unkeyed_link(e.prev_hash, e.seq, e.case_id, e.kind, e.at, e.by,
                                                e.data) != e.hash:
-            raise PortalError(f"event {e.seq} does not verify as written before the audit key",
-                              hint="the chain was changed, or is already keyed: run `portal audit verify`")
+            raise PortalError(N_("event %(seq)s does not verify as written before the audit key"),
+                              hint=N_("the chain was changed, or is already keyed: run `portal audit "
+                                      "verify`"), seq=e.seq)
         prev = e.hash
     table, prev = CaseEvent.__table__, GENESIS
     for e in events:

@@ -27,7 +27,7 @@ from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 
 # The virtual base URL of print_templates/ inside a document: a relative "base.css" joins onto
 # it (a custom scheme would not join), and the .invalid domain never resolves anyway.
@@ -135,19 +135,22 @@ def render_html(templates: Mapping[str, str], name: str, context: Mapping[str, A
     try:
         return environment(templates).get_template(name).render(**context)
     except TemplateSyntaxError as exc:
-        raise DocumentError(f"{exc.name or name}:{exc.lineno}: {exc.message}",
-                            hint="fix the template's syntax") from None
+        raise DocumentError(N_("%(where)s: %(error)s"), hint=N_("fix the template's syntax"),
+                            where=f"{exc.name or name}:{exc.lineno}", error=exc.message) from None
     except SecurityError as exc:
         line = _template_line(name, sys.exc_info()[2])
-        raise DocumentError(f"{name}:{line}: refused by the sandbox: {exc}",
-                            hint="templates see only the data they are given") from None
+        raise DocumentError(N_("%(where)s: refused by the sandbox: %(error)s"),
+                            hint=N_("templates see only the data they are given"),
+                            where=f"{name}:{line}", error=str(exc)) from None
     except TemplateNotFound as exc:
-        raise DocumentError(f"{name}: template {exc.name!r} is not in print_templates/",
-                            hint="add it, or name an existing template") from None
+        raise DocumentError(N_("%(name)s: template %(template)s is not in print_templates/"),
+                            hint=N_("add it, or name an existing template"), name=name,
+                            template=exc.name) from None
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         line = _template_line(name, sys.exc_info()[2])
-        raise DocumentError(f"{name}:{line}: {type(exc).__name__}: {exc}",
-                            hint="check the template against the data it is given") from None
+        raise DocumentError(N_("%(where)s: %(error)s"),
+                            hint=N_("check the template against the data it is given"),
+                            where=f"{name}:{line}", error=f"{type(exc).__name__}: {exc}") from None
 
 
 class _MissingGlyphs(logging.Handler):
@@ -223,13 +226,16 @@ def render_pdf(templates: Mapping[str, str], html: str | Sequence[str], *, name:
             pdf = whole.write_pdf(pdf_variant=variant)
         except FatalURLFetchingError as exc:
             url = str(exc.__cause__ or exc).removeprefix("Error fetching ").strip('"')
-            raise DocumentError(f"{name}: {url}: documents load nothing from outside print_templates/",
-                                hint="the portal runs offline; put the file in print_templates/") from None
+            raise DocumentError(N_("%(name)s: %(url)s: documents load nothing from outside print_templates/"),
+                                hint=N_("the portal runs offline; put the file in print_templates/"),
+                                name=name, url=url) from None
     if glyphs.missing:
         # each warning names its characters as U+XXXX; each character is named once
         chars = dict.fromkeys(chr(int(code, 16)) for text in glyphs.missing
                               for code in re.findall(r"U\+([0-9A-Fa-f]{4,6})", text))
         named = "、".join(f"“{c}”（U+{ord(c):04X}）" for c in chars)
-        raise DocumentError(f"{name}：已安装的字体都没有字符 {named}，文书无法打印",
-                            hint="请核对该字（是否误输入或使用了造字区字符），或安装含该字的字体")
+        raise DocumentError(N_("%(name)s: no installed font has the character(s) %(chars)s: the "
+                               "document cannot be printed"),
+                            hint=N_("check the character (mistyped, or from a private-use area?), or "
+                                    "install a font that has it"), name=name, chars=named)
     return pdf

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from marshmallow import ValidationError
 
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.site.export import ordered
 from portal.site.loader import shape_problems
 from portal.site.shapes import schema_for
@@ -74,10 +74,13 @@ def from_yaml(text: str, file: str = "form.yaml") -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PortalError(f"{file}: not YAML: {exc}", hint="export a form again, or fix the file") from None
+        raise PortalError(N_("%(file)s: not YAML: %(error)s"),
+                          hint=N_("export a form again, or fix the file"), file=file,
+                          error=str(exc)) from None
     try:
         return schema_for("form").load(data)
     except ValidationError as exc:
         doc = Document(file, data, text)
         problems = [str(p) for p in shape_problems(doc, exc.messages, schema_for("form"))]
-        raise PortalError("; ".join(problems), hint="each problem names its path") from None
+        raise PortalError(N_("%(problems)s"), hint=N_("each problem names its path"),
+                          problems="; ".join(problems)) from None

@@ -134,7 +134,7 @@ def _public_pdf(html: str, name: str, filename: str) -> Response:
     try:
         pdf = render_pdf(current_site().templates, html, name=name)
     except DocumentError as exc:
-        return Response(str(exc), status=500, mimetype="text/plain")
+        return Response(error_text(exc), status=500, mimetype="text/plain")
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename*=UTF-8''{_quote(filename)}"})
 
@@ -148,7 +148,7 @@ def guide(sub: str, item: str) -> Any:
     try:
         html = issuing.guide_html(site, sub, item)
     except DocumentError as exc:
-        return Response(str(exc), status=500, mimetype="text/plain")
+        return Response(error_text(exc), status=500, mimetype="text/plain")
     return _public_pdf(html, "guide.html", f"{site.subcenters[sub].offerings[item].item.name}办事指南.pdf")
 
 
@@ -163,7 +163,7 @@ def blank_form(pk: int) -> Any:
     try:
         html = issuing.blank_form_html(current_site(), spec, str(version))
     except DocumentError as exc:
-        return Response(str(exc), status=500, mimetype="text/plain")
+        return Response(error_text(exc), status=500, mimetype="text/plain")
     return _public_pdf(html, "blank-form.html", f"{spec.title}（{version}）.pdf")
 
 

@@ -61,7 +61,7 @@ from wtforms import BooleanField
 from portal.access import accounts
 from portal.access.roles import ADMIN, ROLE_NAMES, permission
 from portal.access.scope import Scope, unscoped
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.models import PortalUser, db
 from portal.web.accounts import (
     SID,
@@ -398,7 +398,7 @@ class PortalSecurityManager(SecurityManager):
         when someone else set it), and the account log says who did it."""
         user = self.get_user_by_id(int(userid))
         if user is None:
-            raise PortalError(f"no user with id {userid}")
+            raise PortalError(N_("no user with id %(id)s"), id=userid)
         _check_policy(password, user.username)
         super().reset_password(user.id, password)
         own = has_request_context() and current_user.is_authenticated and current_user.id == user.id
@@ -520,8 +520,9 @@ def sync_permissions(app: Flask) -> None:
         for pair in wanted - have.keys():
             pv = sm.find_permission_view_menu(*pair)
             if pv is None:
-                raise PortalError(f"permission {pair!r} does not exist",
-                                  hint="the role table names a view that is not registered")
+                raise PortalError(N_("permission %(pair)s does not exist"),
+                                  hint=N_("the role table names a view that is not registered"),
+                                  pair=" ".join(pair))
             sm.add_permission_role(role, pv)
         for pair in have.keys() - wanted:
             sm.del_permission_role(role, have[pair])
@@ -566,11 +567,11 @@ def ensure_center_admin(username: str, password: str | None) -> tuple[bool, str 
     password = password or secrets.token_urlsafe(12)
     role = sm.find_role(sm.auth_role_admin)
     if role is None:
-        raise PortalError("the admin role does not exist yet", hint="run `portal setup` first")
+        raise PortalError(N_("the admin role does not exist yet"), hint=N_("run `portal setup` first"))
     user = sm.add_user(username, "中心管理员", username, f"{username}@portal.invalid", role,
                        password=password)
     if not user:
-        raise PortalError(f"could not create user {username!r}", hint="see the log above")
+        raise PortalError(N_("could not create user %(name)s"), hint=N_("see the log above"), name=username)
     user.center_wide = True
     sm.session.commit()
     return True, password

@@ -23,6 +23,7 @@ from portal.documents.render import DocumentError, render_html, render_pdf
 from portal.models import db
 from portal.site.edits import publish_change, said
 from portal.web.current import current_site
+from portal.web.errors import error_text
 from portal.web.site.published import problem_text
 
 
@@ -71,7 +72,7 @@ class TemplateEditorView(BaseView):
             html = render_html(templates, page, issuing.sample_context(current_site(), page))
             return templates, render_pdf(templates, html, name=page), ""
         except DocumentError as exc:
-            return templates, None, str(exc)  # the message and its hint
+            return templates, None, error_text(exc)  # the message and its hint
 
     @expose("/<path:name>/preview", methods=["POST"])
     @has_access
