@@ -138,7 +138,7 @@ def waiting(session: Session, filters: Filters, limit: int) -> tuple[list[Case],
                           (Case.item_id, filters.item)):
         if value is not None:
             query = query.where(column == value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery())) or 0
     rows = session.scalars(query.options(
         joinedload(Case.item).load_only(Item.name), joinedload(Case.window).load_only(Window.code),
         defer(Case.data)).order_by(Case.updated_at, Case.id).limit(limit)).all()
