@@ -148,3 +148,13 @@ def test_the_managers_and_the_auditors_start_pages(live) -> None:
     auditor.reload()
     assert fits(auditor)
     live.shot(auditor, "home-auditor-390")
+
+
+def test_the_public_pages_fit_a_phone(live) -> None:
+    visitor = live.page()
+    visitor.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/login/", "/verify/not-a-real-token", "/"):
+        visitor.goto(live.url + path)
+        assert fits(visitor), path
+    visitor.goto(live.url + "/login/")
+    live.shot(visitor, "login-390")
