@@ -31,7 +31,7 @@ run: setup
 	@$(BIN)/portal demo-users --remember instance/demo-logins.txt
 	@$(BIN)/portal demo-cases --if-empty
 	@echo
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --worker-class gthread --threads 4 --preload --no-control-socket --access-logfile - 'portal:create_app()'
+	PORTAL_BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config python:portal.gunicorn_conf --preload 'portal:create_app()'
 
 # Every test, on SQLite and PostgreSQL, with the browser tests in Chromium; one worker per CPU.
 test: setup

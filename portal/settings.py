@@ -10,6 +10,16 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
     "PORTAL_DATABASE_URL", f"sqlite:///{REPO / 'instance' / 'portal.db'}")
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 
+# `production`: refuse to start without PORTAL_SECRET_KEY and PORTAL_AUDIT_KEY (the demo keeps
+# random ones in instance/); anything else is the demo.
+PORTAL_ENV = os.environ.get("PORTAL_ENV", "demo")
+# Behind this many reverse proxies: trust their X-Forwarded-For/-Proto/-Host/-Port/-Prefix.
+PORTAL_PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0") or 0)
+# Logs as `text` or `json` lines, each naming its request (portal/web/ops.py).
+PORTAL_LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "text")
+# Who may read /metrics: addresses or networks, comma-separated.
+PORTAL_METRICS_ALLOW = os.environ.get("PORTAL_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+
 # The declaration folder `portal sync` reads by default.
 PORTAL_SITE_DIR = os.environ.get("PORTAL_SITE_DIR", str(REPO))
 

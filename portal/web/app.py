@@ -13,13 +13,17 @@ from flask_appbuilder import AppBuilder
 from flask_babel import get_babel
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.access import scope
 from portal.cases import audit
 from portal.core.canonical import stored_json
+from portal.core.errors import N_, PortalError
 from portal.models import db
 from portal.settings import REPO
-from portal.web import accounts, documents, errors, generate, headers, identity, inputs, menu, security
+from portal.web import accounts, documents, errors, generate, headers, identity, inputs, menu, ops, security
 from portal.web.cases import case_page
 from portal.web.current import current_site
 from portal.web.site import form_versions, sections
@@ -49,20 +53,31 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-    if not app.config.get("PORTAL_AUDIT_KEY"):
-        app.config["PORTAL_AUDIT_KEY"] = _instance_secret(Path(app.instance_path), "audit_key")
+    for key, variable, stored in (("SECRET_KEY", "PORTAL_SECRET_KEY", "secret_key"),
+                                  ("PORTAL_AUDIT_KEY", "PORTAL_AUDIT_KEY", "audit_key")):
+        if app.config.get(key):
+            continue
+        if app.config.get("PORTAL_ENV") == "production":  # every host must sign alike
+            raise PortalError(N_("%(variable)s is not set: a production portal does not make up its "
+                                 "own key"),
+                              hint=N_("set it to the same long random value on every host (e.g. "
+                                      "`python3 -c 'import secrets; print(secrets.token_hex(32))'`)"),
+                              variable=variable)
+        app.config[key] = _instance_secret(Path(app.instance_path), stored)  # the demo's
     app.config.setdefault("PORTAL_AUDIT_ANCHORS", str(Path(app.instance_path) / "audit-anchors.jsonl"))
     audit.use_key(_audit_key)
 
-    # JSON columns written through the canonical text when it is known (published documents)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("json_serializer", stored_json)
+    _engine_options(app)
     db.init_app(app)
     Migrate(app, db, directory=str(MIGRATIONS))
     CSRFProtect(app)  # before AppBuilder: its login API needs it (docs/stack-notes.md)
 
 
+    ops.init_app(app)  # first: the request id names everything the request logs
+    if app.config.get("PORTAL_PROXY_COUNT"):  # behind this many reverse proxies
+        hops = int(app.config["PORTAL_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,  # type: ignore[method-assign]
+                                x_port=hops, x_prefix=hops)
     scope.init_app()
     scope.use_request_scope(security.request_scope)
     identity.init_app(app)
@@ -83,6 +98,28 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     # publication), the zone its due dates and months are counted in
     get_babel(app).timezone_selector = _page_zone
     return app
+
+
+def _engine_options(app: Flask) -> None:
+    """Per database: PostgreSQL tests a pooled connection before lending it (a database restart
+    or a firewall's idle cut is not a failed request); SQLite writes ahead (readers do not wait
+    for a writer) and waits up to 15 s for the write lock instead of failing at once. JSON
+    columns are written through their canonical text when it is known (published documents)."""
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    options.setdefault("json_serializer", stored_json)
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        options.setdefault("pool_pre_ping", True)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(connection: Any, record: Any) -> None:
+    if type(connection).__module__.startswith("sqlite3"):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 15000")
+        database = cursor.execute("PRAGMA database_list").fetchone()
+        if database and database[2]:  # a file, not an in-memory database
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
 
 
 def _audit_key() -> str | None:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -96,7 +98,12 @@ class SQLiteServer(Server):
             Path(f"{self._path(name)}{suffix}").unlink(missing_ok=True)
 
     def save(self, snapshot: str) -> None:
-        shutil.copyfile(self._path(TEST), self._path(f"snapshot-{snapshot}"))
+        # SQLite's backup, not a file copy: the portal's databases write ahead (WAL), and what a
+        # connection still open has written may not be in the main file yet
+        self.drop(f"snapshot-{snapshot}")
+        with closing(sqlite3.connect(self._path(TEST))) as source, \
+                closing(sqlite3.connect(self._path(f"snapshot-{snapshot}"))) as target:
+            source.backup(target)
 
     def restore(self, snapshot: str) -> str:
         self.drop(TEST)
