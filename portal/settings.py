@@ -4,10 +4,16 @@ import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# Run from its source checkout (`make run`, `pip install -e`), the engine keeps its instance
+# folder and finds the demo site there; installed (`pip install .`), in the current folder.
+SOURCE_CHECKOUT = (REPO / "pyproject.toml").is_file()
+HOME = REPO if SOURCE_CHECKOUT else Path.cwd()
+# The host's own files: the demo's database and keys, uploads (PORTAL_INSTANCE_DIR).
+INSTANCE = Path(os.environ.get("PORTAL_INSTANCE_DIR") or HOME / "instance")
 
 # Database: embedded SQLite by default, PostgreSQL in production (PORTAL_DATABASE_URL).
 SQLALCHEMY_DATABASE_URI = os.environ.get(
-    "PORTAL_DATABASE_URL", f"sqlite:///{REPO / 'instance' / 'portal.db'}")
+    "PORTAL_DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.db'}")
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 
 # `production`: refuse to start without PORTAL_SECRET_KEY and PORTAL_AUDIT_KEY (the demo keeps
@@ -21,7 +27,7 @@ PORTAL_LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "text")
 PORTAL_METRICS_ALLOW = os.environ.get("PORTAL_METRICS_ALLOW", "127.0.0.1/32,::1/128")
 
 # The declaration folder `portal sync` reads by default.
-PORTAL_SITE_DIR = os.environ.get("PORTAL_SITE_DIR", str(REPO))
+PORTAL_SITE_DIR = os.environ.get("PORTAL_SITE_DIR", str(HOME))
 
 APP_NAME = "政务服务中心"
 APP_ICON = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,14 +23,22 @@ from portal.cases import audit
 from portal.core.canonical import stored_json
 from portal.core.errors import N_, PortalError
 from portal.models import db
-from portal.settings import REPO
+from portal.settings import HOME, INSTANCE, REPO
 from portal.web import accounts, documents, errors, generate, headers, identity, inputs, menu, ops, security
 from portal.web.cases import case_page
 from portal.web.current import current_site
 from portal.web.site import form_versions, sections
 from portal.web.views import HomeView
 
-MIGRATIONS = REPO / "migrations"
+
+def migrations_folder() -> Path:
+    """The Alembic history: the checkout's ``migrations/``, or, installed from a wheel, the copy
+    in ``<prefix>/share/portal/migrations`` (pyproject.toml's data files)."""
+    source = REPO / "migrations"
+    return source if source.is_dir() else Path(sys.prefix) / "share" / "portal" / "migrations"
+
+
+MIGRATIONS = migrations_folder()
 
 
 class PortalAppBuilder(AppBuilder):
@@ -42,11 +51,11 @@ class PortalAppBuilder(AppBuilder):
 
 def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     """Build the portal. ``config`` (a mapping or object) overrides settings and config.py."""
-    app = Flask("portal", instance_path=str(REPO / "instance"),
+    app = Flask("portal", instance_path=str(INSTANCE),
                 template_folder=str(Path(__file__).parent / "templates"),
                 static_folder=str(Path(__file__).parent / "static"))
     app.config.from_object("portal.settings")
-    site_config = os.environ.get("PORTAL_CONFIG") or str(REPO / "config.py")
+    site_config = os.environ.get("PORTAL_CONFIG") or str(HOME / "config.py")
     if Path(site_config).is_file():
         app.config.from_pyfile(site_config)
     if isinstance(config, dict):
