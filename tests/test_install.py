@@ -19,8 +19,9 @@ def test_an_installed_engine_sets_up_and_publishes_a_site_from_any_folder(tmp_pa
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels),
                     str(REPO)], check=True, capture_output=True)
     prefix = tmp_path / "engine"
-    venv.create(prefix, with_pip=False)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--prefix", str(prefix),
+    venv.create(prefix, with_pip=True)  # its own pip: the test environment's would uninstall
+    # the engine installed there before installing it elsewhere (pip does, even with --prefix)
+    subprocess.run([str(prefix / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
                     *map(str, wheels.glob("portal-*.whl"))], check=True, capture_output=True)
     # the engine's own dependencies from the test environment, after the installed engine
     purelib = Path(sysconfig.get_path("purelib", vars={"base": str(prefix), "platbase": str(prefix)}))

@@ -80,6 +80,28 @@ def test_the_filter_dropdowns_follow_the_scope_and_each_publication(portal, demo
     assert "城乡低保对象认定" in renamed and "城乡最低生活保障对象认定" not in renamed
 
 
+def _filters_script(response) -> tuple[str, str]:
+    """(the nonce of the search form's script, the script), and the page's CSP nonce checked."""
+    html = response.get_data(as_text=True)
+    scripts = re.findall(r'<script nonce="([^"]*)">(.*?)</script>', html, re.S)
+    nonce, script = next((n, body) for n, body in scripts if "new AdminFilters" in body)
+    policy = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    assert nonce == policy and "0PORTALNONCE0" not in html
+    return nonce, script
+
+
+def test_a_kept_search_form_carries_each_pages_nonce_and_a_filtered_one_its_values(portal) -> None:
+    clerk = portal.test_client()
+    login(clerk, "mz-clerk")
+    first, _ = _filters_script(clerk.get("/cases/list/"))
+    second, _ = _filters_script(clerk.get("/cases/list/"))  # served from the kept form
+    assert first != second
+    _, filtered = _filters_script(clerk.get("/cases/list/?_flt_0_applicant_name=王秀"))
+    assert "王秀" in filtered or "\\u738b\\u79c0" in filtered  # the filter's value, as typed
+    _, plain = _filters_script(clerk.get("/cases/list/"))
+    assert "王秀" not in plain and "\\u738b\\u79c0" not in plain
+
+
 def test_every_page_carries_the_unified_name_and_identity(portal) -> None:
     client = portal.test_client()
     login(client, "huayang-manager")

@@ -5,13 +5,17 @@ filter; a filter on a related record (item, sub-center, window) is a dropdown of
 record the user may see — the whole item catalog of a county (thousands of options) read and
 rendered on every page of every list. Those records change only by publishing, so their
 dropdown is rendered once per list, column, scope, publication and language, and reused.
+A list viewed without filters — most views — gets its whole search form from the same kind of
+store (rendering the form's every hidden field was a third of a clerk's list page), its script's
+nonce put back per request; a list with a filter on records that change (users, roles) is
+rendered each time.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask_appbuilder.widgets import SearchWidget
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -23,10 +27,29 @@ from portal.web.current import current_publication
 
 PUBLISHED = (Center, Item, Offering, SubCenter, Window)  # changed only by publishing
 KEEP = 2000
+NONCE_MARK = "0PORTALNONCE0"  # stands for the request's script nonce in a kept search form
 
 
 class CachedSearchWidget(SearchWidget):
     def __call__(self, **kwargs: Any) -> Any:
+        """Unfiltered (most page views), the whole search form is the same for every view of
+        the list by the same scope, publication and language: rendered once, its script's
+        nonce put back per request. Filtered, it is rendered with the filters' values."""
+        nonce = getattr(request, "csp_nonce", "")
+        datamodel = self.filters.datamodel
+        if self.filters.get_filters_values_tojson() or not nonce or any(
+                datamodel.is_relation(col) and datamodel.get_related_model(col) not in PUBLISHED
+                for col in self.template_args["include_cols"]):  # a dropdown of changing records
+            return self._render(**kwargs)
+        cache = current_app.extensions.setdefault("portal_search_forms", Recent(keep=KEEP))
+        key = (datamodel.obj.__name__, tuple(self.template_args["include_cols"]),
+               current_scope(), current_publication(), str(get_locale()), request.script_root)
+        html = cache.get(key)
+        if html is None:
+            html = cache.put(key, str(self._render(**kwargs)).replace(nonce, NONCE_MARK))
+        return Markup(html.replace(NONCE_MARK, nonce))
+
+    def _render(self, **kwargs: Any) -> Any:
         form = self.template_args["form"]
         datamodel = self.filters.datamodel
         cache = current_app.extensions.setdefault("portal_search_fields", Recent(keep=KEEP))
