@@ -123,3 +123,28 @@ def test_the_worklist_shows_what_waits_for_the_windows_decision(lit) -> None:
     assert sorted(waiting) == [("MZ-DONE", "已一次性告知"), ("MZ-WAITING", "已提交")]
     assert "等待受理决定" in page and "已提交或已一次性告知：2 件" in page
     assert "MZ-WAITING" not in other.get("/worklist/").get_data(as_text=True)
+
+
+def test_the_waiting_cases_are_paged_oldest_first(lit) -> None:
+    with lit.app_context():
+        first = db.session.scalars(select(Case).where(Case.number == "MZ-WAITING")).one()
+        for n in range(12):  # a busy morning: twelve more applications waiting at MZ01
+            db.session.add(Case(
+                number=f"MZ-Q{n:02d}", item_id=first.item_id, sub_center_id=first.sub_center_id,
+                window_id=first.window_id, site_version_id=first.site_version_id,
+                applicant_name=f"排队{n}", applicant_id_type="居民身份证",
+                applicant_id_number="11010519491231002X", data={}, state="submitted"))
+            db.session.flush()
+        db.session.commit()
+    clerk = lit.test_client()
+    login(clerk, "mz-clerk")
+
+    def shown(query: str = "") -> list[str]:
+        html = clerk.get(f"/worklist/{query}").get_data(as_text=True)
+        return re.findall(r'<tr data-waiting="([^"]+)">', html)
+
+    first_page, second_page = shown(), shown("?wpage=1")
+    assert len(first_page) == 10 and first_page[0] == "MZ-WAITING"  # the oldest first
+    assert second_page == ["MZ-Q09", "MZ-Q10", "MZ-Q11"]
+    html = clerk.get("/worklist/?wpage=1&light=red").get_data(as_text=True)
+    assert "第 2 / 2 页" in html and "wpage=0" in html and "light=red" in html  # the filters kept

@@ -130,9 +130,10 @@ def light_counts(session: Session, th: Thresholds,
 WAITING_STATES = (CaseState.SUBMITTED, CaseState.NOTICE_MISSING)
 
 
-def waiting(session: Session, filters: Filters, limit: int) -> tuple[list[Case], int]:
-    """The cases waiting for a decision, oldest first (at most ``limit``), and how many there
-    are: through the scope rule, narrowed by the worklist's sub-center, window and item."""
+def waiting(session: Session, filters: Filters, limit: int, offset: int = 0) -> tuple[list[Case], int]:
+    """The cases waiting for a decision, oldest first (``limit`` of them from ``offset``), and
+    how many there are: through the scope rule, narrowed by the worklist's sub-center, window
+    and item."""
     query = select(Case).where(Case.state.in_(WAITING_STATES))
     for column, value in ((Case.sub_center_id, filters.sub_center), (Case.window_id, filters.window),
                           (Case.item_id, filters.item)):
@@ -141,7 +142,7 @@ def waiting(session: Session, filters: Filters, limit: int) -> tuple[list[Case],
     total = session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery())) or 0
     rows = session.scalars(query.options(
         joinedload(Case.item).load_only(Item.name), joinedload(Case.window).load_only(Window.code),
-        defer(Case.data)).order_by(Case.updated_at, Case.id).limit(limit)).all()
+        defer(Case.data)).order_by(Case.updated_at, Case.id).offset(offset).limit(limit)).all()
     return list(rows), total
 
 

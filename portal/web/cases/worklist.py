@@ -33,6 +33,7 @@ from portal.web.cases.casework import thresholds
 from portal.web.current import current_publication, current_site
 
 PAGE_SIZE = 50
+WAITING_PAGE = 10  # the waiting cases are paged apart: the counter's few, oldest first
 
 
 def _id(name: str) -> int | None:
@@ -98,13 +99,14 @@ class WorklistView(BaseView):
         page = _id("page") or 0
         counts = light_counts(db.session, th, filters)
         rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
-        waiting_cases, waiting_total = waiting(db.session, filters, PAGE_SIZE)
+        wpage = _id("wpage") or 0
+        waiting_cases, waiting_total = waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE)
         subs, choices = _choices()
         by_id = {s.id: s for s in subs}
         summary = [(by_id[i], counts[i]) for i in sorted(counts, key=lambda i: by_id[i].code)
                    if i in by_id]
         totals = {light: sum(c[light] for c in counts.values()) for light in LIGHTS}
-        args = {k: v for k, v in request.args.items() if k != "page" and v}
+        args = {k: v for k, v in request.args.items() if k not in ("page", "wpage") and v}
         return self.render_template(
             "portal/worklist.html", title=gettext("Worklist and supervision"),
             rows=[(c, light, days_left(th, c), open_step(c), lifecycle.guessed_years(site, c))
@@ -112,5 +114,6 @@ class WorklistView(BaseView):
             total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             summary=summary, totals=totals, choices=choices, filters=filters, args=args,
             lights=LIGHTS, states=OPEN_STATES, th=th, red=RED,
-            waiting=waiting_cases, waiting_total=waiting_total,
+            waiting=waiting_cases, waiting_total=waiting_total, wpage=wpage,
+            wpages=max((waiting_total + WAITING_PAGE - 1) // WAITING_PAGE, 1),
             yellow=site.center.get("lights", {}).get("yellow_days_left", 2))
