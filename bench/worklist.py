@@ -32,10 +32,10 @@ def _plain_view() -> type:
     from sqlalchemy import func, select
     from sqlalchemy.orm import joinedload
 
-    from portal.cases.supervision import IS_OPEN, LIGHTS, OPEN_STATES
+    from portal.cases.supervision import IS_OPEN, LIGHTS, OPEN_STATES, WAITING_STATES
     from portal.models import Case, db
     from portal.web.cases.casework import thresholds
-    from portal.web.cases.worklist import PAGE_SIZE, WorklistView, open_step
+    from portal.web.cases.worklist import PAGE_SIZE, WAITING_PAGE, WorklistView, open_step
     from portal.web.current import current_site
 
     class PlainWorklist(WorklistView):
@@ -49,6 +49,12 @@ def _plain_view() -> type:
                 .options(joinedload(Case.item), joinedload(Case.sub_center), joinedload(Case.window))
                 .order_by(Case.due_date, Case.id).limit(PAGE_SIZE)).all()
             total = db.session.scalar(select(func.count(Case.id)).where(IS_OPEN))
+            # the waiting cases too, like the page measured against it
+            waiting = db.session.scalars(
+                select(Case).where(Case.state.in_(WAITING_STATES))
+                .options(joinedload(Case.item), joinedload(Case.window))
+                .order_by(Case.updated_at, Case.id).limit(WAITING_PAGE)).all()
+            waiting_total = db.session.scalar(select(func.count(Case.id)).where(Case.state.in_(WAITING_STATES)))
             return self.render_template(
                 "portal/worklist.html", title="plain",
                 rows=[(c, "", None, open_step(c), False) for c in cases],
@@ -56,7 +62,9 @@ def _plain_view() -> type:
                 choices={"sub_center": [], "window": [], "item": []},
                 filters=type("F", (), {"sub_center": None, "window": None, "item": None,
                                        "state": None, "light": None})(),
-                lights=LIGHTS, states=OPEN_STATES, th=thresholds(current_site()), red="red", yellow=2)
+                lights=LIGHTS, states=OPEN_STATES, th=thresholds(current_site()), red="red", yellow=2,
+                waiting=waiting, waiting_total=waiting_total, wpage=0,
+                wpages=max((waiting_total + WAITING_PAGE - 1) // WAITING_PAGE, 1))
 
     return PlainWorklist
 

@@ -108,6 +108,10 @@ def test_behind_a_proxy_the_clients_address_and_scheme_are_the_proxys_word(publi
                        environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
     login = proxied.get("/cases/list/", headers=forwarded, environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert login.status_code == 302 and "next=https://" in login.location  # the scheme the client used
+    for made in (direct.application, proxied_app):  # no connection outlives the test's database
+        with made.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_engine_options_follow_the_database(app) -> None:
