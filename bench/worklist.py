@@ -54,7 +54,8 @@ def _plain_view() -> type:
                 select(Case).where(Case.state.in_(WAITING_STATES))
                 .options(joinedload(Case.item), joinedload(Case.window))
                 .order_by(Case.updated_at, Case.id).limit(WAITING_PAGE)).all()
-            waiting_total = db.session.scalar(select(func.count(Case.id)).where(Case.state.in_(WAITING_STATES)))
+            waiting_total = db.session.scalar(select(func.count(Case.id))
+                                              .where(Case.state.in_(WAITING_STATES)))
             return self.render_template(
                 "portal/worklist.html", title="plain",
                 rows=[(c, "", None, open_step(c), False) for c in cases],
