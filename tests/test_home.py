@@ -135,3 +135,19 @@ def test_an_auditors_day_is_the_months_ranking_and_the_overdue_cases(day) -> Non
 def test_a_visitor_and_the_center_admin_see_the_centers_directory(day) -> None:
     html = home(day.test_client())
     assert 'data-testid="directory"' in html and "home-clerk" not in html
+
+
+@pytest.mark.parametrize(("ranks", "shown"), [
+    ([1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]),
+    ([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, None, 6, 7, 8]),
+    ([1, 2, 3, 3, 5, 6, 7, 8, 9], [1, 2, 3, 3, None, 7, 8, 9]),  # a tie across the head's cut
+    ([1, 2, 3, 4, 5, 6, 7, 7, 9, 10], [1, 2, 3, None, 7, 7, 9, 10]),  # 15, 15, 17: not 15, 17
+    ([1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1, 1]),
+])
+def test_the_rankings_head_and_tail_show_a_shared_rank_whole(ranks, shown) -> None:
+    from types import SimpleNamespace
+
+    from portal.web.views import head_and_tail
+
+    rows = head_and_tail([SimpleNamespace(rank=r) for r in ranks])
+    assert [None if r is None else r.rank for r in rows] == shown

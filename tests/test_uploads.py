@@ -56,6 +56,24 @@ def test_a_file_whose_bytes_are_not_what_its_name_says_is_refused(counter, tmp_p
     assert _files(tmp_path) == []  # and the file is not stored
 
 
+def test_a_good_scan_chosen_with_a_bad_one_is_kept_and_listed(counter, tmp_path) -> None:
+    app, client, (mine, _) = counter
+    app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    response = post(client, f"/intake/{mine}/new", GOOD, files={"scan_hukou": [
+        (io.BytesIO(PDF), "户口簿.pdf"), (io.BytesIO(SVG), "户口簿第2页.png")]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "户口簿第2页.png 的内容不是 PNG 文件" in page
+    assert [p.read_bytes() for p in _files(tmp_path)] == [PDF]  # the good one stored, the bad not
+    token = re.search(r'name="scan_hukou__kept" value="([^"]+)"', page)
+    assert token, "the good file is listed as kept"
+    body = {**GOOD, "scan_hukou__kept": token.group(1)}
+    done = post(client, f"/intake/{mine}/new", body)
+    assert done.status_code == 302
+    with app.app_context():
+        case = db.session.scalars(select(Case).order_by(Case.id.desc())).first()
+        assert [f["name"] for f in case.data["scan_hukou"]] == ["户口簿.pdf"]
+
+
 @pytest.mark.parametrize(("name", "content"), [("户口簿.pdf", PDF), ("户口簿.PNG", PNG),
                                               ("户口簿.jpeg", JPG)])
 def test_scans_in_the_declared_formats_are_taken(counter, tmp_path, name, content) -> None:
@@ -140,11 +158,14 @@ def test_a_pdf_or_a_picture_is_shown_in_the_case_pages_viewer_and_nothing_else_i
     assert "script-src 'self'" in client.get(f"/cases/show/{case.id}").headers["Content-Security-Policy"]
     csv_sha = stored["sha256"]
     assert f"/materials/{case.id}/{csv_sha}\" download" in page  # listed, to download
-    assert client.get(f"/materials/{case.id}/{csv_sha}/view").status_code == 404  # downloaded only
+    refused = client.get(f"/materials/{case.id}/{csv_sha}/view")  # downloaded only
+    assert refused.status_code == 404 and "此材料不能在此查看，请下载。" in refused.get_data(as_text=True)
+    assert "navbar" not in refused.get_data(as_text=True)  # a line for the pane, not a whole page
     assert client.get(f"/materials/{case.id}/{csv_sha}").status_code == 200
     assert signed_in(app, "center-auditor").get(shown[0]).status_code == 200
     for other in ("ws-clerk", "ws-manager"):
-        assert signed_in(app, other).get(shown[0]).status_code == 404
+        foreign = signed_in(app, other).get(shown[0])
+        assert foreign.status_code == 404 and "没有此材料，或您无权查看。" in foreign.get_data(as_text=True)
 
 
 def test_files_no_case_keeps_are_cleaned_up(counter, tmp_path) -> None:

@@ -163,22 +163,27 @@ class Files:
         if self.most is not None and count > int(self.most):
             raise wv.ValidationError(_l("at most %(count)d files") % {"count": int(self.most)})
         for upload in files:
-            ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-            ext = SAME_TYPE.get(ext, ext)  # .jpeg is a .jpg
-            if self.accept and ext not in self.accept:
-                raise wv.ValidationError(_l("%(name)s: allowed file types are %(types)s")
-                                         % {"name": upload.filename, "types": "、".join(self.accept)})
-            problem = content_problem(upload)
-            if problem == "empty":
-                raise wv.ValidationError(_l("%(name)s is empty: choose the file again")
-                                         % {"name": upload.filename})
+            problem = self.problem(upload)
             if problem is not None:
-                raise wv.ValidationError(_l("%(name)s is not a %(type)s file inside: scan or save it "
-                                            "again as %(type)s") % {"name": upload.filename,
-                                                                     "type": ext.upper() or "?"})
-            if self.bytes is not None and _size(upload) > self.bytes:
-                raise wv.ValidationError(_l("%(name)s is larger than %(size)s MB")
-                                         % {"name": upload.filename, "size": self.bytes // (1024 * 1024)})
+                raise wv.ValidationError(problem)
+
+    def problem(self, upload: FileStorage) -> Any:
+        """What is wrong with one file (``None``: nothing) — its type, its bytes, its size."""
+        ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in (upload.filename or "") else ""
+        ext = SAME_TYPE.get(ext, ext)  # .jpeg is a .jpg
+        if self.accept and ext not in self.accept:
+            return _l("%(name)s: allowed file types are %(types)s") % {"name": upload.filename,
+                                                                      "types": "、".join(self.accept)}
+        problem = content_problem(upload)
+        if problem == "empty":
+            return _l("%(name)s is empty: choose the file again") % {"name": upload.filename}
+        if problem is not None:
+            return _l("%(name)s is not a %(type)s file inside: scan or save it again as %(type)s") % {
+                "name": upload.filename, "type": ext.upper() or "?"}
+        if self.bytes is not None and _size(upload) > self.bytes:
+            return _l("%(name)s is larger than %(size)s MB") % {"name": upload.filename,
+                                                               "size": self.bytes // (1024 * 1024)}
+        return None
 
 
 def _size(upload: FileStorage) -> int:

@@ -103,6 +103,10 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
         appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")
         appbuilder.init_app(app, db.session)
         generate.register(appbuilder)
+    catalog = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]) / "zh" / "LC_MESSAGES" / "messages.mo"
+    if not catalog.is_file():  # every page would be in English, and nothing else would say so
+        app.logger.warning("the Chinese catalog %s is not compiled: pages will be in English "
+                           "(`make setup` compiles it)", catalog)
     # times on every page in the center's declared zone (BABEL_DEFAULT_TIMEZONE until the first
     # publication), the zone its due dates and months are counted in
     get_babel(app).timezone_selector = _page_zone

@@ -100,7 +100,8 @@ def metrics() -> Response:
         registry = CollectorRegistry()
         registry.register(_ProcessMetrics())
     registry.register(JobCollector())
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # the header as Prometheus gives it (werkzeug would add a second charset to a mimetype)
+    return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 class _ProcessMetrics:

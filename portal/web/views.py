@@ -89,9 +89,22 @@ def auditor_day(site: Any) -> dict[str, Any]:
     if rules:
         rows, _, _, _ = shown_ranking(db.session, rules, month, today, center_zone(), "window")
         ranked = [r for r in rows if r.rank is not None]
-    head = ranked if len(ranked) <= 2 * HEAD else ranked[:HEAD] + [None] + ranked[-HEAD:]
     return {"lights": lights, "overdue": [case for case, _ in overdue], "overdue_total": lights[RED],
-            "month": month, "ranking": head, "ranked": len(ranked), "has_rules": bool(rules)}
+            "month": month, "ranking": head_and_tail(ranked), "ranked": len(ranked),
+            "has_rules": bool(rules)}
+
+
+def head_and_tail(ranked: list[Any]) -> list[Any]:
+    """The first and the last ``HEAD`` of a ranking, ``None`` between them; a rank shared across
+    the cut is shown whole (15, 15, 17, not 15, 17)."""
+    if len(ranked) <= 2 * HEAD:
+        return ranked
+    first, last = HEAD, len(ranked) - HEAD
+    while first < len(ranked) and ranked[first].rank == ranked[first - 1].rank:
+        first += 1
+    while last > first and ranked[last - 1].rank == ranked[last].rank:
+        last -= 1
+    return ranked if last <= first else ranked[:first] + [None] + ranked[last:]
 
 
 PARTS = ((CLERK, clerk_day), (MANAGER, manager_day), (AUDITOR, auditor_day))

@@ -149,3 +149,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(cell, "portal_time")
     app.add_template_global(CaseState, "CaseState")
     app.add_template_global(viewable, "portal_viewable")
+    app.add_template_global(file_size, "portal_size")
+
+
+def file_size(size: int) -> str:
+    """A file's size as the form and the case page both show it: 5.9 KB, 1.2 MB."""
+    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"

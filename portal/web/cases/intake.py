@@ -25,7 +25,7 @@ from portal.access.scope import current_scope
 from portal.cases.intake import save_application, spec_of
 from portal.cases.uploads import KEPT_SUFFIX, UploadStore
 from portal.core.errors import PortalError
-from portal.forms.build import Checked, GeneratedForm, blank, check_submission
+from portal.forms.build import Checked, Files, GeneratedForm, blank, check_submission
 from portal.forms.spec import FormSpec
 from portal.forms.types import TYPES
 from portal.models import Case, CaseState, Offering, Window, db
@@ -113,18 +113,25 @@ def _kept(spec: FormSpec, data: Mapping[str, Any] | None) -> dict[str, list[dict
 
 
 def _store_uploads(spec: FormSpec, checked: Checked, kept: dict[str, list[dict[str, Any]]]) -> None:
-    """Store the new files of every upload field that passed its own checks."""
+    """Store the new files of every upload field — of a refused field too, each file that
+    passes its own checks, as many as the field may hold: a good scan chosen together with a
+    bad one is kept, and listed as kept on the page that comes back."""
     for f in spec.fields():
         if f.type != "upload":
             continue
         files = kept.setdefault(f.name, [])
         field = checked.form[f.name]
-        if not field.errors:
-            for upload in field.data or ():
-                if getattr(upload, "filename", None):
-                    meta = uploads().store(upload)
-                    if all(m["sha256"] != meta["sha256"] for m in files):
-                        files.append(meta)
+        limits = Files(f)
+        room = None if limits.most is None else int(limits.most) - len(files)
+        for upload in field.data or ():
+            if not getattr(upload, "filename", None) or (field.errors and limits.problem(upload)):
+                continue
+            if room is not None and room <= 0:
+                break
+            meta = uploads().store(upload)
+            if all(m["sha256"] != meta["sha256"] for m in files):
+                files.append(meta)
+                room = None if room is None else room - 1
         visible = checked.form.states[f.name].visible
         checked.data[f.name] = list(files) if visible and files else None
 

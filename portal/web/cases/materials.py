@@ -20,6 +20,7 @@ import filetype
 from flask import Response, abort, render_template, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
@@ -55,27 +56,34 @@ class MaterialView(BaseView):
     base_permissions = [permission(READ)]
 
     @staticmethod
-    def _file(pk: int, sha256: str) -> tuple[dict[str, Any], Path]:
-        """What the case records of the file, and where it is; 404 unless the user sees a case
-        that names it."""
+    def _file(pk: int, sha256: str) -> tuple[dict[str, Any], Path] | None:
+        """What the case records of the file, and where it is; ``None`` unless the user sees a
+        case that names it and the file is kept."""
         case = db.session.scalars(select(Case).where(Case.id == pk)).one_or_none()
         meta = files_of(case.data or {}).get(sha256) if case is not None else None
         if meta is None:
-            abort(404)
+            return None
         path = uploads().path_of(meta)
-        if not path.is_file():
-            abort(404)
-        return meta, path
+        return (meta, path) if path.is_file() else None
+
+    @staticmethod
+    def _not_shown(message: str) -> Response:
+        """A refusal the viewer pane shows as it is (the portal's own error page would come
+        unstyled under the pane's policy, menus and all)."""
+        return Response(render_template("portal/material_frame.html", message=message), status=404)
 
     @expose("/<int:pk>/<string:sha256>/view")
     @has_access
     @file_policy
     def view(self, pk: int, sha256: str) -> Any:
-        meta, path = self._file(pk, sha256)
+        kept = self._file(pk, sha256)
+        if kept is None:
+            return self._not_shown(gettext("No such material, or not yours to see."))
+        meta, path = kept
         content = path.read_bytes()
         found = filetype.guess(content[:8192])
-        if found is None or found.mime not in PASSIVE:
-            abort(404)  # not a PDF or a picture, whatever its name: downloaded, never shown
+        if found is None or found.mime not in PASSIVE:  # whatever its name: downloaded, never shown
+            return self._not_shown(gettext("This material cannot be shown here: download it."))
         response = Response(content, mimetype=found.mime)
         name = meta.get("name") or sha256
         response.headers["Content-Disposition"] = (f'inline; filename="{secure_filename(name) or sha256}"; '
@@ -89,14 +97,20 @@ class MaterialView(BaseView):
     def frame(self, pk: int, sha256: str) -> Any:
         """A picture fitted to the viewer (Chromium fits a picture opened by itself to the
         window only in a top-level page, not in a frame)."""
-        meta, _ = self._file(pk, sha256)
+        kept = self._file(pk, sha256)
+        if kept is None:
+            return self._not_shown(gettext("No such material, or not yours to see."))
+        meta, _ = kept
         return render_template("portal/material_frame.html", name=meta.get("name") or sha256,
                                src=url_for("MaterialView.view", pk=pk, sha256=sha256))
 
     @expose("/<int:pk>/<string:sha256>")
     @has_access
     def open(self, pk: int, sha256: str) -> Any:
-        meta, path = self._file(pk, sha256)
+        kept = self._file(pk, sha256)
+        if kept is None:
+            abort(404)
+        meta, path = kept
         kind = meta.get("type") if meta.get("type") in PASSIVE else "application/octet-stream"
         # the bytes, not send_file's open file: a material is at most its field's size limit,
         # and a response left unclosed (the test client's) would keep the file open
