@@ -115,9 +115,9 @@ def run(label: str, url: str, cases: int, requests: int) -> None:
     print(f"{label}:")
     app = build(url, cases)
     scoped_med, scoped_p95, html = measure(app, "ws-clerk", "/cases/list/", requests)
-    assert "WS01-" in html and "MZ01-" not in html  # really the clerk's scoped list
+    assert "WS2026" in html and "MZ2026" not in html  # really the clerk's scoped list
     plain_med, plain_p95, html = measure(app, "admin", "/plaincases/list/", requests)
-    assert "WS01-" in html and "MZ01-" not in html  # the same rows, without the scope rule
+    assert "WS2026" in html and "MZ2026" not in html  # the same rows, without the scope rule
     print(f"  scoped (clerk, /cases/list/)   median {scoped_med * 1000:6.1f} ms   "
           f"p95 {scoped_p95 * 1000:6.1f} ms")
     print(f"  plain  (FAB, window filter)    median {plain_med * 1000:6.1f} ms   "

@@ -80,7 +80,7 @@ def run(label: str, url: str, cases: int, requests: int) -> None:
     plain_med, plain_p95, html = measure(app, "admin", "/plainworklist/", requests)
     assert "data-number=" in html
     clerk_med, clerk_p95, html = measure(app, "ws-clerk", "/worklist/", requests)
-    assert "WS01-" in html and "MZ01-" not in html
+    assert "WS2026" in html and "MZ2026" not in html
     def ms(median: float, p95: float) -> str:
         return f"median {median * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms"
 

@@ -68,3 +68,28 @@ def test_fifty_clerks_submitting_at_once_get_fifty_numbers(published) -> None:
         assert sorted(numbers) == [f"{prefix}{n:04d}" for n in range(1, 51)]
         assert db.session.scalar(select(db.func.count()).select_from(Case)) == 50
         assert current_site().center["case_number"]["pattern"] == "{subcenter}{date}{seq}"
+
+
+def test_demo_cases_are_numbered_as_intake_numbers_them_and_intake_continues_after(published) -> None:
+    """Seeded demo cases take the center's pattern on the day each was taken, from the same
+    sequences: a case submitted afterwards takes the next number, never one a demo case has."""
+    import re
+
+    from portal.cli.demo import ensure_demo_users, seed_cases
+    from tests.support.world import PASSWORD
+
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        seed_cases(120)
+        seed_cases(40)  # seeding again continues the sequences
+        numbers = list(db.session.scalars(select(Case.number)))
+        assert len(numbers) == len(set(numbers)) == 160
+        assert all(re.fullmatch(r"[A-Z]+\d{12}", n) for n in numbers), numbers[:5]  # e.g. BAOHUA202611300001
+        today = local_day(current_site(), servertime.now()).strftime("%Y%m%d")
+        seeded_today = sorted(n for n in numbers if n.startswith(f"MZ{today}"))
+        place = _place()
+        spec = spec_of(place.form_version)
+        checked = check_submission(spec, MultiDict(GOOD))
+        case = save_application(db.session, current_site(), place, place.windows[0], checked, submit=True)
+        last = int(seeded_today[-1][-4:]) if seeded_today else 0
+        assert case.number == f"MZ{today}{last + 1:04d}"

@@ -41,11 +41,20 @@ def take_number(session: Session, scope: str) -> int:
         return connection.execute(_increment(engine.dialect.name, scope)).scalar_one()
 
 
-def case_number(session: Session, rule: Mapping[str, Any], subcenter: str, window: str,
-                day: dt.date) -> str:
-    """The next number for a case of ``subcenter`` taken on ``day`` (the center's calendar day)."""
-    period = day.strftime("%Y%m%d") if rule["reset"] == "day" else str(day.year)
-    seq = next_sequence(session, f"{subcenter}:{period}")
+def sequence_scope(rule: Mapping[str, Any], subcenter: str, day: dt.date) -> str:
+    """The sequence a case of ``subcenter`` taken on ``day`` draws from: one per sub-center and
+    day, or per sub-center and year."""
+    return f"{subcenter}:{day.strftime('%Y%m%d') if rule['reset'] == 'day' else day.year}"
+
+
+def formatted(rule: Mapping[str, Any], subcenter: str, window: str, day: dt.date, seq: int) -> str:
     return rule["pattern"].format(subcenter=subcenter.upper(), window=window,
                                   date=day.strftime("%Y%m%d"), year=day.year,
                                   seq=str(seq).zfill(rule["digits"]))
+
+
+def case_number(session: Session, rule: Mapping[str, Any], subcenter: str, window: str,
+                day: dt.date) -> str:
+    """The next number for a case of ``subcenter`` taken on ``day`` (the center's calendar day)."""
+    return formatted(rule, subcenter, window, day,
+                     next_sequence(session, sequence_scope(rule, subcenter, day)))

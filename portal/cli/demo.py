@@ -20,10 +20,11 @@ from werkzeug.security import generate_password_hash
 from portal.access.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
 from portal.cases.intake import spec_of
 from portal.cases.lifecycle import calendar_of, local_day
+from portal.cases.numbering import formatted, sequence_scope
 from portal.core import servertime
 from portal.core.canonical import plain
 from portal.core.errors import N_, PortalError
-from portal.models import Case, CaseState, Item, Offering, PortalUser, SubCenter, db
+from portal.models import Case, CaseSequence, CaseState, Item, Offering, PortalUser, SubCenter, db
 from portal.models.users import user_sub_center, user_window
 from portal.site.publish import current_version
 from portal.web.current import current_site
@@ -139,6 +140,31 @@ DEMO_STATES = (CaseState.ACCEPTED, CaseState.ACCEPTED, CaseState.ACCEPTED, CaseS
                CaseState.COMPLETED, CaseState.PAUSED, CaseState.NOTICE_MISSING, CaseState.SUBMITTED)
 
 
+class _Numbers:
+    """Case numbers for bulk-seeded cases, from the sequences intake draws from: continued
+    from where they stand, and left where the seeding ended (a case submitted afterwards takes
+    the next number)."""
+
+    def __init__(self, rule: Any) -> None:
+        self.rule, self.values = rule, {}
+
+    def next(self, subcenter: str, window: str, day: Any) -> str:
+        scope = sequence_scope(self.rule, subcenter, day)
+        if scope not in self.values:
+            row = db.session.get(CaseSequence, scope)
+            self.values[scope] = row.value if row is not None else 0
+        self.values[scope] += 1
+        return formatted(self.rule, subcenter, window, day, self.values[scope])
+
+    def save(self) -> None:
+        for scope, value in self.values.items():
+            row = db.session.get(CaseSequence, scope)
+            if row is None:
+                db.session.add(CaseSequence(scope=scope, value=value))
+            else:
+                row.value = max(row.value, value)
+
+
 def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_STATES) -> int:
     """Add ``count`` demo cases spread over every window's offered items. Returns the count.
 
@@ -165,7 +191,7 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
                 "legal_days": declared.data.get("legal_days"),
                 "extension": plain(declared.data.get("extension")), "case_type": declared.case_type}
         spec = spec_of(o.form_version) if o.form_version is not None else None
-        slots += [(o.item_id, o.sub_center_id, w.id, w.code, days, plan, o.form_version_id, spec)
+        slots += [(o.item_id, o.sub_center_id, w.id, w.code, days, plan, o.form_version_id, spec, sub_code)
                   for w in o.windows]
     # each window's cases accepted by its clerks, else by the sub-center's manager (who may)
     staff: dict[tuple[str, int], list[str]] = {}
@@ -179,10 +205,12 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
     if not slots:
         raise PortalError(N_("no published offering has a window"), hint=N_("check the declarations"))
     start = db.session.scalar(select(func.count()).select_from(Case)) or 0
+    numbers = _Numbers(site.center["case_number"])
     table = Case.__table__
     rows = []
     for n in range(start, start + count):
-        item_id, sub_id, window_id, window_code, days, plan, form_version_id, spec = slots[n % len(slots)]
+        item_id, sub_id, window_id, window_code, days, plan, form_version_id, spec, sub_code = \
+            slots[n % len(slots)]
         name = DEMO_SURNAMES[n % len(DEMO_SURNAMES)] + DEMO_GIVEN[(n // 7) % len(DEMO_GIVEN)]
         born = f"321183{1960 + n % 40}0101{n % 1000:03d}"
         who = {"name": name, "id_number": born + ric.calc_check_digit(born + "0"),
@@ -191,7 +219,7 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
         if days == 0 and state in ("accepted", "paused") and states is DEMO_STATES:
             state = "completed"  # a 即办件 does not wait
         row = {
-            "number": f"{window_code}-2026-{n + 1:07d}", "item_id": item_id,
+            "number": None, "item_id": item_id,
             "sub_center_id": sub_id, "window_id": window_id, "site_version_id": version.id,
             "applicant_name": name, "applicant_id_type": "居民身份证",
             "applicant_id_number": who["id_number"], "applicant_phone": who["phone"],
@@ -219,12 +247,16 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
                 done = calendar.add_workdays(day, used)
                 row.update(completed_at=dt.datetime.combine(done, dt.time(8), dt.UTC),
                            used_days=used, on_time=done <= due, outcome="approved", step=None)
+        # numbered as intake numbers them (the center's pattern), on the day it was taken
+        taken = local_day(site, row["accepted_at"]) if row["accepted_at"] else local_day(site, now)
+        row["number"] = numbers.next(sub_code, window_code, taken)
         rows.append(row)
         if len(rows) >= chunk:
             db.session.execute(insert(table), rows)
             rows = []
     if rows:
         db.session.execute(insert(table), rows)
+    numbers.save()
     db.session.commit()
     # planner statistics now: without them SQLite takes the two-valued state index for the
     # worklist and sorts every open case (133 ms instead of 0.3 ms over 200,000)

@@ -96,7 +96,7 @@ class PortalModelApi(ModelRestApi):
 
     def _init_model_schemas(self) -> None:
         """FAB's schemas, with a related case named by its id and number (``"case": {"id": 7,
-        "number": "MZ01-2026-00007"}``) instead of embedded whole, application data and all."""
+        "number": "MZ202611300007"}``) instead of embedded whole, application data and all."""
         super()._init_model_schemas()
         relations = {r.key: r for r in sa_inspect(self.datamodel.obj).relationships}
         for schema in (self.list_model_schema, self.show_model_schema):
