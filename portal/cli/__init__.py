@@ -5,7 +5,7 @@ Domain errors (:class:`PortalError`) become click errors here and nowhere else. 
 import what they use when they run, so `portal check` does not load the web application.
 """
 
-from portal.cli import assessment, casework, setup, site  # noqa: F401 - they add their commands
+from portal.cli import assessment, backup, casework, setup, site  # noqa: F401 - they add their commands
 from portal.cli.base import main
 
 __all__ = ["main"]
