@@ -59,17 +59,19 @@ def test_a_backup_restores_into_an_empty_database_with_its_files_and_an_intact_c
         refused = run(published, "backup", str(tmp_path / "backup"))
         assert refused.exit_code != 0 and "is not empty" in refused.output
     finally:
-        with target.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        server.drop("restored")
+        _close(target, server, "restored")
 
     stranger = _app(server.create_empty("stranger"), tmp_path / "stranger-uploads", "another-" + "k" * 40)
     try:
         wrong = run(stranger, "restore", str(tmp_path / "backup"))
         assert wrong.exit_code != 0 and "PORTAL_AUDIT_KEY" in wrong.output
     finally:
-        with stranger.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        server.drop("stranger")
+        _close(stranger, server, "stranger")
+
+
+def _close(app, server, name: str) -> None:
+    """No connection outlives the database made for the test."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    server.drop(name)
