@@ -122,6 +122,14 @@ def test_a_clerks_day_from_the_start_page_to_the_scans_of_a_submitted_case(live)
     clerk.goto(url + "/")
     live.shot(clerk, "home-clerk-390")
 
+    # the session ends while the case page is open: the sign-in page takes the window, not the pane
+    clerk.set_viewport_size({"width": 1280, "height": 900})
+    clerk.goto(case_url)
+    clerk.context.clear_cookies()
+    with clerk.expect_navigation(url=re.compile(r"/login/")):
+        clerk.click("a[target=portal-viewer]:has-text('户口簿 第1页.png')")
+    assert clerk.locator("#username").is_visible()
+
 
 def test_the_managers_and_the_auditors_start_pages(live) -> None:
     boss = live.page_as("mz-manager")
