@@ -95,7 +95,8 @@ def test_steps_are_acted_on_by_their_roles_in_order_and_each_has_its_share(ctx, 
     lifecycle.complete(db.session, site, case, CLERK_A, "approved", "低保证 MZ-2026-001")
     assert (case.state, case.outcome, case.on_time, case.used_days) == ("completed", "approved", True, 10)
     assert kinds(case) == ["accept", "step", "step", "complete"]
-    steps = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "step")).all()
+    steps = db.session.scalars(select(CaseEvent).where(CaseEvent.kind == "step")
+                               .order_by(CaseEvent.seq)).all()  # PostgreSQL keeps no order unasked
     assert [(e.by, e.data["step"]) for e in steps] == [("mz-manager", "审核"), ("mz-manager", "决定")]
 
 

@@ -25,7 +25,7 @@ from portal.core.errors import N_, PortalError
 from portal.models import db
 from portal.settings import HOME, INSTANCE, REPO
 from portal.web import accounts, documents, errors, generate, headers, identity, inputs, menu, ops, security
-from portal.web.cases import case_page
+from portal.web.cases import case_page, worklist
 from portal.web.current import current_site
 from portal.web.site import form_versions, sections
 from portal.web.views import HomeView
@@ -98,6 +98,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     sections.init_app(app)
     form_versions.init_app(app)
     case_page.init_app(app)
+    worklist.init_app(app)
     app.register_blueprint(documents.public)  # the public check page: no login, no menu
     with app.app_context():
         appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")
