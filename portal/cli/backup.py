@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.cli.base import domain_errors, main
@@ -34,8 +33,9 @@ MANIFEST = "manifest.json"
 
 
 def _upload_folder() -> Path:
-    configured = current_app.config.get("PORTAL_UPLOAD_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+    from portal.web.cases.intake import uploads
+
+    return uploads().folder
 
 
 def _libpq(url: Any) -> str:

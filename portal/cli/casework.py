@@ -144,14 +144,13 @@ def uploads_clean(older_than_hours: float) -> None:
     daily from cron."""
     from sqlalchemy import select
 
-    from portal.cases.uploads import UploadStore, orphans, referenced
+    from portal.cases.uploads import orphans, referenced
     from portal.models import Case, db
+    from portal.web.cases.intake import uploads
 
-    configured = current_app.config.get("PORTAL_UPLOAD_DIR")
-    folder = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
     kept = {sha for data in db.session.scalars(select(Case.data)).yield_per(2000)
             for sha in referenced(data)}
-    gone = orphans(UploadStore(folder, current_app.config["SECRET_KEY"]), kept, older_than_hours * 3600)
+    gone = orphans(uploads(), kept, older_than_hours * 3600)
     for path in gone:
         path.unlink()
     click.echo(f"{len(gone)} file(s) no case keeps removed; {len(kept)} kept")

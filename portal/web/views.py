@@ -13,6 +13,8 @@ like every list; each part is a few rows and links to the page that shows all of
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask_appbuilder import IndexView, expose
@@ -28,6 +30,7 @@ from portal.cases.supervision import (
     LIGHTS,
     RED,
     Filters,
+    Thresholds,
     branches_waiting,
     drafts,
     extensions_waiting,
@@ -49,49 +52,56 @@ def roles_of(user: Any) -> set[str]:
     return {key for key, name in ROLE_NAMES.items() if name in names}
 
 
-def _lights(site: Any) -> tuple[dict[str, int], Any]:
-    th = thresholds(site)
-    counts = light_counts(db.session, th, Filters())
-    return {light: sum(c[light] for c in counts.values()) for light in LIGHTS}, (th, counts)
+@dataclass(frozen=True)
+class Day:
+    """What every part of the start page counts from, worked out once per page: the lights'
+    thresholds, the open cases' light counts in scope, today and its month."""
+
+    th: Thresholds
+    counts: dict[int, dict[str, int]]
+    lights: dict[str, int]
+    today: dt.date
+    month: Month
+
+    @classmethod
+    def of(cls, site: Any) -> Day:
+        th = thresholds(site)
+        counts = light_counts(db.session, th, Filters())
+        today = center_today()
+        return cls(th, counts, {light: sum(c[light] for c in counts.values()) for light in LIGHTS},
+                   today, Month(today.year, today.month))
 
 
-def clerk_day(site: Any) -> dict[str, Any]:
-    lights, _ = _lights(site)
+def clerk_day(site: Any, day: Day) -> dict[str, Any]:
     cases, total = waiting(db.session, Filters(), SHOWN)
-    return {"lights": lights, "waiting": cases, "waiting_total": total,
+    return {"lights": day.lights, "waiting": cases, "waiting_total": total,
             "drafts": drafts(db.session, SHOWN)}
 
 
-def manager_day(site: Any) -> dict[str, Any]:
-    lights, _ = _lights(site)
+def manager_day(site: Any, day: Day) -> dict[str, Any]:
     extensions, extensions_total = extensions_waiting(db.session, SHOWN)
     scope = current_scope()
     mine = None if scope is None or scope.everything else scope.visible_sub_centers
     branches, branches_total = branches_waiting(db.session, mine, SHOWN)
-    today = center_today()
-    month = Month(today.year, today.month)
     # the rows of the sub-centers in scope, as the monthly report shows them (a bundle case
     # seen through a branch counts at the sub-center that took it)
-    rows = monthly(db.session, month, today, center_zone())
+    rows = monthly(db.session, day.month, day.today, center_zone())
     figures = roll_up({sub: rows[sub] for sub in db.session.scalars(select(SubCenter.id)) if sub in rows})
-    return {"lights": lights, "extensions": extensions, "extensions_total": extensions_total,
-            "branches": branches, "branches_total": branches_total, "month": month,
+    return {"lights": day.lights, "extensions": extensions, "extensions_total": extensions_total,
+            "branches": branches, "branches_total": branches_total, "month": day.month,
             "figures": [(str(label), shown(value(figures))) for label, value in COLUMNS]}
 
 
-def auditor_day(site: Any) -> dict[str, Any]:
-    lights, (th, counts) = _lights(site)
-    overdue, _ = worklist(db.session, Filters(light=RED), th, counts, 0, SHOWN)
-    today = center_today()
-    month = Month(today.year, today.month)
+def auditor_day(site: Any, day: Day) -> dict[str, Any]:
+    overdue, _ = worklist(db.session, Filters(light=RED), day.th, day.counts, 0, SHOWN)
     rules = site.center.get("assessment")
     ranked: list[Any] = []
     if rules:
-        rows, _, _, _ = shown_ranking(db.session, rules, month, today, center_zone(), "window")
+        rows, _, _, _ = shown_ranking(db.session, rules, day.month, day.today, center_zone(), "window")
         ranked = [r for r in rows if r.rank is not None]
-    return {"lights": lights, "overdue": [case for case, _ in overdue], "overdue_total": lights[RED],
-            "month": month, "ranking": head_and_tail(ranked), "ranked": len(ranked),
-            "has_rules": bool(rules)}
+    return {"lights": day.lights, "overdue": [case for case, _ in overdue],
+            "overdue_total": day.lights[RED], "month": day.month, "ranking": head_and_tail(ranked),
+            "ranked": len(ranked), "has_rules": bool(rules)}
 
 
 def head_and_tail(ranked: list[Any]) -> list[Any]:
@@ -117,6 +127,8 @@ class HomeView(IndexView):
     def index(self) -> Any:
         site = current_site()
         roles = roles_of(current_user) if current_user.is_authenticated else set()
-        parts = {role: build(site) for role, build in PARTS if role in roles and site is not None}
+        builds = [(role, build) for role, build in PARTS if role in roles and site is not None]
+        day = Day.of(site) if builds else None  # counted once, whatever roles the user holds
+        parts = {role: build(site, day) for role, build in builds}
         return self.render_template(self.index_template, site=site, parts=parts,
                                     lights=LIGHTS, title=gettext("Home"))

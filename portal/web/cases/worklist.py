@@ -33,9 +33,9 @@ from portal.models import Case, CaseState, Item, Offering, SubCenter, Window, db
 from portal.web.cases.case_page import LIGHT_LABELS
 from portal.web.cases.casework import thresholds
 from portal.web.current import current_publication, current_site
+from portal.web.listing import KEY_MARK
 
 PAGE_SIZE = 50
-KEY_MARK = "0PORTALKEY0"  # stands for a case's key in its link, made once per page
 ROW = Markup('<tr data-number="{number}" data-light="{light}"><td>{badge}</td>'
              '<td><a href="{href}">{number}</a></td><td>{item}</td><td>{sub}</td><td>{window}</td>'
              '<td>{applicant}</td><td>{step}</td><td>{due}{estimated}</td>'
