@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, session
+from flask import Flask, current_app, has_request_context, session
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import gettext
@@ -128,14 +128,6 @@ def _signed_in(app: Flask, user: Any) -> None:
 def _signed_out(app: Flask, user: Any) -> None:
     accounts.end_session(db.session, session.pop(SID, None))
     db.session.commit()
-
-
-def session_is_live(user_id: int) -> bool:
-    """Is the request's session cookie still a live server-side session of ``user_id``?"""
-    if "portal_session_checked" not in g:
-        with unscoped():
-            g.portal_session_checked = accounts.is_live(db.session, session.get(SID), user_id)
-    return bool(g.portal_session_checked)
 
 
 def init_app(app: Flask) -> None:

@@ -72,7 +72,6 @@ from portal.web.accounts import (
     joined,
     password_field,
     password_form,
-    session_is_live,
     weakness_messages,
 )
 from portal.web.clerks import USER_DESCRIPTIONS, USER_FORMATTERS, AccountLog
@@ -380,10 +379,11 @@ class PortalSecurityManager(SecurityManager):
     def load_user(self, pk: Any) -> Any:
         """The session's user — while its server-side session lives (logout, a password change
         or a deactivation ends it, whatever copies of the cookie exist)."""
-        user = super().load_user(pk)
-        if user is not None and has_request_context() and not session_is_live(user.id):
-            return None
-        return user
+        if not has_request_context():
+            return super().load_user(pk)
+        with unscoped():
+            user = accounts.live_user(self.session, session.get(SID), int(pk))
+        return user if user is not None and user.is_active else None
 
     def add_user(self, username: str, first_name: str, last_name: str, email: str, role: Any,
                  password: str = "", hashed_password: str = "", **kwargs: Any) -> Any:
