@@ -31,6 +31,9 @@ run: setup
 	@$(BIN)/portal demo-users --remember instance/demo-logins.txt
 	@$(BIN)/portal demo-cases --if-empty
 	@echo
+	@# the web server, and beside it one worker for the background jobs (batch printing,
+	@# exports) on the embedded queue (instance/queue.db); stopping the server stops it
+	$(BIN)/portal worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORTAL_BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config python:portal.gunicorn_conf --preload 'portal:create_app()'
 
 # Every test, on SQLite and PostgreSQL, with the browser tests in Chromium; one worker per CPU.

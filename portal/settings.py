@@ -26,6 +26,16 @@ PORTAL_LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "text")
 # Who may read /metrics: addresses or networks, comma-separated.
 PORTAL_METRICS_ALLOW = os.environ.get("PORTAL_METRICS_ALLOW", "127.0.0.1/32,::1/128")
 
+# Background jobs (portal/web/jobs.py): the queue `portal worker` takes them from — a SQLite
+# file here by default (no server), redis://host:6379/0 in production; a job raising is retried
+# this many times, this many seconds apart; a running job silent for this long (its worker
+# died) is queued again and resumes.
+PORTAL_QUEUE_URL = os.environ.get("PORTAL_QUEUE_URL") or f"sqlite:///{INSTANCE / 'queue.db'}"
+PORTAL_QUEUE_NAME = os.environ.get("PORTAL_QUEUE_NAME", "portal")  # portals sharing a Redis: one each
+PORTAL_JOB_RETRIES = int(os.environ.get("PORTAL_JOB_RETRIES", "3"))
+PORTAL_JOB_RETRY_SECONDS = int(os.environ.get("PORTAL_JOB_RETRY_SECONDS", "10"))
+PORTAL_JOB_STALE_SECONDS = float(os.environ.get("PORTAL_JOB_STALE_SECONDS", "60"))
+
 # The declaration folder `portal sync` reads by default.
 PORTAL_SITE_DIR = os.environ.get("PORTAL_SITE_DIR", str(HOME))
 

@@ -17,6 +17,10 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+# the suite's apps run a background job inside the request that asks for it; the queue itself —
+# worker processes on SQLite and Redis, retries, a killed worker — is tested in tests/test_queue.py
+os.environ.setdefault("PORTAL_QUEUE_URL", "immediate:")
+
 import pytest
 
 from tests.support.browser import BROWSER_TESTS, browser, live  # noqa: F401 - fixtures

@@ -22,7 +22,6 @@ from sqlalchemy import select
 from portal.assessment.metrics import empty_metrics, metrics
 from portal.assessment.reports import Month
 from portal.assessment.scoring import score
-from portal.core import servertime
 from portal.models import Case, Complaint, Evaluation, Inspection, Offering, SubCenter, Window, db
 from portal.site import load_site
 from tests.support.sites import REPO
@@ -679,28 +678,6 @@ def test_the_evidence_of_many_subjects_in_one_query_is_each_ones_and_scoped(mont
             assert ids["MZ01"] not in seen
             assert evidence_of_all(db.session, november, today, ZONE, ids.values(), "accepted").keys() == {
                 ids["WS01"]}
-
-
-def test_a_job_whose_worker_has_gone_is_shown_as_stopped_not_waited_for(month_of_cases,  # noqa: F811
-                                                                        monkeypatch) -> None:
-    from portal.assessment import exports
-    from tests.test_reports import on
-
-    on(monkeypatch, "2026-12-05")
-    with month_of_cases.app_context():  # asked for, then the worker restarted: nobody runs it
-        job = exports.ask(db.session, {"month": "2026-11", "by": "window"}, "中断的导出", "center-auditor")
-        job.state = "running"
-        job.step(4)
-        db.session.commit()
-        job_id = job.id
-    auditor = signed_in(month_of_cases, "center-auditor")
-    url = f"/assessment/export/{job_id}?format=json"
-    assert auditor.get(url).get_json()["state"] == "running"  # a minute later: still its own
-    monkeypatch.setattr(servertime, "now", lambda: at("2026-12-05 10:06"))
-    status = auditor.get(url).get_json()
-    assert status["state"] == "failed" and "重新发起" in status["error"] and status["done"] == 4
-    page = auditor.get(f"/assessment/export/{job_id}").get_data(as_text=True)
-    assert "任务未完成即已中断" in page and 'data-state="failed"' in page
 
 
 def test_equal_scores_share_a_rank() -> None:

@@ -329,7 +329,7 @@ def test_a_batch_from_the_browser_runs_in_the_background_and_shows_its_progress(
         if status["state"] in ("done", "failed"):
             break
         time.sleep(0.1)
-    assert status == {"done": 2, "total": 2, "state": "done", "error": None}
+    assert status == {"done": 2, "total": 2, "state": "done", "error": None, "attempts": 1}
     archive = clerk.get(job_url + "/documents.zip")
     assert archive.status_code == 200 and len(zipfile.ZipFile(io.BytesIO(archive.data)).namelist()) == 2
     other = published.test_client()

@@ -12,6 +12,7 @@ import pytest
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
+from portal.core import servertime
 from portal.core.errors import PortalError
 from portal.models import db
 
@@ -54,6 +55,27 @@ def test_an_unreachable_database_is_not_ready() -> None:
                       "SECRET_KEY": "u" * 40})
     answer = app.test_client().get("/readyz")
     assert answer.status_code == 503 and answer.get_json()["database"].startswith("unreachable")
+
+
+def test_an_unreachable_job_queue_is_not_ready_and_a_job_asked_meanwhile_says_so(published) -> None:
+    from portal.models import ExportJob
+    from portal.web import jobs
+
+    assert published.test_client().get("/readyz").get_json()["queue"] == "ok (0 waiting)"
+    published.config["PORTAL_QUEUE_URL"] = "redis://127.0.0.1:9/0"  # nothing listens there
+    try:
+        answer = published.test_client().get("/readyz")
+        assert answer.status_code == 503 and answer.get_json()["queue"] == "unreachable: ConnectionError"
+        with published.test_request_context():
+            job = ExportJob(kind="assessment", label="导出", params={}, requested_by="x",
+                            created_at=servertime.now())
+            db.session.add(job)
+            db.session.commit()
+            jobs.enqueue("export", job)  # nothing waits for a message never sent
+            assert job.state == "failed" and "任务队列无法连接（ConnectionError）" in job.error
+            db.session.remove()
+    finally:
+        published.extensions.pop(jobs.EXTENSION, None)
 
 
 def test_metrics_count_requests_by_endpoint_for_allowed_addresses_only(staffed) -> None:

@@ -20,7 +20,7 @@ from portal.assessment.metrics import SUBJECTS
 from portal.assessment.ranking import Ranked
 from portal.assessment.reports import Month
 from portal.core import servertime
-from portal.models import ExportJob, db
+from portal.models import ExportJob
 from portal.site.metrics import METRICS
 from portal.site.publish import current_version
 
@@ -188,40 +188,28 @@ def ask(session: Session, params: Mapping[str, Any], label: str, requested_by: s
     return job
 
 
-def run_here(rules: Mapping[str, Any], job_id: int, scope: Any, today: dt.date, zone: ZoneInfo) -> Any:
-    """``run`` on the thread's own session (portal/web/jobs.py)."""
-
-    return run(db.session, rules, job_id, scope, today, zone)
-
-
 def run(session: Session, rules: Mapping[str, Any], job_id: int, scope: Any, today: dt.date,
         zone: ZoneInfo) -> Any:
     """Make the job's workbook in ``scope`` (its requester's), saving the progress after each
-    subject, then the file."""
+    subject, then the file. A workbook is made whole: a retried job starts it again. What stops
+    it is raised; whoever runs it records that on the job (``JobProgress.fail``)."""
 
     job = session.get(ExportJob, job_id)
     params = dict(job.params)
     month, by = Month.parse(params["month"]), params.get("by", "window")
-    try:
-        with acting_as(scope):
-            rows, chosen, _, shown = shown_ranking(session, rules, month, today, zone, by,
-                                                   params.get("result"))
-            version = chosen.label if chosen else str(current_version(session))
-            job.state, job.total = "running", steps(shown, rows)
-            job.step(0)
+    with acting_as(scope):
+        rows, chosen, _, shown = shown_ranking(session, rules, month, today, zone, by,
+                                               params.get("result"))
+        version = chosen.label if chosen else str(current_version(session))
+        job.state, job.total = "running", steps(shown, rows)
+        job.step(0)
+        session.commit()
+
+        def progress(done: int, total: int) -> None:
+            job.step(done)
             session.commit()
 
-            def progress(done: int, total: int) -> None:
-                job.step(done)
-                session.commit()
-
-            data = workbook(shown, month, rows, version, session, today, zone, progress=progress, by=by)
-    except Exception as exc:  # the job says what stopped it; the log has the rest
-        session.rollback()
-        job = session.get(ExportJob, job_id)
-        job.state, job.error, job.finished_at = "failed", str(exc)[:1000], servertime.now()
-        session.commit()
-        raise
+        data = workbook(shown, month, rows, version, session, today, zone, progress=progress, by=by)
     job.content, job.filename = data, f"assessment-{month}-{by}.xlsx"
     job.state, job.finished_at = "done", servertime.now()
     session.commit()

@@ -59,9 +59,16 @@ def print_batch(kind: str, day: Any, sub_center: str | None, by: str, out: Path 
         click.echo(f"{job.label}: none")
         return
     with click.progressbar(length=job.total, label=job.label, show_pos=True) as bar:
-        batch.run(db.session, site, job.id, actor,
-                  lambda token: public.rstrip("/") + "/verify/" + token,
-                  current_app.config["SECRET_KEY"], progress=lambda done, total: bar.update(1))
+        try:
+            batch.run(db.session, site, job.id, actor,
+                      lambda token: public.rstrip("/") + "/verify/" + token,
+                      current_app.config["SECRET_KEY"], progress=lambda done, total: bar.update(1))
+        except Exception as exc:  # the job says what stopped it
+            db.session.rollback()
+            failed = db.session.get(type(job), job.id)
+            failed.fail(str(exc) or type(exc).__name__)
+            db.session.commit()
+            raise
     click.echo(f"{job.label}: {job.done} documents (job {job.id})")
     if out:
         out.write_bytes(batch.archive(db.session, job))

@@ -39,7 +39,7 @@ def day_bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
 
 
 def create(session: Session, kind: str, day: dt.date, zone: ZoneInfo, actor: Actor,
-           sub_center_id: int | None = None) -> PrintJob:
+           sub_center_id: int | None = None, public_url: str | None = None) -> PrintJob:
     """A job for every ``kind`` document of the cases of ``day`` the user may print: those
     taken at their sub-centers or windows (not bundle cases they see through a branch)."""
     if kind not in BATCHES:
@@ -54,7 +54,8 @@ def create(session: Session, kind: str, day: dt.date, zone: ZoneInfo, actor: Act
     ids = list(session.scalars(query))
     title = KINDS[kind].title or "结果证照"
     job = PrintJob(kind=kind, label=f"{day.isoformat()} {words}的{title}", case_ids=ids,
-                   total=len(ids), requested_by=actor.name, created_at=servertime.now())
+                   total=len(ids), requested_by=actor.name, created_at=servertime.now(),
+                   params={"public_url": public_url} if public_url else None)
     session.add(job)
     session.commit()
     return job
@@ -62,25 +63,25 @@ def create(session: Session, kind: str, day: dt.date, zone: ZoneInfo, actor: Act
 
 def run(session: Session, site: Site, job_id: int, actor: Actor, verify_url: Callable[[str], str],
         secret: str, progress: Callable[[int, int], None] | None = None) -> PrintJob:
-    """Issue the job's documents one by one, saving the progress after each."""
+    """Issue the job's documents one by one from where it stopped (``job.done``: a retried or
+    resumed job goes on after its last finished document), saving the progress after each. What
+    stops it is raised; whoever runs it records that on the job (``JobProgress.fail``)."""
     job = session.get(PrintJob, job_id)
     job.state = "running"
     job.step(job.done)
     session.commit()
-    try:
-        for case_id in job.case_ids[job.done:]:
+    for case_id in job.case_ids[job.done:]:
+        # a document this job issued before its step was saved (the worker died in between)
+        # is not issued again, nor logged as a reprint: the resumed batch only moves past it
+        issued = session.scalar(select(IssuedDocument.id).where(
+            IssuedDocument.case_id == case_id, IssuedDocument.kind == job.kind,
+            IssuedDocument.issued_at >= job.created_at))
+        if issued is None:
             issue(session, site, session.get(Case, case_id), job.kind, actor, verify_url, secret)
-            job.step(job.done + 1)
-            session.commit()
-            if progress:
-                progress(job.done, job.total)
-    except Exception as exc:  # the job says what stopped it; the log has the rest
-        session.rollback()
-        job = session.get(PrintJob, job_id)
-        job.state, job.error = "failed", str(exc)[:1000]
-        job.finished_at = servertime.now()
+        job.step(job.done + 1)
         session.commit()
-        raise
+        if progress:
+            progress(job.done, job.total)
     job.state, job.finished_at = "done", servertime.now()
     session.commit()
     return job

@@ -47,24 +47,32 @@ class JobProgress:
     requested_by: Mapped[str] = mapped_column(String(100), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    # the job's last sign of life: set whenever it moves on (``step``)
+    # the job's last sign of life: its worker's heartbeat while it runs (portal/web/jobs.py),
+    # and each step
     touched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-
-    STALE = dt.timedelta(minutes=5)  # no step for this long: its worker is gone
+    # how many times a worker has started it (a retry, or a resumption after a dead worker)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     def step(self, done: int) -> None:
-
         self.done, self.touched_at = done, servertime.now()
 
-    def stalled(self, now: dt.datetime) -> bool:
-        """Queued or running, but silent for ``STALE``: the process that ran it has gone (a
-        restart, a killed worker); it will not finish."""
-        last = self.touched_at or self.created_at
-        return self.state in ("queued", "running") and now - _aware(last) > self.STALE
+    def fail(self, error: str, retrying: bool = False) -> None:
+        """Record what stopped the job: failed for good, or queued again for a retry (the error
+        stays shown meanwhile)."""
+        self.error = error[:1000]
+        if retrying:
+            self.state, self.touched_at = "queued", servertime.now()
+        else:
+            self.state, self.finished_at = "failed", servertime.now()
+
+    def waiting_since(self, now: dt.datetime) -> dt.timedelta:
+        """How long a queued job has waited for a worker."""
+        return now - _aware(self.touched_at or self.created_at)
 
     def status(self) -> dict[str, Any]:
         """What the progress page polls."""
-        return {"done": self.done, "total": self.total, "state": self.state, "error": self.error}
+        return {"done": self.done, "total": self.total, "state": self.state, "error": self.error,
+                "attempts": self.attempts}
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -82,6 +90,8 @@ class PrintJob(JobProgress, Model):
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
     label: Mapped[str] = mapped_column(String(200), nullable=False)  # what was asked, in words
     case_ids: Mapped[Any] = mapped_column(JSONType, nullable=False)  # chosen when it was asked
+    # what the worker needs besides: the address the QR codes carry
+    params: Mapped[Any] = mapped_column(JSONType, nullable=True)
 
 
 class ExportJob(JobProgress, Model):

@@ -104,7 +104,9 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
         appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")
         appbuilder.init_app(app, db.session)
         generate.register(appbuilder)
-    catalog = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]) / "zh" / "LC_MESSAGES" / "messages.mo"
+    # FAB prepends its own folder: "…/flask_appbuilder/translations;…/portal/translations"
+    ours = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[-1]
+    catalog = Path(ours) / "zh" / "LC_MESSAGES" / "messages.mo"
     if not catalog.is_file():  # every page would be in English, and nothing else would say so
         app.logger.warning("the Chinese catalog %s is not compiled: pages will be in English "
                            "(`make setup` compiles it)", catalog)

@@ -27,7 +27,7 @@ from portal.documents import batches, issuing
 from portal.documents.render import DocumentError, render_pdf
 from portal.models import Case, FormVersion, PrintJob, SubCenter, db
 from portal.web import jobs as background
-from portal.web.cases.casework import actor
+from portal.web.cases.casework import actor, actor_of
 from portal.web.current import center_today, center_zone, current_site
 from portal.web.errors import error_text, writable_or_403
 
@@ -63,14 +63,12 @@ class DocumentView(BaseView):
                 sub = request.form.get("sub_center", "")
                 zone = center_zone()
                 job = batches.create(db.session, request.form.get("kind", ""), day, zone, who,
-                                     int(sub) if sub.isdigit() else None)
+                                     int(sub) if sub.isdigit() else None, public_url=public_base())
             except (ValueError, PortalError) as exc:
                 db.session.rollback()
                 flash(error_text(exc), "danger")
                 return redirect(url_for("DocumentView.batch"))
-            base, secret = public_base(), current_app.config["SECRET_KEY"]
-            background.start(f"print job {job.id}", _print, job.id, who,
-                             lambda token: f"{base}/verify/{token}", secret)
+            background.enqueue("print", job)
             return redirect(url_for("DocumentView.job", pk=job.id))
         jobs = db.session.scalars(select(PrintJob).where(PrintJob.requested_by == who.name)
                                   .order_by(PrintJob.id.desc()).limit(10)).all()
@@ -118,11 +116,14 @@ class DocumentView(BaseView):
             "X-Document-Reprint": "1" if reprint else "0"})
 
 
-def _print(job_id: int, who: Any, verify_url: Any, secret: str) -> None:
-    """The batch, in its own thread (portal/web/jobs.py): the cases were chosen through the
-    requester's scope when the job was made."""
-
-    batches.run(db.session, current_site(), job_id, who, verify_url, secret)
+@background.runs("print")
+def _print(job: PrintJob, user: Any, scope: Any) -> None:
+    """A batch, on a worker: the cases were chosen through the requester's scope when the job
+    was made; the QR codes carry the address the requester's browser used."""
+    base = (job.params or {}).get("public_url") or current_app.config.get("PORTAL_PUBLIC_URL") or ""
+    batches.run(db.session, current_site(), job.id, actor_of(user, scope),
+                lambda token: f"{base.rstrip('/')}/verify/{token}", current_app.config["SECRET_KEY"],
+                progress=lambda done, total: background.still_mine())
 
 
 def _quote(name: str) -> str:

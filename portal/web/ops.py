@@ -2,14 +2,16 @@
 
 - ``GET /healthz``: the process answers (no database, no session): for a load balancer's or a
   supervisor's liveness check.
-- ``GET /readyz``: it can serve: the database answers and its schema is at the newest
-  migration. 200 with ``{"status": "ready", …}``, else 503 saying what is wrong: for a deploy
-  that waits before sending traffic, and for a monitor.
+- ``GET /readyz``: it can serve: the database answers, the job queue answers (Redis, or the
+  embedded queue's file) and the schema is at the newest migration. 200 with ``{"status":
+  "ready", …}``, else 503 saying what is wrong: for a deploy that waits before sending
+  traffic, and for a monitor.
 - ``GET /metrics``: Prometheus metrics — requests by endpoint, method and status, their
-  latency, and the background jobs by state — for the addresses in ``PORTAL_METRICS_ALLOW``
-  (default: this host only); anyone else gets 404. Under several gunicorn workers set
-  ``PROMETHEUS_MULTIPROC_DIR`` (an empty folder, before the workers start): each worker writes
-  its figures there and a scrape adds them up (portal/gunicorn_conf.py removes a dead worker's).
+  latency, the background jobs by state and the messages waiting on the job queue — for the
+  addresses in ``PORTAL_METRICS_ALLOW`` (default: this host only); anyone else gets 404. Under
+  several gunicorn workers set ``PROMETHEUS_MULTIPROC_DIR`` (an empty folder, before the
+  workers start): each worker writes its figures there and a scrape adds them up
+  (portal/gunicorn_conf.py removes a dead worker's).
 - Every response carries ``X-Request-ID`` — the one the proxy sent (letters, digits, ``-_.:``,
   at most 64), else a new one — and every log line of the request names it; one line per
   request goes to the ``portal.request`` logger. ``PORTAL_LOG_FORMAT=json`` writes the logs as
@@ -71,6 +73,11 @@ def readyz() -> Any:
     except SQLAlchemyError as exc:
         answer.update(status="not ready", database=f"unreachable: {type(exc).__name__}")
         return jsonify(answer), 503
+    try:
+        answer["queue"] = f"ok ({_queue().depth()} waiting)"
+    except Exception as exc:  # the queue's server is down or its file unreadable
+        answer.update(status="not ready", queue=f"unreachable: {type(exc).__name__}")
+        return jsonify(answer), 503
     heads = set(ScriptDirectory(current_app.extensions["migrate"].directory).get_heads())
     answer["migrations"] = ", ".join(sorted(current)) or "none"
     if current != heads:
@@ -130,6 +137,18 @@ class JobCollector:
         except SQLAlchemyError:  # no database, or not migrated: /readyz says so; the rest is shown
             return
         yield family
+        try:
+            depth = _queue().depth()
+        except Exception:  # the queue is down: /readyz says so
+            return
+        yield GaugeMetricFamily("portal_queue_messages", "Messages waiting on the job queue "
+                                "(scheduled retries included)", value=depth)
+
+
+def _queue() -> Any:
+    from portal.web.jobs import queue
+
+    return queue()
 
 
 def _begin() -> None:

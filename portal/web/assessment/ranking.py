@@ -6,6 +6,7 @@ workbook as a background job with progress (portal/web/jobs.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access.roles import READ, WRITE, permission
-from portal.access.scope import current_scope
 from portal.assessment import exports
 from portal.assessment.awards import quarter_months
 from portal.assessment.awards import standings as quarter_standings
@@ -30,7 +30,7 @@ from portal.assessment.ranking import Ranked
 from portal.assessment.reports import Month
 from portal.assessment.scoring import formula_words
 from portal.cases import audit
-from portal.core.errors import PortalError
+from portal.core.errors import N_, PortalError
 from portal.documents.render import DocumentError, render_html, render_pdf
 from portal.models import ExportJob, SubCenter, db
 from portal.site.metrics import METRICS, SUBJECT_NAMES
@@ -267,11 +267,10 @@ class AssessmentView(BaseView):
         rules = self._rules()
         month, today, zone = _month_of(request.form.get("month", ""))
         by = SUBJECT_OF.get(request.form.get("subject", ""), "window")
-        params = {"month": str(month), "by": by, "result": _result_id()}
+        params = {"month": str(month), "by": by, "result": _result_id(), "today": today.isoformat()}
         job = exports.ask(db.session, params, f"{rules['name']} · {month} · {SUBJECTS[by].word}",
                           current_user.username)
-        background.start(f"export job {job.id}", exports.run_here, rules, job.id, current_scope(),
-                         today, zone)
+        background.enqueue("export", job)
         return redirect(url_for("AssessmentView.export_job", pk=job.id))
 
     @expose("/export/<int:pk>")
@@ -373,3 +372,13 @@ def _result_id() -> int | None:
 def _by(rules: Any) -> str:
     """The kind of subject asked for (``?subject=``), else the rules' own."""
     return SUBJECT_OF.get(request.args.get("subject") or rules.get("subject", "window"), "window")
+
+
+@background.runs("export")
+def _export(job: Any, user: Any, scope: Any) -> None:
+    """An assessment workbook, on a worker, in its requester's scope, as of the day they asked."""
+    rules = current_site().center.get("assessment")
+    if not rules:
+        raise PortalError(N_("the center declares no assessment rules any more"))
+    today = dt.date.fromisoformat(job.params.get("today") or center_today().isoformat())
+    exports.run(db.session, rules, job.id, scope, today, center_zone())

@@ -33,11 +33,14 @@ from portal.web.errors import error_text, writable_or_403
 
 def actor() -> Actor:
     """The signed-in user as the lifecycle sees them: name and role keys."""
+    return actor_of(current_user, current_scope())
+
+
+def actor_of(user: Any, scope: Any) -> Actor:
+    """``user`` working in ``scope`` as the lifecycle sees them (a background job's requester)."""
     keys = {name: key for key, name in ROLE_NAMES.items()}
-    scope = current_scope()
-    return Actor(current_user.username,
-                           frozenset(keys[r.name] for r in current_user.roles if r.name in keys),
-                           None if scope is None or scope.everything else scope.visible_sub_centers)
+    return Actor(user.username, frozenset(keys[r.name] for r in user.roles if r.name in keys),
+                 None if scope is None or scope.everything else scope.visible_sub_centers)
 
 
 def _text(name: str) -> str:

@@ -1,0 +1,261 @@
+"""Benchmark: the clerk's pages and the REST case list under concurrent clients, on gunicorn
+over PostgreSQL, beside /healthz of the same server — quiet, and while a batch prints.
+
+    .venv/bin/python bench/load.py [--cases 10000] [--clients 10,50] [--workers 2,4]
+                                   [--seconds 8] [--batch 1000]
+
+Needs PORTAL_TEST_POSTGRES_URL (a private schema is made and dropped afterwards), Redis for the
+job queue (PORTAL_TEST_REDIS_URL, default redis://127.0.0.1:6379/15, under a queue name of its
+own) and wrk (Debian's). Everything listens on 127.0.0.1 and runs for a bounded time.
+
+Publishes the demo site, seeds ``--cases`` cases, then for each gunicorn size (``--workers``,
+4 threads each, as portal/gunicorn_conf.py) and each number of concurrent clients
+(``--clients``: wrk connections, all signed in as the same clerk) loads each target for
+``--seconds``:
+
+  healthz      GET /healthz: the server's floor (no database, no session): the baseline
+  case list    GET /cases/list/ as a clerk (one window, through the scope rule)
+  worklist     GET /worklist/
+  case page    GET /cases/show/<id>, one of the clerk's open cases
+  REST list    GET /api/v1/cases/ (25 rows)
+
+and prints requests/s, p50/p95/p99 in ms and errors (non-2xx answers, socket errors), and each
+p50 over /healthz's. Then, on the first size with the most clients, a `portal worker` (nice 10,
+as a worker sharing a host with the web server should run) prints a ``--batch``-document batch
+while the counter's case page is loaded again: its p95 beside the quiet p95 — the goal: within
+1.5× — and how far the batch got meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.case_list import PASSWORD, build  # noqa: E402
+from bench.postgres import private_schema  # noqa: E402
+
+BIN = Path(sys.executable).parent
+REDIS = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# wrk's report as one JSON line: its latency percentiles, rate and errors
+REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests": %d, "seconds": %f, "p50": %f, "p95": %f, "p99": %f, '
+    .. '"errors": %d}\\n', summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
+    latency:percentile(95) / 1e3, latency:percentile(99) / 1e3,
+    e.connect + e.read + e.write + e.timeout + e.status))
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(app, url: str, queue: str, **extra: str) -> dict[str, str]:
+    return dict(os.environ, PORTAL_DATABASE_URL=url, PORTAL_SECRET_KEY=app.config["SECRET_KEY"],
+                PORTAL_AUDIT_KEY=app.config["PORTAL_AUDIT_KEY"], PORTAL_QUEUE_URL=REDIS,
+                PORTAL_QUEUE_NAME=queue, PORTAL_PUBLIC_URL="http://127.0.0.1", **extra)
+
+
+class Server:
+    """gunicorn with the portal, as production runs it (portal/gunicorn_conf.py)."""
+
+    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = dict(env, PORTAL_BIND=f"127.0.0.1:{self.port}", PORTAL_WORKERS=str(workers))
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", "python:portal.gunicorn_conf", "portal:create_app()"],
+                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+        self.log = log
+        import requests
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.base + "/readyz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not get ready:\n{log.read_text()[-3000:]}")
+
+    def session_cookie(self, username: str) -> str:
+        import requests
+
+        browser = requests.Session()
+        page = browser.get(self.base + "/login/").text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        answer = browser.post(self.base + "/login/", allow_redirects=False, data={
+            "csrf_token": token, "username": username, "password": PASSWORD})
+        assert answer.status_code == 302, f"{username} could not sign in"
+        return f"session={browser.cookies['session']}"
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def wrk(url: str, clients: int, seconds: float, cookie: str, script: Path) -> dict[str, float]:
+    threads = max(1, min(2, clients))
+    done = subprocess.run(["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(seconds))}s",
+                           "--timeout", "10s", "-s", str(script), "-H", f"Cookie: {cookie}", url],
+                          capture_output=True, text=True, check=True)
+    line = [row for row in done.stdout.splitlines() if row.startswith("{")][-1]
+    figures = json.loads(line)
+    figures["rate"] = figures["requests"] / figures["seconds"]
+    return figures
+
+
+def _targets(app) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from portal.models import Case, CaseState, PortalUser, db
+
+    with app.app_context():
+        clerk = db.session.scalars(select(PortalUser).where(PortalUser.username == "ws-clerk")).one()
+        case_id = db.session.scalar(select(Case.id).where(Case.window_id == clerk.windows[0].id,
+                                                         Case.state == CaseState.ACCEPTED).limit(1))
+    return [("healthz", "/healthz"), ("case list", "/cases/list/"), ("worklist", "/worklist/"),
+            ("case page", f"/cases/show/{case_id}"), ("REST list", "/api/v1/cases/")]
+
+
+def _batch(app, size: int) -> int:
+    """A print job of ``size`` certificates (completed, approved cases), asked by the center
+    admin, queued on no queue yet: the worker started later takes it."""
+    from sqlalchemy import select
+
+    from portal.core import servertime
+    from portal.models import Case, CaseState, PrintJob, db
+
+    with app.app_context():
+        ids = list(db.session.scalars(select(Case.id).where(
+            Case.state == CaseState.COMPLETED, Case.outcome == "approved").order_by(Case.id).limit(size)))
+        job = PrintJob(kind="certificate", label="bench", case_ids=ids, total=len(ids),
+                       requested_by="admin", created_at=servertime.now(),
+                       params={"public_url": "http://127.0.0.1"})
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def _progress(app, job_id: int) -> tuple[str, int, int]:
+    from portal.models import PrintJob, db
+
+    with app.app_context():
+        job = db.session.get(PrintJob, job_id)
+        db.session.refresh(job)
+        figures = (job.state, job.done, job.total)
+        db.session.remove()
+        return figures
+
+
+def _line(label: str, f: dict[str, float], floor: dict[str, float] | None) -> str:
+    over = f"   p50 × healthz {f['p50'] / floor['p50']:5.2f}" if floor else ""
+    return (f"    {label:<10} {f['rate']:8.1f} req/s   p50 {f['p50']:7.1f}   p95 {f['p95']:7.1f}   "
+            f"p99 {f['p99']:7.1f} ms   errors {int(f['errors'])}{over}")
+
+
+def run(url: str, cases: int, clients: list[int], workers: list[int], seconds: float, batch: int) -> None:
+    from portal.web import jobs
+
+    app = build(url, cases)
+    targets = _targets(app)
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "report.lua"
+        script.write_text(REPORT)
+        quiet: dict[str, float] = {}
+        for size in workers:
+            server = Server(_env(app, url, queue), size, Path(tmp) / f"gunicorn-{size}.log")
+            try:
+                cookie = server.session_cookie("ws-clerk")
+                for n in clients:
+                    print(f"  gunicorn {size} workers × 4 threads, {n} clients, {seconds:g} s each:")
+                    floor = None
+                    for label, path in targets:
+                        figures = wrk(server.base + path, n, seconds, cookie, script)
+                        floor = floor or figures
+                        print(_line(label, figures, None if figures is floor else floor))
+                        if label == "case page" and size == workers[0] and n == max(clients):
+                            quiet = figures
+                if size == workers[0]:
+                    n = max(clients)
+                    app.config.update(PORTAL_QUEUE_URL=REDIS, PORTAL_QUEUE_NAME=queue)
+                    job_id = _batch(app, batch)
+                    with app.app_context():
+                        jobs.queue(app).enqueue("print", job_id)
+                    log = (Path(tmp) / "worker.log").open("wb")
+                    worker = subprocess.Popen(["nice", "-n", "10", str(BIN / "portal"), "worker",
+                                               "--threads", "1"], env=_env(app, url, queue),
+                                              stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+                    try:
+                        deadline = time.monotonic() + 60
+                        while _progress(app, job_id)[1] < 1 and time.monotonic() < deadline:
+                            time.sleep(0.2)  # the worker has started rendering
+                        before = _progress(app, job_id)[1]
+                        busy = wrk(server.base + targets[3][1], n, seconds, cookie, script)
+                        state, done, total = _progress(app, job_id)
+                    finally:
+                        worker.send_signal(signal.SIGTERM)
+                        worker.wait(30)
+                        log.close()
+                    print(f"  while a {total}-document batch prints (documents {before} → {done}, "
+                          f"{state} when the load ended), {n} clients, {size} gunicorn workers:")
+                    print(_line("case page", busy, None))
+                    print(f"    ratio case page p95 busy / quiet = {busy['p95'] / quiet['p95']:.2f}"
+                          f"   (goal ≤ 1.5; quiet p95 {quiet['p95']:.1f} ms)")
+            finally:
+                server.stop()
+    with app.app_context():
+        from portal.models import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--clients", default="10,50")
+    parser.add_argument("--workers", default="2,4")
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--batch", type=int, default=1000)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    os.environ.setdefault("PORTAL_CACHE_DIR", "")
+    pg = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+    if not pg:
+        print("PostgreSQL: skipped (PORTAL_TEST_POSTGRES_URL is not set): the load bench runs on "
+              "PostgreSQL only")
+        return
+    with private_schema(pg) as url:
+        print(f"PostgreSQL, {args.cases:,} cases:")
+        run(url, args.cases, [int(c) for c in args.clients.split(",")],
+            [int(w) for w in args.workers.split(",")], args.seconds, args.batch)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""The job queue as it runs in production: the web app enqueues, a separate `portal worker`
+process runs the job — on the embedded queue (a SQLite file) and on Redis, each over SQLite
+and PostgreSQL; a worker killed with SIGKILL in the middle of a batch leaves it to another
+worker, which finishes it with every document exactly once."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from portal.core import servertime
+from portal.models import IssuedDocument, PrintJob, db
+from portal.web import jobs
+from portal.web.current import current_site
+from tests.test_documents import (  # noqa: F401 - fixture
+    clerk,
+    completed_case,
+    login,
+)
+
+REDIS = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+BIN = Path(sys.executable).parent
+
+
+def _redis_or_skip() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"Redis at {REDIS} is unreachable: {exc}")
+
+
+@pytest.fixture(params=["sqlite-queue", "redis-queue"])
+def queued(request, published, tmp_path):
+    """The published portal with a real queue of its own (a fresh SQLite file, or a fresh name
+    on the test Redis); jobs wait there for a worker."""
+    if request.param == "redis-queue":
+        _redis_or_skip()
+        url = REDIS
+    else:
+        url = f"sqlite:///{tmp_path / 'queue.db'}"
+    published.config.update(PORTAL_QUEUE_URL=url, PORTAL_QUEUE_NAME=f"test-{uuid.uuid4().hex[:12]}",
+                             PORTAL_JOB_STALE_SECONDS=2.0, PORTAL_JOB_RETRY_SECONDS=1)
+    yield published
+    queue = jobs.queue(published)
+    queue.huey.flush()
+    published.extensions.pop(jobs.EXTENSION, None)
+
+
+class Worker:
+    """A `portal worker` process on the app's database and queue."""
+
+    def __init__(self, app, tmp_path: Path) -> None:
+        env = dict(os.environ, PORTAL_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+                   PORTAL_SECRET_KEY=app.config["SECRET_KEY"],
+                   PORTAL_AUDIT_KEY=app.config["PORTAL_AUDIT_KEY"],
+                   PORTAL_QUEUE_URL=app.config["PORTAL_QUEUE_URL"],
+                   PORTAL_QUEUE_NAME=app.config["PORTAL_QUEUE_NAME"],
+                   PORTAL_JOB_STALE_SECONDS=str(app.config["PORTAL_JOB_STALE_SECONDS"]),
+                   PORTAL_JOB_RETRY_SECONDS=str(app.config["PORTAL_JOB_RETRY_SECONDS"]),
+                   PORTAL_INSTANCE_DIR=str(tmp_path / f"worker-{uuid.uuid4().hex[:6]}"))
+        self.log = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
+        with self.log.open("wb") as out:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen([str(BIN / "portal"), "worker", "--threads", "1"], env=env,
+                                            stdout=out, stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # finish what it runs, then stop
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _today(app) -> str:
+    from portal.cases.lifecycle import local_day
+
+    with app.test_request_context():
+        return local_day(current_site(), servertime.now()).isoformat()
+
+
+def _status(app, job_id: int) -> dict:
+    with app.app_context():
+        job = db.session.get(PrintJob, job_id)
+        status = job.status()
+        db.session.remove()
+        return status
+
+
+def _wait(app, job_id: int, until, seconds: float, worker: Worker) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = _status(app, job_id)
+        if until(status):
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} is {status} after {seconds} s; the worker said:\n{worker.output()}")
+
+
+def test_a_batch_asked_in_the_browser_waits_for_a_worker_process_which_runs_it(queued, clerk, tmp_path):  # noqa: F811
+    for _ in range(2):
+        completed_case(queued)
+    started = clerk.post("/documents/batch", data={"csrf_token": clerk.token, "kind": "certificate",
+                                                   "day": _today(queued)})
+    job_url = started.headers["Location"]
+    job_id = int(job_url.rsplit("/", 1)[1])
+    status = clerk.get(job_url + "?format=json").get_json()
+    assert status["state"] == "queued" and status["done"] == 0  # no worker yet: it waits
+    page = clerk.get(job_url).get_data(as_text=True)
+    assert "排队中：等待后台进程处理" in page
+    worker = Worker(queued, tmp_path)
+    try:
+        status = _wait(queued, job_id, lambda s: s["state"] in ("done", "failed"), 60, worker)
+    finally:
+        worker.stop()
+    assert status == {"done": 2, "total": 2, "state": "done", "error": None, "attempts": 1}
+    archive = clerk.get(job_url + "/documents.zip")
+    assert sorted(zipfile.ZipFile(io.BytesIO(archive.data)).namelist()) == [
+        "MZ-ZS-2026-00001.pdf", "MZ-ZS-2026-00002.pdf"]
+
+
+def test_a_worker_killed_in_the_middle_of_a_batch_leaves_it_to_another_which_finishes_it_once(
+        queued, clerk, tmp_path):  # noqa: F811
+    cases = [completed_case(queued) for _ in range(12)]
+    started = clerk.post("/documents/batch", data={"csrf_token": clerk.token, "kind": "certificate",
+                                                   "day": _today(queued)})
+    job_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    first = Worker(queued, tmp_path)
+    try:
+        midway = _wait(queued, job_id, lambda s: s["done"] >= 2, 60, first)
+    finally:
+        first.kill()  # no goodbye: the job stays "running", its heartbeat stops
+    assert midway["state"] == "running" and midway["done"] < 12, "the batch ended before the kill"
+    killed_at = _status(queued, job_id)["done"]
+    second = Worker(queued, tmp_path)
+    try:
+        status = _wait(queued, job_id, lambda s: s["state"] in ("done", "failed"), 90, second)
+    finally:
+        second.stop()
+    assert status["state"] == "done" and status["done"] == 12 and status["attempts"] == 2, second.output()
+    assert "fell silent; queued again" in second.output()
+    with queued.app_context():
+        documents = db.session.execute(select(IssuedDocument.case_id, IssuedDocument.number).where(
+            IssuedDocument.kind == "certificate")).all()
+        db.session.remove()
+    assert sorted(case for case, _ in documents) == sorted(cases)  # every case once
+    numbers = sorted(int(number.rsplit("-", 1)[1]) for _, number in documents)
+    assert len(set(numbers)) == 12
+    # the one gap allowed: a number taken by the document the killed worker was making
+    assert numbers[-1] - numbers[0] + 1 - len(numbers) <= 1, numbers
+    assert killed_at >= 2
+
+
+def test_a_job_that_fails_is_retried_then_failed_with_its_reason(queued, clerk, tmp_path):  # noqa: F811
+    from portal.models import PortalUser
+
+    completed_case(queued)
+    queued.config["PORTAL_JOB_RETRIES"] = 1
+    started = clerk.post("/documents/batch", data={"csrf_token": clerk.token, "kind": "certificate",
+                                                   "day": _today(queued)})
+    job_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    with queued.app_context():  # the clerk leaves before a worker gets to the job
+        db.session.scalars(select(PortalUser).where(PortalUser.username == "mz-clerk")).one().active = False
+        db.session.commit()
+        db.session.remove()
+    worker = Worker(queued, tmp_path)
+    try:
+        status = _wait(queued, job_id, lambda s: s["state"] == "failed", 60, worker)
+    finally:
+        worker.stop()
+    assert status["attempts"] == 2 and status["done"] == 0  # tried, retried once, given up
+    assert "mz-clerk 已不能运行任务（账号已删除或停用）" in status["error"], status
+    with queued.app_context():
+        assert db.session.scalar(select(IssuedDocument.id)) is None
+        db.session.remove()
