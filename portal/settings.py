@@ -36,6 +36,11 @@ PORTAL_JOB_RETRIES = int(os.environ.get("PORTAL_JOB_RETRIES", "3"))
 PORTAL_JOB_RETRY_SECONDS = int(os.environ.get("PORTAL_JOB_RETRY_SECONDS", "10"))
 PORTAL_JOB_STALE_SECONDS = float(os.environ.get("PORTAL_JOB_STALE_SECONDS", "60"))
 
+# Where uploaded materials are kept (portal/cases/files.py): `folder` (PORTAL_UPLOAD_DIR, else
+# instance/uploads: this host's disk) or `database` (the portal's database: shared by every host).
+PORTAL_FILE_STORE = os.environ.get("PORTAL_FILE_STORE", "folder")
+PORTAL_UPLOAD_DIR = os.environ.get("PORTAL_UPLOAD_DIR") or None
+
 # The declaration folder `portal sync` reads by default.
 PORTAL_SITE_DIR = os.environ.get("PORTAL_SITE_DIR", str(HOME))
 

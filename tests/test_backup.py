@@ -10,6 +10,7 @@ import json
 from werkzeug.datastructures import FileStorage
 
 from portal.cases.audit import append
+from portal.cases.files import FolderStore
 from portal.cases.uploads import UploadStore
 from portal.models import Case, db
 from tests.support.world import add_cases
@@ -32,7 +33,7 @@ def test_a_backup_restores_into_an_empty_database_with_its_files_and_an_intact_c
     published.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
     with published.app_context():
         cases = add_cases(per_window=1)[:3]
-        stored = UploadStore(tmp_path / "uploads", "b" * 40).store(
+        stored = UploadStore(FolderStore(tmp_path / "uploads"), "b" * 40).store(
             FileStorage(io.BytesIO(PNG), "户口簿.png", content_type="image/png"))
         for row in cases:
             case = db.session.get(Case, row.id)

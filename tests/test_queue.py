@@ -6,14 +6,9 @@ worker, which finishes it with every document exactly once."""
 from __future__ import annotations
 
 import io
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 import zipfile
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -22,75 +17,21 @@ from portal.core import servertime
 from portal.models import IssuedDocument, PrintJob, db
 from portal.web import jobs
 from portal.web.current import current_site
-from tests.test_documents import (  # noqa: F401 - fixture
-    clerk,
-    completed_case,
-    login,
-)
-
-REDIS = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-BIN = Path(sys.executable).parent
-
-
-def _redis_or_skip() -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"Redis at {REDIS} is unreachable: {exc}")
+from tests.support.processes import Worker, redis_url
+from tests.test_documents import clerk, completed_case  # noqa: F401 - fixture
 
 
 @pytest.fixture(params=["sqlite-queue", "redis-queue"])
 def queued(request, published, tmp_path):
     """The published portal with a real queue of its own (a fresh SQLite file, or a fresh name
     on the test Redis); jobs wait there for a worker."""
-    if request.param == "redis-queue":
-        _redis_or_skip()
-        url = REDIS
-    else:
-        url = f"sqlite:///{tmp_path / 'queue.db'}"
+    url = redis_url() if request.param == "redis-queue" else f"sqlite:///{tmp_path / 'queue.db'}"
     published.config.update(PORTAL_QUEUE_URL=url, PORTAL_QUEUE_NAME=f"test-{uuid.uuid4().hex[:12]}",
                              PORTAL_JOB_STALE_SECONDS=2.0, PORTAL_JOB_RETRY_SECONDS=1)
     yield published
     queue = jobs.queue(published)
     queue.huey.flush()
     published.extensions.pop(jobs.EXTENSION, None)
-
-
-class Worker:
-    """A `portal worker` process on the app's database and queue."""
-
-    def __init__(self, app, tmp_path: Path) -> None:
-        env = dict(os.environ, PORTAL_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-                   PORTAL_SECRET_KEY=app.config["SECRET_KEY"],
-                   PORTAL_AUDIT_KEY=app.config["PORTAL_AUDIT_KEY"],
-                   PORTAL_QUEUE_URL=app.config["PORTAL_QUEUE_URL"],
-                   PORTAL_QUEUE_NAME=app.config["PORTAL_QUEUE_NAME"],
-                   PORTAL_JOB_STALE_SECONDS=str(app.config["PORTAL_JOB_STALE_SECONDS"]),
-                   PORTAL_JOB_RETRY_SECONDS=str(app.config["PORTAL_JOB_RETRY_SECONDS"]),
-                   PORTAL_INSTANCE_DIR=str(tmp_path / f"worker-{uuid.uuid4().hex[:6]}"))
-        self.log = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
-        with self.log.open("wb") as out:  # the child keeps its own copy of the descriptor
-            self.process = subprocess.Popen([str(BIN / "portal"), "worker", "--threads", "1"], env=env,
-                                            stdout=out, stderr=subprocess.STDOUT)
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # finish what it runs, then stop
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 def _today(app) -> str:

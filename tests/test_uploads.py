@@ -4,6 +4,7 @@ kept file is opened — as a download — by those who may see the case, and by 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -130,8 +131,9 @@ def test_a_pdf_or_a_picture_is_shown_in_the_case_pages_viewer_and_nothing_else_i
     with app.app_context():  # another site's form may take a spreadsheet: stored like any file
         from werkzeug.datastructures import FileStorage
 
+        from portal.cases.files import FolderStore
         from portal.cases.uploads import UploadStore
-        stored = UploadStore(tmp_path / "uploads", app.config["SECRET_KEY"]).store(
+        stored = UploadStore(FolderStore(tmp_path / "uploads"), app.config["SECRET_KEY"]).store(
             FileStorage(io.BytesIO(b"name,id\n"), "清单.csv", content_type="text/csv"))
         record = db.session.get(Case, case.id)
         record.data = {**record.data, "scan_hukou": [*record.data["scan_hukou"], stored]}
@@ -185,3 +187,32 @@ def test_files_no_case_keeps_are_cleaned_up(counter, tmp_path) -> None:
     result = run(app, "uploads", "clean")
     assert result.exit_code == 0 and "1 file(s) no case keeps removed" in result.output
     assert [p.read_bytes() for p in _files(tmp_path)] == [PNG]
+
+
+def test_files_kept_in_the_database_are_served_and_cleaned_up_like_a_folders(counter, tmp_path) -> None:
+    """PORTAL_FILE_STORE=database: what several hosts share (tests/test_hosts.py)."""
+    from sqlalchemy import func, update
+
+    from portal.models import StoredFile
+    from tests.test_publish import run
+
+    app, client, (mine, _) = counter
+    app.config.update(PORTAL_FILE_STORE="database", PORTAL_UPLOAD_DIR=str(tmp_path / "uploads"))
+    refused = post(client, f"/intake/{mine}/new", {**GOOD, "mobile": "1"},
+                   files={"scan_hukou": [(io.BytesIO(PDF + b"left behind"), "户口簿.pdf")]})
+    assert refused.status_code == 422
+    case = _submitted_with(app, client, mine, [(io.BytesIO(PNG), "户口簿.png")]).id
+    _submitted_with(app, client, mine, [(io.BytesIO(PNG), "户口簿（再交一次）.png")])  # same bytes
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 2  # once each
+        sha = db.session.get(Case, case).data["scan_hukou"][0]["sha256"]
+    assert not (tmp_path / "uploads").exists()
+    opened = client.get(f"/materials/{case}/{sha}")
+    assert opened.status_code == 200 and opened.data == PNG
+    with app.app_context():
+        db.session.execute(update(StoredFile).values(stored_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))
+        db.session.commit()
+    result = run(app, "uploads", "clean")
+    assert result.exit_code == 0 and "1 file(s) no case keeps removed" in result.output
+    with app.app_context():
+        assert db.session.scalars(select(StoredFile.content)).all() == [PNG]

@@ -9,45 +9,39 @@ day — the time a clerk may take to finish a refused form.
 
 from __future__ import annotations
 
-import hashlib
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
+from portal.cases.files import FileStore, unnamed
+
 KEPT_SUFFIX = "__kept"  # form key of an upload field's kept files: <field>__kept
 
 
 @dataclass(frozen=True)
 class UploadStore:
-    """The folder the files are kept in, and the secret their tokens are signed with (both
-    from the settings: ``PORTAL_UPLOAD_DIR``, ``SECRET_KEY``)."""
+    """Where the files are kept (a ``FileStore``: this host's folder, or the database every
+    host shares — ``PORTAL_FILE_STORE``), and the secret their tokens are signed with."""
 
-    folder: Path
+    files: FileStore
     secret: str
 
     def _signer(self) -> URLSafeSerializer:
         return URLSafeSerializer(self.secret, salt="portal-upload")
 
-    def path_of(self, meta: Mapping[str, Any]) -> Path:
-        return self.folder / meta["sha256"][:2] / meta["sha256"]
+    def read(self, meta: Mapping[str, Any]) -> bytes | None:
+        """The file a case records (``None`` when it is not kept)."""
+        return self.files.get(meta["sha256"])
 
     def store(self, upload: FileStorage) -> dict[str, Any]:
         """Keep the file under its SHA-256; return what a case records of it."""
         upload.stream.seek(0)
         content = upload.stream.read()
-        sha = hashlib.sha256(content).hexdigest()
-        path = self.path_of({"sha256": sha})
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".part")
-            tmp.write_bytes(content)
-            tmp.replace(path)
+        sha = self.files.put(content)
         name = upload.filename or secure_filename(sha)
         return {"name": name, "sha256": sha, "size": len(content),
                 "type": upload.mimetype or "application/octet-stream"}
@@ -63,7 +57,8 @@ class UploadStore:
                 meta = self._signer().loads(value)
             except BadSignature:
                 continue
-            if isinstance(meta, dict) and self.path_of(meta).exists():
+            if isinstance(meta, dict) and isinstance(meta.get("sha256"), str) \
+                    and self.files.has(meta["sha256"]):
                 out.append(meta)
         return out
 
@@ -85,11 +80,7 @@ def referenced(data: Any) -> Iterator[str]:
             yield from referenced(value)
 
 
-def orphans(store: UploadStore, kept: set[str], older_than: float) -> list[Path]:
-    """Files in the store that no case keeps, last written more than ``older_than`` seconds
-    ago (and leftover ``.part`` files of interrupted writes)."""
-    if not store.folder.is_dir():
-        return []
-    now = time.time()
-    return [path for path in store.folder.glob("*/*")
-            if path.is_file() and path.stem not in kept and now - path.stat().st_mtime > older_than]
+def orphans(store: UploadStore, kept: set[str], older_than: float) -> list[str]:
+    """Files in the store that no case keeps, written more than ``older_than`` seconds ago (and
+    leftovers of interrupted writes)."""
+    return unnamed(store.files, kept, older_than)

@@ -32,10 +32,14 @@ from portal.core.errors import N_, PortalError
 MANIFEST = "manifest.json"
 
 
-def _upload_folder() -> Path:
-    from portal.web.cases.intake import uploads
+def _upload_folder() -> Path | None:
+    """The folder of the uploaded files; ``None`` when they are kept in the database
+    (``PORTAL_FILE_STORE=database``: the dump holds them)."""
+    from flask import current_app
 
-    return uploads().folder
+    from portal.web.cases.intake import upload_folder
+
+    return None if current_app.config.get("PORTAL_FILE_STORE") == "database" else upload_folder()
 
 
 def _libpq(url: Any) -> str:
@@ -85,10 +89,19 @@ def backup(dest: Path) -> None:
     else:
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
               f"--file={dest / 'database.dump'}", _libpq(url)])
-    files = 0
-    if _upload_folder().is_dir():
-        shutil.copytree(_upload_folder(), dest / "uploads")
-        files = sum(1 for p in (dest / "uploads").glob("*/*") if p.is_file())
+    folder = _upload_folder()
+    if folder is None:
+        from sqlalchemy import func, select
+
+        from portal.models import StoredFile
+
+        files = db.session.scalar(select(func.count()).select_from(StoredFile))
+        db.session.rollback()
+    else:
+        files = 0
+        if folder.is_dir():
+            shutil.copytree(folder, dest / "uploads")
+            files = sum(1 for p in (dest / "uploads").glob("*/*") if p.is_file())
     manifest = {"made_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "database": url.get_backend_name(), "files": files, **state}
     (dest / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -127,7 +140,7 @@ def restore(source: Path) -> None:
         _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
               f"--dbname={_libpq(url)}", str(source / "database.dump")])
     folder = _upload_folder()
-    if (source / "uploads").is_dir():
+    if folder is not None and (source / "uploads").is_dir():
         shutil.copytree(source / "uploads", folder, dirs_exist_ok=True)
     state = _state(db.session)
     count, findings = verify(db.session)

@@ -157,7 +157,8 @@ def uploads_clean(older_than_hours: float) -> None:
 
     kept = {sha for data in db.session.scalars(select(Case.data)).yield_per(2000)
             for sha in referenced(data)}
-    gone = orphans(uploads(), kept, older_than_hours * 3600)
-    for path in gone:
-        path.unlink()
+    store = uploads()
+    gone = orphans(store, kept, older_than_hours * 3600)
+    for sha in gone:
+        store.files.remove(sha)
     click.echo(f"{len(gone)} file(s) no case keeps removed; {len(kept)} kept")

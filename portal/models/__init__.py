@@ -5,6 +5,7 @@ from portal.models.base import db
 from portal.models.case import STATE_NAMES, Case, CaseBranch, CaseSequence, CaseState
 from portal.models.documents import ExportJob, IssuedDocument, PrintJob
 from portal.models.events import AuditHead, CaseEvent
+from portal.models.files import StoredFile
 from portal.models.forms import CENTER_SCOPE, FormVersion
 from portal.models.site import (
     Center,
@@ -24,6 +25,6 @@ __all__ = [
     "AssessmentResult", "Complaint", "Evaluation", "Inspection",
     "Center", "ExportJob", "FormVersion", "IssuedDocument", "PrintJob",
     "Item", "Offering", "PortalUser", "SitePublication",
-    "SiteVersion", "SubCenter", "UserSession",
+    "SiteVersion", "StoredFile", "SubCenter", "UserSession",
     "Window", "db", "offering_window", "user_sub_center", "user_window",
 ]

@@ -73,6 +73,10 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
                                       "`python3 -c 'import secrets; print(secrets.token_hex(32))'`)"),
                               variable=variable)
         app.config[key] = _instance_secret(Path(app.instance_path), stored)  # the demo's
+    if app.config.get("PORTAL_FILE_STORE") not in ("folder", "database"):
+        raise PortalError(N_("PORTAL_FILE_STORE is %(value)s: it is folder or database"),
+                          hint=N_("folder: this host's PORTAL_UPLOAD_DIR; database: shared by every host"),
+                          value=repr(app.config.get("PORTAL_FILE_STORE")))
     app.config.setdefault("PORTAL_AUDIT_ANCHORS", str(Path(app.instance_path) / "audit-anchors.jsonl"))
     audit.use_key(_audit_key)
 

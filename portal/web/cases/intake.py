@@ -22,6 +22,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from portal.access.roles import WRITE, permission
 from portal.access.scope import current_scope
+from portal.cases.files import DatabaseStore, FileStore, FolderStore
 from portal.cases.intake import save_application, spec_of
 from portal.cases.uploads import KEPT_SUFFIX, UploadStore
 from portal.core.errors import PortalError
@@ -37,10 +38,20 @@ ROW_VERSION = "_row_version"  # hidden: the draft's row version the page was ope
 
 
 def uploads() -> UploadStore:
-    """The upload store of the settings: ``PORTAL_UPLOAD_DIR`` (else ``instance/uploads``)."""
+    """The upload store of the settings: ``PORTAL_FILE_STORE=database`` (the database every
+    host shares), else the folder ``PORTAL_UPLOAD_DIR`` (default ``instance/uploads``)."""
+    return UploadStore(file_store(), current_app.config["SECRET_KEY"])
+
+
+def file_store() -> FileStore:
+    if current_app.config.get("PORTAL_FILE_STORE") == "database":
+        return DatabaseStore(db.engine)
+    return FolderStore(upload_folder())
+
+
+def upload_folder() -> Path:
     configured = current_app.config.get("PORTAL_UPLOAD_DIR")
-    folder = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
-    return UploadStore(folder, current_app.config["SECRET_KEY"])
+    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
 
 def _windows(offering: Offering) -> list[Window]:
     """The offering's windows this user accepts applications at."""

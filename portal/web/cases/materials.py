@@ -12,7 +12,6 @@ itself (portal/web/headers.py ``file_policy``); anything else is not shown there
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -56,15 +55,15 @@ class MaterialView(BaseView):
     base_permissions = [permission(READ)]
 
     @staticmethod
-    def _file(pk: int, sha256: str) -> tuple[dict[str, Any], Path] | None:
-        """What the case records of the file, and where it is; ``None`` unless the user sees a
+    def _file(pk: int, sha256: str) -> tuple[dict[str, Any], bytes] | None:
+        """What the case records of the file, and its content; ``None`` unless the user sees a
         case that names it and the file is kept."""
         case = db.session.scalars(select(Case).where(Case.id == pk)).one_or_none()
         meta = files_of(case.data or {}).get(sha256) if case is not None else None
         if meta is None:
             return None
-        path = uploads().path_of(meta)
-        return (meta, path) if path.is_file() else None
+        content = uploads().read(meta)
+        return (meta, content) if content is not None else None
 
     @staticmethod
     def _not_shown(message: str) -> Response:
@@ -79,8 +78,7 @@ class MaterialView(BaseView):
         kept = self._file(pk, sha256)
         if kept is None:
             return self._not_shown(gettext("No such material, or not yours to see."))
-        meta, path = kept
-        content = path.read_bytes()
+        meta, content = kept
         found = filetype.guess(content[:8192])
         if found is None or found.mime not in PASSIVE:  # whatever its name: downloaded, never shown
             return self._not_shown(gettext("This material cannot be shown here: download it."))
@@ -110,11 +108,11 @@ class MaterialView(BaseView):
         kept = self._file(pk, sha256)
         if kept is None:
             abort(404)
-        meta, path = kept
+        meta, content = kept
         kind = meta.get("type") if meta.get("type") in PASSIVE else "application/octet-stream"
         # the bytes, not send_file's open file: a material is at most its field's size limit,
         # and a response left unclosed (the test client's) would keep the file open
-        response = Response(path.read_bytes(), mimetype=kind)
+        response = Response(content, mimetype=kind)
         name = meta.get("name") or sha256  # RFC 6266: an ASCII fallback, and the name in UTF-8
         fallback = secure_filename(name) or sha256
         response.headers["Content-Disposition"] = (f'attachment; filename="{fallback}"; '
