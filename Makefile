@@ -58,6 +58,7 @@ bench: setup
 	$(BIN)/python bench/worklist.py
 	$(BIN)/python bench/certificates.py
 	$(BIN)/python bench/assessment.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .benchmarks

@@ -192,6 +192,8 @@ def run(url: str, cases: int, clients: list[int], workers: list[int], seconds: f
             server = Server(_env(app, url, queue), size, Path(tmp) / f"gunicorn-{size}.log")
             try:
                 cookie = server.session_cookie("ws-clerk")
+                for _, path in targets:  # every worker process warmed on every page, unreported
+                    wrk(server.base + path, 2 * size, 1, cookie, script)
                 for n in clients:
                     print(f"  gunicorn {size} workers × 4 threads, {n} clients, {seconds:g} s each:")
                     floor = None
@@ -252,7 +254,7 @@ def main() -> None:
               "PostgreSQL only")
         return
     with private_schema(pg) as url:
-        print(f"PostgreSQL, {args.cases:,} cases:")
+        print(f"PostgreSQL: {args.cases:,} cases")
         run(url, args.cases, [int(c) for c in args.clients.split(",")],
             [int(w) for w in args.workers.split(",")], args.seconds, args.batch)
 

@@ -7,7 +7,8 @@ set -eu
 # the fallback for rare characters (生僻字) of the CJK extensions Noto does not cover.
 need="python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-hanazono"
 case "${1:-run}" in
-  test) need="$need chromium poppler-utils" ;;  # browser tests; pdftoppm for document pictures
+  # browser tests; pdftoppm for document pictures; wrk for the load bench (bench/load.py)
+  test) need="$need chromium poppler-utils wrk" ;;
 esac
 missing=""
 for pkg in $need; do

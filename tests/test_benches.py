@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from tests.support.processes import redis_url
 from tests.support.sites import REPO
 
 pytestmark = pytest.mark.bench
@@ -33,6 +34,8 @@ TINY = {
     "growth.py": (["--cases", "300", "--sizes", "900", "--requests", "2"],
                   r"900 cases .*\n +× /login/ +case list \d[\s\S]*× at 300 +login"),
     "export_memory.py": (["--cases", "200", "--sizes", "400"], r"400 cases +idle .* ratio \d.* whole"),
+    "load.py": (["--cases", "200", "--clients", "2", "--workers", "1", "--seconds", "1", "--batch", "3"],
+                r"REST list .* errors 0 .*\n[\s\S]*ratio case page p95 busy / quiet = \d"),
 }
 
 
@@ -44,6 +47,10 @@ def test_every_bench_of_make_bench_is_listed_here() -> None:
 @pytest.mark.parametrize("bench", sorted(TINY))
 def test_the_bench_runs_and_reports_its_ratio(bench: str, tmp_path) -> None:
     args, ratio = TINY[bench]
+    if bench == "load.py":  # PostgreSQL and Redis only, as production runs
+        if not os.environ.get("PORTAL_TEST_POSTGRES_URL") and os.environ.get("CI") != "true":
+            pytest.skip("the load bench runs on PostgreSQL: PORTAL_TEST_POSTGRES_URL is not set")
+        redis_url()
     env = {**os.environ, "PORTAL_CACHE_DIR": "", "HOME": str(tmp_path)}
     result = subprocess.run([sys.executable, str(REPO / "bench" / bench), *args], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=600)
