@@ -135,3 +135,30 @@ def test_a_job_that_fails_is_retried_then_failed_with_its_reason(queued, clerk, 
     with queued.app_context():
         assert db.session.scalar(select(IssuedDocument.id)) is None
         db.session.remove()
+
+
+def test_a_worker_told_to_stop_hands_its_batch_back_at_once(queued, clerk, tmp_path):  # noqa: F811
+    import signal
+
+    for _ in range(8):
+        completed_case(queued)
+    queued.config["PORTAL_JOB_STALE_SECONDS"] = 600.0  # no waiting for silence here
+    started = clerk.post("/documents/batch", data={"csrf_token": clerk.token, "kind": "certificate",
+                                                   "day": _today(queued)})
+    job_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    first = Worker(queued, tmp_path)
+    _wait(queued, job_id, lambda s: s["done"] >= 1, 60, first)
+    first.process.send_signal(signal.SIGTERM)  # a deploy
+    first.process.wait(15)
+    handed = _status(queued, job_id)
+    assert handed["state"] == "queued" and handed["done"] < 8, first.output()
+    assert "handed back to the queue" in first.output()
+    second = Worker(queued, tmp_path)
+    try:
+        status = _wait(queued, job_id, lambda s: s["state"] in ("done", "failed"), 60, second)
+    finally:
+        second.stop()
+    assert status["state"] == "done" and status["done"] == 8
+    with queued.app_context():
+        assert len(db.session.scalars(select(IssuedDocument.case_id)).all()) == 8
+        db.session.remove()

@@ -3,8 +3,8 @@
 Run one or more beside the web server, on any host that reaches the database and the queue
 (``PORTAL_QUEUE_URL``). Each takes jobs off the queue with ``--threads`` threads, and every
 half of ``PORTAL_JOB_STALE_SECONDS`` queues again the jobs a dead worker left behind
-(portal/web/jobs.py). SIGTERM or SIGINT stops it after the jobs it is running (a job cut off by
-SIGKILL is resumed by another worker).
+(portal/web/jobs.py). SIGINT stops it after the jobs it is running; SIGTERM stops it at once and
+hands them back to the queue; after a SIGKILL another worker finds them by their silence.
 """
 
 from __future__ import annotations
@@ -47,14 +47,16 @@ def worker(threads: int) -> None:
 
     threading.Thread(target=reap, name="requeue stalled jobs", daemon=True).start()
     click.echo(f"portal worker: {threads} thread(s) on {_safe(app.config['PORTAL_QUEUE_URL'])}")
-    # huey's signal handling: SIGINT finishes the running jobs, SIGTERM stops at once; both
-    # leave a cut-off job to the heartbeat (its row says where it was)
+    # huey's signals: SIGINT lets the running jobs finish; SIGTERM (a deploy, a supervisor)
+    # stops at once and the jobs it was running go back on the queue, where another worker
+    # resumes them from their last finished step (a SIGKILL leaves that to the heartbeat)
     consumer = Consumer(queue.huey, workers=threads, worker_type="thread", periodic=False,
-                        graceful_signal="TERM", check_worker_health=True)
+                        check_worker_health=True)
     try:
         consumer.run()
     finally:
         stop.set()
+        jobs.hand_back(queue)
 
 
 def _safe(url: str) -> str:

@@ -165,6 +165,7 @@ def execute(kind: str, job_id: int, stale: dt.timedelta, last_try: bool = True) 
             PortalUser.username == job.requested_by)).one_or_none()
     beat = _Heartbeat(model, job_id, job.attempts, stale / 4)
     _running.beat = beat
+    _mine[(kind, job_id)] = job.attempts
     try:
         if user is None or not user.is_active:
             raise PermissionError(gettext("%(user)s may no longer run jobs (the account is gone or "
@@ -189,7 +190,33 @@ def execute(kind: str, job_id: int, stale: dt.timedelta, last_try: bool = True) 
     finally:
         beat.stop()
         _running.beat = None
+        _mine.pop((kind, job_id), None)
     return True
+
+
+_mine: dict[tuple[str, int], int] = {}  # the jobs this process runs now: (kind, id) -> attempt
+
+
+def hand_back(queue: Queue) -> list[tuple[str, int]]:
+    """Queue again, at once, the jobs this process is running (a worker told to stop now):
+    another worker resumes them where they are, without waiting for their heartbeat to go
+    silent."""
+    handed = []
+    with queue.app.app_context(), unscoped():
+        try:
+            for (kind, job_id), attempt in list(_mine.items()):
+                model = MODELS[kind]
+                back = db.session.execute(update(model).where(
+                    model.id == job_id, model.state == "running", model.attempts == attempt)
+                    .values(state="queued", touched_at=servertime.now())).rowcount
+                db.session.commit()
+                if back:
+                    queue.enqueue(kind, job_id)
+                    handed.append((kind, job_id))
+                    log.warning("%s job %s handed back to the queue", kind, job_id)
+        finally:
+            db.session.remove()
+    return handed
 
 
 class TakenOver(RuntimeError):
