@@ -22,8 +22,9 @@ Publishes the demo site, seeds ``--cases`` cases, then for each gunicorn size (`
 and prints requests/s, p50/p95/p99 in ms and errors (non-2xx answers, socket errors), and each
 p50 over /healthz's. Then, on the first size with the most clients, a `portal worker` (nice 10,
 as a worker sharing a host with the web server should run) prints a ``--batch``-document batch
-while the counter's case page is loaded again: its p95 beside the quiet p95 — the goal: within
-1.5× — and how far the batch got meanwhile.
+while the counter's case page is loaded again, and once more right after with the worker
+stopped (SIGSTOP): the busy p95 over that quiet p95 — the goal: within 1.5× — and how far the
+batch got meanwhile.
 """
 
 from __future__ import annotations
@@ -201,8 +202,6 @@ def run(url: str, cases: int, clients: list[int], workers: list[int], seconds: f
                         figures = wrk(server.base + path, n, seconds, cookie, script)
                         floor = floor or figures
                         print(_line(label, figures, None if figures is floor else floor))
-                        if label == "case page" and size == workers[0] and n == max(clients):
-                            quiet = figures
                 if size == workers[0]:
                     n = max(clients)
                     app.config.update(PORTAL_QUEUE_URL=REDIS, PORTAL_QUEUE_NAME=queue)
@@ -220,13 +219,18 @@ def run(url: str, cases: int, clients: list[int], workers: list[int], seconds: f
                         before = _progress(app, job_id)[1]
                         busy = wrk(server.base + targets[3][1], n, seconds, cookie, script)
                         state, done, total = _progress(app, job_id)
+                        worker.send_signal(signal.SIGSTOP)  # the batch paused: the quiet figure
+                        quiet = wrk(server.base + targets[3][1], n, seconds, cookie, script)  # beside
+                        worker.send_signal(signal.SIGCONT)
                     finally:
                         worker.send_signal(signal.SIGTERM)
                         worker.wait(30)
                         log.close()
-                    print(f"  while a {total}-document batch prints (documents {before} → {done}, "
-                          f"{state} when the load ended), {n} clients, {size} gunicorn workers:")
-                    print(_line("case page", busy, None))
+                    print(f"  the case page while a {total}-document batch prints (documents {before} → "
+                          f"{done}, {state} when the load ended), then with the worker paused; {n} "
+                          f"clients, {size} gunicorn workers:")
+                    print(_line("busy", busy, None))
+                    print(_line("quiet", quiet, None))
                     print(f"    ratio case page p95 busy / quiet = {busy['p95'] / quiet['p95']:.2f}"
                           f"   (goal ≤ 1.5; quiet p95 {quiet['p95']:.1f} ms)")
             finally:

@@ -35,7 +35,7 @@ TINY = {
                   r"900 cases .*\n +× /login/ +case list \d[\s\S]*× at 300 +login"),
     "export_memory.py": (["--cases", "200", "--sizes", "400"], r"400 cases +idle .* ratio \d.* whole"),
     "load.py": (["--cases", "200", "--clients", "2", "--workers", "1", "--seconds", "1", "--batch", "3"],
-                r"REST list .* errors 0 .*\n[\s\S]*ratio case page p95 busy / quiet = \d"),
+                r"REST list .* errors 0 .*\n[\s\S]*quiet .*\n +ratio case page p95 busy / quiet = \d"),
 }
 
 

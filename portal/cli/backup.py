@@ -60,12 +60,12 @@ def _state(session: Any) -> dict[str, Any]:
 
     from portal.models import AuditHead, Case, CaseEvent
 
-    head = session.get(AuditHead, 1)
+    heads = session.execute(select(AuditHead.chain, AuditHead.seq)).all()
     return {"revision": ", ".join(sorted(MigrationContext.configure(session.connection())
                                          .get_current_heads())),
             "cases": session.scalar(select(func.count()).select_from(Case)),
             "events": session.scalar(select(func.count()).select_from(CaseEvent)),
-            "audit_head": head.seq if head is not None else 0}
+            "audit_heads": {str(chain): seq for chain, seq in heads}}
 
 
 @main.command("backup")

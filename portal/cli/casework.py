@@ -102,10 +102,10 @@ def audit_verify(anchors: Path | None) -> None:
         click.echo(str(finding))
     if findings:
         raise click.ClickException(f"{len(findings)} problem(s) in the event log of {count} events")
-    latest = max(kept, key=lambda a: a.seq, default=None)
-    against = (f"; agrees with {len(kept)} anchor(s) of {path}, the latest {latest.at} at event {latest.seq}"
+    latest = max(kept, key=lambda a: a.at, default=None)
+    against = (f"; agrees with {len(kept)} anchor(s) of {path}, the latest of {latest.at}"
                if latest else f"; no anchor yet in {path}: run `portal audit anchor`")
-    click.echo(f"{count} events, chain intact{against}")
+    click.echo(f"{count} events, chains intact{against}")
 
 
 @audit.command("anchor")
@@ -113,14 +113,14 @@ def audit_verify(anchors: Path | None) -> None:
               help="the anchors file to append to (default: PORTAL_AUDIT_ANCHORS)")
 @with_appcontext
 def audit_anchor(to: Path | None) -> None:
-    """Append the chain's count and newest link to the anchors file (run it from cron, e.g.
+    """Append each chain's count and newest link to the anchors file (run it from cron, e.g.
     hourly; the month's close writes one too). Keep the file where the database's
     administrators cannot write."""
     from portal.cases.audit import write_anchor
     from portal.models import db
 
-    made = write_anchor(db.session, _anchors_file(to))
-    click.echo(made.line())
+    for made in write_anchor(db.session, _anchors_file(to)):
+        click.echo(made.line())
 
 
 @audit.command("rekey")

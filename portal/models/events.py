@@ -1,8 +1,9 @@
 """The case event log: appended, never changed, chained by SHA-256 (电子监察).
 
-One chain runs through every event of the site, in the order of ``seq``. ``audit_head`` holds
-the newest link; appending locks it, so concurrent clerks append one after the other and a
-deleted last event is as visible as a deleted middle one.
+One chain per sub-center (``chain``: its id; 0 holds the events from before the chains were
+split), each in the order of its ``seq``. ``audit_head`` holds each chain's newest link;
+appending locks that row, so a sub-center's clerks append one after the other (a deleted last
+event is as visible as a deleted middle one) while other sub-centers' clerks do not wait.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.errors import N_
@@ -22,9 +23,12 @@ GENESIS = "0" * 64  # the link before the first event
 
 class CaseEvent(Model):
     __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_case_event_chain_seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    # the chain: the case's sub-center id (0: the center's chain, from before the split)
+    chain: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
@@ -35,11 +39,13 @@ class CaseEvent(Model):
 
 
 class AuditHead(Model):
-    """The newest link of the chain: one row, locked by every append."""
+    """The newest link of a chain: one row per chain, locked by each append to it."""
 
     __tablename__ = "audit_head"
+    __table_args__ = (UniqueConstraint("chain", name="uq_audit_head_chain"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 

@@ -80,5 +80,5 @@ class MonthlyReportView(BaseView):
         return self.render_template(
             "portal/monthly_report.html", title=gettext("Monthly operations report"),
             month=month, sub=sub, rows=rows, total=total, columns=COLUMNS, shown=shown,
-            chain=audit.anchor(db.session), printed_at=servertime.now(),
+            chain=audit.fingerprint(db.session), printed_at=servertime.now(),
             args={k: v for k, v in request.args.items() if k != "format"})
