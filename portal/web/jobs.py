@@ -110,15 +110,9 @@ class Queue:
                     for pk in ids:
                         # queued (again) and touched: a worker claims it from there, and no
                         # other worker queues it again for another such period
-                        claimed = db.session.execute(
-                            update(model).where(model.id == pk, model.state.in_(("queued", "running")),
-                                                silent)
-                            .values(state="queued", touched_at=now)).rowcount
-                        db.session.commit()
-                        if claimed:
-                            self.enqueue(kind, pk)
+                        if _send_back(self, kind, pk, model.state.in_(("queued", "running")) & silent,
+                                      "its worker fell silent; queued again"):
                             requeued.append((kind, pk))
-                            log.warning("%s job %s: its worker fell silent; queued again", kind, pk)
             finally:
                 db.session.remove()
         return requeued
@@ -206,17 +200,24 @@ def hand_back(queue: Queue) -> list[tuple[str, int]]:
         try:
             for (kind, job_id), attempt in list(_mine.items()):
                 model = MODELS[kind]
-                back = db.session.execute(update(model).where(
-                    model.id == job_id, model.state == "running", model.attempts == attempt)
-                    .values(state="queued", touched_at=servertime.now())).rowcount
-                db.session.commit()
-                if back:
-                    queue.enqueue(kind, job_id)
+                if _send_back(queue, kind, job_id, (model.state == "running") & (model.attempts == attempt),
+                              "handed back to the queue"):
                     handed.append((kind, job_id))
-                    log.warning("%s job %s handed back to the queue", kind, job_id)
         finally:
             db.session.remove()
     return handed
+
+
+def _send_back(queue: Queue, kind: str, job_id: int, condition: Any, why: str) -> bool:
+    """Put job ``job_id`` back to ``queued`` if ``condition`` still holds, and on the queue."""
+    model = MODELS[kind]
+    back = db.session.execute(update(model).where(model.id == job_id, condition)
+                              .values(state="queued", touched_at=servertime.now())).rowcount
+    db.session.commit()
+    if back:
+        queue.enqueue(kind, job_id)
+        log.warning("%s job %s: %s", kind, job_id, why)
+    return bool(back)
 
 
 class TakenOver(RuntimeError):
