@@ -56,12 +56,13 @@ class JobProgress:
     def step(self, done: int) -> None:
         self.done, self.touched_at = done, servertime.now()
 
-    def fail(self, error: str, retrying: bool = False) -> None:
-        """Record what stopped the job: failed for good, or queued again for a retry (the error
-        stays shown meanwhile)."""
+    def fail(self, error: str, retry_at: dt.datetime | None = None) -> None:
+        """Record what stopped the job: failed for good, or queued again for a retry due at
+        ``retry_at`` (the error stays shown meanwhile; the job is not taken for a silent one
+        before its retry is due)."""
         self.error = error[:1000]
-        if retrying:
-            self.state, self.touched_at = "queued", servertime.now()
+        if retry_at is not None:
+            self.state, self.touched_at = "queued", retry_at
         else:
             self.state, self.finished_at = "failed", servertime.now()
 

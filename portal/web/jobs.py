@@ -87,10 +87,11 @@ class Queue:
 
     def _run(self, kind: str, job_id: int, task: Any = None) -> None:
         # immediate: the request that asked runs it once, and answers with what happened
-        last_try = task is None or not task.retries or self.huey.immediate
+        retries = 0 if self.huey.immediate else int(self.app.config["PORTAL_JOB_RETRIES"])
+        retry_in = dt.timedelta(seconds=int(self.app.config["PORTAL_JOB_RETRY_SECONDS"]))
         with self.app.app_context():
             try:
-                execute(kind, job_id, self.stale, last_try)
+                execute(kind, job_id, self.stale, retries, retry_in)
             finally:
                 db.session.remove()
 
@@ -139,9 +140,12 @@ def enqueue(kind: str, job: Any) -> None:
         db.session.commit()
 
 
-def execute(kind: str, job_id: int, stale: dt.timedelta, last_try: bool = True) -> bool:
+def execute(kind: str, job_id: int, stale: dt.timedelta, retries: int = 0,
+            retry_in: dt.timedelta = dt.timedelta(0)) -> bool:
     """Claim job ``job_id`` and run it, recording a failure on it; ``False`` when it was not
-    there to claim (done, failed, or running on a live worker)."""
+    there to claim (done, failed, or running on a live worker). A job is started at most
+    ``retries`` + 1 times, counted on its row (whichever messages brought it: a retry, a requeue
+    after a silence); a failure before that queues it again, due in ``retry_in``."""
     model = MODELS[kind]
     now = servertime.now()
     with unscoped():
@@ -157,6 +161,7 @@ def execute(kind: str, job_id: int, stale: dt.timedelta, last_try: bool = True) 
         job = db.session.get(model, job_id)
         user = db.session.scalars(select(PortalUser).where(
             PortalUser.username == job.requested_by)).one_or_none()
+    last_try = job.attempts > retries
     beat = _Heartbeat(model, job_id, job.attempts, stale / 4)
     _running.beat = beat
     _mine[(kind, job_id)] = job.attempts
@@ -175,7 +180,8 @@ def execute(kind: str, job_id: int, stale: dt.timedelta, last_try: bool = True) 
         db.session.rollback()
         with unscoped():
             job = db.session.get(model, job_id)
-            job.fail(str(exc) or type(exc).__name__, retrying=not last_try)
+            job.fail(str(exc) or type(exc).__name__,
+                     retry_at=None if last_try else servertime.now() + retry_in)
             db.session.commit()
         if last_try:
             log.exception("%s job %s failed", kind, job_id)

@@ -27,6 +27,7 @@ def environment(app, tmp_path: Path, **extra: str) -> dict[str, str]:
                 PORTAL_FILE_STORE=config["PORTAL_FILE_STORE"],
                 PORTAL_JOB_STALE_SECONDS=str(config["PORTAL_JOB_STALE_SECONDS"]),
                 PORTAL_JOB_RETRY_SECONDS=str(config["PORTAL_JOB_RETRY_SECONDS"]),
+                PORTAL_JOB_RETRIES=str(config["PORTAL_JOB_RETRIES"]),
                 PORTAL_INSTANCE_DIR=str(tmp_path / f"host-{uuid.uuid4().hex[:6]}"), **extra)
 
 
