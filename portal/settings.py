@@ -41,6 +41,10 @@ PORTAL_JOB_STALE_SECONDS = float(os.environ.get("PORTAL_JOB_STALE_SECONDS", "60"
 PORTAL_FILE_STORE = os.environ.get("PORTAL_FILE_STORE", "folder")
 PORTAL_UPLOAD_DIR = os.environ.get("PORTAL_UPLOAD_DIR") or None
 
+# The public hall's rate limits (Flask-Limiter): counted in this process by default; set
+# redis://host:6379/1 so that every host counts together.
+PORTAL_RATELIMIT_STORAGE_URL = os.environ.get("PORTAL_RATELIMIT_STORAGE_URL", "memory://")
+
 # The declaration folder `portal sync` reads by default.
 PORTAL_SITE_DIR = os.environ.get("PORTAL_SITE_DIR", str(HOME))
 

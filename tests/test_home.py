@@ -132,9 +132,9 @@ def test_an_auditors_day_is_the_months_ranking_and_the_overdue_cases(day) -> Non
     assert column(home(local), "home-overdue") == ["WS-RED"]
 
 
-def test_a_visitor_and_the_center_admin_see_the_centers_directory(day) -> None:
+def test_a_visitor_sees_the_public_hall_and_no_staff_part(day) -> None:
     html = home(day.test_client())
-    assert 'data-testid="directory"' in html and "home-clerk" not in html
+    assert 'data-testid="places"' in html and "home-clerk" not in html and "工作人员登录" in html
 
 
 @pytest.mark.parametrize(("ranks", "shown"), [

@@ -27,6 +27,7 @@ from portal.cases import audit
 from portal.cases.actions import Actor
 from portal.cases.lifecycle import guessed_years, local_day, offering_of
 from portal.cases.numbering import take_number
+from portal.cases.progress import masked
 from portal.core import servertime
 from portal.core.canonical import plain
 from portal.core.errors import N_
@@ -65,13 +66,6 @@ ARCHIVAL = "pdf/a-3b"
 
 def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def masked(name: str) -> str:
-    """王秀英 → 王*英, 王五 → 王*: enough for the holder to recognise, not to identify."""
-    if len(name) <= 1:
-        return name
-    return name[0] + "*" * max(len(name) - 2, 1) + (name[-1] if len(name) > 2 else "")
 
 
 def available(case: Case) -> list[str]:

@@ -24,7 +24,19 @@ from portal.core.canonical import stored_json
 from portal.core.errors import N_, PortalError
 from portal.models import db
 from portal.settings import HOME, INSTANCE, REPO
-from portal.web import accounts, documents, errors, generate, headers, identity, inputs, menu, ops, security
+from portal.web import (
+    accounts,
+    documents,
+    errors,
+    generate,
+    hall,
+    headers,
+    identity,
+    inputs,
+    menu,
+    ops,
+    security,
+)
 from portal.web.cases import case_page, worklist
 from portal.web.current import current_site
 from portal.web.site import form_versions, sections
@@ -104,6 +116,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     case_page.init_app(app)
     worklist.init_app(app)
     app.register_blueprint(documents.public)  # the public check page: no login, no menu
+    hall.init_app(app)  # the public hall (网上办事大厅): no login
     with app.app_context():
         appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")
         appbuilder.init_app(app, db.session)

@@ -39,6 +39,7 @@ from portal.cases.supervision import (
     worklist,
 )
 from portal.models import SubCenter, db
+from portal.web import hall
 from portal.web.assessment.reports import COLUMNS, shown
 from portal.web.cases.casework import thresholds
 from portal.web.current import center_today, center_zone, current_site
@@ -126,6 +127,8 @@ class HomeView(IndexView):
     @expose("/")
     def index(self) -> Any:
         site = current_site()
+        if not current_user.is_authenticated and site is not None:  # a visitor: the public hall
+            return hall.landing()
         roles = roles_of(current_user) if current_user.is_authenticated else set()
         builds = [(role, build) for role, build in PARTS if role in roles and site is not None]
         day = Day.of(site) if builds else None  # counted once, whatever roles the user holds

@@ -76,6 +76,9 @@ class Testbed:
         app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
         app.config["PORTAL_AUDIT_ANCHORS"] = str(tmp_path / "audit-anchors.jsonl")
         app.extensions.pop("portal_site", None)
+        from portal.web.hall import limiter
+
+        limiter.reset()  # each test is a new visitor of the public hall
         return app
 
     def release(self) -> None:

@@ -1,0 +1,77 @@
+"""办件查询: what an applicant without a login learns of their case, and nothing more.
+
+The applicant gives the case number and a secret only they hold: the last six characters of the
+identity number on the application, or the phone number they gave. A right pair shows the
+case's state, its current step, its due date and light, the documents issued and the
+applicant's name masked (王*英). A wrong pair and an unknown number answer alike — the same
+``None``, after the same comparison — so the query tells nobody which numbers exist. Drafts are
+not cases yet: unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.access.scope import unscoped
+from portal.cases.supervision import Thresholds
+from portal.models import Case, CaseState, IssuedDocument
+
+# compared against when the number is unknown, so both answers cost the same
+_NOBODY = "\0" * 6
+
+
+@dataclass(frozen=True)
+class Progress:
+    number: str
+    item: str
+    sub_center: str
+    state: str  # CaseState value (the page words it)
+    step: str | None  # the step now open, by the item's process at acceptance
+    due: dt.date | None
+    light: str | None  # red / yellow / green / paused, as the center's lights
+    documents: tuple[tuple[str, str], ...]  # (kind, number) of each document issued
+    applicant: str  # masked
+    completed: dt.datetime | None
+
+
+def _secret_of(case: Case, given: str) -> str:
+    """What the applicant's answer is checked against: the phone number when they gave one
+    that long, else the last six characters of the identity number."""
+    if len(given) > 6 and case.applicant_phone:
+        return case.applicant_phone.strip()
+    return (case.applicant_id_number or "").strip().upper()[-6:] or _NOBODY
+
+
+def masked(name: str) -> str:
+    """王秀英 → 王*英, 王五 → 王*: enough for the holder to recognise, not to identify."""
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" * max(len(name) - 2, 1) + (name[-1] if len(name) > 2 else "")
+
+
+def progress(session: Session, number: str, secret: str, th: Thresholds) -> Progress | None:
+    """The case ``number`` if ``secret`` is its applicant's; ``None`` otherwise (unknown
+    number, wrong secret, a draft: all alike)."""
+    number, given = number.strip().upper(), secret.strip().upper().replace(" ", "")
+    with unscoped():  # the pair is the authority here, not a session
+        case = session.scalars(select(Case).where(Case.number == number)).one_or_none() \
+            if number else None
+        expected = _secret_of(case, given) if case is not None else _NOBODY
+        if not hmac.compare_digest(expected.encode(), given.encode()) or case is None \
+                or case.state == CaseState.DRAFT:
+            return None
+        steps = (case.plan or {}).get("steps") or []
+        step = steps[case.step]["name"] if case.step is not None and 0 <= case.step < len(steps) \
+            and case.state in (CaseState.ACCEPTED, CaseState.PAUSED) else None
+        documents = tuple((kind, number) for kind, number in session.execute(
+            select(IssuedDocument.kind, IssuedDocument.number).where(IssuedDocument.case_id == case.id)
+            .order_by(IssuedDocument.issued_at)))
+        return Progress(number=case.number, item=case.item.name, sub_center=case.sub_center.unified_name,
+                        state=case.state, step=step, due=case.due_date,
+                        light=th.light(case.state, case.due_date), documents=documents,
+                        applicant=masked(case.applicant_name or ""), completed=case.completed_at)

@@ -1,0 +1,131 @@
+"""The public hall (网上办事大厅): what an applicant does without a login, from the same
+declarations, in the same process.
+
+- ``/`` (signed out) and ``/hall/``: the center — its name, address, phone — and every
+  sub-center and town center with address, hours and phone.
+- ``/hall/items``: the items as the sub-centers offer them, searched by name or keyword,
+  narrowed by sub-center, 事项类型 and 即办件/承诺件.
+- ``/hall/<sub>/<item>``: one item as one sub-center offers it: the seven disclosures (七公开),
+  its windows and hours, the consultation and supervision phones, and its 办事指南 and blank
+  form as PDFs.
+- ``/hall/progress``: 办件查询 by case number and the last six characters of the applicant's
+  identity number (or their phone number): portal/cases/progress.py.
+
+Everything here is rate-limited per client (Flask-Limiter: in memory by default,
+``PORTAL_RATELIMIT_STORAGE_URL=redis://…`` shared by every host in production), answered in
+Chinese when a client asks too often, and loads nothing from outside the portal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, abort, render_template, request
+from flask_babel import gettext
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from sqlalchemy import select
+
+from portal.cases.progress import progress
+from portal.models import FormVersion, db
+from portal.web.cases.casework import thresholds
+from portal.web.current import current_site
+
+hall = Blueprint("hall", __name__, url_prefix="/hall")
+limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=True)
+
+# the whole hall: a person browsing never comes near it; a scraper does
+BROWSING = "120 per minute"
+# the progress query: a few tries an hour is what an applicant needs; guessing pairs needs more
+QUERYING = "10 per minute; 60 per day"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("PORTAL_RATELIMIT_STORAGE_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("PORTAL_QUEUE_NAME", "portal"))
+    limiter.init_app(app)
+    limiter.limit(BROWSING)(hall)
+    app.register_blueprint(hall)
+    app.register_error_handler(429, _too_many)
+
+
+def _too_many(error: Any) -> Any:
+    return render_template("portal/hall/limited.html", title=gettext("Too many requests"),
+                           site=current_site()), 429
+
+
+def _site() -> Any:
+    site = current_site()
+    if site is None:
+        abort(404)
+    return site
+
+
+def landing() -> str:
+    """The center and its sub-centers (``/`` for a visitor who is not signed in)."""
+    site = _site()
+    subs = sorted(site.subcenters.values(), key=lambda s: (s.kind != "subcenter", s.code))
+    return render_template("portal/hall/landing.html", site=site, subs=subs, title=site.name)
+
+
+@hall.route("/")
+def index() -> str:
+    return landing()
+
+
+CASE_TYPES = ("即办件", "承诺件")
+
+
+@hall.route("/items")
+def items() -> str:
+    site = _site()
+    words = request.args.get("q", "").strip()
+    sub, kind, case_type = (request.args.get(k, "") for k in ("sub", "type", "case_type"))
+    found = []
+    for s in sorted(site.subcenters.values(), key=lambda s: s.code):
+        if sub and s.code != sub:
+            continue
+        for code, offering in sorted(s.offerings.items()):
+            item = offering.item
+            if kind and item.type != kind or case_type and item.case_type != case_type:
+                continue
+            keywords = item.data.get("keywords") or ()
+            if words and words not in item.name and not any(words in k for k in keywords) \
+                    and words != code:
+                continue
+            found.append((s, code, item))
+    types = sorted({o.item.type for s in site.subcenters.values() for o in s.offerings.values()})
+    return render_template("portal/hall/items.html", site=site, found=found, words=words, sub=sub,
+                           kind=kind, case_type=case_type, types=types, case_types=CASE_TYPES,
+                           subs=sorted(site.subcenters.values(), key=lambda s: s.code),
+                           title=gettext("Service items"))
+
+
+@hall.route("/<sub>/<item>")
+def item(sub: str, item: str) -> str:
+    site = _site()
+    if sub not in site.subcenters or item not in site.subcenters[sub].offerings:
+        abort(404)
+    subcenter = site.subcenters[sub]
+    offering = subcenter.offerings[item]
+    windows = [w for w in subcenter.windows if w.code in offering.windows]
+    form = None
+    if offering.form is not None:
+        form = db.session.scalar(select(FormVersion.id).where(FormVersion.digest == offering.form.digest))
+    return render_template("portal/hall/item.html", site=site, sub=subcenter, code=item,
+                           item=offering.item, data=offering.item.data, windows=windows, form=form,
+                           title=offering.item.name)
+
+
+@hall.route("/progress", methods=["GET", "POST"])
+@limiter.limit(QUERYING, methods=["POST"])
+def progress_query() -> str:
+    site = _site()
+    found, asked = None, request.method == "POST"
+    number, secret = request.form.get("number", ""), request.form.get("secret", "")
+    if asked:
+        found = progress(db.session, number[:60], secret[:40], thresholds(site))
+    return render_template("portal/hall/progress.html", site=site, asked=asked, found=found,
+                           number=number[:60], title=gettext("Case progress"))
+
+
