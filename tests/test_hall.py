@@ -126,3 +126,21 @@ def test_a_client_asking_too_often_is_told_to_wait(visitor) -> None:
         assert _ask(visitor, "ZZ209901010001", "123456").status_code == 200
     limited = _ask(visitor, "ZZ209901010001", "123456")
     assert limited.status_code == 429 and "请求次数过多" in _text(limited)
+
+
+def test_the_guide_and_blank_form_are_rendered_once_per_version_and_cached_by_browsers(visitor,
+                                                                                     monkeypatch) -> None:
+    from portal.web import documents
+
+    rendered = []
+    real = documents.render_pdf
+    monkeypatch.setattr(documents, "render_pdf", lambda *a, **k: rendered.append(k["name"]) or real(*a, **k))
+    documents._public_pdfs.clear()
+    first = visitor.get("/guide/mz/mz-dibao.pdf")
+    second = visitor.get("/guide/mz/mz-dibao.pdf")
+    assert first.data == second.data and first.data.startswith(b"%PDF") and rendered == ["guide.html"]
+    etag = first.headers["ETag"]
+    again = visitor.get("/guide/mz/mz-dibao.pdf", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and not again.data
+    assert "max-age" in first.headers["Cache-Control"]
+    assert visitor.get("/guide/ws/mz-dibao.pdf").status_code == 404

@@ -10,6 +10,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import quote
 
@@ -131,13 +134,38 @@ def _quote(name: str) -> str:
     return quote(name)
 
 
-def _public_pdf(html: str, name: str, filename: str) -> Response:
-    try:
-        pdf = render_pdf(current_site().templates, html, name=name)
-    except DocumentError as exc:
-        return Response(error_text(exc), status=500, mimetype="text/plain")
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename*=UTF-8''{_quote(filename)}"})
+# The public PDFs (办事指南, blank forms) by what they are made of: the published site (its
+# content hash covers the declarations and the templates) and what was asked. Rendered once
+# per process and version, not per request; the oldest go first past PUBLIC_PDFS.
+PUBLIC_PDFS = 256
+_public_pdfs: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+_public_lock = threading.Lock()
+
+
+def _public_pdf(key: tuple[str, ...], make_html: Any, name: str, filename: str) -> Response:
+    site = current_site()
+    key = (site.content_hash, *key)
+    etag = hashlib.sha256("\0".join(key).encode()).hexdigest()[:32]
+    if etag in request.if_none_match:
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    with _public_lock:
+        pdf = _public_pdfs.get(key)
+        if pdf is not None:
+            _public_pdfs.move_to_end(key)
+    if pdf is None:
+        try:
+            pdf = render_pdf(site.templates, make_html(), name=name)
+        except DocumentError as exc:
+            return Response(error_text(exc), status=500, mimetype="text/plain")
+        with _public_lock:
+            _public_pdfs[key] = pdf
+            while len(_public_pdfs) > PUBLIC_PDFS:
+                _public_pdfs.popitem(last=False)
+    response = Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{_quote(filename)}",
+        "Cache-Control": "public, max-age=3600"})
+    response.set_etag(etag)
+    return response
 
 
 @public.route("/guide/<sub>/<item>.pdf")
@@ -146,26 +174,20 @@ def guide(sub: str, item: str) -> Any:
     site = current_site()
     if site is None or sub not in site.subcenters or item not in site.subcenters[sub].offerings:
         abort(404)
-    try:
-        html = issuing.guide_html(site, sub, item)
-    except DocumentError as exc:
-        return Response(error_text(exc), status=500, mimetype="text/plain")
-    return _public_pdf(html, "guide.html", f"{site.subcenters[sub].offerings[item].item.name}办事指南.pdf")
+    return _public_pdf(("guide", sub, item), lambda: issuing.guide_html(site, sub, item), "guide.html",
+                       f"{site.subcenters[sub].offerings[item].item.name}办事指南.pdf")
 
 
 @public.route("/forms/<int:pk>/blank.pdf")
 def blank_form(pk: int) -> Any:
     """表格下载: the blank form of any form version (form versions are public)."""
-
     version = db.session.get(FormVersion, pk)
-    if version is None:
+    if version is None or current_site() is None:
         abort(404)
     spec = spec_of(version)
-    try:
-        html = issuing.blank_form_html(current_site(), spec, str(version))
-    except DocumentError as exc:
-        return Response(error_text(exc), status=500, mimetype="text/plain")
-    return _public_pdf(html, "blank-form.html", f"{spec.title}（{version}）.pdf")
+    return _public_pdf(("blank", str(pk)),
+                       lambda: issuing.blank_form_html(current_site(), spec, str(version)),
+                       "blank-form.html", f"{spec.title}（{version}）.pdf")
 
 
 @public.route("/verify/<token>")

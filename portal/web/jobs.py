@@ -29,6 +29,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, current_app
@@ -68,7 +69,9 @@ class Queue:
         if url.startswith("redis://") or url.startswith("rediss://"):
             self.huey = RedisHuey(name, url=url, results=False)
         elif url.startswith("sqlite:///"):
-            self.huey = SqliteHuey(name, filename=url.removeprefix("sqlite:///"), results=False)
+            filename = Path(url.removeprefix("sqlite:///"))
+            filename.parent.mkdir(parents=True, exist_ok=True)
+            self.huey = SqliteHuey(name, filename=str(filename), results=False)
         elif url == "immediate:":
             self.huey = MemoryHuey(name, immediate=True, results=False)
         else:
