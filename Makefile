@@ -36,9 +36,15 @@ run: setup
 	$(BIN)/portal worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORTAL_BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config python:portal.gunicorn_conf --preload 'portal:create_app()'
 
+# axe-core, which the browser tests run in Chromium on the public pages
+tests/a11y/node_modules/.installed: tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund --silent
+	touch $@
+
 # Every test, on SQLite and PostgreSQL, with the browser tests in Chromium; one worker per CPU.
 test: setup
 	./scripts/system-deps.sh test
+	$(MAKE) tests/a11y/node_modules/.installed
 	$(BIN)/pytest -n auto
 
 # While developing: no browser, no fuzzing, SQLite only.
@@ -61,4 +67,4 @@ bench: setup
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .benchmarks
+	rm -rf $(VENV) instance .pytest_cache .benchmarks tests/a11y/node_modules

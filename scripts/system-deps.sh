@@ -8,7 +8,9 @@ set -eu
 need="python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-hanazono"
 case "${1:-run}" in
   # browser tests; pdftoppm for document pictures; wrk for the load bench (bench/load.py)
-  test) need="$need chromium poppler-utils wrk" ;;
+  # npm (with Node.js) for axe-core, unless a Node.js with npm is there already
+  test) need="$need chromium poppler-utils wrk"
+        command -v npm >/dev/null 2>&1 || need="$need npm" ;;
 esac
 missing=""
 for pkg in $need; do

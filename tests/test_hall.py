@@ -58,6 +58,7 @@ def test_items_are_found_by_name_keyword_sub_center_type_and_kind(visitor) -> No
     assert links == {"mz"}
     quick = visitor.get("/hall/items?case_type=即办件", headers=ZH).get_data(as_text=True)
     assert "承诺件" not in re.sub(r"<option[^>]*>[^<]*</option>", "", quick)
+    assert "当场办结" in quick and "承诺 0 个工作日" not in quick  # 即办件: no days to promise
     none = _text(visitor.get("/hall/items?q=不存在的事项", headers=ZH))
     assert "共找到 0 个事项" in none and "没有符合条件的事项" in none
 
