@@ -65,6 +65,7 @@ bench: setup
 	$(BIN)/python bench/certificates.py
 	$(BIN)/python bench/assessment.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/hall.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .benchmarks tests/a11y/node_modules

@@ -36,7 +36,11 @@ TINY = {
     "export_memory.py": (["--cases", "200", "--sizes", "400"], r"400 cases +idle .* ratio \d.* whole"),
     "load.py": (["--cases", "200", "--clients", "2", "--workers", "1", "--seconds", "1", "--batch", "3"],
                 r"REST list .* errors 0 .*\n[\s\S]*quiet .*\n +ratio case page p95 busy / quiet = \d"),
+    "hall.py": (["--cases", "200", "--clients", "2", "--workers", "1", "--seconds", "1"],
+                r"item .* errors 0 .* × login p50 +\d[\s\S]*wrong pair .* × login p50 +\d"),
 }
+# run as production runs: on PostgreSQL, with the job queue on Redis
+SERVED = ("load.py", "hall.py")
 
 
 def test_every_bench_of_make_bench_is_listed_here() -> None:
@@ -47,9 +51,9 @@ def test_every_bench_of_make_bench_is_listed_here() -> None:
 @pytest.mark.parametrize("bench", sorted(TINY))
 def test_the_bench_runs_and_reports_its_ratio(bench: str, tmp_path) -> None:
     args, ratio = TINY[bench]
-    if bench == "load.py":  # PostgreSQL and Redis only, as production runs
+    if bench in SERVED:  # PostgreSQL and Redis only, as production runs
         if not os.environ.get("PORTAL_TEST_POSTGRES_URL") and os.environ.get("CI") != "true":
-            pytest.skip("the load bench runs on PostgreSQL: PORTAL_TEST_POSTGRES_URL is not set")
+            pytest.skip(f"{bench} runs on PostgreSQL: PORTAL_TEST_POSTGRES_URL is not set")
         redis_url()
     env = {**os.environ, "PORTAL_CACHE_DIR": "", "HOME": str(tmp_path)}
     result = subprocess.run([sys.executable, str(REPO / "bench" / bench), *args], cwd=REPO, env=env,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, render_template, request
+from flask import Blueprint, Flask, abort, current_app, render_template, request
 from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -40,11 +40,19 @@ BROWSING = "120 per minute"
 QUERYING = "10 per minute; 60 per day"
 
 
+def _browsing() -> str:
+    return current_app.config.get("PORTAL_RATELIMIT_HALL") or BROWSING
+
+
+def _querying() -> str:
+    return current_app.config.get("PORTAL_RATELIMIT_QUERY") or QUERYING
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("PORTAL_RATELIMIT_STORAGE_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("PORTAL_QUEUE_NAME", "portal"))
     limiter.init_app(app)
-    limiter.limit(BROWSING)(hall)
+    limiter.limit(_browsing)(hall)
     app.register_blueprint(hall)
     app.register_error_handler(429, _too_many)
 
@@ -118,7 +126,7 @@ def item(sub: str, item: str) -> str:
 
 
 @hall.route("/progress", methods=["GET", "POST"])
-@limiter.limit(QUERYING, methods=["POST"])
+@limiter.limit(_querying, methods=["POST"])
 def progress_query() -> str:
     site = _site()
     found, asked = None, request.method == "POST"
