@@ -19,8 +19,6 @@ still paid on every request.
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
 import tempfile
 import uuid
@@ -30,8 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.case_list import build  # noqa: E402
-from bench.load import REPORT, Server, _env, _line, wrk  # noqa: E402
-from bench.postgres import private_schema  # noqa: E402
+from bench.load import REPORT, Server, _env, _line, on_postgresql, release, wrk  # noqa: E402
 
 POST = """
 wrk.method = "POST"
@@ -95,11 +92,7 @@ def run(url: str, cases: int, clients: int, workers: int, seconds: float) -> Non
                 print(line)
         finally:
             server.stop()
-    with app.app_context():
-        from portal.models import db
-
-        db.session.remove()
-        db.engine.dispose()
+    release(app)
 
 
 def main() -> None:
@@ -109,17 +102,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=8)
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
-    os.environ.setdefault("PORTAL_CACHE_DIR", "")
-    pg = os.environ.get("PORTAL_TEST_POSTGRES_URL")
-    if not pg:
-        print("PostgreSQL: skipped (PORTAL_TEST_POSTGRES_URL is not set): the hall bench runs on "
-              "PostgreSQL only")
-        return
-    with private_schema(pg) as url:
-        print(f"PostgreSQL: {args.cases:,} cases")
-        run(url, args.cases, args.clients, args.workers, args.seconds)
-
+    on_postgresql("the hall bench", args.cases,
+                  lambda url: run(url, args.cases, args.clients, args.workers, args.seconds))
 
 if __name__ == "__main__":
     main()

@@ -235,11 +235,29 @@ def run(url: str, cases: int, clients: list[int], workers: list[int], seconds: f
                           f"   (goal ≤ 1.5; quiet p95 {quiet['p95']:.1f} ms)")
             finally:
                 server.stop()
+    release(app)
+
+
+def release(app) -> None:
+    """Let the bench app's connections go (its private schema is dropped next)."""
     with app.app_context():
         from portal.models import db
 
         db.session.remove()
         db.engine.dispose()
+
+
+def on_postgresql(what: str, cases: int, run) -> None:
+    """``run(url)`` on a private PostgreSQL schema; said so when PORTAL_TEST_POSTGRES_URL is unset."""
+    logging.disable(logging.WARNING)
+    os.environ.setdefault("PORTAL_CACHE_DIR", "")
+    pg = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+    if not pg:
+        print(f"PostgreSQL: skipped (PORTAL_TEST_POSTGRES_URL is not set): {what} runs on PostgreSQL only")
+        return
+    with private_schema(pg) as url:
+        print(f"PostgreSQL: {cases:,} cases")
+        run(url)
 
 
 def main() -> None:
@@ -250,18 +268,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
-    os.environ.setdefault("PORTAL_CACHE_DIR", "")
-    pg = os.environ.get("PORTAL_TEST_POSTGRES_URL")
-    if not pg:
-        print("PostgreSQL: skipped (PORTAL_TEST_POSTGRES_URL is not set): the load bench runs on "
-              "PostgreSQL only")
-        return
-    with private_schema(pg) as url:
-        print(f"PostgreSQL: {args.cases:,} cases")
-        run(url, args.cases, [int(c) for c in args.clients.split(",")],
-            [int(w) for w in args.workers.split(",")], args.seconds, args.batch)
-
+    on_postgresql("the load bench", args.cases, lambda url: run(
+        url, args.cases, [int(c) for c in args.clients.split(",")],
+        [int(w) for w in args.workers.split(",")], args.seconds, args.batch))
 
 if __name__ == "__main__":
     main()

@@ -65,7 +65,9 @@ CITING = ("portal", "tests", "bench", "scripts", "docs", "migrations")
 def _texts():
     for folder in CITING:
         for path in sorted((REPO / folder).rglob("*")):
-            if path.suffix in (".py", ".md", ".sh", ".html", ".toml") and "__pycache__" not in path.parts:
+            # (not what npm installed: tests/a11y/node_modules is axe-core's, not the project's)
+            if path.suffix in (".py", ".md", ".sh", ".html", ".toml") \
+                    and not {"__pycache__", "node_modules"} & set(path.parts):
                 yield path, path.read_text(encoding="utf-8")
     for name in ("README.md", "Makefile", "pyproject.toml", "config.py"):
         yield REPO / name, (REPO / name).read_text(encoding="utf-8")
