@@ -128,13 +128,15 @@ def light_counts(session: Session, th: Thresholds,
 # cases waiting for the window's decision: submitted (new, or brought back complete after a
 # 一次性告知) and those notified of missing materials, whose applicant is to come back
 WAITING_STATES = (CaseState.SUBMITTED, CaseState.NOTICE_MISSING)
+# written into the SQL, as IS_OPEN: the partial indexes ix_cases_waiting_* hold only these
+IS_WAITING = Case.state.in_(bindparam("waiting_states", WAITING_STATES, expanding=True, literal_execute=True))
 
 
 def waiting(session: Session, filters: Filters, limit: int, offset: int = 0) -> tuple[list[Case], int]:
     """The cases waiting for a decision, oldest first (``limit`` of them from ``offset``), and
     how many there are: through the scope rule, narrowed by the worklist's sub-center, window
     and item."""
-    query = select(Case).where(Case.state.in_(WAITING_STATES))
+    query = select(Case).where(IS_WAITING)
     for column, value in ((Case.sub_center_id, filters.sub_center), (Case.window_id, filters.window),
                           (Case.item_id, filters.item)):
         if value is not None:

@@ -46,6 +46,8 @@ OPEN_STATES = (CaseState.ACCEPTED, CaseState.PAUSED)  # an open case: accepted, 
 # repeat it literally for SQLite to use them
 OPEN_SQL = "state IN ({})".format(", ".join(f"'{state}'" for state in OPEN_STATES))
 EXTENSION_SQL = "extension_asked IS NOT NULL"
+# cases waiting at the counter for a decision (portal/cases/supervision.py WAITING_STATES)
+WAITING_SQL = "state IN ('submitted', 'notice_missing')"
 
 
 class Case(Model):
@@ -115,6 +117,12 @@ class Case(Model):
         # the extensions waiting for a manager's approval (few among many): the managers' home
         Index("ix_cases_extension_asked", "due_date", "id", postgresql_where=text(EXTENSION_SQL),
               sqlite_where=text(EXTENSION_SQL)),
+        # the cases waiting for the counter's decision (few among many), oldest first: a
+        # clerk's by window, a manager's by sub-center
+        Index("ix_cases_waiting_window", "window_id", "updated_at", "id",
+              postgresql_where=text(WAITING_SQL), sqlite_where=text(WAITING_SQL)),
+        Index("ix_cases_waiting_sub", "sub_center_id", "updated_at", "id",
+              postgresql_where=text(WAITING_SQL), sqlite_where=text(WAITING_SQL)),
         # the search box (portal/cases/lookup.py): a number's or a name's first characters
         Index("ix_cases_number_prefix", "number", postgresql_ops={"number": "text_pattern_ops"}),
         Index("ix_cases_applicant_name", "applicant_name",
