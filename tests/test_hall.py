@@ -34,7 +34,8 @@ def test_a_visitor_at_the_front_door_sees_the_center_and_every_place_to_go(publi
     page = visitor.get("/", headers=ZH)
     assert page.status_code == 200
     text = _text(page)
-    assert re.search(r"<title>([^<]*)</title>", page.get_data(as_text=True)).group(1) == "句容市政务服务中心"
+    assert re.search(r"<title>([^<]*)</title>", page.get_data(as_text=True)).group(1) == \
+        "网上办事大厅 · 句容市政务服务中心"
     with published.test_request_context():
         site = current_site()
     assert site.name in text and site.center["phone"] in text

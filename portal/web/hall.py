@@ -48,11 +48,13 @@ def _querying() -> str:
     return current_app.config.get("PORTAL_RATELIMIT_QUERY") or QUERYING
 
 
+limiter.limit(_browsing)(hall)  # once, here: an app made again must not count a request twice
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("PORTAL_RATELIMIT_STORAGE_URL") or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("PORTAL_QUEUE_NAME", "portal"))
     limiter.init_app(app)
-    limiter.limit(_browsing)(hall)
     app.register_blueprint(hall)
     app.register_error_handler(429, _too_many)
 
@@ -73,7 +75,8 @@ def landing() -> str:
     """The center and its sub-centers (``/`` for a visitor who is not signed in)."""
     site = _site()
     subs = sorted(site.subcenters.values(), key=lambda s: (s.kind != "subcenter", s.code))
-    return render_template("portal/hall/landing.html", site=site, subs=subs, title=site.name)
+    return render_template("portal/hall/landing.html", site=site, subs=subs,
+                           title=gettext("Online service hall"))
 
 
 @hall.route("/")
