@@ -65,7 +65,11 @@ def _first_page(args: list[str], env: dict, cwd: Path) -> float:
                     time.sleep(0.01)
         finally:
             server.terminate()
-            server.wait(timeout=20)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # a loaded machine: what is measured is the start
+                server.kill()
+                server.wait(timeout=20)
 
 
 def _security_rows(url: str) -> tuple[int, ...]:
