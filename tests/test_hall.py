@@ -115,6 +115,10 @@ def test_the_progress_query_shows_a_case_to_its_pair_only_and_says_nothing_else(
     assert name not in text and name[0] + "*" in text  # 王*英
     assert id_number not in text and phone not in text
     assert "已受理" in _text(_ask(visitor, number, phone))  # or by the phone number given
+    # typed with a phone's input method: full-width letters and digits, a space, a small ｘ
+    wide = {ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWYZ"} | {ord("X"): ord("ｘ")}
+    typed = _ask(visitor, number.translate(wide), " " + id_number[-6:].translate(wide))
+    assert "已受理" in _text(typed) and id_number[-1] == "X"  # 11010519491231002X: Beijing, 1949
     # a wrong secret, an unknown number, a draft: one answer, word for word
     with published.app_context():
         draft_number = db.session.scalar(select(Case.number).where(Case.state == CaseState.DRAFT))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.access.scope import unscoped
 from portal.cases.supervision import Thresholds
+from portal.forms.identifiers import normalised
 from portal.models import Case, CaseState, IssuedDocument
 
 # compared against when the number is unknown, so both answers cost the same
@@ -36,14 +37,13 @@ class Progress:
     light: str | None  # red / yellow / green / paused, as the center's lights
     documents: tuple[tuple[str, str], ...]  # (kind, number) of each document issued
     applicant: str  # masked
-    completed: dt.datetime | None
 
 
 def _secret_of(case: Case, given: str) -> str:
     """What the applicant's answer is checked against: the phone number when they gave one
     that long, else the last six characters of the identity number."""
     if len(given) > 6 and case.applicant_phone:
-        return case.applicant_phone.strip()
+        return normalised(case.applicant_phone)
     return (case.applicant_id_number or "").strip().upper()[-6:] or _NOBODY
 
 
@@ -57,7 +57,8 @@ def masked(name: str) -> str:
 def progress(session: Session, number: str, secret: str, th: Thresholds) -> Progress | None:
     """The case ``number`` if ``secret`` is its applicant's; ``None`` otherwise (unknown
     number, wrong secret, a draft: all alike)."""
-    number, given = number.strip().upper(), secret.strip().upper().replace(" ", "")
+    # as a phone's input method types them: full-width １２３ and ｘ, spaces
+    number, given = normalised(number), normalised(secret)
     with unscoped():  # the pair is the authority here, not a session
         case = session.scalars(select(Case).where(Case.number == number)).one_or_none() \
             if number else None
@@ -74,4 +75,4 @@ def progress(session: Session, number: str, secret: str, th: Thresholds) -> Prog
         return Progress(number=case.number, item=case.item.name, sub_center=case.sub_center.unified_name,
                         state=case.state, step=step, due=case.due_date,
                         light=th.light(case.state, case.due_date), documents=documents,
-                        applicant=masked(case.applicant_name or ""), completed=case.completed_at)
+                        applicant=masked(case.applicant_name or ""))

@@ -3,8 +3,8 @@
 A file is stored as soon as its upload passes its own checks, even when another field of the
 form is refused: the page that comes back lists it as kept (a signed token in the form), so the
 clerk never uploads it twice. A token cannot be forged to reach someone else's file. A file no
-case or draft keeps is removed by ``orphans`` (``portal uploads clean``) once it is older than a
-day — the time a clerk may take to finish a refused form.
+case or draft keeps is removed by ``portal uploads clean`` (``portal.cases.files.unnamed``) once
+it is older than a day — the time a clerk may take to finish a refused form.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from portal.cases.files import FileStore, unnamed
+from portal.cases.files import FileStore
 
 KEPT_SUFFIX = "__kept"  # form key of an upload field's kept files: <field>__kept
 
@@ -78,9 +78,3 @@ def referenced(data: Any) -> Iterator[str]:
     elif isinstance(data, list):
         for value in data:
             yield from referenced(value)
-
-
-def orphans(store: UploadStore, kept: set[str], older_than: float) -> list[str]:
-    """Files in the store that no case keeps, written more than ``older_than`` seconds ago (and
-    leftovers of interrupted writes)."""
-    return unnamed(store.files, kept, older_than)

@@ -151,14 +151,15 @@ def uploads_clean(older_than_hours: float) -> None:
     daily from cron."""
     from sqlalchemy import select
 
-    from portal.cases.uploads import orphans, referenced
+    from portal.cases.files import unnamed
+    from portal.cases.uploads import referenced
     from portal.models import Case, db
     from portal.web.cases.intake import uploads
 
     kept = {sha for data in db.session.scalars(select(Case.data)).yield_per(2000)
             for sha in referenced(data)}
     store = uploads()
-    gone = orphans(store, kept, older_than_hours * 3600)
+    gone = unnamed(store.files, kept, older_than_hours * 3600)
     for sha in gone:
         store.files.remove(sha)
     click.echo(f"{len(gone)} file(s) no case keeps removed; {len(kept)} kept")
