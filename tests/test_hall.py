@@ -151,3 +151,17 @@ def test_the_guide_and_blank_form_are_rendered_once_per_version_and_cached_by_br
     assert again.status_code == 304 and not again.data
     assert "max-age" in first.headers["Cache-Control"]
     assert visitor.get("/guide/ws/mz-dibao.pdf").status_code == 404
+
+
+def test_a_second_site_without_the_guide_template_links_no_guide_it_cannot_print(app) -> None:
+    from portal.site import load_site
+    from portal.site.publish import publish
+    from tests.support.sites import BASE
+
+    with app.app_context():
+        site, problems = load_site(BASE)
+        assert site is not None and "guide.html" not in site.templates, problems
+        publish(db.session, site, by="test")
+    page = app.test_client().get("/hall/mz/mz-dibao", headers=ZH)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "设立依据" in html and "/guide/" not in html

@@ -120,12 +120,12 @@ def item(sub: str, item: str) -> str:
     subcenter = site.subcenters[sub]
     offering = subcenter.offerings[item]
     windows = [w for w in subcenter.windows if w.code in offering.windows]
-    form = None
-    if offering.form is not None:
+    form = None  # the PDFs are linked only where the site has their templates
+    if offering.form is not None and "blank-form.html" in site.templates:
         form = db.session.scalar(select(FormVersion.id).where(FormVersion.digest == offering.form.digest))
     return render_template("portal/hall/item.html", site=site, sub=subcenter, code=item,
                            item=offering.item, data=offering.item.data, windows=windows, form=form,
-                           title=offering.item.name)
+                           guide="guide.html" in site.templates, title=offering.item.name)
 
 
 @hall.route("/progress", methods=["GET", "POST"])
