@@ -142,7 +142,7 @@ def test_the_guide_and_blank_form_are_rendered_once_per_version_and_cached_by_br
     rendered = []
     real = documents.render_pdf
     monkeypatch.setattr(documents, "render_pdf", lambda *a, **k: rendered.append(k["name"]) or real(*a, **k))
-    documents._public_pdfs.clear()
+    documents._public_pdf_of.cache_clear()
     first = visitor.get("/guide/mz/mz-dibao.pdf")
     second = visitor.get("/guide/mz/mz-dibao.pdf")
     assert first.data == second.data and first.data.startswith(b"%PDF") and rendered == ["guide.html"]

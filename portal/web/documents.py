@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
-from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -136,31 +135,27 @@ def _quote(name: str) -> str:
 
 # The public PDFs (办事指南, blank forms) by what they are made of: the published site (its
 # content hash covers the declarations and the templates) and what was asked. Rendered once
-# per process and version, not per request; the oldest go first past PUBLIC_PDFS.
-PUBLIC_PDFS = 256
-_public_pdfs: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
-_public_lock = threading.Lock()
-
-
-def _public_pdf(key: tuple[str, ...], make_html: Any, name: str, filename: str) -> Response:
+# per process and version, not per request (a failed render is not kept).
+@lru_cache(maxsize=256)
+def _public_pdf_of(content_hash: str, kind: str, *key: str) -> bytes:
     site = current_site()
-    key = (site.content_hash, *key)
-    etag = hashlib.sha256("\0".join(key).encode()).hexdigest()[:32]
+    if kind == "guide":
+        sub, item = key
+        return render_pdf(site.templates, issuing.guide_html(site, sub, item), name="guide.html")
+    version = db.session.get(FormVersion, int(key[0]))
+    html = issuing.blank_form_html(site, spec_of(version), str(version))
+    return render_pdf(site.templates, html, name="blank-form.html")
+
+
+def _public_pdf(kind: str, key: tuple[str, ...], filename: str) -> Response:
+    site = current_site()
+    etag = hashlib.sha256("\0".join((site.content_hash, kind, *key)).encode()).hexdigest()[:32]
     if etag in request.if_none_match:
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    with _public_lock:
-        pdf = _public_pdfs.get(key)
-        if pdf is not None:
-            _public_pdfs.move_to_end(key)
-    if pdf is None:
-        try:
-            pdf = render_pdf(site.templates, make_html(), name=name)
-        except DocumentError as exc:
-            return Response(error_text(exc), status=500, mimetype="text/plain")
-        with _public_lock:
-            _public_pdfs[key] = pdf
-            while len(_public_pdfs) > PUBLIC_PDFS:
-                _public_pdfs.popitem(last=False)
+    try:
+        pdf = _public_pdf_of(site.content_hash, kind, *key)
+    except DocumentError as exc:
+        return Response(error_text(exc), status=500, mimetype="text/plain")
     response = Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename*=UTF-8''{_quote(filename)}",
         "Cache-Control": "public, max-age=3600"})
@@ -174,8 +169,7 @@ def guide(sub: str, item: str) -> Any:
     site = current_site()
     if site is None or sub not in site.subcenters or item not in site.subcenters[sub].offerings:
         abort(404)
-    return _public_pdf(("guide", sub, item), lambda: issuing.guide_html(site, sub, item), "guide.html",
-                       f"{site.subcenters[sub].offerings[item].item.name}办事指南.pdf")
+    return _public_pdf("guide", (sub, item), f"{site.subcenters[sub].offerings[item].item.name}办事指南.pdf")
 
 
 @public.route("/forms/<int:pk>/blank.pdf")
@@ -185,9 +179,7 @@ def blank_form(pk: int) -> Any:
     if version is None or current_site() is None:
         abort(404)
     spec = spec_of(version)
-    return _public_pdf(("blank", str(pk)),
-                       lambda: issuing.blank_form_html(current_site(), spec, str(version)),
-                       "blank-form.html", f"{spec.title}（{version}）.pdf")
+    return _public_pdf("blank", (str(pk),), f"{spec.title}（{version}）.pdf")
 
 
 @public.route("/verify/<token>")
