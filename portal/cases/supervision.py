@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, defer, joinedload
@@ -77,8 +78,37 @@ class Filters:
         return query
 
 
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One open case as the worklist shows it: its own columns and the names of its item,
+    sub-center and window, read in one statement (no case object is built: hydrating fifty
+    cases and their three related records was a third of the worklist's time)."""
+
+    id: int
+    number: str
+    state: str
+    due_date: dt.date | None
+    accepted_at: dt.datetime | None
+    applicant_name: str
+    step: int | None
+    plan: Any
+    item_name: str
+    sub_center_name: str
+    window_code: str
+
+
+LINE = (Case.id, Case.number, Case.state, Case.due_date, Case.accepted_at, Case.applicant_name,
+        Case.step, Case.plan, Item.name, SubCenter.name, Window.code)
+
+
+def _lines(session: Session, query: Select) -> list[Line]:
+    return [Line(*row) for row in session.execute(
+        query.join(Item, Item.id == Case.item_id).join(SubCenter, SubCenter.id == Case.sub_center_id)
+        .join(Window, Window.id == Case.window_id))]
+
+
 def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[int, dict[str, int]],
-             page: int, size: int) -> tuple[list[tuple[Case, str]], int]:
+             page: int, size: int) -> tuple[list[tuple[Line, str]], int]:
     """One page of open cases with their lights, overdue first, then by due date, paused cases
     last; and how many there are (from ``counts``, the page's light counts).
 
@@ -90,20 +120,15 @@ def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[in
     paused = sum(c[PAUSED_LIGHT] for c in counts.values())
     total = sum(sum(c.values()) for c in counts.values())
     dated, offset = total - paused, page * size
-    # related records by name (not their declarations), in the same query; the application unread
-    load = (joinedload(Case.item).load_only(Item.name), joinedload(Case.window).load_only(Window.code),
-            joinedload(Case.sub_center).load_only(SubCenter.name), defer(Case.data))
-    rows: list[tuple[Case, str]] = []
+    rows: list[tuple[Line, str]] = []
     if offset < dated:
-        cases = session.scalars(filters.apply(select(Case), th).where(Case.due_date.is_not(None))
-                                .options(*load).order_by(Case.due_date, Case.id)
-                                .offset(offset).limit(size)).all()
-        rows += [(c, th.light(c.state, c.due_date) or PAUSED_LIGHT) for c in cases]
+        lines = _lines(session, filters.apply(select(*LINE), th).where(Case.due_date.is_not(None))
+                       .order_by(Case.due_date, Case.id).offset(offset).limit(size))
+        rows += [(c, th.light(c.state, c.due_date) or PAUSED_LIGHT) for c in lines]
     if len(rows) < size and paused:
-        cases = session.scalars(filters.apply(select(Case), th).where(Case.due_date.is_(None))
-                                .options(*load).order_by(Case.id)
-                                .offset(max(offset - dated, 0)).limit(size - len(rows))).all()
-        rows += [(c, PAUSED_LIGHT) for c in cases]
+        lines = _lines(session, filters.apply(select(*LINE), th).where(Case.due_date.is_(None))
+                       .order_by(Case.id).offset(max(offset - dated, 0)).limit(size - len(rows)))
+        rows += [(c, PAUSED_LIGHT) for c in lines]
     return rows, total
 
 
@@ -132,20 +157,34 @@ WAITING_STATES = (CaseState.SUBMITTED, CaseState.NOTICE_MISSING)
 IS_WAITING = Case.state.in_(bindparam("waiting_states", WAITING_STATES, expanding=True, literal_execute=True))
 
 
-def waiting(session: Session, filters: Filters, limit: int, offset: int = 0) -> tuple[list[Case], int]:
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A case waiting for the window's decision, as the worklist and the clerk's home list it."""
+
+    id: int
+    number: str
+    state: str
+    applicant_name: str
+    updated_at: dt.datetime
+    item_name: str
+    window_code: str
+
+
+def waiting(session: Session, filters: Filters, limit: int, offset: int = 0) -> tuple[list[Waiting], int]:
     """The cases waiting for a decision, oldest first (``limit`` of them from ``offset``), and
     how many there are: through the scope rule, narrowed by the worklist's sub-center, window
     and item."""
-    query = select(Case).where(IS_WAITING)
+    query = select(Case.id).where(IS_WAITING)
     for column, value in ((Case.sub_center_id, filters.sub_center), (Case.window_id, filters.window),
                           (Case.item_id, filters.item)):
         if value is not None:
             query = query.where(column == value)
-    total = session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery())) or 0
-    rows = session.scalars(query.options(
-        joinedload(Case.item).load_only(Item.name), joinedload(Case.window).load_only(Window.code),
-        defer(Case.data)).order_by(Case.updated_at, Case.id).offset(offset).limit(limit)).all()
-    return list(rows), total
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.with_only_columns(
+        Case.id, Case.number, Case.state, Case.applicant_name, Case.updated_at, Item.name, Window.code)
+        .join(Item, Item.id == Case.item_id).join(Window, Window.id == Case.window_id)
+        .order_by(Case.updated_at, Case.id).offset(offset).limit(limit))
+    return [Waiting(*row) for row in rows], total
 
 
 def drafts(session: Session, limit: int) -> list[Case]:

@@ -12,7 +12,7 @@ from flask import Flask, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from portal.access.roles import READ, permission
@@ -23,6 +23,7 @@ from portal.cases.supervision import (
     OPEN_STATES,
     RED,
     Filters,
+    Line,
     Thresholds,
     light_counts,
     waiting,
@@ -36,10 +37,12 @@ from portal.web.current import current_publication, current_site
 from portal.web.listing import KEY_MARK
 
 PAGE_SIZE = 50
-ROW = Markup('<tr data-number="{number}" data-light="{light}"><td>{badge}</td>'
-             '<td><a href="{href}">{number}</a></td><td>{item}</td><td>{sub}</td><td>{window}</td>'
-             '<td>{applicant}</td><td>{step}</td><td>{due}{estimated}</td>'
-             '<td class="text-right{danger}">{left}</td></tr>')
+# a plain string filled with values escaped one by one: Markup.format escapes through
+# string.Formatter in Python, 130 µs a row against 10 here
+ROW = ('<tr data-number="{number}" data-light="{light}"><td>{badge}</td>'
+       '<td><a href="{href}">{number}</a></td><td>{item}</td><td>{sub}</td><td>{window}</td>'
+       '<td>{applicant}</td><td>{step}</td><td>{due}{estimated}</td>'
+       '<td class="text-right{danger}">{left}</td></tr>')
 BADGE = Markup('<span class="portal-light portal-light-{0}" data-light="{0}">{1}</span>')
 ESTIMATED = Markup(' <small class="label label-warning" data-testid="guessed" title="{0}">{1}</small>')
 WAITING_PAGE = 10  # the waiting cases are paged apart: the counter's few, oldest first
@@ -55,7 +58,7 @@ def rows_html(rows: list[Any], red: str) -> Markup:
     joined here — a Jinja macro, a ``url_for`` and a dozen lookups per row made rendering half
     of the worklist's time. Values are escaped as Jinja escapes them."""
     badges = {light: BADGE.format(light, LIGHT_LABELS.get(light, "")) for light in LIGHTS}
-    link = url_for("CaseScreen.show", pk=KEY_MARK)
+    link = str(escape(url_for("CaseScreen.show", pk=KEY_MARK)))
     estimated: dict[tuple[int, ...], Markup] = {}
     out = []
     for case, light, left, step, guessed in rows:
@@ -64,15 +67,16 @@ def rows_html(rows: list[Any], red: str) -> Markup:
                 gettext("The holidays of %(years)s are not published yet: the time limit is counted "
                         "in weekdays.", years="、".join(map(str, guessed))), gettext("estimated"))
         out.append(ROW.format(
-            number=case.number, light=light, badge=badges.get(light, ""),
-            href=link.replace(KEY_MARK, str(case.id)), item=case.item.name, sub=case.sub_center.name,
-            window=case.window.code, applicant=case.applicant_name, step=step,
+            number=escape(case.number), light=escape(light), badge=badges.get(light, ""),
+            href=link.replace(KEY_MARK, str(case.id)), item=escape(case.item_name),
+            sub=escape(case.sub_center_name), window=escape(case.window_code),
+            applicant=escape(case.applicant_name), step=escape(step),
             due=case.due_date or "—", estimated=estimated.get(tuple(guessed), "") if guessed else "",
             danger=" text-danger" if light == red else "", left="—" if left is None else left))
-    return Markup("").join(out)
+    return Markup("".join(out))
 
 
-def days_left(th: Thresholds, case: Case) -> int | None:
+def days_left(th: Thresholds, case: Line) -> int | None:
     """Working days left until the due date (negative: working days overdue)."""
     if case.due_date is None or case.state != CaseState.ACCEPTED:
         return None
@@ -82,7 +86,7 @@ def days_left(th: Thresholds, case: Case) -> int | None:
     return -max(calendar.between(case.due_date, th.today), 1)
 
 
-def open_step(case: Case) -> str:
+def open_step(case: Line) -> str:
     steps = lifecycle.steps_of(case)
     return steps[case.step]["name"] if steps and case.step is not None and case.step < len(steps) else ""
 
