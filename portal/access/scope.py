@@ -45,6 +45,7 @@ from portal.models import (
     CaseBranch,
     Complaint,
     Evaluation,
+    FollowUp,
     Inspection,
     IssuedDocument,
     Offering,
@@ -101,6 +102,8 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     Evaluation: lambda s: _any_of(Evaluation.sub_center_id, s.sub_centers, Evaluation.window_id, s.windows),
     Complaint: lambda s: _any_of(Complaint.sub_center_id, s.sub_centers, Complaint.window_id, s.windows),
     Inspection: lambda s: _any_of(Inspection.sub_center_id, s.sub_centers, Inspection.window_id, s.windows),
+    # 回访整改 tasks: like the evaluations that opened them
+    FollowUp: lambda s: _any_of(FollowUp.sub_center_id, s.sub_centers, FollowUp.window_id, s.windows),
     # users: oneself, and the users assigned to a visible sub-center or to one of its windows
     PortalUser: lambda s: or_(
         PortalUser.id == (s.user_id or 0),

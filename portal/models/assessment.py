@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.errors import N_
@@ -41,11 +42,53 @@ class Evaluation(Model):
     channel: Mapped[str] = mapped_column(String(20), nullable=False)
     text: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    # given by the applicant through the case's signed link (public hall, 办结通知书's QR):
+    # once per case, which the partial unique index holds even against two tabs at once
+    by_applicant: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                               server_default=sql("false"))
     created_at: Mapped[dt.datetime] = created_at()
 
     case: Mapped[Case] = relationship()
     sub_center: Mapped[SubCenter] = relationship()
     window: Mapped[Window] = relationship()
+
+    __table_args__ = (
+        Index("ux_evaluation_applicant_case", "case_id", unique=True,
+              postgresql_where=sql("by_applicant"), sqlite_where=sql("by_applicant")),
+    )
+
+
+class FollowUp(Model):
+    """回访整改: the task a 不满意/非常不满意 rating opens for the sub-center's manager — call
+    the applicant back, then record the rectification — due within the center's working days
+    (center.yaml ``evaluations.follow_up_days``)."""
+
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation.id"), nullable=False, unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
+    due_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    callback: Mapped[str | None] = mapped_column(Text)  # 回访: what the applicant said
+    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    called_by: Mapped[str | None] = mapped_column(String(100))
+    rectification: Mapped[str | None] = mapped_column(Text)  # 整改: what was changed
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = created_at()
+
+    evaluation: Mapped[Evaluation] = relationship()
+    case: Mapped[Case] = relationship()
+    sub_center: Mapped[SubCenter] = relationship()
+    window: Mapped[Window] = relationship()
+
+    # the open tasks (few among many), soonest due first: the managers' home and supervision
+    __table_args__ = (
+        Index("ix_follow_up_open", "sub_center_id", "due_date", "id",
+              postgresql_where=sql("closed_at IS NULL"), sqlite_where=sql("closed_at IS NULL")),
+    )
 
 
 class Complaint(Model):

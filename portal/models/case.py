@@ -49,6 +49,11 @@ EXTENSION_SQL = "extension_asked IS NOT NULL"
 # cases waiting at the counter for a decision (portal/cases/supervision.py WAITING_STATES)
 WAITING_SQL = "state IN ('submitted', 'notice_missing')"
 
+# how an application reached the window: at the counter, or filled by the applicant in the
+# public hall (网上申报); the window decides both alike
+COUNTER, ONLINE = "窗口", "网上"
+CHANNELS = (COUNTER, ONLINE)
+
 
 class Case(Model):
     __tablename__ = "cases"
@@ -65,6 +70,8 @@ class Case(Model):
     applicant_id_type: Mapped[str] = mapped_column(String(20), nullable=False)
     applicant_id_number: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
     applicant_phone: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20), nullable=False, default=COUNTER,
+                                         server_default=COUNTER)
     # the form version the case was filled against, for good (docs/architecture.md: submissions
     # pin their form version)
     form_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_version.id"), index=True)

@@ -21,6 +21,7 @@ from portal.models import (
     CaseBranch,
     Complaint,
     Evaluation,
+    FollowUp,
     FormVersion,
     Inspection,
     Item,
@@ -30,7 +31,7 @@ from portal.models import (
     Window,
 )
 from portal.site.edits import Change, set_subcenter, set_window
-from portal.web.cases.records import ComplaintScreen, EvaluationScreen, InspectionScreen
+from portal.web.cases.records import ComplaintScreen, EvaluationScreen, FollowUpScreen, InspectionScreen
 from portal.web.clerks import ClerkScreen
 from portal.web.site.form_versions import FormVersionScreen
 
@@ -177,6 +178,18 @@ ENTITIES: tuple[Entity, ...] = (
         grants=_grants(**{AUDITOR: f"{READ} {WRITE}", MANAGER: READ, CLERK: READ}),
         order=("created_at", "desc"),
         base=EvaluationScreen,
+    ),
+    Entity(
+        # 回访整改: opened by a 不满意/非常不满意 rating, worked by the sub-center's manager
+        name="followups", model=FollowUp, menu="Follow-ups", category=CATEGORY_ASSESSMENT,
+        list_columns=("case", "window", "due_date", "called_at", "closed_at"),
+        search_columns=("window", "due_date", "called_by", "closed_by"),
+        show_columns=("case", "evaluation", "sub_center", "window", "due_date", "callback", "called_at",
+                      "called_by", "rectification", "closed_at", "closed_by", "created_at"),
+        edit_columns=("callback", "rectification"),
+        grants=_grants(**{MANAGER: f"{READ} {WRITE}", AUDITOR: READ, CLERK: READ}),
+        order=("due_date", "asc"),
+        base=FollowUpScreen,
     ),
     Entity(
         name="complaints", model=Complaint, menu="Complaints", category=CATEGORY_ASSESSMENT,

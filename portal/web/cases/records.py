@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from portal.access.scope import owned_cases
+from portal.core import servertime
 from portal.models import Case, CaseState, PortalUser, db
 from portal.models.assessment import CHANNELS, COMPLAINT_OUTCOMES, INSPECTION_KINDS, LEVELS
 from portal.web.current import current_site
@@ -128,6 +129,20 @@ class ComplaintScreen(RecordScreen):
                              "channel": choice(_l("Channel"), CHANNELS)}
     edit_form_extra_fields = {"outcome": choice(_l("Outcome"), COMPLAINT_OUTCOMES)}
     validators_columns = {"window": [DataRequired()], "clerk": [Optional(), KnownUser()]}
+
+
+class FollowUpScreen(PortalModelView):
+    """回访整改: the manager records the call-back, then the rectification; who and when are set
+    by the server, and a task with its rectification recorded is closed."""
+
+    validators_columns = {"callback": [DataRequired()]}
+
+    def pre_update(self, item: Any) -> None:
+        now = servertime.now()
+        if item.callback and item.called_at is None:
+            item.called_at, item.called_by = now, current_user.username
+        if (item.rectification or "").strip() and item.closed_at is None:
+            item.closed_at, item.closed_by = now, current_user.username
 
 
 class InspectionScreen(RecordScreen):
