@@ -17,6 +17,7 @@ from portal.core.errors import N_, PortalError
 from portal.forms.build import Checked
 from portal.forms.spec import FormSpec, form_from
 from portal.models import Case, CaseState, FormVersion, Offering, Window
+from portal.models.case import COUNTER
 from portal.site import Site
 from portal.site.publish import current_version
 
@@ -56,11 +57,12 @@ def applicant_of(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def save_application(session: Session, site: Site, offering: Offering, window: Window,
                      checked: Checked, submit: bool, case: Case | None = None,
-                     by: str = "system") -> Case:
+                     by: str = "system", channel: str = COUNTER) -> Case:
     """Store a checked application as a new case, or into the draft ``case``; commits.
 
     The form version is the one the data was checked against: ``checked.form.spec``'s digest
     names it. A case keeps that version for good, also when its draft is saved again later.
+    ``channel``: how it reached the window (窗口 at the counter, 网上 from the public hall).
     """
     if window not in offering.windows:
         raise PortalError(N_("window %(window)s does not handle this item"),
@@ -77,7 +79,7 @@ def save_application(session: Session, site: Site, offering: Offering, window: W
         assert site_version is not None
         case = Case(item_id=offering.item_id, sub_center_id=offering.sub_center_id,
                     window_id=window.id, site_version_id=site_version.id,
-                    form_version_id=version.id)
+                    form_version_id=version.id, channel=channel)
     for name, value in applicant_of(spec, checked.data).items():
         setattr(case, name, value)
     case.data = checked.data
@@ -89,7 +91,7 @@ def save_application(session: Session, site: Site, offering: Offering, window: W
     session.add(case)
     session.flush()
     if submit:  # the server's time, on the record (先办后录 cannot be faked)
-        append(session, case, "submit", by, {"form_version": case.form_version_id})
+        append(session, case, "submit", by, {"form_version": case.form_version_id, "channel": case.channel})
     session.commit()
     return case
 

@@ -166,6 +166,7 @@ class Waiting:
     state: str
     applicant_name: str
     updated_at: dt.datetime
+    channel: str
     item_name: str
     window_code: str
 
@@ -181,7 +182,8 @@ def waiting(session: Session, filters: Filters, limit: int, offset: int = 0) -> 
             query = query.where(column == value)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.with_only_columns(
-        Case.id, Case.number, Case.state, Case.applicant_name, Case.updated_at, Item.name, Window.code)
+        Case.id, Case.number, Case.state, Case.applicant_name, Case.updated_at, Case.channel, Item.name,
+        Window.code)
         .join(Item, Item.id == Case.item_id).join(Window, Window.id == Case.window_id)
         .order_by(Case.updated_at, Case.id).offset(offset).limit(limit))
     return [Waiting(*row) for row in rows], total

@@ -91,6 +91,7 @@ CODES: dict[str, Code] = _registry(
     ("schema.E079", ERROR, "locked form field removed or loosened by a sub-center"),
     ("schema.E080", ERROR, "sub-center form additions for a form it does not use"),
     ("schema.E081", ERROR, "field limits contradict each other or its type"),
+    ("schema.E082", ERROR, "applicant field marked staff_only"),
     # warnings: published, but someone should look
     ("schema.W001", WARNING, "holiday schedule for a year the calendar library knows"),
     ("schema.W002", WARNING, "file name does not match the code inside"),

@@ -295,13 +295,17 @@ def load_values(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_submission(spec: FormSpec, formdata: Any, previous: Mapping[str, Any] | None = None,
                      draft: bool = False,
-                     kept: Mapping[str, list[dict[str, Any]]] | None = None) -> Checked:
+                     kept: Mapping[str, list[dict[str, Any]]] | None = None,
+                     online: bool = False) -> Checked:
     """Validate posted data against a form version, rules applied on the server.
 
     ``previous``: the case's stored data (JSON), for read-only fields to keep. ``draft``: keep
     an unfinished application: required fields may be empty, typed values must be valid.
     ``kept``: per upload field, the files stored earlier (see portal/cases/uploads.py).
+    ``online``: filed by the applicant in the public hall: the form's ``staff_only`` fields
+    are hidden (empty, not required, whatever was posted for them).
     """
+    hidden = spec.staff_only if online else frozenset()
     form = form_class(spec)(formdata)
     form.draft = draft
     form.kept = {name: list(files) for name, files in (kept or {}).items()}
@@ -312,20 +316,21 @@ def check_submission(spec: FormSpec, formdata: Any, previous: Mapping[str, Any] 
             _drop_blank_rows(form[f.name])
     values = {f.name: _value(f, form[f.name]) for f in spec.fields()}
     before = load_values(spec, previous) if previous is not None else None
-    form.states = rules.work_out(spec, values, before)
+    form.states = rules.work_out(spec, values, before, hidden)
     ok = form.validate()
     for f in spec.fields():  # validators may normalise (an X in capitals, say)
         state = form.states[f.name]
         if state.visible and not state.readonly and not form[f.name].errors:
             values[f.name] = _value(f, form[f.name])
-    rules.work_out(spec, values, before)  # computed values from the normalised input
+    rules.work_out(spec, values, before, hidden)  # computed values from the normalised input
     data = {f.name: _dump(f, values[f.name]) for f in spec.fields()}
     return Checked(form, data, ok)
 
 
-def blank(spec: FormSpec, data: Mapping[str, Any] | None = None) -> GeneratedForm:
-    """A form showing stored data (or nothing), with its rules worked out."""
+def blank(spec: FormSpec, data: Mapping[str, Any] | None = None, online: bool = False) -> GeneratedForm:
+    """A form showing stored data (or nothing), with its rules worked out (``online``: as the
+    public hall shows it, without the staff-only fields)."""
     values = load_values(spec, data or {})
     form = form_class(spec)(data=values)
-    form.states = rules.work_out(spec, dict(values))
+    form.states = rules.work_out(spec, dict(values), hidden=spec.staff_only if online else frozenset())
     return form

@@ -56,10 +56,13 @@ class State:
 
 
 def work_out(form: FormSpec, values: dict[str, Any],
-             previous: Mapping[str, Any] | None = None) -> dict[str, State]:
+             previous: Mapping[str, Any] | None = None,
+             hidden: frozenset[str] = frozenset()) -> dict[str, State]:
     """Apply the rules to ``values`` in place; return each field's state.
 
     ``previous``: the values saved before (a read-only field keeps its previous value).
+    ``hidden``: fields hidden whatever the rules say (the staff-only fields of a form filed
+    online): empty, and not required.
     """
     states: dict[str, State] = {}
     section_visible: dict[str, bool] = {}
@@ -69,7 +72,8 @@ def work_out(form: FormSpec, values: dict[str, Any],
         if section.name not in section_visible or section.visible_if is not None:
             section_visible[section.name] = (section.visible_if is None
                                              or expr.evaluate(section.visible_if, values) is True)
-        visible = section_visible[section.name] and _holds(f, "visible_if", values, default=True)
+        visible = section_visible[section.name] and name not in hidden \
+            and _holds(f, "visible_if", values, default=True)
         state = State(visible=visible)
         if not visible:
             values[name] = None

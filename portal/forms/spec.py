@@ -36,6 +36,11 @@ class FieldSpec:
         return bool(self.data.get("locked"))
 
     @property
+    def staff_only(self) -> bool:
+        """Filled at the counter only: the public hall's form leaves it out."""
+        return bool(self.data.get("staff_only"))
+
+    @property
     def help(self) -> str:
         return self.data.get("help", "")
 
@@ -74,6 +79,11 @@ class FormSpec:
 
     def section_of(self, name: str) -> SectionSpec:
         return self.index[name][1]
+
+    @property
+    def staff_only(self) -> frozenset[str]:
+        """The fields an applicant filing online does not see (``staff_only: true``)."""
+        return frozenset(f.name for f in self.fields() if f.staff_only)
 
     @property
     def steps(self) -> tuple[str, ...]:

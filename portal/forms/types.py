@@ -311,7 +311,8 @@ TYPES: Mapping[str, FieldType] = MappingProxyType({row.name: row for row in _ROW
 
 # Keys every field may have, whatever its type.
 COMMON_KEYS = frozenset({"name", "label", "type", "required", "help", "locked", "list",
-                         "applicant", "visible_if", "required_if", "readonly_if", "compute"})
+                         "applicant", "staff_only", "visible_if", "required_if", "readonly_if",
+                         "compute"})
 # Types whose value a form may compute instead of the clerk typing it.
 COMPUTABLE = ("text", "integer", "decimal", "money", "date", "yesno")
 # Types a table column may have: no tables in tables, no uploads in rows.

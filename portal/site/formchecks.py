@@ -119,7 +119,7 @@ def _check_field(owner: Loaded, f: Mapping[str, Any], at: Path, dictionaries: Ma
     row = TYPES[kind]
     allowed = COMMON_KEYS | row.keys
     if column:
-        allowed -= {*RULE_KEYS, "applicant", "list", "compute"}
+        allowed -= {*RULE_KEYS, "applicant", "staff_only", "list", "compute"}
     for key in f:
         if key not in allowed:
             hint = ("a table column has no rules of its own; put the rule on the table"
@@ -131,6 +131,11 @@ def _check_field(owner: Loaded, f: Mapping[str, Any], at: Path, dictionaries: Ma
     for key in sorted(row.needs - set(f)):
         problems.append(owner.problem("schema.E076", at, f"a {kind} field needs {key!r}",
                                       f"add '{key}:'"))
+    if f.get("staff_only") and f.get("applicant"):
+        problems.append(owner.problem(
+            "schema.E082", (*at, "staff_only"),
+            f"field {f['name']!r} is the applicant's {f['applicant']}: an application filed online needs it",
+            "mark staff_only only what the counter fills: checks, internal notes"))
     if column and kind not in COLUMN_TYPES:
         problems.append(owner.problem("schema.E076", (*at, "type"),
                                       f"a table column cannot be of type {kind!r}",

@@ -280,6 +280,7 @@ def _field_keys(table: bool) -> dict[str, Any]:
         "locked": f.YesNo(),
         "list": f.YesNo(),
         "applicant": f.Choice(APPLICANT_PARTS),
+        "staff_only": f.YesNo(),
         "visible_if": f.Text(),
         "required_if": f.Text(),
         "readonly_if": f.Text(),

@@ -30,6 +30,7 @@ from portal.web import (
     errors,
     generate,
     hall,
+    hall_apply,  # noqa: F401 (imported for its routes on the hall's blueprint)
     headers,
     identity,
     inputs,

@@ -125,7 +125,8 @@ def item(sub: str, item: str) -> str:
         form = db.session.scalar(select(FormVersion.id).where(FormVersion.digest == offering.form.digest))
     return render_template("portal/hall/item.html", site=site, sub=subcenter, code=item,
                            item=offering.item, data=offering.item.data, windows=windows, form=form,
-                           guide="guide.html" in site.templates, title=offering.item.name)
+                           guide="guide.html" in site.templates, online=offering.form is not None,
+                           title=offering.item.name)
 
 
 @hall.route("/progress", methods=["GET", "POST"])

@@ -78,14 +78,17 @@ def _offering(pk: int) -> Offering:
     return offering
 
 
-def rules_json(spec: FormSpec) -> str:
-    """What the browser's mirror of the rules needs (static/portal-forms.js)."""
+def rules_json(spec: FormSpec, online: bool = False) -> str:
+    """What the browser's mirror of the rules needs (static/portal-forms.js); ``online``: the
+    public hall's form, whose staff-only fields are left out (``staff``: empty, as the server
+    holds them)."""
     fields = {}
     for section in spec.sections:
         for f in section.fields:
             fields[f.name] = {"type": f.type, "kind": TYPES[f.type].kind, "section": section.name,
                               "required": f.required, "rules": dict(f.rules), "compute": f.compute,
-                              "columns": {c.name: TYPES[c.type].kind for c in f.columns}}
+                              "columns": {c.name: TYPES[c.type].kind for c in f.columns},
+                              "staff": online and f.staff_only}
     text = json.dumps({"order": list(spec.order), "fields": fields,
                        "sections": {s.name: s.visible_if for s in spec.sections}},
                       ensure_ascii=False)

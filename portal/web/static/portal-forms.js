@@ -177,7 +177,7 @@
   }
 
   /* ---- applying the rules ---- */
-  function show(el, on) { el.classList.toggle("portal-hidden", !on); el.hidden = !on; }
+  function show(el, on) { if (!el) return; el.classList.toggle("portal-hidden", !on); el.hidden = !on; }
   function format(spec, value) {
     if (value === null || value === undefined) return "";
     if (isNum(value)) {
@@ -197,7 +197,8 @@
         sectionShown[spec.section] = !test || evaluate(test, values) === true;
         show(form.querySelector('[data-section="' + spec.section + '"]'), sectionShown[spec.section]);
       }
-      var visible = sectionShown[spec.section] && (!spec.rules.visible_if || evaluate(spec.rules.visible_if, values) === true);
+      // a staff-only field is not on an online application: empty, as the server holds it
+      var visible = !spec.staff && sectionShown[spec.section] && (!spec.rules.visible_if || evaluate(spec.rules.visible_if, values) === true);
       var required = false, readonly = false, value = read(name, spec);
       if (!visible) {
         value = null;
