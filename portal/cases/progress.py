@@ -37,6 +37,7 @@ class Progress:
     light: str | None  # red / yellow / green / paused, as the center's lights
     documents: tuple[tuple[str, str], ...]  # (kind, number) of each document issued
     applicant: str  # masked
+    case_id: int  # not shown: the rating link of a decided case is signed for it
 
 
 def _secret_of(case: Case, given: str) -> str:
@@ -75,4 +76,4 @@ def progress(session: Session, number: str, secret: str, th: Thresholds) -> Prog
         return Progress(number=case.number, item=case.item.name, sub_center=case.sub_center.unified_name,
                         state=case.state, step=step, due=case.due_date,
                         light=th.light(case.state, case.due_date), documents=documents,
-                        applicant=masked(case.applicant_name or ""))
+                        applicant=masked(case.applicant_name or ""), case_id=case.id)

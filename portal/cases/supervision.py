@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from portal.core.workdays import Calendar
-from portal.models import Case, CaseBranch, CaseState, Item, SubCenter, Window
+from portal.models import Case, CaseBranch, CaseState, Evaluation, FollowUp, Item, SubCenter, Window
 from portal.models.case import OPEN_STATES
 
 RED, YELLOW, GREEN, PAUSED_LIGHT = "red", "yellow", "green", "paused"
@@ -223,3 +223,32 @@ def branches_waiting(session: Session, sub_centers: frozenset[int] | None,
         joinedload(CaseBranch.sub_center).load_only(SubCenter.name))
         .order_by(CaseBranch.due_date, CaseBranch.id).limit(limit)).all()
     return list(rows), total or 0
+
+
+@dataclass(frozen=True, slots=True)
+class OpenFollowUp:
+    """A 回访整改 task not closed yet, as the manager's home and the worklist list it."""
+
+    id: int
+    case_id: int
+    number: str
+    level: str
+    due_date: dt.date
+    called: bool  # the call-back is recorded; the rectification is not yet
+    window_code: str
+
+
+def follow_ups(session: Session, today: dt.date, limit: int) -> tuple[list[OpenFollowUp], int, int]:
+    """The open 回访整改 tasks in scope, soonest due first (``limit`` of them), how many are
+    open and how many of those are past their due date (the partial index of open tasks)."""
+    open_ = select(FollowUp.id).where(FollowUp.closed_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(open_.subquery())) or 0
+    overdue = session.scalar(select(func.count()).select_from(
+        open_.where(FollowUp.due_date < today).subquery())) or 0
+    rows = session.execute(open_.with_only_columns(
+        FollowUp.id, FollowUp.case_id, Case.number, Evaluation.level, FollowUp.due_date,
+        FollowUp.called_at.is_not(None), Window.code)
+        .join(Case, Case.id == FollowUp.case_id).join(Evaluation, Evaluation.id == FollowUp.evaluation_id)
+        .join(Window, Window.id == FollowUp.window_id)
+        .order_by(FollowUp.due_date, FollowUp.id).limit(limit))
+    return [OpenFollowUp(*row) for row in rows], total, overdue

@@ -62,7 +62,8 @@ def create(session: Session, kind: str, day: dt.date, zone: ZoneInfo, actor: Act
 
 
 def run(session: Session, site: Site, job_id: int, actor: Actor, verify_url: Callable[[str], str],
-        secret: str, progress: Callable[[int, int], None] | None = None) -> PrintJob:
+        secret: str, progress: Callable[[int, int], None] | None = None,
+        rate_url: Callable[[str], str] | None = None) -> PrintJob:
     """Issue the job's documents one by one from where it stopped (``job.done``: a retried or
     resumed job goes on after its last finished document), saving the progress after each. What
     stops it is raised; whoever runs it records that on the job (``JobProgress.fail``)."""
@@ -77,7 +78,7 @@ def run(session: Session, site: Site, job_id: int, actor: Actor, verify_url: Cal
             IssuedDocument.case_id == case_id, IssuedDocument.kind == job.kind,
             IssuedDocument.issued_at >= job.created_at))
         if issued is None:
-            issue(session, site, session.get(Case, case_id), job.kind, actor, verify_url, secret)
+            issue(session, site, session.get(Case, case_id), job.kind, actor, verify_url, secret, rate_url)
         job.step(job.done + 1)
         session.commit()
         if progress:

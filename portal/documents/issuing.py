@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.access.roles import ROLE_NAMES
-from portal.cases import audit
+from portal.cases import audit, ratings
 from portal.cases.actions import Actor
 from portal.cases.lifecycle import guessed_years, local_day, offering_of
 from portal.cases.numbering import take_number
@@ -166,8 +166,11 @@ def qr_data_uri(url: str) -> str:
 
 
 def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
-          verify_url: Callable[[str], str], secret: str) -> tuple[IssuedDocument, bool]:
-    """The case's document of ``kind``: (document, True) for a reprint of the stored one."""
+          verify_url: Callable[[str], str], secret: str,
+          rate_url: Callable[[str], str] | None = None) -> tuple[IssuedDocument, bool]:
+    """The case's document of ``kind``: (document, True) for a reprint of the stored one.
+    ``rate_url``: the public address of a rating token; a 办结通知书 carries the case's rating
+    link as a second QR code (``document.rate_qr``)."""
     if kind not in KINDS or not KINDS[kind].when(case):
         raise DocumentError(N_("case %(number)s has no %(kind)s document now"),
                             hint=N_("documents follow the case: accepted, rejected, notified, completed"),
@@ -197,7 +200,11 @@ def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
     decided = _event_day(session, site, case, KINDS[kind].event) or day
     document = {"number": number, "date": chinese_date(decided), "kind": kind,
                 "title": title_of(site, case, kind),
-                "verify_url": verify_url(token), "qr": qr_data_uri(verify_url(token))}
+                "verify_url": verify_url(token), "qr": qr_data_uri(verify_url(token)),
+                "rate_url": "", "rate_qr": ""}
+    if kind == "completion" and rate_url is not None:  # 好差评: scanned with the applicant's phone
+        link = rate_url(ratings.token(secret, case.id)) + "?via=qr"
+        document |= {"rate_url": link, "rate_qr": qr_data_uri(link)}
     html = render_html(site.templates, template, context(session, site, case, document))
     pdf = render_pdf(site.templates, html, name=template, variant=ARCHIVAL)
     stored = IssuedDocument(number=number, kind=kind, case_id=case.id, sub_center_id=case.sub_center_id,
@@ -209,7 +216,7 @@ def issue(session: Session, site: Site, case: Case, kind: str, actor: Actor,
         session.flush()
     except IntegrityError:  # another clerk issued it a moment ago: theirs is the document
         session.rollback()
-        return issue(session, site, session.get(Case, case.id), kind, actor, verify_url, secret)
+        return issue(session, site, session.get(Case, case.id), kind, actor, verify_url, secret, rate_url)
     audit.append(session, case, "print", actor.name,
                  {"document": number, "kind": kind, "sha256": stored.sha256}, at=now)
     session.commit()
@@ -315,7 +322,8 @@ def sample_context(site: Site, template: str) -> dict[str, Any]:
                  "reason": "（示例）不符合申报条件", "missing": ["户口簿", "家庭成员收入证明"],
                  "note": ""},
         "document": {"number": number, "date": "2026年11月27日", "kind": "sample", "title": "",
-                     "verify_url": "", "qr": qr_data_uri(f"https://portal.invalid/verify/{number}")},
+                     "verify_url": "", "qr": qr_data_uri(f"https://portal.invalid/verify/{number}"),
+                     "rate_url": "", "rate_qr": qr_data_uri("https://portal.invalid/hall/rate/sample")},
         "form": {"title": "（示例）申请表", "version": "v1", "sections": []},
         "roles": {"clerk": "窗口工作人员", "manager": "分中心管理员"},
     }

@@ -90,6 +90,12 @@ class Lights(Shape):
     yellow_days_left = f.Whole(load_default=2)
 
 
+class Evaluations(Shape):
+    """好差评: a 不满意/非常不满意 rating opens a 回访整改 task due in this many working days."""
+
+    follow_up_days = f.Whole(load_default=15)
+
+
 class PointRule(Shape):
     """One line of the score: points from a formula over the metrics, capped in size."""
 
@@ -137,6 +143,7 @@ class Center(Shape):
     case_number = f.Nested(CaseNumber, load_default=lambda: {
         "pattern": "{subcenter}{date}{seq}", "digits": 4, "reset": "day"})
     lights = f.Nested(Lights, load_default=lambda: {"yellow_days_left": 2})
+    evaluations = f.Nested(Evaluations, load_default=lambda: {"follow_up_days": 15})
     assessment = f.Nested(RuleSet)
 
 

@@ -45,6 +45,10 @@ def verify_url(token: str) -> str:
     return public_base() + url_for("verify.check", token=token)
 
 
+def rate_url(token: str) -> str:
+    return public_base() + url_for("hall.rate", token=token)
+
+
 class DocumentView(BaseView):
     route_base = "/documents"
     datamodel = SQLAInterface(Case)
@@ -106,7 +110,7 @@ class DocumentView(BaseView):
         writable_or_403(case)  # a branch department does not print the bundle's documents
         try:
             document, reprint = issuing.issue(db.session, current_site(), case, kind, actor(),
-                                              verify_url, current_app.config["SECRET_KEY"])
+                                              verify_url, current_app.config["SECRET_KEY"], rate_url)
         except DocumentError as exc:
             db.session.rollback()
             flash(error_text(exc), "danger")
@@ -125,7 +129,8 @@ def _print(job: PrintJob, user: Any, scope: Any) -> None:
     base = (job.params or {}).get("public_url") or current_app.config.get("PORTAL_PUBLIC_URL") or ""
     batches.run(db.session, current_site(), job.id, actor_of(user, scope),
                 lambda token: f"{base.rstrip('/')}/verify/{token}", current_app.config["SECRET_KEY"],
-                progress=lambda done, total: background.still_mine())
+                progress=lambda done, total: background.still_mine(),
+                rate_url=lambda token: f"{base.rstrip('/')}/hall/rate/{token}")
 
 
 def _quote(name: str) -> str:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request
+from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
 from flask_babel import gettext
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 
+from portal.cases import ratings
 from portal.cases.progress import progress
 from portal.models import FormVersion, db
 from portal.web.cases.casework import thresholds
@@ -135,9 +136,13 @@ def progress_query() -> str:
     site = _site()
     found, asked = None, request.method == "POST"
     number, secret = request.form.get("number", ""), request.form.get("secret", "")
+    rate_link = None
     if asked:
         found = progress(db.session, number[:60], secret[:40], thresholds(site))
+        if found is not None and found.state in ratings.RATEABLE:  # 好差评: the case's own link
+            rate_link = url_for("hall.rate", token=ratings.token(current_app.config["SECRET_KEY"],
+                                                                  found.case_id))
     return render_template("portal/hall/progress.html", site=site, asked=asked, found=found,
-                           number=number[:60], title=gettext("Case progress"))
+                           number=number[:60], rate_link=rate_link, title=gettext("Case progress"))
 
 

@@ -34,6 +34,7 @@ from portal.cases.supervision import (
     branches_waiting,
     drafts,
     extensions_waiting,
+    follow_ups,
     light_counts,
     waiting,
     worklist,
@@ -88,8 +89,10 @@ def manager_day(site: Any, day: Day) -> dict[str, Any]:
     # seen through a branch counts at the sub-center that took it)
     rows = monthly(db.session, day.month, day.today, center_zone())
     figures = roll_up({sub: rows[sub] for sub in db.session.scalars(select(SubCenter.id)) if sub in rows})
+    tasks, tasks_total, tasks_overdue = follow_ups(db.session, day.today, SHOWN)
     return {"lights": day.lights, "extensions": extensions, "extensions_total": extensions_total,
             "branches": branches, "branches_total": branches_total, "month": day.month,
+            "follow_ups": tasks, "follow_ups_total": tasks_total, "follow_ups_overdue": tasks_overdue,
             "figures": [(str(label), shown(value(figures))) for label, value in COLUMNS]}
 
 
@@ -134,4 +137,5 @@ class HomeView(IndexView):
         day = Day.of(site) if builds else None  # counted once, whatever roles the user holds
         parts = {role: build(site, day) for role, build in builds}
         return self.render_template(self.index_template, site=site, parts=parts,
-                                    lights=LIGHTS, title=gettext("Home"))
+                                    lights=LIGHTS, today=day.today if day else None,
+                                    title=gettext("Home"))

@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from portal.access.scope import owned_cases
+from portal.cases import ratings
 from portal.core import servertime
 from portal.models import Case, CaseState, PortalUser, db
 from portal.models.assessment import CHANNELS, COMPLAINT_OUTCOMES, INSPECTION_KINDS, LEVELS
@@ -116,6 +117,11 @@ class RecordScreen(PortalModelView):
 
 class EvaluationScreen(RecordScreen):
     case_places_record = True  # an evaluation is about the case's own window
+
+    def post_add(self, item: Any) -> None:
+        """A 不满意/非常不满意 rating from any channel opens its 回访整改 task."""
+        if ratings.follow_up(db.session, current_site(), item) is not None:
+            db.session.commit()
     add_form_extra_fields = {"case_number": StringField(_l("Case number"), widget=BS3TextFieldWidget(),
                                                         validators=[CaseNumber(required=True)]),
                              "level": choice(_l("Rating"), LEVELS),

@@ -25,6 +25,7 @@ from portal.cases.supervision import (
     Filters,
     Line,
     Thresholds,
+    follow_ups,
     light_counts,
     waiting,
     worklist,
@@ -45,6 +46,7 @@ ROW = ('<tr data-number="{number}" data-light="{light}"><td>{badge}</td>'
        '<td class="text-right{danger}">{left}</td></tr>')
 BADGE = Markup('<span class="portal-light portal-light-{0}" data-light="{0}">{1}</span>')
 ESTIMATED = Markup(' <small class="label label-warning" data-testid="guessed" title="{0}">{1}</small>')
+FOLLOW_UPS_SHOWN = 10  # the open 回访整改 tasks, soonest due first; the screen lists them all
 WAITING_PAGE = 10  # the waiting cases are paged apart: the counter's few, oldest first
 
 
@@ -136,6 +138,7 @@ class WorklistView(BaseView):
         rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
         wpage = _id("wpage") or 0
         waiting_cases, waiting_total = waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE)
+        tasks, tasks_total, tasks_overdue = follow_ups(db.session, th.today, FOLLOW_UPS_SHOWN)
         subs, choices = _choices()
         by_id = {s.id: s for s in subs}
         summary = [(by_id[i], counts[i]) for i in sorted(counts, key=lambda i: by_id[i].code)
@@ -149,7 +152,8 @@ class WorklistView(BaseView):
             total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             summary=summary, totals=totals, choices=choices, filters=filters, args=args,
             lights=LIGHTS, states=OPEN_STATES, th=th, red=RED,
-            waiting=waiting_cases, waiting_total=waiting_total, wpage=wpage,
+            waiting=waiting_cases, waiting_total=waiting_total, wpage=wpage, today=th.today,
+            follow_ups=tasks, follow_ups_total=tasks_total, follow_ups_overdue=tasks_overdue,
             wpages=max((waiting_total + WAITING_PAGE - 1) // WAITING_PAGE, 1),
             yellow=site.center.get("lights", {}).get("yellow_days_left", 2))
 
