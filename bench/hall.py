@@ -8,6 +8,7 @@ wrk makes ``--clients`` concurrent visitors (127.0.0.1 only, ``--seconds`` per t
   login        GET /login/: the server's own page for a visitor, the baseline
   landing      GET /: the center and every place to go
   item         GET /hall/mz/mz-dibao: an item's seven disclosures as a sub-center offers it
+  apply form   GET /hall/mz/mz-dibao/apply: the item's generated form, filed online
   progress     POST /hall/progress with a case's number and its applicant's secret
   wrong pair   POST /hall/progress with a wrong secret: it must cost what a right one costs
 
@@ -76,6 +77,7 @@ def run(url: str, cases: int, clients: int, workers: int, seconds: float) -> Non
                 scripts[label] = script
             targets = [("login", "/login/", report), ("landing", "/", report),
                        ("item", "/hall/mz/mz-dibao", report),
+                       ("apply form", "/hall/mz/mz-dibao/apply", report),
                        ("progress", "/hall/progress", scripts["progress"]),
                        ("wrong pair", "/hall/progress", scripts["wrong pair"])]
             for _, path, script in targets:  # every worker warmed on every page, unreported
