@@ -241,6 +241,10 @@ class Found:
     applicant: str
     cancellable: bool
 
+    @property
+    def weekday(self) -> str:
+        return WEEKDAYS[self.day.weekday()]
+
 
 def _found(site: Site, booking: Booking, now: dt.datetime) -> Found:
     sub = site.subcenters.get(booking.sub_center.code)
@@ -264,9 +268,11 @@ def _period_of(site: Site, booking: Booking) -> Period | None:
     return Period(booking.period_name, start, end, 0) if end else None
 
 
-def found(session: Session, site: Site, booking: Booking, now: dt.datetime | None = None) -> Found:
+def just_booked(session: Session, site: Site, code: str, now: dt.datetime | None = None) -> Found | None:
+    """The booking the applicant has just made (its code kept in their own signed session)."""
     with unscoped():
-        return _found(site, booking, now or servertime.now())
+        booking = session.scalars(select(Booking).where(Booking.code == code)).one_or_none()
+        return _found(site, booking, now or servertime.now()) if booking is not None else None
 
 
 def lookup(session: Session, site: Site, code: str, secret: str,
