@@ -49,6 +49,8 @@ PORTAL_RATELIMIT_HALL = os.environ.get("PORTAL_RATELIMIT_HALL", "120 per minute"
 PORTAL_RATELIMIT_QUERY = os.environ.get("PORTAL_RATELIMIT_QUERY", "10 per minute; 60 per day")
 PORTAL_RATELIMIT_APPLY = os.environ.get("PORTAL_RATELIMIT_APPLY", "6 per minute; 30 per day")
 PORTAL_RATELIMIT_RATE = os.environ.get("PORTAL_RATELIMIT_RATE", "6 per minute; 30 per day")
+# 网上预约: booking, looking up and cancelling an appointment (each POST)
+PORTAL_RATELIMIT_BOOKING = os.environ.get("PORTAL_RATELIMIT_BOOKING", "10 per minute; 60 per day")
 
 # The declaration folder `portal sync` reads by default.
 PORTAL_SITE_DIR = os.environ.get("PORTAL_SITE_DIR", str(HOME))

@@ -41,6 +41,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from portal.models import (
+    Booking,
     Case,
     CaseBranch,
     Complaint,
@@ -104,6 +105,8 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     Inspection: lambda s: _any_of(Inspection.sub_center_id, s.sub_centers, Inspection.window_id, s.windows),
     # 回访整改 tasks: like the evaluations that opened them
     FollowUp: lambda s: _any_of(FollowUp.sub_center_id, s.sub_centers, FollowUp.window_id, s.windows),
+    # 网上预约 bookings: like cases, by sub-center, or by window for a clerk
+    Booking: lambda s: _any_of(Booking.sub_center_id, s.sub_centers, Booking.window_id, s.windows),
     # users: oneself, and the users assigned to a visible sub-center or to one of its windows
     PortalUser: lambda s: or_(
         PortalUser.id == (s.user_id or 0),
@@ -140,6 +143,9 @@ WRITES: dict[type, Callable[[Scope, Any], bool]] = {
     Evaluation: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
     Complaint: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
     Inspection: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
+    # a booking is marked arrived where it was booked (the public hall books and cancels
+    # ``unscoped``: the booking code and the applicant's secret are the authority there)
+    Booking: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
 }
 
 

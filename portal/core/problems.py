@@ -78,6 +78,11 @@ CODES: dict[str, Code] = _registry(
     ("schema.E090", ERROR, "assessment formula names an unknown metric"),
     ("schema.E091", ERROR, "assessment points out of bounds (base, cap, awards)"),
     ("schema.E092", ERROR, "derived assessment metric defined through itself"),
+    # appointment slots (网上预约)
+    ("schema.E100", ERROR, "appointment slots at a window or for an item this sub-center does not have"),
+    ("schema.E101", ERROR, "appointment places or booking horizon below 1"),
+    ("schema.E102", ERROR, "appointment period time is not a time of day, or ends before it starts"),
+    ("schema.E103", ERROR, "appointment periods overlap, or a window's slots are declared twice"),
     # application forms
     ("schema.E070", ERROR, "item names a form that does not exist"),
     ("schema.E071", ERROR, "expression cannot be read or uses what the language lacks"),

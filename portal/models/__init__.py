@@ -2,6 +2,7 @@
 
 from portal.models.assessment import AssessmentResult, Complaint, Evaluation, FollowUp, Inspection
 from portal.models.base import db
+from portal.models.bookings import BOOKING_STATE_NAMES, Booking, BookingState
 from portal.models.case import STATE_NAMES, Case, CaseBranch, CaseSequence, CaseState
 from portal.models.documents import ExportJob, IssuedDocument, PrintJob
 from portal.models.events import AuditHead, CaseEvent
@@ -20,7 +21,7 @@ from portal.models.site import (
 from portal.models.users import AccountEvent, PortalUser, UserSession, user_sub_center, user_window
 
 __all__ = [
-    "CENTER_SCOPE", "AccountEvent",
+    "BOOKING_STATE_NAMES", "CENTER_SCOPE", "AccountEvent", "Booking", "BookingState",
     "STATE_NAMES", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence", "CaseState",
     "AssessmentResult", "Complaint", "Evaluation", "FollowUp", "Inspection",
     "Center", "ExportJob", "FormVersion", "IssuedDocument", "PrintJob",

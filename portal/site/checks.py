@@ -11,6 +11,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from portal.core.problems import Problem
 from portal.core.text import did_you_mean
+from portal.site.appointment_checks import check_appointments
 from portal.site.center_checks import check_center, check_rules
 from portal.site.formchecks import check_form, check_item_forms, check_overlays
 from portal.site.item_checks import check_item, check_properties
@@ -60,6 +61,8 @@ def check_folder(folder: Folder) -> list[Problem]:
                             folder.unreadable)
         if loaded.data.get("assessment"):
             problems += partial(check_rules, loaded, loaded.data["assessment"])
+        if loaded.data.get("appointments"):
+            problems += partial(check_appointments, loaded)
     problems += _check_parallel(items, subcenters)
     uses = {code: {items[o["item"]].data["form"] for o in loaded.data.get("items", ())
                    if o.get("item") in items and items[o["item"]].data.get("form")}

@@ -77,6 +77,41 @@ class Whole(fields.Integer):
         return number
 
 
+class Positive(Whole):
+    """A whole number ≥ 1 (an appointment period's places, how many days ahead bookings open)."""
+
+    def __init__(self, hint: str = "write 1 or more", **kwargs: Any) -> None:
+        self.hint = hint
+        super().__init__(**kwargs)
+
+    def _validated(self, value: Any) -> int:
+        number = fields.Integer._validated(self, value)
+        if number is not None and number < 1:
+            raise ValidationError(msg("E101", f"must be at least 1, got {value!r}", self.hint))
+        return number
+
+
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)|24:00")
+
+
+class Time(fields.Field):
+    """A time of day ``HH:MM`` (``24:00`` ends a day), kept as text with two-digit hours."""
+
+    default_error_messages = {**_COMMON}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            # YAML 1.1 reads an unquoted 13:30 as the sexagesimal number 810
+            raise ValidationError(msg("E102", f"{value!r} is not a time of day",
+                                      "quote the time, e.g. '13:30': unquoted, YAML reads 13:30 as a number"))
+        text = value.strip() if isinstance(value, str) else ""
+        if not _TIME.fullmatch(text):
+            raise ValidationError(msg("E102", f"{value!r} is not a time of day",
+                                      "write HH:MM in quotes, e.g. '08:30'"))
+        hours, _, minutes = text.partition(":")
+        return f"{int(hours):02d}:{minutes}"
+
+
 class YesNo(fields.Boolean):
     """Only YAML's true/false (yes/no); no guessing from other strings."""
 

@@ -88,6 +88,7 @@ class SubCenterSpec:
     windows: tuple[WindowSpec, ...]
     offerings: Mapping[str, Offering]
     assessment: Mapping[str, Any] | None = None  # its own internal rules (outside the center's ranking)
+    appointments: tuple[Mapping[str, Any], ...] = ()  # 网上预约: bookable periods per window
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,8 @@ def site_from_documents(documents: dict[str, Any], canonical: str | None = None)
             code, data["kind"], data["name"], unified_name(center, data["kind"], data["name"]),
             data["department"], data["address"], data["phone"], data["hours"], windows,
             MappingProxyType(offerings),
-            _frozen(data["assessment"]) if data.get("assessment") else None)
+            _frozen(data["assessment"]) if data.get("assessment") else None,
+            _frozen(data.get("appointments") or []))
     return Site(_frozen(center), MappingProxyType(subcenters), MappingProxyType(items),
                 MappingProxyType(dict(documents["templates"])), MappingProxyType(forms),
                 canonical, _sha256(canonical))

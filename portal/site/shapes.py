@@ -27,6 +27,7 @@ from portal.site.tables import (
     STEP_ROLES,
     SUBCENTER_KINDS,
     TIGHTEN,
+    WEEKDAYS,
 )
 
 
@@ -259,6 +260,26 @@ class Window(Shape):
     department = f.Text(required=True)
 
 
+class Period(Shape):
+    """One bookable period of a day: a whole day, a half-day (上午/下午) or an hour."""
+
+    name = f.Text()  # 上午, 下午, 全天 …; the times alone when absent
+    start = f.Time(required=True)
+    end = f.Time(required=True)
+    capacity = f.Positive(required=True, hint="give the period 1 place or more, "
+                                              "or leave the period out")
+
+
+class Appointments(Shape):
+    """网上预约 at one window: its periods on the working days of the center's calendar."""
+
+    window = f.Code("upper", required=True)
+    items = f.List(f.Code(), non_empty=True)  # absent: every item the window handles
+    weekdays = f.List(f.Choice(WEEKDAYS), non_empty=True)  # absent: every working day
+    days_ahead = f.Positive(load_default=7, hint="write how many days ahead bookings open, e.g. 7")
+    periods = f.List(f.Nested(Period), required=True, non_empty=True)
+
+
 class SubCenter(Shape):
     code = f.Code(required=True)
     kind = f.Choice(SUBCENTER_KINDS, load_default="subcenter")
@@ -271,6 +292,7 @@ class SubCenter(Shape):
     items = f.List(f.Nested(Offer), load_default=list)
     # the sub-center's own internal rules: for its windows only, never in the center's ranking
     assessment = f.Nested(RuleSet)
+    appointments = f.List(f.Nested(Appointments))  # 网上预约: bookable periods per window
 
 
 # --- application forms (forms/) -----------------------------------------------------------

@@ -38,6 +38,9 @@ def needs_opinion(step: Mapping[str, Any]) -> bool:
 
 SUBCENTER_KINDS = ("subcenter", "town_center")
 
+# 网上预约: the days of the week an appointment line may be restricted to (ISO order)
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
 # 七公开 (seed 004): element -> the item keys that disclose it.
 DISCLOSURES = MappingProxyType({
     "设立依据": ("legal_basis",),

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from portal.access.roles import ADMIN, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
 from portal.cases.intake import application_text
 from portal.models import (
+    Booking,
     Case,
     CaseBranch,
     Complaint,
@@ -155,6 +156,18 @@ ENTITIES: tuple[Entity, ...] = (
         show_template="portal/case_show.html",
         export_extras=(("Application", application_text),),
         logged=True,
+    ),
+    Entity(
+        # 网上预约: booked by applicants in the public hall; read here, arrived at intake
+        name="appointments", model=Booking, menu="Appointments", category=CATEGORY_CASES,
+        list_columns=("day", "period_name", "window", "item", "applicant_name", "state", "code"),
+        search_columns=("day", "window", "item", "applicant_name", "state", "code"),
+        show_columns=("code", "sub_center", "window", "item", "day", "period_name", "applicant_name",
+                      "applicant_id_number", "applicant_phone", "state", "case", "created_at",
+                      "cancelled_at"),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ}),
+        order=("day", "desc"),
+        labels=MappingProxyType({"code": _l("Booking code")}),
     ),
     Entity(
         # 并联审批: the branches a department decides (on the bundle case's page)

@@ -27,10 +27,12 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 
 from portal.cases import ratings
+from portal.cases.bookings import lines_for
 from portal.cases.progress import progress
 from portal.models import FormVersion, db
 from portal.web.cases.casework import thresholds
 from portal.web.current import current_site
+from portal.web.hall_bookings import register as register_bookings
 
 hall = Blueprint("hall", __name__, url_prefix="/hall")
 limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=True)
@@ -50,6 +52,7 @@ def _querying() -> str:
 
 
 limiter.limit(_browsing)(hall)  # once, here: an app made again must not count a request twice
+register_bookings(hall, limiter)  # 网上预约: portal/web/hall_bookings.py
 
 
 def init_app(app: Flask) -> None:
@@ -126,6 +129,7 @@ def item(sub: str, item: str) -> str:
         form = db.session.scalar(select(FormVersion.id).where(FormVersion.digest == offering.form.digest))
     return render_template("portal/hall/item.html", site=site, sub=subcenter, code=item,
                            item=offering.item, data=offering.item.data, windows=windows, form=form,
+                           bookable=bool(lines_for(site, sub, item)),
                            guide="guide.html" in site.templates, online=offering.form is not None,
                            title=offering.item.name)
 

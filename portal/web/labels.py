@@ -7,13 +7,14 @@ from types import MappingProxyType
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models import STATE_NAMES
+from portal.models import BOOKING_STATE_NAMES, STATE_NAMES
 
 # Values shown by label rather than as stored (lists, show pages, CSV).
 VALUE_LABELS = MappingProxyType({
     "scope": MappingProxyType({"": _l("The center's base form")}),
     "state": MappingProxyType({
         **{state: _l(name) for state, name in STATE_NAMES.items()},  # the states' own names
+        **{state: _l(name) for state, name in BOOKING_STATE_NAMES.items()},  # 网上预约
         "open": _l("Waiting for a decision"),  # a branch of a parallel approval
         "approved": _l("Approved"),
         "denied": _l("Denied"),
@@ -36,6 +37,9 @@ LABELS = MappingProxyType({
     "center_wide": _l("Center-wide"),
     "code": _l("Code"),
     "created_at": _l("Created"),
+    "day": _l("Date"),
+    "period_name": _l("Period"),
+    "cancelled_at": _l("Cancelled at"),
     "department": _l("Supervising department"),
     "email": _l("Email"),
     "fail_login_count": _l("Failed logins"),

@@ -1,7 +1,8 @@
 """The start page: each user's day, by role; a visitor (and the center admin) get the center
 and its sub-centers under their unified names.
 
-- 窗口工作人员: the lights of their open cases, the applications waiting for their decision
+- 窗口工作人员: the lights of their open cases, today's appointments at their windows (网上预约,
+  each with the button that starts its intake), the applications waiting for their decision
   (submitted, brought back, notified of missing materials) and their recent drafts.
 - 分中心管理员: their sub-centers' lights, the extensions waiting for their approval, the
   branches (并联审批) their sub-centers are to decide, this month's figures.
@@ -26,6 +27,7 @@ from portal.access.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
 from portal.access.scope import current_scope
 from portal.assessment.freezing import shown_ranking
 from portal.assessment.reports import Month, monthly, roll_up
+from portal.cases import bookings
 from portal.cases.supervision import (
     LIGHTS,
     RED,
@@ -39,7 +41,7 @@ from portal.cases.supervision import (
     waiting,
     worklist,
 )
-from portal.models import SubCenter, db
+from portal.models import Offering, SubCenter, db
 from portal.web import hall
 from portal.web.assessment.reports import COLUMNS, shown
 from portal.web.cases.casework import thresholds
@@ -77,7 +79,18 @@ class Day:
 def clerk_day(site: Any, day: Day) -> dict[str, Any]:
     cases, total = waiting(db.session, Filters(), SHOWN)
     return {"lights": day.lights, "waiting": cases, "waiting_total": total,
-            "drafts": drafts(db.session, SHOWN)}
+            "drafts": drafts(db.session, SHOWN), "appointments": appointments_today(day.today)}
+
+
+def appointments_today(today: dt.date) -> list[tuple[Any, int | None]]:
+    """网上预约: today's bookings at the user's windows (the scope rule), each with the offering
+    its intake starts from (``None``: the item has no form to fill here)."""
+    booked = bookings.todays(db.session, today)
+    forms = {(sub, item): pk for pk, sub, item in db.session.execute(
+        select(Offering.id, Offering.sub_center_id, Offering.item_id).where(
+            Offering.active, Offering.form_version_id.is_not(None),
+            Offering.item_id.in_({b.item_id for b in booked})))} if booked else {}
+    return [(b, forms.get((b.sub_center_id, b.item_id))) for b in booked]
 
 
 def manager_day(site: Any, day: Day) -> dict[str, Any]:

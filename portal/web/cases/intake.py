@@ -22,6 +22,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from portal.access.roles import WRITE, permission
 from portal.access.scope import current_scope
+from portal.cases import bookings
 from portal.cases.files import DatabaseStore, FileStore, FolderStore
 from portal.cases.intake import save_application, spec_of
 from portal.cases.uploads import KEPT_SUFFIX, UploadStore
@@ -29,7 +30,7 @@ from portal.core.errors import PortalError
 from portal.forms.build import Checked, Files, GeneratedForm, blank, check_submission
 from portal.forms.spec import FormSpec
 from portal.forms.types import TYPES
-from portal.models import Case, CaseState, Offering, Window, db
+from portal.models import Booking, BookingState, Case, CaseState, Offering, Window, db
 from portal.web.current import current_site
 from portal.web.errors import error_text, writable_or_403
 
@@ -157,17 +158,18 @@ class _FormPage:
 
     def _page(self, spec: FormSpec, form: GeneratedForm, offering: Offering, windows: list[Window],
               kept: dict[str, list[dict[str, Any]]], case: Case | None = None,
-              chosen: int | None = None, status: int = 200) -> Any:
+              chosen: int | None = None, status: int = 200, booking: Booking | None = None) -> Any:
         tokens = {name: [(m, uploads().token(m)) for m in files] for name, files in kept.items()}
         rows = row_templates(spec, form)
         body = self.render_template(
             self.form_template, spec=spec, form=form, offering=offering, windows=windows,
             chosen=chosen, case=case, kept=tokens, rules=rules_json(spec), kept_suffix=KEPT_SUFFIX,
-            row_version_key=ROW_VERSION, title=spec.title, row_templates=rows, flat=flat)
+            row_version_key=ROW_VERSION, title=spec.title, row_templates=rows, flat=flat,
+            booking=booking)
         return body, status
 
     def _post(self, spec: FormSpec, offering: Offering, windows: list[Window],
-              case: Case | None = None) -> Any:
+              case: Case | None = None, booking: Booking | None = None) -> Any:
         submit = request.form.get("action") == "submit"
         kept = _kept(spec, case.data if case else None)
         formdata = CombinedMultiDict([request.files, request.form])
@@ -182,16 +184,18 @@ class _FormPage:
         if case is not None and request.form.get(ROW_VERSION, type=int) != case.row_version:
             flash(gettext("Someone saved this draft since you opened it: check the values and "
                           "save again."), "warning")
-            return self._page(spec, checked.form, offering, windows, kept, case, chosen, 409)
+            return self._page(spec, checked.form, offering, windows, kept, case, chosen, 409, booking)
         if not checked.ok:
             flash(gettext("The application was not saved: see the fields marked in red."), "danger")
-            return self._page(spec, checked.form, offering, windows, kept, case, chosen, 422)
+            return self._page(spec, checked.form, offering, windows, kept, case, chosen, 422, booking)
         try:
             case = save_application(db.session, current_site(), offering, window, checked, submit, case,
                                     by=current_user.username)
         except PortalError as exc:
             flash(error_text(exc), "danger")
-            return self._page(spec, checked.form, offering, windows, kept, case, chosen, 409)
+            return self._page(spec, checked.form, offering, windows, kept, case, chosen, 409, booking)
+        if booking is not None:  # 网上预约: the applicant came, and this is their case
+            bookings.arrived(db.session, booking, case)
         if submit:
             flash(gettext("Application %(number)s submitted.", number=case.number), "success")
             return redirect(url_for("CaseScreen.show", pk=case.id))
@@ -205,6 +209,32 @@ def _keywords(site: Any, offering: Offering) -> str:
     sub = site.subcenters.get(offering.sub_center.code) if site else None
     offered = sub.offerings.get(offering.item.code) if sub else None
     return " ".join(offered.item.data.get("keywords") or ()) if offered else ""
+
+
+def _booking(offering: Offering, windows: list[Window]) -> Booking | None:
+    """The booking an intake starts from (``?booking=`` or the form's ``booking``): one the user
+    sees (the scope rule), still booked, for this item at one of the windows they accept at."""
+    pk = request.values.get("booking", type=int)
+    if pk is None:
+        return None
+    booking = db.session.scalars(select(Booking).where(
+        Booking.id == pk, Booking.state == BookingState.BOOKED,
+        Booking.sub_center_id == offering.sub_center_id, Booking.item_id == offering.item_id,
+        Booking.window_id.in_([w.id for w in windows]))).one_or_none()
+    if booking is None:
+        abort(404)
+    return booking
+
+
+def _applicant_fields(spec: FormSpec) -> dict[str, str]:
+    """The form's field for each applicant part a booking knows (an identity number only into
+    a field for a resident identity card number or plain text)."""
+    out = {}
+    for f in spec.fields():
+        part = f.get("applicant")
+        if part and part not in out and (part != "id_number" or f.type in ("id_card", "text")):
+            out[part] = f.name
+    return out
 
 
 class IntakeView(_FormPage, BaseView):
@@ -234,8 +264,13 @@ class IntakeView(_FormPage, BaseView):
         offering = _offering(pk)
         spec = spec_of(offering.form_version)
         windows = _windows(offering)
+        booking = _booking(offering, windows)
         if request.method == "POST":
-            return self._post(spec, offering, windows)
+            return self._post(spec, offering, windows, booking=booking)
+        if booking is not None:  # 网上预约: the applicant's name, ID number and phone as booked
+            return self._page(spec, blank(spec, bookings.prefill(booking, _applicant_fields(spec))),
+                              offering, windows, _kept(spec, None), chosen=booking.window_id,
+                              booking=booking)
         return self._page(spec, blank(spec), offering, windows, _kept(spec, None),
                           chosen=windows[0].id)
 
