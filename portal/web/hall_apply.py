@@ -29,7 +29,7 @@ from portal.core.errors import PortalError
 from portal.forms.build import blank, check_submission
 from portal.models import Case, Item, Offering, SubCenter, db
 from portal.models.case import ONLINE
-from portal.web.cases.intake import _kept, _store_uploads, flat, row_templates, rules_json, uploads
+from portal.web.cases.intake import flat, kept_uploads, row_templates, rules_json, store_uploads, uploads
 from portal.web.errors import error_text
 from portal.web.hall import _site, hall, limiter
 
@@ -81,10 +81,10 @@ def apply(sub: str, item: str) -> Any:
     spec = spec_of(offering.form_version)
     if request.method != "POST":
         return _page(site, offering, spec, blank(spec, online=True), {})
-    kept = _kept(spec, None)
+    kept = kept_uploads(spec, None)
     checked = check_submission(spec, CombinedMultiDict([request.files, request.form]), kept=kept,
                                online=True)
-    _store_uploads(spec, checked, kept)
+    store_uploads(spec, checked, kept)
     if not checked.ok:
         return _page(site, offering, spec, checked.form, kept,
                      gettext("The application was not sent: see the fields marked in red."), 422)

@@ -113,7 +113,7 @@ def flat(errors: Any) -> list[str]:
     return [str(e) for e in errors or () if not isinstance(e, (dict, list, tuple))]
 
 
-def _kept(spec: FormSpec, data: Mapping[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+def kept_uploads(spec: FormSpec, data: Mapping[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
     """Per upload field, the files already stored: posted back as tokens, or the draft's."""
     out: dict[str, list[dict[str, Any]]] = {}
     for f in spec.fields():
@@ -127,7 +127,7 @@ def _kept(spec: FormSpec, data: Mapping[str, Any] | None) -> dict[str, list[dict
     return out
 
 
-def _store_uploads(spec: FormSpec, checked: Checked, kept: dict[str, list[dict[str, Any]]]) -> None:
+def store_uploads(spec: FormSpec, checked: Checked, kept: dict[str, list[dict[str, Any]]]) -> None:
     """Store the new files of every upload field — of a refused field too, each file that
     passes its own checks, as many as the field may hold: a good scan chosen together with a
     bad one is kept, and listed as kept on the page that comes back."""
@@ -171,11 +171,11 @@ class _FormPage:
     def _post(self, spec: FormSpec, offering: Offering, windows: list[Window],
               case: Case | None = None, booking: Booking | None = None) -> Any:
         submit = request.form.get("action") == "submit"
-        kept = _kept(spec, case.data if case else None)
+        kept = kept_uploads(spec, case.data if case else None)
         formdata = CombinedMultiDict([request.files, request.form])
         checked = check_submission(spec, formdata, previous=case.data if case else None,
                                    draft=not submit, kept=kept)
-        _store_uploads(spec, checked, kept)
+        store_uploads(spec, checked, kept)
         chosen = request.form.get("window", type=int)
         window = next((w for w in windows if w.id == chosen), None)
         if window is None:
@@ -269,9 +269,9 @@ class IntakeView(_FormPage, BaseView):
             return self._post(spec, offering, windows, booking=booking)
         if booking is not None:  # 网上预约: the applicant's name, ID number and phone as booked
             return self._page(spec, blank(spec, bookings.prefill(booking, _applicant_fields(spec))),
-                              offering, windows, _kept(spec, None), chosen=booking.window_id,
+                              offering, windows, kept_uploads(spec, None), chosen=booking.window_id,
                               booking=booking)
-        return self._page(spec, blank(spec), offering, windows, _kept(spec, None),
+        return self._page(spec, blank(spec), offering, windows, kept_uploads(spec, None),
                           chosen=windows[0].id)
 
 
@@ -303,7 +303,7 @@ class DraftView(_FormPage, BaseView):
         if request.method == "POST":
             return self._post(spec, offering, windows, case)
         return self._page(spec, blank(spec, case.data), offering, windows,
-                          _kept(spec, case.data), case, chosen=case.window_id)
+                          kept_uploads(spec, case.data), case, chosen=case.window_id)
 
 
 
