@@ -183,6 +183,7 @@ def view_class(entity: Entity) -> type[PortalModelView]:
     datamodel = (PublishingInterface(entity.model, entity) if entity.declared
                  else SafeInterface(entity.model))
     datamodel.shown = tuple(entity.list_columns)
+    datamodel.shown_one = tuple(entity.show_columns)
     attrs: dict[str, Any] = {
         "datamodel": datamodel,
         "route_base": f"/{entity.name}",
