@@ -44,6 +44,7 @@ from portal.models import (
     Case,
     CaseBranch,
     Complaint,
+    Consultation,
     Evaluation,
     FollowUp,
     Inspection,
@@ -104,6 +105,8 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     Inspection: lambda s: _any_of(Inspection.sub_center_id, s.sub_centers, Inspection.window_id, s.windows),
     # 回访整改 tasks: like the evaluations that opened them
     FollowUp: lambda s: _any_of(FollowUp.sub_center_id, s.sub_centers, FollowUp.window_id, s.windows),
+    # 网上咨询: the questions put to a sub-center, answered by its clerks and manager
+    Consultation: lambda s: _any_of(Consultation.sub_center_id, s.visible_sub_centers),
     # users: oneself, and the users assigned to a visible sub-center or to one of its windows
     PortalUser: lambda s: or_(
         PortalUser.id == (s.user_id or 0),
@@ -140,6 +143,7 @@ WRITES: dict[type, Callable[[Scope, Any], bool]] = {
     Evaluation: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
     Complaint: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
     Inspection: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
+    Consultation: lambda s, r: r.sub_center_id in s.visible_sub_centers,
 }
 
 
