@@ -209,7 +209,7 @@ ENTITIES: tuple[Entity, ...] = (
                       "content", "tracking_number", "contact_name", "contact_phone", "handling",
                       "outcome", "reply", "replied_by", "replied_at", "recorded_by", "created_at"),
         add_columns=("window", "clerk", "case_number", "channel", "content"),
-        edit_columns=("handling", "outcome", "reply"),
+        edit_columns=("content", "handling", "outcome", "reply"),  # the content shown, not edited
         grants=_grants(**{AUDITOR: f"{READ} {WRITE}", MANAGER: f"{READ} {WRITE}", CLERK: READ}),
         order=("created_at", "desc"),
         base=ComplaintScreen,
@@ -221,7 +221,7 @@ ENTITIES: tuple[Entity, ...] = (
         search_columns=("tracking_number", "sub_center", "item", "state", "created_at"),
         show_columns=("tracking_number", "sub_center", "item", "question", "contact_name",
                       "contact_phone", "state", "reply", "replied_by", "replied_at", "created_at"),
-        edit_columns=("reply",),
+        edit_columns=("question", "reply"),  # the question shown, not edited
         grants=_grants(**{MANAGER: f"{READ} {WRITE}", CLERK: f"{READ} {WRITE}", AUDITOR: READ}),
         order=("created_at", "desc"),
         base=ConsultationScreen,

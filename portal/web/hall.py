@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from portal.cases.progress import progress
 from portal.models import FormVersion, db
+from portal.web import hall_messages
 from portal.web.cases.casework import thresholds
 from portal.web.current import current_site
 
@@ -49,6 +50,7 @@ def _querying() -> str:
 
 
 limiter.limit(_browsing)(hall)  # once, here: an app made again must not count a request twice
+hall_messages.register(hall, limiter)  # 网上投诉、网上咨询
 
 
 def init_app(app: Flask) -> None:

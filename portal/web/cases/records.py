@@ -15,8 +15,9 @@ from typing import Any
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import inspect, select
-from wtforms import SelectField, StringField
+from wtforms import Field, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -125,8 +126,28 @@ class EvaluationScreen(RecordScreen):
                              "channel": choice(_l("Channel"), CHANNELS)}
 
 
+class ShownText(Field):
+    """A text of the record shown on its edit form — what is being answered — and never
+    written from it: whatever a request posts under its name is ignored."""
+
+    def __init__(self, label: Any, **kwargs: Any) -> None:
+        super().__init__(label, widget=self._show, **kwargs)
+
+    @staticmethod
+    def _show(field: Any, **kwargs: Any) -> Markup:
+        return Markup('<p class="form-control-static portal-shown-text" id="{}">{}</p>').format(
+            field.id, field.object_data or "")
+
+    def process_formdata(self, valuelist: Any) -> None:
+        self.data = self.object_data
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        return None
+
+
 def replied(item: Any) -> bool:
-    """Stamp who answered and when, from the server, when a save changed the public reply."""
+    """Stamp who answered and when, from the server, when a save changed the public reply
+    (asked before anything flushes the session: the change is then history)."""
     changed = inspect(item).attrs.reply.history.has_changes()
     if changed and (item.reply or "").strip():
         item.replied_at, item.replied_by = servertime.now(), current_user.username
@@ -140,19 +161,21 @@ class ComplaintScreen(RecordScreen):
                                                         widget=BS3TextFieldWidget(),
                                                         validators=[CaseNumber(required=False)]),
                              "channel": choice(_l("Channel"), CHANNELS)}
-    edit_form_extra_fields = {"outcome": choice(_l("Outcome"), COMPLAINT_OUTCOMES)}
+    edit_form_extra_fields = {"content": ShownText(_l("Complaint")),
+                              "outcome": choice(_l("Outcome"), COMPLAINT_OUTCOMES)}
     validators_columns = {"window": [DataRequired()], "clerk": [Optional(), KnownUser()],
                           "reply": [Optional(), Length(max=REPLY_MOST)]}
 
     def pre_update(self, item: Any) -> None:
+        replied(item)  # first: placing the record loads its window, which flushes the change
         super().pre_update(item)
-        replied(item)
 
 
 class ConsultationScreen(PortalModelView):
     """网上咨询: the sub-center's clerks and manager write the reply; who and when are set by
     the server, and a question with a reply is answered (shown on the public lookup)."""
 
+    edit_form_extra_fields = {"question": ShownText(_l("Question"))}
     validators_columns = {"reply": [DataRequired(), Length(max=REPLY_MOST)]}
 
     def pre_update(self, item: Any) -> None:
