@@ -103,6 +103,14 @@ def test_a_complaint_about_a_window_lands_in_its_sub_centers_screen_only(world) 
         page = signed_in(app, user).get(f"/complaints/show/{filed.id}", headers=ZH)
         assert page.status_code == 200 and "多跑了两趟" in _text(page) and number in _text(page)
         assert "MZ01" in _text(signed_in(app, user).get("/complaints/list/", headers=ZH))
+    # the complainant's contact: for those who handle the complaint, not the clerk complained
+    # about, and never over REST
+    for user, shows in (("mz-manager", True), ("mz-auditor", True), ("mz-clerk", False)):
+        client = signed_in(app, user)
+        page = _text(client.get(f"/complaints/show/{filed.id}", headers=ZH))
+        assert (PHONE in page, "李四" in page) == (shows, shows), user
+        api = str(client.get(f"/api/v1/complaints/{filed.id}").get_json())
+        assert "多跑了两趟" in api and PHONE not in api and "李四" not in api
     for user in ("ws-manager", "ws-auditor", "ws-clerk"):  # another sub-center's
         client = signed_in(app, user)
         assert client.get(f"/complaints/show/{filed.id}").status_code == 404

@@ -70,6 +70,9 @@ class Entity:
     # each record has an event log (cases): an edit on the screen or over REST appends what it
     # changed, by whom (portal/cases/audit.py ``edited``)
     logged: bool = False
+    # show columns only a user who may change the record sees (a complainant's contact: not
+    # the clerk complained about); never over REST
+    private: tuple[str, ...] = ()
 
     @property
     def actions(self) -> frozenset[str]:
@@ -210,6 +213,7 @@ ENTITIES: tuple[Entity, ...] = (
                       "outcome", "reply", "replied_by", "replied_at", "recorded_by", "created_at"),
         add_columns=("window", "clerk", "case_number", "channel", "content"),
         edit_columns=("content", "handling", "outcome", "reply"),  # the content shown, not edited
+        private=("contact_name", "contact_phone"),
         grants=_grants(**{AUDITOR: f"{READ} {WRITE}", MANAGER: f"{READ} {WRITE}", CLERK: READ}),
         order=("created_at", "desc"),
         base=ComplaintScreen,
