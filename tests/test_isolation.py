@@ -27,6 +27,7 @@ from portal.models import (
     CaseBranch,
     CaseEvent,
     Complaint,
+    Consultation,
     Evaluation,
     Inspection,
     IssuedDocument,
@@ -72,6 +73,10 @@ def world(published):
         foreign_user = db.session.scalars(select(PortalUser)
                                           .where(PortalUser.username == "mz-clerk")).one()
         other_window_case = next(c for c in cases if c.window == "WS02")  # own sub-center
+        question = Consultation(tracking_number="ZXISOLATION2", sub_center_id=sub.id,
+                                question="另一分中心收到的网上咨询", contact_phone="13912345678")
+        db.session.add(question)
+        db.session.commit()
         targets = {
             "foreign": [
                 Target(SubCenter, sub.id, (sub.unified_name, sub.address), ("code", FOREIGN)),
@@ -81,6 +86,8 @@ def world(published):
                        ("number", foreign_case.number)),
                 Target(PortalUser, foreign_user.id, ("mz-clerk", foreign_user.last_name),
                        ("username", "mz-clerk")),
+                Target(Consultation, question.id, ("另一分中心收到的网上咨询", "13912345678"),
+                       ("tracking_number", "ZXISOLATION2")),
             ],
             "other_window": [
                 Target(Case, other_window_case.id,

@@ -1,6 +1,13 @@
 """SQLAlchemy models. Importing this package registers every table on FAB's metadata."""
 
-from portal.models.assessment import AssessmentResult, Complaint, Evaluation, FollowUp, Inspection
+from portal.models.assessment import (
+    AssessmentResult,
+    Complaint,
+    Consultation,
+    Evaluation,
+    FollowUp,
+    Inspection,
+)
 from portal.models.base import db
 from portal.models.bookings import BOOKING_STATE_NAMES, Booking, BookingState
 from portal.models.case import STATE_NAMES, Case, CaseBranch, CaseSequence, CaseState
@@ -23,7 +30,7 @@ from portal.models.users import AccountEvent, PortalUser, UserSession, user_sub_
 __all__ = [
     "BOOKING_STATE_NAMES", "CENTER_SCOPE", "AccountEvent", "Booking", "BookingState",
     "STATE_NAMES", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence", "CaseState",
-    "AssessmentResult", "Complaint", "Evaluation", "FollowUp", "Inspection",
+    "AssessmentResult", "Complaint", "Consultation", "Evaluation", "FollowUp", "Inspection",
     "Center", "ExportJob", "FormVersion", "IssuedDocument", "PrintJob",
     "Item", "Offering", "PortalUser", "SitePublication",
     "SiteVersion", "StoredFile", "SubCenter", "UserSession",

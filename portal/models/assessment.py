@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.errors import N_
 from portal.models.base import JSONType, created_at, refuse_changes
 from portal.models.case import Case
-from portal.models.site import SubCenter, Window
+from portal.models.site import Item, SubCenter, Window
 
 # GB/T 39046-2020 A.8: the five levels of 好差评, best first
 LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
@@ -92,25 +92,77 @@ class FollowUp(Model):
 
 
 class Complaint(Model):
-    """投诉: against a window (and a clerk, when named), with its handling and outcome."""
+    """投诉: against a window (and a clerk, when named), with its handling and outcome.
+
+    One filed by the public in the hall (网上投诉, channel 政务服务网) may be about a window, an
+    item as the sub-center offers it, a case, or the sub-center as a whole: its sub-center is
+    always known, its window only when named (or the case's). Such a complaint counts for its
+    sub-center in the assessment, and for a window only when it names one. It carries the
+    tracking number and phone the complainant looks it up by, and a public reply — what they
+    are told — apart from the internal ``handling``."""
 
     __tablename__ = "complaint"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
-    window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
     clerk: Mapped[str | None] = mapped_column(String(100))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    case_number: Mapped[str | None] = mapped_column(String(60))  # as the complainant typed it
     channel: Mapped[str] = mapped_column(String(20), nullable=False)
     content: Mapped[str] = mapped_column(Text, nullable=False)
     handling: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(20), nullable=False, default="待处理")
     recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
     created_at: Mapped[dt.datetime] = created_at()
+    # filed in the public hall: looked up by tracking number and phone (portal/cases/messages.py)
+    tracking_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    contact_name: Mapped[str | None] = mapped_column(String(50))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    reply: Mapped[str | None] = mapped_column(Text)  # 答复: shown to the complainant
+    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    replied_by: Mapped[str | None] = mapped_column(String(100))
 
     sub_center: Mapped[SubCenter] = relationship()
-    window: Mapped[Window] = relationship()
+    window: Mapped[Window | None] = relationship()
+    item: Mapped[Item | None] = relationship()
     case: Mapped[Case | None] = relationship()
+
+
+# a consultation's states, as stored and shown
+OPEN, ANSWERED = "待答复", "已答复"
+CONSULTATION_STATES = (OPEN, ANSWERED)
+
+
+class Consultation(Model):
+    """网上咨询: a question asked in the public hall about an item of a sub-center (or the
+    sub-center in general). The sub-center's clerks and manager answer it; the answer is shown
+    to whoever gives its tracking number and phone."""
+
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
+    sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("item.id"))
+    question: Mapped[str] = mapped_column(Text, nullable=False)
+    contact_name: Mapped[str | None] = mapped_column(String(50))
+    contact_phone: Mapped[str] = mapped_column(String(40), nullable=False)
+    state: Mapped[str] = mapped_column(String(20), nullable=False, default=OPEN, server_default=OPEN)
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    replied_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = created_at()
+
+    sub_center: Mapped[SubCenter] = relationship()
+    item: Mapped[Item | None] = relationship()
+
+    # the open questions of a sub-center, oldest first: its queue and the manager's start page
+    __table_args__ = (
+        Index("ix_consultation_open", "sub_center_id", "created_at",
+              postgresql_where=sql("state = '待答复'"), sqlite_where=sql("state = '待答复'")),
+    )
 
 
 class Inspection(Model):

@@ -175,6 +175,12 @@ _PHONE = re.compile(
 )
 
 
+def is_phone(text: str) -> bool:
+    """Is ``text`` a phone number as the declarations write them (a landline with its area
+    code, a mobile, a 12xxx hotline, a 400/800 number)?"""
+    return _PHONE.fullmatch(text) is not None
+
+
 class Phone(Text):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

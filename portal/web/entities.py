@@ -21,6 +21,7 @@ from portal.models import (
     Case,
     CaseBranch,
     Complaint,
+    Consultation,
     Evaluation,
     FollowUp,
     FormVersion,
@@ -32,7 +33,13 @@ from portal.models import (
     Window,
 )
 from portal.site.edits import Change, set_subcenter, set_window
-from portal.web.cases.records import ComplaintScreen, EvaluationScreen, FollowUpScreen, InspectionScreen
+from portal.web.cases.records import (
+    ComplaintScreen,
+    ConsultationScreen,
+    EvaluationScreen,
+    FollowUpScreen,
+    InspectionScreen,
+)
 from portal.web.clerks import ClerkScreen
 from portal.web.site.form_versions import FormVersionScreen
 
@@ -64,6 +71,9 @@ class Entity:
     # each record has an event log (cases): an edit on the screen or over REST appends what it
     # changed, by whom (portal/cases/audit.py ``edited``)
     logged: bool = False
+    # show columns only a user who may change the record sees (a complainant's contact: not
+    # the clerk complained about); never over REST
+    private: tuple[str, ...] = ()
 
     @property
     def actions(self) -> frozenset[str]:
@@ -205,16 +215,33 @@ ENTITIES: tuple[Entity, ...] = (
         base=FollowUpScreen,
     ),
     Entity(
+        # 投诉: recorded by supervision, or filed by the public in the hall (政务服务网: about a
+        # window, an item, a case or the whole sub-center, with a tracking number and a reply)
         name="complaints", model=Complaint, menu="Complaints", category=CATEGORY_ASSESSMENT,
-        list_columns=("window", "clerk", "channel", "outcome", "created_at"),
-        search_columns=("window", "clerk", "channel", "outcome", "created_at"),
-        show_columns=("sub_center", "window", "clerk", "case", "channel", "content", "handling",
-                      "outcome", "recorded_by", "created_at"),
+        list_columns=("sub_center", "window", "clerk", "channel", "outcome", "replied_at", "created_at"),
+        search_columns=("sub_center", "window", "clerk", "channel", "outcome", "tracking_number",
+                        "created_at"),
+        show_columns=("sub_center", "window", "item", "clerk", "case", "case_number", "channel",
+                      "content", "tracking_number", "contact_name", "contact_phone", "handling",
+                      "outcome", "reply", "replied_by", "replied_at", "recorded_by", "created_at"),
         add_columns=("window", "clerk", "case_number", "channel", "content"),
-        edit_columns=("handling", "outcome"),
+        edit_columns=("content", "handling", "outcome", "reply"),  # the content shown, not edited
+        private=("contact_name", "contact_phone"),
         grants=_grants(**{AUDITOR: f"{READ} {WRITE}", MANAGER: f"{READ} {WRITE}", CLERK: READ}),
         order=("created_at", "desc"),
         base=ComplaintScreen,
+    ),
+    Entity(
+        # 网上咨询: asked in the public hall, answered by the sub-center's clerks and manager
+        name="consultations", model=Consultation, menu="Consultations", category=CATEGORY_CASES,
+        list_columns=("tracking_number", "sub_center", "item", "state", "created_at", "replied_at"),
+        search_columns=("tracking_number", "sub_center", "item", "state", "created_at"),
+        show_columns=("tracking_number", "sub_center", "item", "question", "contact_name",
+                      "contact_phone", "state", "reply", "replied_by", "replied_at", "created_at"),
+        edit_columns=("question", "reply"),  # the question shown, not edited
+        grants=_grants(**{MANAGER: f"{READ} {WRITE}", CLERK: f"{READ} {WRITE}", AUDITOR: READ}),
+        order=("created_at", "desc"),
+        base=ConsultationScreen,
     ),
     Entity(
         name="inspections", model=Inspection, menu="Inspections", category=CATEGORY_ASSESSMENT,

@@ -199,6 +199,7 @@ def view_class(entity: Entity) -> type[PortalModelView]:
         "base_order": entity.order,
         "formatters_columns": _formatters(entity),
         "export_extras": entity.export_extras,
+        "private_columns": entity.private,
         "list_title": _l(entity.menu),
         "show_title": _l(entity.menu),
         "edit_title": _l(entity.menu),
@@ -240,7 +241,8 @@ def api_class(entity: Entity) -> type[PortalModelApi]:
         "method_permission_name": mapping,
         "base_permissions": base,
         "list_columns": ["id", *_related_by_name(entity, entity.list_columns)],
-        "show_columns": ["id", *_related_by_name(entity, entity.show_columns)],
+        "show_columns": ["id", *_related_by_name(entity, tuple(c for c in entity.show_columns
+                                                              if c not in entity.private))],
         "search_columns": list(entity.search_columns),
         "order_columns": [c for c in entity.list_columns if c in _plain_columns(entity)],
         "edit_columns": list(entity.edit_columns) if writable else [],

@@ -30,6 +30,7 @@ from portal.cases import ratings
 from portal.cases.bookings import lines_for
 from portal.cases.progress import progress
 from portal.models import FormVersion, db
+from portal.web import hall_messages
 from portal.web.cases.casework import thresholds
 from portal.web.current import current_site
 from portal.web.hall_bookings import register as register_bookings
@@ -53,6 +54,7 @@ def _querying() -> str:
 
 limiter.limit(_browsing)(hall)  # once, here: an app made again must not count a request twice
 register_bookings(hall, limiter)  # 网上预约: portal/web/hall_bookings.py
+hall_messages.register(hall, limiter)  # 网上投诉、网上咨询
 
 
 def init_app(app: Flask) -> None:

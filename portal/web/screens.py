@@ -10,6 +10,7 @@ from flask import abort
 from flask_appbuilder import ModelView, expose, has_access
 from flask_login import current_user
 
+from portal.access.roles import WRITE, permission
 from portal.cases import audit
 from portal.models import db
 from portal.web.csv_export import CsvExport
@@ -39,6 +40,22 @@ class PortalModelView(SafeRoutes, CsvExport, ModelView):
     # what the show page needs beyond the record (the generator sets it per entity): the view
     # works it out and hands it over as ``page``; templates never query
     show_page: Callable[[Any], dict[str, Any]] | None = None
+    # show columns for those who may change the record only (the entity's ``private``)
+    private_columns: tuple[str, ...] = ()
+
+    def _get_show_widget(self, pk: Any, item: Any, widgets: Any = None, actions: Any = None,
+                         show_fieldsets: Any = None) -> Any:
+        """FAB's, without the private columns for a user who may only read."""
+        widgets = super()._get_show_widget(pk, item, widgets, actions, show_fieldsets)
+        if self.private_columns and not self.appbuilder.sm.has_access(
+                permission(WRITE), self.class_permission_name):
+            columns = [c for c in self.show_columns if c not in self.private_columns]
+            widgets["show"] = self.show_widget(
+                pk=pk, label_columns=self.label_columns, include_columns=columns,
+                value_columns=self.datamodel.get_values_item(item, columns),
+                formatters_columns=self.formatters_columns, actions=actions or self.actions,
+                fieldsets=show_fieldsets or self.show_fieldsets, modelview_name=type(self).__name__)
+        return widgets
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

@@ -5,7 +5,8 @@ and its sub-centers under their unified names.
   each with the button that starts its intake), the applications waiting for their decision
   (submitted, brought back, notified of missing materials) and their recent drafts.
 - 分中心管理员: their sub-centers' lights, the extensions waiting for their approval, the
-  branches (并联审批) their sub-centers are to decide, this month's figures.
+  branches (并联审批) their sub-centers are to decide, the public's questions waiting for an
+  answer (网上咨询), this month's figures.
 - 监督考核员: this month's ranking (its head and its tail) and the overdue cases.
 
 A user holding several roles sees each role's part. Everything is read through the scope rule,
@@ -21,7 +22,7 @@ from typing import Any
 from flask_appbuilder import IndexView, expose
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.access.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
 from portal.access.scope import current_scope
@@ -41,7 +42,8 @@ from portal.cases.supervision import (
     waiting,
     worklist,
 )
-from portal.models import Offering, SubCenter, db
+from portal.models import Consultation, Offering, SubCenter, db
+from portal.models.assessment import OPEN
 from portal.web import hall
 from portal.web.assessment.reports import COLUMNS, shown
 from portal.web.cases.casework import thresholds
@@ -103,8 +105,10 @@ def manager_day(site: Any, day: Day) -> dict[str, Any]:
     rows = monthly(db.session, day.month, day.today, center_zone())
     figures = roll_up({sub: rows[sub] for sub in db.session.scalars(select(SubCenter.id)) if sub in rows})
     tasks, tasks_total, tasks_overdue = follow_ups(db.session, day.today, SHOWN)
+    questions = db.session.scalar(select(func.count(Consultation.id)).where(Consultation.state == OPEN))
     return {"lights": day.lights, "extensions": extensions, "extensions_total": extensions_total,
-            "branches": branches, "branches_total": branches_total, "month": day.month,
+            "branches": branches, "branches_total": branches_total, "questions": questions,
+            "open_state": OPEN, "month": day.month,
             "follow_ups": tasks, "follow_ups_total": tasks_total, "follow_ups_overdue": tasks_overdue,
             "figures": [(str(label), shown(value(figures))) for label, value in COLUMNS]}
 

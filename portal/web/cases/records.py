@@ -1,9 +1,11 @@
-"""Screens of the assessment records: 好差评, 投诉, 巡查.
+"""Screens of the assessment records: 好差评, 投诉, 巡查; and of the public's questions (网上咨询).
 
 A record names a window (or, for an evaluation, a case, whose window it takes); its sub-center
 follows from that, so the scope rule files it where it belongs. Who recorded it and when are
 set by the server. Evaluations and inspection findings are never edited once recorded;
-complaints are edited to record their handling and outcome.
+complaints are edited to record their handling and outcome, and — for one filed in the public
+hall — the reply its complainant reads there; a consultation is answered by its sub-center. Who
+replied and when are set by the server.
 """
 
 from __future__ import annotations
@@ -13,19 +15,21 @@ from typing import Any
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2Widget
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from wtforms import SelectField, StringField
+from markupsafe import Markup
+from sqlalchemy import inspect, select
+from wtforms import Field, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.access.scope import owned_cases
 from portal.cases import ratings
 from portal.core import servertime
 from portal.models import Case, CaseState, PortalUser, db
-from portal.models.assessment import CHANNELS, COMPLAINT_OUTCOMES, INSPECTION_KINDS, LEVELS
+from portal.models.assessment import ANSWERED, CHANNELS, COMPLAINT_OUTCOMES, INSPECTION_KINDS, LEVELS, OPEN
 from portal.web.current import current_site
 from portal.web.screens import PortalModelView
 
+REPLY_MOST = 2000  # characters of a reply (a textarea's limit)
 OPEN_FOR_EVALUATION = (CaseState.ACCEPTED, CaseState.PAUSED, CaseState.COMPLETED, CaseState.REJECTED)
 
 
@@ -128,13 +132,61 @@ class EvaluationScreen(RecordScreen):
                              "channel": choice(_l("Channel"), CHANNELS)}
 
 
+class ShownText(Field):
+    """A text of the record shown on its edit form — what is being answered — and never
+    written from it: whatever a request posts under its name is ignored."""
+
+    def __init__(self, label: Any, **kwargs: Any) -> None:
+        super().__init__(label, widget=self._show, **kwargs)
+
+    @staticmethod
+    def _show(field: Any, **kwargs: Any) -> Markup:
+        return Markup('<p class="form-control-static portal-shown-text" id="{}">{}</p>').format(
+            field.id, field.object_data or "")
+
+    def process_formdata(self, valuelist: Any) -> None:
+        self.data = self.object_data
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        return None
+
+
+def replied(item: Any) -> bool:
+    """Stamp who answered and when, from the server, when a save changed the public reply
+    (asked before anything flushes the session: the change is then history)."""
+    changed = inspect(item).attrs.reply.history.has_changes()
+    if changed and (item.reply or "").strip():
+        item.replied_at, item.replied_by = servertime.now(), current_user.username
+    elif changed:
+        item.reply, item.replied_at, item.replied_by = None, None, None
+    return changed
+
+
 class ComplaintScreen(RecordScreen):
     add_form_extra_fields = {"case_number": StringField(_l("Case number (if any)"),
                                                         widget=BS3TextFieldWidget(),
                                                         validators=[CaseNumber(required=False)]),
                              "channel": choice(_l("Channel"), CHANNELS)}
-    edit_form_extra_fields = {"outcome": choice(_l("Outcome"), COMPLAINT_OUTCOMES)}
-    validators_columns = {"window": [DataRequired()], "clerk": [Optional(), KnownUser()]}
+    edit_form_extra_fields = {"content": ShownText(_l("Complaint")),
+                              "outcome": choice(_l("Outcome"), COMPLAINT_OUTCOMES)}
+    validators_columns = {"window": [DataRequired()], "clerk": [Optional(), KnownUser()],
+                          "reply": [Optional(), Length(max=REPLY_MOST)]}
+
+    def pre_update(self, item: Any) -> None:
+        replied(item)  # first: placing the record loads its window, which flushes the change
+        super().pre_update(item)
+
+
+class ConsultationScreen(PortalModelView):
+    """网上咨询: the sub-center's clerks and manager write the reply; who and when are set by
+    the server, and a question with a reply is answered (shown on the public lookup)."""
+
+    edit_form_extra_fields = {"question": ShownText(_l("Question"))}
+    validators_columns = {"reply": [DataRequired(), Length(max=REPLY_MOST)]}
+
+    def pre_update(self, item: Any) -> None:
+        replied(item)
+        item.state = ANSWERED if item.reply else OPEN
 
 
 class FollowUpScreen(PortalModelView):
