@@ -30,8 +30,6 @@ from portal.web import (
     errors,
     generate,
     hall,
-    hall_apply,  # noqa: F401 (imported for its routes on the hall's blueprint)
-    hall_rate,  # noqa: F401 (as hall_apply)
     headers,
     identity,
     inputs,

@@ -10,7 +10,7 @@ import datetime as dt
 import threading
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g
+from flask import abort, current_app, g
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,6 +20,15 @@ from portal.models import SitePublication, SiteVersion, db
 from portal.site import Site, site_from_documents
 
 _lock = threading.Lock()
+
+
+def published_site() -> Site:
+    """The current site for a public page, which has nothing to show before the first
+    publication: 404 then."""
+    site = current_site()
+    if site is None:
+        abort(404)
+    return site
 
 
 def current_site() -> Site | None:

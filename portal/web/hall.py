@@ -30,10 +30,9 @@ from portal.cases import ratings
 from portal.cases.bookings import lines_for
 from portal.cases.progress import progress
 from portal.models import FormVersion, db
-from portal.web import hall_messages
+from portal.web import hall_apply, hall_bookings, hall_messages, hall_rate
 from portal.web.cases.casework import thresholds
-from portal.web.current import current_site
-from portal.web.hall_bookings import register as register_bookings
+from portal.web.current import current_site, published_site
 
 hall = Blueprint("hall", __name__, url_prefix="/hall")
 limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=True)
@@ -53,7 +52,10 @@ def _querying() -> str:
 
 
 limiter.limit(_browsing)(hall)  # once, here: an app made again must not count a request twice
-register_bookings(hall, limiter)  # 网上预约: portal/web/hall_bookings.py
+# each part of the hall adds its pages (and their limits) here, once
+hall_apply.register(hall, limiter)  # 网上申报
+hall_rate.register(hall, limiter)  # 好差评
+hall_bookings.register(hall, limiter)  # 网上预约
 hall_messages.register(hall, limiter)  # 网上投诉、网上咨询
 
 
@@ -70,16 +72,10 @@ def _too_many(error: Any) -> Any:
                            site=current_site()), 429
 
 
-def _site() -> Any:
-    site = current_site()
-    if site is None:
-        abort(404)
-    return site
-
 
 def landing() -> str:
     """The center and its sub-centers (``/`` for a visitor who is not signed in)."""
-    site = _site()
+    site = published_site()
     subs = sorted(site.subcenters.values(), key=lambda s: (s.kind != "subcenter", s.code))
     return render_template("portal/hall/landing.html", site=site, subs=subs,
                            title=gettext("Online service hall"))
@@ -95,7 +91,7 @@ CASE_TYPES = ("即办件", "承诺件")
 
 @hall.route("/items")
 def items() -> str:
-    site = _site()
+    site = published_site()
     words = request.args.get("q", "").strip()
     sub, kind, case_type = (request.args.get(k, "") for k in ("sub", "type", "case_type"))
     found = []
@@ -120,7 +116,7 @@ def items() -> str:
 
 @hall.route("/<sub>/<item>")
 def item(sub: str, item: str) -> str:
-    site = _site()
+    site = published_site()
     if sub not in site.subcenters or item not in site.subcenters[sub].offerings:
         abort(404)
     subcenter = site.subcenters[sub]
@@ -139,7 +135,7 @@ def item(sub: str, item: str) -> str:
 @hall.route("/progress", methods=["GET", "POST"])
 @limiter.limit(_querying, methods=["POST"])
 def progress_query() -> str:
-    site = _site()
+    site = published_site()
     found, asked = None, request.method == "POST"
     number, secret = request.form.get("number", ""), request.form.get("secret", "")
     rate_link = None

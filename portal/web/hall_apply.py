@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_limiter import Limiter
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -30,8 +31,8 @@ from portal.forms.build import blank, check_submission
 from portal.models import Case, Item, Offering, SubCenter, db
 from portal.models.case import ONLINE
 from portal.web.cases.intake import flat, kept_uploads, row_templates, rules_json, store_uploads, uploads
+from portal.web.current import published_site
 from portal.web.errors import error_text
-from portal.web.hall import _site, hall, limiter
 
 # filing is heavier than reading and one applicant files a few times a day at most
 FILING = "6 per minute; 30 per day"
@@ -73,10 +74,8 @@ def _page(site: Any, offering: Offering, spec: Any, form: Any, kept: dict[str, l
     return body, status
 
 
-@hall.route("/<sub>/<item>/apply", methods=["GET", "POST"])
-@limiter.limit(_filing, methods=["POST"])
 def apply(sub: str, item: str) -> Any:
-    site = _site()
+    site = published_site()
     offering = _offering(sub, item)
     spec = spec_of(offering.form_version)
     if request.method != "POST":
@@ -99,10 +98,9 @@ def apply(sub: str, item: str) -> Any:
     return redirect(url_for("hall.applied", token=_receipts().dumps(case.id)), 303)
 
 
-@hall.route("/applied/<token>")
 def applied(token: str) -> str:
     """The answer to a filed application: its number, where it waits, how to follow it."""
-    site = _site()
+    site = published_site()
     try:
         case_id = _receipts().loads(token, max_age=RECEIPT_HOURS * 3600)
     except BadSignature:
@@ -114,3 +112,10 @@ def applied(token: str) -> str:
         return render_template("portal/hall/applied.html", site=site, case=case, window=case.window,
                                sub=site.subcenters.get(case.sub_center.code),
                                title=gettext("Application received"))
+
+
+def register(hall: Blueprint, limiter: Limiter) -> None:
+    """Add the online application's pages to the hall (once: the blueprint is the module's)."""
+    hall.add_url_rule("/<sub>/<item>/apply", "apply", limiter.limit(_filing, methods=["POST"])(apply),
+                      methods=["GET", "POST"])
+    hall.add_url_rule("/applied/<token>", "applied", applied)

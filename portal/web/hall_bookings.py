@@ -31,7 +31,7 @@ from portal.core.errors import PortalError
 from portal.forms.identifiers import InvalidIdentifier, check_id_card, normalised
 from portal.models import db
 from portal.site.tables import WEEKDAYS
-from portal.web.current import current_site
+from portal.web.current import published_site
 from portal.web.errors import error_text
 
 # a few bookings and look-ups an hour are what an applicant needs; a scalper needs more
@@ -45,12 +45,6 @@ MOST = {"name": 50, "id_number": 40, "phone": 20}
 def _booking_limit() -> str:
     return current_app.config.get("PORTAL_RATELIMIT_BOOKING") or BOOKING
 
-
-def _site() -> Any:
-    site = current_site()
-    if site is None:
-        abort(404)
-    return site
 
 
 def _offering(site: Any, sub: str, item: str) -> Any:
@@ -81,7 +75,7 @@ def _checked(form: Any) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def book(sub: str, item: str) -> Any:
-    site = _site()
+    site = published_site()
     subcenter = _offering(site, sub, item)
     offering = subcenter.offerings[item]
     values = {key: (request.form.get(key) or "")[:most] for key, most in MOST.items()}
@@ -114,7 +108,7 @@ def book(sub: str, item: str) -> Any:
 
 def booked() -> Any:
     """The answer after booking: the code and where to go (from the applicant's own session)."""
-    site = _site()
+    site = published_site()
     code = session.get("portal_booked")
     found = bookings.just_booked(db.session, site, code) if isinstance(code, str) else None
     if found is None:
@@ -125,7 +119,7 @@ def booked() -> Any:
 
 def appointments() -> Any:
     """Look a booking up by its code and the applicant's secret; cancel it."""
-    site = _site()
+    site = published_site()
     asked = request.method == "POST"
     code, secret = request.form.get("code", "")[:40], request.form.get("secret", "")[:40]
     found, problem, done = None, None, False

@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.cases import messages
 from portal.models import db
-from portal.web.current import center_zone, current_site
+from portal.web.current import center_zone, published_site
 
 # filing: an applicant with something to say files once or twice; a flood is not one
 FILING = "5 per minute; 20 per day"
@@ -41,12 +41,6 @@ def _filing() -> str:
 def _querying() -> str:
     return current_app.config.get("PORTAL_RATELIMIT_QUERY") or QUERYING
 
-
-def _site() -> Any:
-    site = current_site()
-    if site is None:
-        abort(404)
-    return site
 
 
 class PhoneNumber:
@@ -117,7 +111,7 @@ def _sub(site: Any) -> Any:
 
 
 def _file(kind: str, form_class: type[Form], template: str, title: Any) -> Any:
-    site = _site()
+    site = published_site()
     sub = _sub(site)
     subs = sorted(site.subcenters.values(), key=lambda s: (s.kind != "subcenter", s.code))
     if sub is None:  # first the sub-center: what can be named depends on it
@@ -158,7 +152,7 @@ def received() -> Any:
     number = session.get(FILED)
     if not number:
         return redirect(url_for("hall.message_lookup"))
-    return render_template("portal/hall/received.html", site=_site(), number=number,
+    return render_template("portal/hall/received.html", site=published_site(), number=number,
                            complaint=number.startswith(messages.COMPLAINT),
                            title=gettext("Received"))
 
@@ -172,7 +166,7 @@ def _local(at: dt.datetime | None) -> str:
 
 
 def message_lookup() -> Any:
-    site = _site()
+    site = published_site()
     found, asked = None, request.method == "POST"
     number = request.form.get("number", "")[:messages.NUMBER_MOST]
     if asked:

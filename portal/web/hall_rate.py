@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext
+from flask_limiter import Limiter
 
 from portal.access.scope import unscoped
 from portal.cases import ratings
@@ -16,8 +17,8 @@ from portal.cases.progress import masked
 from portal.core.errors import PortalError
 from portal.models import db
 from portal.models.assessment import LEVELS
+from portal.web.current import published_site
 from portal.web.errors import error_text
-from portal.web.hall import _site, hall, limiter
 
 RATING = "6 per minute; 30 per day"
 
@@ -26,10 +27,8 @@ def _rating() -> str:
     return current_app.config.get("PORTAL_RATELIMIT_RATE") or RATING
 
 
-@hall.route("/rate/<token>", methods=["GET", "POST"])
-@limiter.limit(_rating, methods=["POST"])
 def rate(token: str) -> Any:
-    site = _site()
+    site = published_site()
     secret = current_app.config["SECRET_KEY"]
     via = request.values.get("via", "")
     with unscoped():  # the signed link is the authority here, not a session
@@ -52,3 +51,9 @@ def rate(token: str) -> Any:
             place=sub.unified_name if sub else case.sub_center.name, levels=LEVELS, done=done,
             chosen=level, text=text[:ratings.TEXT_MOST], problem=problem, via=via,
             most=ratings.TEXT_MOST, title=gettext("Rate the service")), status
+
+
+def register(hall: Blueprint, limiter: Limiter) -> None:
+    """Add the rating page to the hall (once: the blueprint is the module's)."""
+    hall.add_url_rule("/rate/<token>", "rate", limiter.limit(_rating, methods=["POST"])(rate),
+                      methods=["GET", "POST"])
