@@ -47,6 +47,8 @@ def test_the_item_page_leads_to_its_form_without_the_counters_fields(visitor) ->
     form = visitor.get(APPLY, headers=ZH)
     html = form.get_data(as_text=True)
     assert form.status_code == 200 and "老年人优待证" in html
+    assert "向句容市政务服务民政分中心网上申报" in _text(form)  # where it goes
+    assert 'href="/hall/mz/mz-lnyd"' in html  # back to the item (not /hall//mz-lnyd)
     for name in ("applicant_name", "id_number", "mobile", "hukou", "scan_main"):
         assert f'name="{name}"' in html
     # the counter's section (原件已核验, 窗口备注) is not on the public form

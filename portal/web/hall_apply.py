@@ -20,7 +20,7 @@ from flask_babel import gettext
 from flask_limiter import Limiter
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import CombinedMultiDict
 
 from portal.access.scope import unscoped
@@ -57,7 +57,10 @@ def _offering(sub: str, item: str) -> Offering:
             .join(Item, Item.id == Offering.item_id)
             .where(SubCenter.code == sub, Item.code == item, Offering.active,
                    Offering.form_version_id.is_not(None))
-            .options(selectinload(Offering.windows))).one_or_none()
+            # loaded here, unscoped: the page reads them after (a visitor's scope sees no
+            # sub-center, and a lazy load would find none)
+            .options(selectinload(Offering.windows), joinedload(Offering.sub_center),
+                     joinedload(Offering.item))).one_or_none()
         if offering is None or not offering.windows:
             abort(404)
         return offering
