@@ -116,3 +116,28 @@ def test_filing_too_often_is_told_to_wait(visitor) -> None:
         assert _send(visitor, {"applicant_name": "测试"}).status_code == 422
     limited = _send(visitor, {"applicant_name": "测试"})
     assert limited.status_code == 429 and "请求次数过多" in _text(limited)
+
+
+def test_a_second_site_takes_online_applications_with_its_own_form(app) -> None:
+    """The small site of the checker's examples: its own mz-lnyd form (no staff-only section),
+    applied for by a 2004-born 香港 resident's mainland residence permit number (810000…)."""
+    from portal.site import load_site
+    from portal.site.publish import publish
+    from tests.support.sites import BASE
+
+    with app.app_context():
+        site, problems = load_site(BASE)
+        assert site is not None, problems
+        publish(db.session, site, by="test")
+    visitor = app.test_client()
+    form = visitor.get(APPLY, headers=ZH)
+    assert form.status_code == 200 and 'name="id_number"' in form.get_data(as_text=True)
+    base = "81000020040229002"  # born on a leap day
+    weights, checks = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], "10X98765432"
+    number = base + checks[sum(int(d) * w for d, w in zip(base, weights, strict=True)) % 11]
+    sent = _send(visitor, {"applicant_name": "黎嘉欣", "id_number": number, "by_agent": "no"},
+                 {"scan_id": (io.BytesIO(PDF), "回乡证.pdf")})
+    assert sent.status_code == 303, _text(sent)
+    with app.app_context(), unscoped():
+        case = db.session.scalars(select(Case).where(Case.applicant_id_number == number)).one()
+        assert case.channel == "网上" and case.state == CaseState.SUBMITTED
