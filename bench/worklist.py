@@ -30,9 +30,9 @@ from bench.case_list import build, measure  # noqa: E402
 def _plain_view() -> type:
     from flask_appbuilder import expose, has_access
     from sqlalchemy import func, select
-    from sqlalchemy.orm import joinedload
 
-    from portal.cases.supervision import IS_OPEN, LIGHTS, OPEN_STATES, WAITING_STATES
+    from portal.cases.supervision import IS_OPEN, LIGHTS, LINE, OPEN_STATES, Filters, lines
+    from portal.cases.supervision import waiting as waiting_cases
     from portal.models import Case, db
     from portal.web.cases.casework import thresholds
     from portal.web.cases.worklist import PAGE_SIZE, WAITING_PAGE, WorklistView, open_step
@@ -44,18 +44,12 @@ def _plain_view() -> type:
         @expose("/")
         @has_access
         def index(self) -> Any:
-            cases = db.session.scalars(
-                select(Case).where(IS_OPEN, Case.due_date.is_not(None))
-                .options(joinedload(Case.item), joinedload(Case.sub_center), joinedload(Case.window))
-                .order_by(Case.due_date, Case.id).limit(PAGE_SIZE)).all()
+            # the same rows as the page (its columns and related names, in one statement)
+            cases = lines(db.session, select(*LINE).where(IS_OPEN, Case.due_date.is_not(None))
+                           .order_by(Case.due_date, Case.id).limit(PAGE_SIZE))
             total = db.session.scalar(select(func.count(Case.id)).where(IS_OPEN))
-            # the waiting cases too, like the page measured against it
-            waiting = db.session.scalars(
-                select(Case).where(Case.state.in_(WAITING_STATES))
-                .options(joinedload(Case.item), joinedload(Case.window))
-                .order_by(Case.updated_at, Case.id).limit(WAITING_PAGE)).all()
-            waiting_total = db.session.scalar(select(func.count(Case.id))
-                                              .where(Case.state.in_(WAITING_STATES)))
+            # the waiting cases too, read as the page reads them
+            waiting, waiting_total = waiting_cases(db.session, Filters(), WAITING_PAGE)
             return self.render_template(
                 "portal/worklist.html", title="plain",
                 rows=[(c, "", None, open_step(c), False) for c in cases],

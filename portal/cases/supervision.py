@@ -101,7 +101,7 @@ LINE = (Case.id, Case.number, Case.state, Case.due_date, Case.accepted_at, Case.
         Case.step, Case.plan, Item.name, SubCenter.name, Window.code)
 
 
-def _lines(session: Session, query: Select) -> list[Line]:
+def lines(session: Session, query: Select) -> list[Line]:
     return [Line(*row) for row in session.execute(
         query.join(Item, Item.id == Case.item_id).join(SubCenter, SubCenter.id == Case.sub_center_id)
         .join(Window, Window.id == Case.window_id))]
@@ -122,13 +122,13 @@ def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[in
     dated, offset = total - paused, page * size
     rows: list[tuple[Line, str]] = []
     if offset < dated:
-        lines = _lines(session, filters.apply(select(*LINE), th).where(Case.due_date.is_not(None))
-                       .order_by(Case.due_date, Case.id).offset(offset).limit(size))
-        rows += [(c, th.light(c.state, c.due_date) or PAUSED_LIGHT) for c in lines]
+        found = lines(session, filters.apply(select(*LINE), th).where(Case.due_date.is_not(None))
+                      .order_by(Case.due_date, Case.id).offset(offset).limit(size))
+        rows += [(c, th.light(c.state, c.due_date) or PAUSED_LIGHT) for c in found]
     if len(rows) < size and paused:
-        lines = _lines(session, filters.apply(select(*LINE), th).where(Case.due_date.is_(None))
-                       .order_by(Case.id).offset(max(offset - dated, 0)).limit(size - len(rows)))
-        rows += [(c, PAUSED_LIGHT) for c in lines]
+        found = lines(session, filters.apply(select(*LINE), th).where(Case.due_date.is_(None))
+                      .order_by(Case.id).offset(max(offset - dated, 0)).limit(size - len(rows)))
+        rows += [(c, PAUSED_LIGHT) for c in found]
     return rows, total
 
 
