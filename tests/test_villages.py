@@ -6,9 +6,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from portal.models import SubCenter, Village, VillageAgent, db
+from portal.access.scope import Scope, acting_as
+from portal.cli.demo import ensure_demo_users
+from portal.models import (
+    Booking,
+    Case,
+    CaseBranch,
+    Complaint,
+    Evaluation,
+    FollowUp,
+    Inspection,
+    PortalUser,
+    SubCenter,
+    Village,
+    VillageAgent,
+    db,
+)
+from tests.support.world import PASSWORD, add_cases, signed_in
 from tests.test_publish import run
 
 
@@ -55,3 +71,52 @@ def test_a_republished_village_keeps_its_ids_and_a_removed_one_is_retired(app, d
         dongmen = db.session.scalar(select(Village).where(Village.code == "HY-DM"))
         assert dongmen is not None and not dongmen.active
         assert all(not a.active for a in dongmen.agents)
+
+
+def test_demo_users_gives_every_agent_a_login_bound_to_their_village(published) -> None:
+    from portal.access.roles import AGENT, ROLE_NAMES
+
+    result = run(published, "demo-users", "--password", PASSWORD)
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if "hy-shushan-agent" in line)
+    assert line.startswith("代办员") and "蜀山村" in line and "便民服务代办员" in line
+    with published.app_context():
+        user = db.session.scalar(select(PortalUser).where(PortalUser.username == "hy-shushan-agent"))
+        assert [r.name for r in user.roles] == [ROLE_NAMES[AGENT]]
+        assert [v.code for v in user.villages] == ["HY-SX"]
+        assert (user.first_name, user.last_name) == ("陈美玲", "便民服务代办员")
+        agents = db.session.scalars(select(VillageAgent.username)).all()
+        users = set(db.session.scalars(select(PortalUser.username)))
+        assert len(agents) == 12 and set(agents) <= users
+    again = run(published, "demo-users", "--password", PASSWORD)  # nothing twice
+    assert "hy-shushan-agent" in again.output and again.exit_code == 0
+
+
+def test_an_agent_reads_their_town_center_and_sees_no_case(published) -> None:
+    """The scope rule: a 代办员 belongs to their village's town center (its published records)
+    and has an empty case scope — over the REST API and on the screens."""
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        add_cases()  # cases at every window, 华阳街道's too
+    client = signed_in(published, "hy-shushan-agent")
+    villages = client.get("/api/v1/villages/?q=(page_size:100)").get_json()
+    assert sorted(r["code"] for r in villages["result"]) == ["HY-DM", "HY-SS", "HY-SX"]
+    subs = client.get("/api/v1/subcenters/").get_json()
+    assert [r["unified_name"] for r in subs["result"]] == ["华阳街道便民服务中心"]
+    for name in ("cases", "appointments", "branches", "evaluations", "followups", "complaints",
+                 "inspections"):
+        assert client.get(f"/api/v1/{name}/").status_code in (401, 403), name
+        assert client.get(f"/{name}/list/").status_code in (302, 403), name
+    with published.app_context():  # and the scope itself holds no case, whatever the permissions
+        user = db.session.scalar(select(PortalUser).where(PortalUser.username == "hy-shushan-agent"))
+        scope = Scope.of(user)
+        assert scope.visible_sub_centers and not scope.sub_centers and not scope.windows
+        town = db.session.scalar(select(SubCenter).where(SubCenter.code == "huayang"))
+        assert db.session.scalar(select(func.count()).select_from(Case)
+                                 .where(Case.sub_center_id == town.id)) > 0
+        with acting_as(scope):
+            for model in (Case, CaseBranch, Booking, Evaluation, FollowUp, Complaint, Inspection):
+                assert db.session.scalars(select(model)).all() == [], model
+            assert {v.code for v in db.session.scalars(select(Village))} == {"HY-DM", "HY-SS", "HY-SX"}
+            assert [s.code for s in db.session.scalars(select(SubCenter))] == ["huayang"]
+            assert [u.username for u in db.session.scalars(select(PortalUser))] == ["hy-shushan-agent"]

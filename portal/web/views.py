@@ -96,7 +96,7 @@ def appointments_today(today: dt.date) -> list[tuple[Any, int | None]]:
 def manager_day(site: Any, day: Day) -> dict[str, Any]:
     extensions, extensions_total = extensions_waiting(db.session, SHOWN)
     scope = current_scope()
-    mine = None if scope is None or scope.everything else scope.visible_sub_centers
+    mine = None if scope is None or scope.everything else scope.staff_sub_centers
     branches, branches_total = branches_waiting(db.session, mine, SHOWN)
     # the rows of the sub-centers in scope, as the monthly report shows them (a bundle case
     # seen through a branch counts at the sub-center that took it)
