@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal.access.scope import Scope, acting_as
 from portal.cli.demo import ensure_demo_users
 from portal.models import (
+    AgentStatus,
     Booking,
     Case,
     CaseBranch,
@@ -24,7 +25,8 @@ from portal.models import (
     VillageAgent,
     db,
 )
-from tests.support.world import PASSWORD, add_cases, signed_in
+from portal.web.current import center_today
+from tests.support.world import PASSWORD, add_cases, csrf_token, signed_in
 from tests.test_publish import run
 
 
@@ -120,3 +122,80 @@ def test_an_agent_reads_their_town_center_and_sees_no_case(published) -> None:
             assert {v.code for v in db.session.scalars(select(Village))} == {"HY-DM", "HY-SS", "HY-SX"}
             assert [s.code for s in db.session.scalars(select(SubCenter))] == ["huayang"]
             assert [u.username for u in db.session.scalars(select(PortalUser))] == ["hy-shushan-agent"]
+
+
+def _agents(app) -> None:
+    with app.app_context():
+        ensure_demo_users(password=PASSWORD)
+
+
+def _status_of(app, username: str) -> list[tuple[str, str]]:
+    with app.app_context():
+        agent = db.session.scalar(select(VillageAgent).where(VillageAgent.username == username))
+        return [(s.status, s.by) for s in db.session.scalars(
+            select(AgentStatus).where(AgentStatus.agent_id == agent.id).order_by(AgentStatus.id))]
+
+
+def test_an_agent_lands_on_their_page_taps_errand_and_the_town_page_shows_it(published) -> None:
+    _agents(published)
+    client = published.test_client()
+    token = csrf_token(client.get("/login/").get_data(as_text=True))
+    signed = client.post("/login/", data={"username": "hy-shushan-agent", "password": PASSWORD,
+                                          "csrf_token": token}, follow_redirects=True)
+    page = signed.get_data(as_text=True)
+    assert signed.request.path == "/agent/"  # the 代办员's start page
+    assert "当前去向" in page and "陈美玲" in page and "蜀山村" in page and "尚未填报" in page
+    for name in ("在岗", "外出代办", "下村走访", "参加会议", "休息"):
+        assert f">{name}</button>" in page
+    public = published.test_client()
+    assert "尚未填报" in public.get("/hall/town/huayang").get_data(as_text=True)
+
+    tapped = client.post("/agent/status", data={"status": "errand", "csrf_token": csrf_token(page)},
+                         follow_redirects=True)
+    after = tapped.get_data(as_text=True)
+    assert tapped.request.path == "/agent/" and "已更新：外出代办" in after
+    assert 'value="errand" aria-pressed="true"' in after
+    with published.app_context():
+        today = center_today().isoformat()
+    assert f"自 {today} " in after
+    assert _status_of(published, "hy-shushan-agent") == [("errand", "hy-shushan-agent")]
+
+    town = public.get("/hall/town/huayang").get_data(as_text=True)
+    mine = town[town.index('data-agent="hy-shushan-agent"'):]
+    mine = mine[:mine.index("</li>")]
+    assert "陈美玲" in mine and "便民服务代办员" in mine and 'href="tel:13852901102"' in mine
+    assert "外出代办" in mine and f"自 {today} " in mine
+    other = town[town.index('data-agent="hy-shushan-secretary"'):]
+    assert "尚未填报" in other[:other.index("</li>")]
+    assert "hy-shushan-agent@portal.invalid" not in town  # nothing else about agents is public
+
+
+def test_an_agent_cannot_set_someone_elses_status(published) -> None:
+    _agents(published)
+    client = signed_in(published, "hy-shushan-agent")
+    with published.app_context():
+        other = db.session.scalar(select(VillageAgent).where(VillageAgent.username == "hy-shishi-agent"))
+    # the form names no agent: whatever is added, the status set is the signed-in agent's own
+    client.post("/agent/status", data={"status": "meeting", "agent_id": str(other.id),
+                                       "username": "hy-shishi-agent", "csrf_token": client.token})
+    assert _status_of(published, "hy-shishi-agent") == []
+    assert _status_of(published, "hy-shushan-agent") == [("meeting", "hy-shushan-agent")]
+    # staff of the town center, or another role, have no 当前去向 to set
+    manager = signed_in(published, "huayang-manager")
+    assert manager.post("/agent/status", data={"status": "resting", "csrf_token": manager.token}
+                        ).status_code in (302, 403)
+    assert _status_of(published, "hy-shishi-agent") == []
+    assert client.post("/agent/status", data={"status": "away", "csrf_token": client.token}
+                       ).status_code == 400
+
+
+def test_the_landing_page_links_a_town_centers_village_page(published) -> None:
+    client = published.test_client()
+    landing = client.get("/hall/").get_data(as_text=True)
+    assert 'href="/hall/town/huayang"' in landing and 'href="/hall/town/baohua"' in landing
+    assert "村级代办点及代办员（3 个村）" in landing
+    town = client.get("/hall/town/baohua").get_data(as_text=True)
+    for name in ("宝华村", "仓头村", "和平村", "杨丽萍", "村党委书记", "江苏省句容市宝华镇仓头村村委会"):
+        assert name in town
+    assert client.get("/hall/town/mz").status_code == 404  # a department's sub-center has no villages
+    assert client.get("/hall/town/nowhere").status_code == 404

@@ -18,12 +18,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.access.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
+from portal.access.roles import AGENT, AUDITOR, CLERK, MANAGER, ROLE_NAMES
 from portal.access.scope import current_scope
 from portal.assessment.freezing import shown_ranking
 from portal.assessment.reports import Month, monthly, roll_up
@@ -146,6 +147,8 @@ class HomeView(IndexView):
         if not current_user.is_authenticated and site is not None:  # a visitor: the public hall
             return hall.landing()
         roles = roles_of(current_user) if current_user.is_authenticated else set()
+        if AGENT in roles and not roles & {role for role, _ in PARTS}:  # a 代办员: 当前去向
+            return redirect(url_for("AgentView.index"))
         builds = [(role, build) for role, build in PARTS if role in roles and site is not None]
         day = Day.of(site) if builds else None  # counted once, whatever roles the user holds
         parts = {role: build(site, day) for role, build in builds}
