@@ -14,7 +14,8 @@ from tests.test_browser_day import fits
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
-PUBLIC = ("/", "/hall/items?q=证", "/hall/mz/mz-dibao", "/hall/mz/mz-dibao/apply", "/hall/progress")
+PUBLIC = ("/", "/hall/items?q=证", "/hall/mz/mz-dibao", "/hall/mz/mz-dibao/apply", "/hall/progress",
+          "/hall/town/huayang")
 
 
 def _a_case(live) -> tuple[str, str]:

@@ -34,6 +34,8 @@ from portal.models import (
     Offering,
     PortalUser,
     SubCenter,
+    Village,
+    VillageAgent,
     Window,
     db,
 )
@@ -77,6 +79,10 @@ def world(published):
                                 question="另一分中心收到的网上咨询", contact_phone="13912345678")
         db.session.add(question)
         db.session.commit()
+        town_case = next(c for c in cases if c.window == "HY01")  # the 代办员's town center
+        village = db.session.scalars(select(Village).where(Village.code == "BH-BH")).one()
+        agent = db.session.scalars(select(VillageAgent)
+                                   .where(VillageAgent.username == "bh-baohua-agent")).one()
         targets = {
             "foreign": [
                 Target(SubCenter, sub.id, (sub.unified_name, sub.address), ("code", FOREIGN)),
@@ -88,11 +94,18 @@ def world(published):
                        ("username", "mz-clerk")),
                 Target(Consultation, question.id, ("另一分中心收到的网上咨询", "13912345678"),
                        ("tracking_number", "ZXISOLATION2")),
+                Target(Village, village.id, (village.name, village.address), ("code", "BH-BH")),
+                Target(VillageAgent, agent.id, (agent.name, agent.phone), ("username", agent.username)),
             ],
             "other_window": [
                 Target(Case, other_window_case.id,
                        (other_window_case.number, other_window_case.applicant),
                        ("number", other_window_case.number)),
+            ],
+            # a 代办员 belongs to their village's town center, and sees none of its cases yet
+            "town": [
+                Target(Case, town_case.id, (town_case.number, town_case.applicant),
+                       ("number", town_case.number)),
             ],
         }
     return published, targets
@@ -169,13 +182,14 @@ def _body(method: str, is_api: bool, target: Target, token: str) -> dict:
 
 
 ROLES = {"manager": "ws-manager", "clerk": "ws-clerk", "auditor": "ws-auditor",
-         "unassigned": "nobody"}
+         "agent": "hy-shushan-agent", "unassigned": "nobody"}
 
 
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_no_role_reaches_a_foreign_record(world, role: str, record_property) -> None:
     app, groups = world
-    targets = groups["foreign"] + (groups["other_window"] if role in ("clerk", "unassigned") else [])
+    targets = groups["foreign"] + (groups["other_window"] if role in ("clerk", "agent", "unassigned")
+                                   else []) + (groups["town"] if role == "agent" else [])
     client = app.test_client()
     login(client, ROLES[role])
     token = csrf_token(client.get("/resetmypassword/form").get_data(as_text=True))

@@ -15,6 +15,7 @@ ADMIN = "admin"
 MANAGER = "manager"
 CLERK = "clerk"
 AUDITOR = "auditor"
+AGENT = "agent"  # 代办员 of a village point: reads their town center, sets their 当前去向
 
 # key -> role name as stored (and shown) in FAB
 ROLE_NAMES = MappingProxyType({
@@ -22,6 +23,7 @@ ROLE_NAMES = MappingProxyType({
     MANAGER: "分中心管理员",
     CLERK: "窗口工作人员",
     AUDITOR: "监督考核员",
+    AGENT: "代办员",
 })
 
 # read: list, show, search, CSV export, REST get; write: add, edit, REST post/put;

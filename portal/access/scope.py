@@ -13,6 +13,9 @@ themselves, so they cannot disagree.
   branches is decided; a branch, at its own sub-center and wherever its case is visible.
 - Users: oneself, and the users of the sub-centers one sees. The security machinery's own
   lookups (signing in, loading the signed-in user) run ``unscoped()``.
+- A 代办员 (village agent) belongs to the town center of their village: its sub-center row,
+  windows, offerings, villages and 代办员 — and no case, branch, booking or assessment record at
+  all (the 代办 flow, in which they will see the cases they carry, comes later).
 - A signed-in user with no assignment, and an anonymous visitor, see no scoped row at all.
 
 Seeing is not owning. What a request may *change* is narrower (``WRITES``, checked on every
@@ -53,6 +56,8 @@ from portal.models import (
     Offering,
     PortalUser,
     SubCenter,
+    Village,
+    VillageAgent,
     Window,
     db,
 )
@@ -68,9 +73,18 @@ class Scope:
     sub_centers: frozenset[int] = frozenset()  # assigned directly
     windows: frozenset[int] = frozenset()
     window_sub_centers: frozenset[int] = frozenset()  # the sub-centers of those windows
+    # a 代办员's: the town centers of their villages. They read its published records only:
+    # these never count for cases (an empty case scope until the 代办 flow gives them theirs)
+    village_sub_centers: frozenset[int] = frozenset()
 
     @property
     def visible_sub_centers(self) -> frozenset[int]:
+        return self.sub_centers | self.window_sub_centers | self.village_sub_centers
+
+    @property
+    def staff_sub_centers(self) -> frozenset[int]:
+        """The sub-centers one works in as staff — not a 代办员's town center: their branches
+        (并联审批) and their users are visible."""
         return self.sub_centers | self.window_sub_centers
 
     @classmethod
@@ -82,7 +96,8 @@ class Scope:
             return EVERYTHING
         return cls(user_id=user.id, sub_centers=frozenset(s.id for s in user.sub_centers),
                    windows=frozenset(w.id for w in user.windows),
-                   window_sub_centers=frozenset(w.sub_center_id for w in user.windows))
+                   window_sub_centers=frozenset(w.sub_center_id for w in user.windows),
+                   village_sub_centers=frozenset(v.sub_center_id for v in user.villages))
 
 
 EVERYTHING = Scope(everything=True)
@@ -93,12 +108,15 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     SubCenter: lambda s: SubCenter.id.in_(s.visible_sub_centers),
     Window: lambda s: Window.sub_center_id.in_(s.visible_sub_centers),
     Offering: lambda s: Offering.sub_center_id.in_(s.visible_sub_centers),
+    # village points and their 代办员: of a visible town center
+    Village: lambda s: Village.sub_center_id.in_(s.visible_sub_centers),
+    VillageAgent: lambda s: VillageAgent.sub_center_id.in_(s.visible_sub_centers),
     # cases: of one's sub-centers and windows, and bundle cases with a branch at a visible
     # sub-center (并联审批: the branch's department reads the shared application)
     Case: lambda s: or_(_any_of(Case.sub_center_id, s.sub_centers, Case.window_id, s.windows),
                         _branch_of(s)),
     # branches: at a visible sub-center, or of a case one sees by sub-center or window
-    CaseBranch: lambda s: or_(_any_of(CaseBranch.sub_center_id, s.visible_sub_centers),
+    CaseBranch: lambda s: or_(_any_of(CaseBranch.sub_center_id, s.staff_sub_centers),
                               InIds(CaseBranch.case_id, _own_cases(s))),
     # assessment records: like cases, by sub-center, or by window for a clerk
     Evaluation: lambda s: _any_of(Evaluation.sub_center_id, s.sub_centers, Evaluation.window_id, s.windows),
@@ -114,9 +132,9 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     PortalUser: lambda s: or_(
         PortalUser.id == (s.user_id or 0),
         PortalUser.id.in_(select(user_sub_center.c.user_id)
-                          .where(user_sub_center.c.sub_center_id.in_(s.visible_sub_centers))),
+                          .where(user_sub_center.c.sub_center_id.in_(s.staff_sub_centers))),
         PortalUser.id.in_(select(user_window.c.user_id).join(Window, Window.id == user_window.c.window_id)
-                          .where(Window.sub_center_id.in_(s.visible_sub_centers)))),
+                          .where(Window.sub_center_id.in_(s.staff_sub_centers)))),
 }
 
 
@@ -141,7 +159,7 @@ def _case(record: Any) -> Case | None:
 WRITES: dict[type, Callable[[Scope, Any], bool]] = {
     Case: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
     # a branch: its department decides it; where the case was taken, it is opened and closed
-    CaseBranch: lambda s, r: r.sub_center_id in s.visible_sub_centers or _owns_case(s, _case(r)),
+    CaseBranch: lambda s, r: r.sub_center_id in s.staff_sub_centers or _owns_case(s, _case(r)),
     IssuedDocument: lambda s, r: _owns_case(s, _case(r)),
     Evaluation: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
     Complaint: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
@@ -204,11 +222,11 @@ def _guard_writes(session: Session, context: Any, instances: Any) -> None:
 
 
 def _branch_of(s: Scope) -> ColumnElement[bool]:
-    if not s.visible_sub_centers:
+    if not s.staff_sub_centers:
         return false()
     branches = CaseBranch.__table__  # the table, not the entity: no criterion of its own
     return InIds(Case.id, select(branches.c.case_id)
-                 .where(branches.c.sub_center_id.in_(s.visible_sub_centers)))
+                 .where(branches.c.sub_center_id.in_(s.staff_sub_centers)))
 
 
 class InIds(ColumnElement[bool]):

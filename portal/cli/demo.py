@@ -1,4 +1,5 @@
-"""Demo accounts: one login per role for every sub-center of the published site (`make run`).
+"""Demo accounts: one login per role for every sub-center of the published site, and one for
+every declared 代办员 of a village point, bound to its village (`make run`).
 
 Passwords are random per installation and kept in a file only the owner can read, so the
 demo can print them again; a real center creates its users in the browser.
@@ -17,14 +18,25 @@ from sqlalchemy import func, insert, select, text
 from stdnum.cn import ric
 from werkzeug.security import generate_password_hash
 
-from portal.access.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
+from portal.access.roles import AGENT, AUDITOR, CLERK, MANAGER, ROLE_NAMES
 from portal.cases.intake import spec_of
 from portal.cases.lifecycle import calendar_of, local_day
 from portal.cases.numbering import formatted, sequence_scope
 from portal.core import servertime
 from portal.core.canonical import plain
 from portal.core.errors import N_, PortalError
-from portal.models import Case, CaseSequence, CaseState, Item, Offering, PortalUser, SubCenter, db
+from portal.models import (
+    Case,
+    CaseSequence,
+    CaseState,
+    Item,
+    Offering,
+    PortalUser,
+    SubCenter,
+    Village,
+    VillageAgent,
+    db,
+)
 from portal.models.users import user_sub_center, user_window
 from portal.site.publish import current_version
 from portal.web.current import current_site
@@ -80,6 +92,16 @@ def ensure_demo_users(remembered: Path | None = None, password: str | None = Non
              {"windows": [first]}),
             (f"{sub.code}-auditor", AUDITOR, sub.unified_name, {"sub_centers": [sub]}),
         ]
+    # each declared 代办员: their login, bound to their village (their name and 职务 on the account)
+    agents = db.session.execute(
+        select(VillageAgent, Village).join(Village, Village.id == VillageAgent.village_id)
+        .where(VillageAgent.active, Village.active).order_by(Village.code, VillageAgent.id)).all()
+    names: dict[str, tuple[str, str]] = {}
+    for agent, village in agents:
+        wanted.append((agent.username, AGENT,
+                       f"{village.sub_center.unified_name} {village.name} {agent.title}",
+                       {"villages": [village]}))
+        names[agent.username] = (agent.name, agent.title)
     shared_hash = _hash(password) if password else ""  # one hash for all: scrypt is slow
     logins = []
     created: list[tuple[str, str]] = []
@@ -91,8 +113,8 @@ def ensure_demo_users(remembered: Path | None = None, password: str | None = Non
                 raise PortalError(N_("role %(role)s does not exist"),
                                   hint=N_("run `portal setup` first"), role=ROLE_NAMES[role_key])
             secret = password or secrets.token_urlsafe(9)
-            user = sm.add_user(username, ROLE_NAMES[role_key], scope,
-                               f"{username}@portal.invalid", role,
+            first, last = names.get(username, (ROLE_NAMES[role_key], scope))
+            user = sm.add_user(username, first, last, f"{username}@portal.invalid", role,
                                hashed_password=shared_hash or _hash(secret), commit=False)
             if not user:
                 raise PortalError(N_("could not create user %(user)s"), hint=N_("see the log above"),

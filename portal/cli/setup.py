@@ -58,7 +58,8 @@ def create_admin(username: str, password: str | None, remember: Path | None) -> 
 @with_appcontext
 @domain_errors
 def demo_users(remember: Path | None, password: str | None) -> None:
-    """Create a manager, a clerk and an auditor for every sub-center, and print the logins."""
+    """Create a manager, a clerk and an auditor for every sub-center and a login for every
+    declared 代办员 (bound to their village), and print the logins."""
     from portal.access.roles import ROLE_NAMES
     from portal.cli.demo import ensure_demo_users
 

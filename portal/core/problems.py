@@ -83,6 +83,10 @@ CODES: dict[str, Code] = _registry(
     ("schema.E101", ERROR, "appointment places or booking horizon below 1"),
     ("schema.E102", ERROR, "appointment period time is not a time of day, or ends before it starts"),
     ("schema.E103", ERROR, "appointment periods overlap, or a window's slots are declared twice"),
+    # village points (村级便民服务代办点) and their 代办员
+    ("schema.E110", ERROR, "villages declared by a sub-center that is not a town center"),
+    ("schema.E111", ERROR, "village code used twice"),
+    ("schema.E112", ERROR, "代办员 login used twice"),
     # application forms
     ("schema.E070", ERROR, "item names a form that does not exist"),
     ("schema.E071", ERROR, "expression cannot be read or uses what the language lacks"),
@@ -103,6 +107,7 @@ CODES: dict[str, Code] = _registry(
     ("schema.W003", WARNING, "sub-center or window offers no item"),
     ("schema.W004", WARNING, "catalog item offered by no sub-center"),
     ("schema.W005", WARNING, "region code does not name the center's city"),
+    ("schema.W006", WARNING, "village point has no 代办员"),
 )
 
 

@@ -26,6 +26,14 @@ from portal.models.site import (
     offering_window,
 )
 from portal.models.users import AccountEvent, PortalUser, UserSession, user_sub_center, user_window
+from portal.models.villages import (
+    WHEREABOUTS_NAMES,
+    AgentStatus,
+    Village,
+    VillageAgent,
+    Whereabouts,
+    user_village,
+)
 
 __all__ = [
     "BOOKING_STATE_NAMES", "CENTER_SCOPE", "AccountEvent", "Booking", "BookingState",
@@ -35,4 +43,5 @@ __all__ = [
     "Item", "Offering", "PortalUser", "SitePublication",
     "SiteVersion", "StoredFile", "SubCenter", "UserSession",
     "Window", "db", "offering_window", "user_sub_center", "user_window",
+    "WHEREABOUTS_NAMES", "AgentStatus", "Village", "VillageAgent", "Whereabouts", "user_village",
 ]

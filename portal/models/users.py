@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, fal
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.site import SubCenter, Window
+from portal.models.villages import Village, user_village
 
 user_sub_center = Table(
     "user_sub_center",
@@ -38,6 +39,8 @@ class PortalUser(User):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     sub_centers: Mapped[list[SubCenter]] = relationship(secondary=user_sub_center)
     windows: Mapped[list[Window]] = relationship(secondary=user_window)
+    # a 代办员's village: they belong to its town center (portal/access/scope.py)
+    villages: Mapped[list[Village]] = relationship(secondary=user_village)
 
 
 class UserSession(Model):

@@ -21,6 +21,7 @@ from portal.site.tables import (
     POLICY,
 )
 from portal.site.template_checks import check_template_fields
+from portal.site.village_checks import check_villages
 
 
 def check_folder(folder: Folder) -> list[Problem]:
@@ -63,6 +64,7 @@ def check_folder(folder: Folder) -> list[Problem]:
             problems += partial(check_rules, loaded, loaded.data["assessment"])
         if loaded.data.get("appointments"):
             problems += partial(check_appointments, loaded)
+    problems += check_villages(subcenters)
     problems += _check_parallel(items, subcenters)
     uses = {code: {items[o["item"]].data["form"] for o in loaded.data.get("items", ())
                    if o.get("item") in items and items[o["item"]].data.get("form")}

@@ -89,6 +89,7 @@ class SubCenterSpec:
     offerings: Mapping[str, Offering]
     assessment: Mapping[str, Any] | None = None  # its own internal rules (outside the center's ranking)
     appointments: tuple[Mapping[str, Any], ...] = ()  # 网上预约: bookable periods per window
+    villages: tuple[Mapping[str, Any], ...] = ()  # a town center's village points and their 代办员
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def site_from_documents(documents: dict[str, Any], canonical: str | None = None)
             data["department"], data["address"], data["phone"], data["hours"], windows,
             MappingProxyType(offerings),
             _frozen(data["assessment"]) if data.get("assessment") else None,
-            _frozen(data.get("appointments") or []))
+            _frozen(data.get("appointments") or []), _frozen(data.get("villages") or []))
     return Site(_frozen(center), MappingProxyType(subcenters), MappingProxyType(items),
                 MappingProxyType(dict(documents["templates"])), MappingProxyType(forms),
                 canonical, _sha256(canonical))

@@ -22,6 +22,8 @@ from portal.models import (
     SitePublication,
     SiteVersion,
     SubCenter,
+    Village,
+    VillageAgent,
     Window,
     offering_window,
 )
@@ -230,6 +232,7 @@ def materialize(session: Session, site: Site, version: SiteVersion, by: str = "s
     _retire(windows, declared_windows, version.id)
     _retire(subs, set(site.subcenters), version.id)
     session.flush()
+    _villages(session, site, subs, version.id)
 
     forms = form_versions(session, site, version, by)
     # what every offering holds now, read as plain rows (no ORM object for each of a county's
@@ -275,6 +278,32 @@ def materialize(session: Session, site: Site, version: SiteVersion, by: str = "s
         if retired:
             for row in session.scalars(select(Offering).where(Offering.id.in_(retired))):
                 row.active, row.version_id = False, version.id
+
+
+def _villages(session: Session, site: Site, subs: dict[str, SubCenter], version_id: int) -> None:
+    """A town center's village points and their 代办员, kept by village code and by login (a
+    republished village or agent keeps its id; one moved to another village moves)."""
+    villages, agents = _by(session, Village), _by(session, VillageAgent, "username")
+    declared_villages: set[str] = set()
+    declared_agents: set[str] = set()
+    for code, spec in site.subcenters.items():
+        for declared in spec.villages:
+            declared_villages.add(declared["code"])
+            _upsert(session, villages, Village, declared["code"], code=declared["code"],
+                    sub_center_id=subs[code].id, name=declared["name"], address=declared["address"],
+                    data={k: plain(v) for k, v in declared.items() if k != "agents"}, active=True,
+                    version_id=version_id)
+    session.flush()
+    for code, spec in site.subcenters.items():
+        for declared in spec.villages:
+            for agent in declared["agents"]:
+                declared_agents.add(agent["username"])
+                _upsert(session, agents, VillageAgent, agent["username"], username=agent["username"],
+                        village_id=villages[declared["code"]].id, sub_center_id=subs[code].id,
+                        name=agent["name"], title=agent["title"], phone=agent["phone"],
+                        data=plain(agent), active=True, version_id=version_id)
+    _retire(agents, declared_agents, version_id)
+    _retire(villages, declared_villages, version_id)
 
 
 def form_versions(session: Session, site: Site, version: SiteVersion,

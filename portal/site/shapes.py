@@ -280,6 +280,24 @@ class Appointments(Shape):
     periods = f.List(f.Nested(Period), required=True, non_empty=True)
 
 
+class Agent(Shape):
+    """A 代办员 of a village point: who they are, and the login bound to them."""
+
+    name = f.Text(required=True)
+    title = f.Text(required=True)  # 职务: 村党总支书记, 便民服务代办员 …
+    phone = f.Phone(required=True)
+    username = f.Code(required=True)  # the login (portal demo-users creates it)
+
+
+class Village(Shape):
+    """A 村级便民服务代办点 of a town center."""
+
+    code = f.Code("upper", required=True)
+    name = f.Text(required=True)  # 村名 (蜀山村)
+    address = f.Text(required=True)
+    agents = f.List(f.Nested(Agent), load_default=list)  # none: schema.W006
+
+
 class SubCenter(Shape):
     code = f.Code(required=True)
     kind = f.Choice(SUBCENTER_KINDS, load_default="subcenter")
@@ -293,6 +311,7 @@ class SubCenter(Shape):
     # the sub-center's own internal rules: for its windows only, never in the center's ranking
     assessment = f.Nested(RuleSet)
     appointments = f.List(f.Nested(Appointments))  # 网上预约: bookable periods per window
+    villages = f.List(f.Nested(Village))  # a town center's 村级便民服务代办点
 
 
 # --- application forms (forms/) -----------------------------------------------------------

@@ -72,3 +72,10 @@ def center_zone() -> ZoneInfo:
 def center_today() -> dt.date:
     """Today in the center's time zone, by the server's clock."""
     return servertime.local_day(servertime.now(), center_zone())
+
+
+def center_time(at: dt.datetime) -> str:
+    """A stored moment as the center reads it: 2026-11-30 09:05 in its time zone (a time
+    without a zone, as SQLite gives it back, is UTC)."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+    return aware.astimezone(center_zone()).strftime("%Y-%m-%d %H:%M")

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.access.roles import ADMIN, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
+from portal.access.roles import ADMIN, AGENT, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
 from portal.cases.intake import application_text
 from portal.models import (
     Booking,
@@ -30,6 +30,8 @@ from portal.models import (
     Offering,
     PortalUser,
     SubCenter,
+    Village,
+    VillageAgent,
     Window,
 )
 from portal.site.edits import Change, set_subcenter, set_window
@@ -105,7 +107,7 @@ ENTITIES: tuple[Entity, ...] = (
                       "hours", "active"),
         edit_columns=("address", "phone", "hours"),
         declared=lambda record, values: set_subcenter(record.code, values),
-        grants=_grants(**{MANAGER: f"{READ} {WRITE}", CLERK: READ, AUDITOR: READ}),
+        grants=_grants(**{MANAGER: f"{READ} {WRITE}", CLERK: READ, AUDITOR: READ, AGENT: READ}),
         order=("code", "asc"),
     ),
     Entity(
@@ -115,8 +117,30 @@ ENTITIES: tuple[Entity, ...] = (
         show_columns=("code", "name", "sub_center", "department", "active"),
         edit_columns=("name", "department"),
         declared=lambda record, values: set_window(record.sub_center.code, record.code, values),
-        grants=_grants(**{MANAGER: f"{READ} {WRITE}", CLERK: READ, AUDITOR: READ}),
+        grants=_grants(**{MANAGER: f"{READ} {WRITE}", CLERK: READ, AUDITOR: READ, AGENT: READ}),
         order=("code", "asc"),
+    ),
+    Entity(
+        # 村级便民服务代办点: declared by their town center (``villages:``), read here
+        name="villages", model=Village, menu="Village points", category=CATEGORY_ORG,
+        list_columns=("code", "name", "sub_center", "address", "active"),
+        search_columns=("code", "name", "sub_center", "active"),
+        show_columns=("code", "name", "sub_center", "address", "agents", "active"),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ, AGENT: READ}),
+        order=("code", "asc"),
+        labels=MappingProxyType({"sub_center": _l("Town service center"),
+                                 "agents": _l("Village agents")}),
+    ),
+    Entity(
+        # 代办员: declared with their village; their 当前去向 is set on /agent/
+        name="village_agents", model=VillageAgent, menu="Village agents", category=CATEGORY_ORG,
+        list_columns=("name", "title", "phone", "village", "sub_center", "active"),
+        search_columns=("name", "title", "phone", "username", "village", "sub_center", "active"),
+        show_columns=("name", "title", "phone", "username", "village", "sub_center", "active"),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ, AGENT: READ}),
+        order=("id", "asc"),
+        labels=MappingProxyType({"title": _l("Job title"), "village": _l("Village point"),
+                                 "sub_center": _l("Town service center")}),
     ),
     Entity(
         name="items", model=Item, menu="Item catalog", category=CATEGORY_ITEMS,
@@ -125,7 +149,7 @@ ENTITIES: tuple[Entity, ...] = (
         search_columns=("code", "name", "type", "case_type", "active"),
         show_columns=("code", "name", "type", "case_type", "legal_days", "promised_days",
                       "active"),
-        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ}),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ, AGENT: READ}),
         order=("code", "asc"),
         show_template="portal/item_show.html",
         scoped=False,  # the center's catalog is public (七公开)
@@ -135,7 +159,7 @@ ENTITIES: tuple[Entity, ...] = (
         list_columns=("item", "sub_center", "promised_days", "windows", "active"),
         search_columns=("item", "sub_center", "promised_days", "active"),
         show_columns=("item", "sub_center", "promised_days", "windows", "active"),
-        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ}),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ, AGENT: READ}),
         order=("id", "asc"),
     ),
     Entity(
@@ -282,4 +306,4 @@ ENTITIES: tuple[Entity, ...] = (
 )
 
 BY_NAME = MappingProxyType({e.name: e for e in ENTITIES})
-ROLE_KEYS = (ADMIN, MANAGER, CLERK, AUDITOR)
+ROLE_KEYS = (ADMIN, MANAGER, CLERK, AUDITOR, AGENT)

@@ -8,6 +8,8 @@ declarations, in the same process.
 - ``/hall/<sub>/<item>``: one item as one sub-center offers it: the seven disclosures (七公开),
   its windows and hours, the consultation and supervision phones, and its 办事指南 and blank
   form as PDFs.
+- ``/hall/town/<code>``: a town center's village points (村级便民服务代办点) and their 代办员 —
+  name, 职务, phone and 当前去向 with since when; nothing else about them is public.
 - ``/hall/progress``: 办件查询 by case number and the last six characters of the applicant's
   identity number (or their phone number): portal/cases/progress.py.
 
@@ -26,13 +28,15 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 
+from portal.access.scope import unscoped
 from portal.cases import ratings
 from portal.cases.bookings import lines_for
 from portal.cases.progress import progress
-from portal.models import FormVersion, db
+from portal.cases.whereabouts import current
+from portal.models import WHEREABOUTS_NAMES, FormVersion, SubCenter, Village, db
 from portal.web import hall_apply, hall_bookings, hall_messages, hall_rate
 from portal.web.cases.casework import thresholds
-from portal.web.current import current_site, published_site
+from portal.web.current import center_time, current_site, published_site
 
 hall = Blueprint("hall", __name__, url_prefix="/hall")
 limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=True)
@@ -87,6 +91,25 @@ def index() -> str:
 
 
 CASE_TYPES = ("即办件", "承诺件")
+
+
+@hall.route("/town/<code>")
+def town(code: str) -> str:
+    """A town center's village points and their 代办员, each with where they are now."""
+    site = published_site()
+    sub = site.subcenters.get(code)
+    if sub is None or sub.kind != "town_center":
+        abort(404)
+    with unscoped():  # public: what is shown below, of the published agents
+        villages = db.session.scalars(
+            select(Village).join(SubCenter).where(SubCenter.code == code, Village.active)
+            .order_by(Village.code)).all()
+        agents = {v.id: [a for a in v.agents if a.active] for v in villages}
+        statuses = current(db.session, [a.id for people in agents.values() for a in people])
+    shown = [(v, [(a, statuses.get(a.id)) for a in agents[v.id]]) for v in villages]
+    return render_template("portal/hall/town.html", site=site, sub=sub, villages=shown,
+                           names={k: gettext(v) for k, v in WHEREABOUTS_NAMES.items()}, since=center_time,
+                           title=gettext("Village service points of %(town)s", town=sub.unified_name))
 
 
 @hall.route("/items")

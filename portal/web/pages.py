@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from portal.access.roles import AUDITOR, CLERK, MANAGER, READ, WRITE
+from portal.access.roles import AGENT, AUDITOR, CLERK, MANAGER, READ, WRITE
+from portal.web.agent import AgentView
 from portal.web.assessment.ranking import AssessmentView
 from portal.web.assessment.reports import MonthlyReportView
 from portal.web.cases.casework import CaseworkView
@@ -31,7 +32,7 @@ PAGES = (
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
 HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, AssessmentView, MaterialView,
-                SiteHistoryView, FindView)
+                SiteHistoryView, FindView, AgentView)
 
 # Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission,
 # category msgid).
@@ -55,4 +56,6 @@ OWN_PERMISSIONS = MappingProxyType({
     # the site's versions: the center admin restores (as admin, every permission); a manager
     # reads them, and the changes of their own sub-centers
     "site_history": MappingProxyType({MANAGER: frozenset({READ})}),
+    # 当前去向: a 代办员 reads and sets their own (portal/web/agent.py)
+    "whereabouts": MappingProxyType({AGENT: frozenset({READ, WRITE})}),
 })

@@ -19,12 +19,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from portal.access.roles import AUDITOR, CLERK, MANAGER, ROLE_NAMES
+from portal.access.roles import AGENT, AUDITOR, CLERK, MANAGER, ROLE_NAMES
 from portal.access.scope import current_scope
 from portal.assessment.freezing import shown_ranking
 from portal.assessment.reports import Month, monthly, roll_up
@@ -98,7 +99,7 @@ def appointments_today(today: dt.date) -> list[tuple[Any, int | None]]:
 def manager_day(site: Any, day: Day) -> dict[str, Any]:
     extensions, extensions_total = extensions_waiting(db.session, SHOWN)
     scope = current_scope()
-    mine = None if scope is None or scope.everything else scope.visible_sub_centers
+    mine = None if scope is None or scope.everything else scope.staff_sub_centers
     branches, branches_total = branches_waiting(db.session, mine, SHOWN)
     # the rows of the sub-centers in scope, as the monthly report shows them (a bundle case
     # seen through a branch counts at the sub-center that took it)
@@ -150,6 +151,8 @@ class HomeView(IndexView):
         if not current_user.is_authenticated and site is not None:  # a visitor: the public hall
             return hall.landing()
         roles = roles_of(current_user) if current_user.is_authenticated else set()
+        if AGENT in roles and not roles & {role for role, _ in PARTS}:  # a 代办员: 当前去向
+            return redirect(url_for("AgentView.index"))
         builds = [(role, build) for role, build in PARTS if role in roles and site is not None]
         day = Day.of(site) if builds else None  # counted once, whatever roles the user holds
         parts = {role: build(site, day) for role, build in builds}

@@ -40,7 +40,7 @@ def actor_of(user: Any, scope: Any) -> Actor:
     """``user`` working in ``scope`` as the lifecycle sees them (a background job's requester)."""
     keys = {name: key for key, name in ROLE_NAMES.items()}
     return Actor(user.username, frozenset(keys[r.name] for r in user.roles if r.name in keys),
-                 None if scope is None or scope.everything else scope.visible_sub_centers)
+                 None if scope is None or scope.everything else scope.staff_sub_centers)
 
 
 def _text(name: str) -> str:
