@@ -16,6 +16,7 @@ from portal.models import (
     Case,
     CaseBranch,
     Complaint,
+    Consultation,
     Evaluation,
     FollowUp,
     Inspection,
@@ -100,13 +101,18 @@ def test_an_agent_reads_their_town_center_and_sees_no_case(published) -> None:
     with published.app_context():
         ensure_demo_users(password=PASSWORD)
         add_cases()  # cases at every window, 华阳街道's too
+        # a question from the public to the agent's own town center: the staff's to answer
+        town_id = db.session.scalar(select(SubCenter.id).where(SubCenter.code == "huayang"))
+        db.session.add(Consultation(tracking_number="ZXVILLAGE001", sub_center_id=town_id,
+                                    question="社保卡补办要带什么？", contact_phone="13912345678"))
+        db.session.commit()
     client = signed_in(published, "hy-shushan-agent")
     villages = client.get("/api/v1/villages/?q=(page_size:100)").get_json()
     assert sorted(r["code"] for r in villages["result"]) == ["HY-DM", "HY-SS", "HY-SX"]
     subs = client.get("/api/v1/subcenters/").get_json()
     assert [r["unified_name"] for r in subs["result"]] == ["华阳街道便民服务中心"]
     for name in ("cases", "appointments", "branches", "evaluations", "followups", "complaints",
-                 "inspections"):
+                 "inspections", "consultations"):
         assert client.get(f"/api/v1/{name}/").status_code in (401, 403), name
         assert client.get(f"/{name}/list/").status_code in (302, 403), name
     with published.app_context():  # and the scope itself holds no case, whatever the permissions
@@ -117,7 +123,8 @@ def test_an_agent_reads_their_town_center_and_sees_no_case(published) -> None:
         assert db.session.scalar(select(func.count()).select_from(Case)
                                  .where(Case.sub_center_id == town.id)) > 0
         with acting_as(scope):
-            for model in (Case, CaseBranch, Booking, Evaluation, FollowUp, Complaint, Inspection):
+            for model in (Case, CaseBranch, Booking, Evaluation, FollowUp, Complaint, Inspection,
+                          Consultation):
                 assert db.session.scalars(select(model)).all() == [], model
             assert {v.code for v in db.session.scalars(select(Village))} == {"HY-DM", "HY-SS", "HY-SX"}
             assert [s.code for s in db.session.scalars(select(SubCenter))] == ["huayang"]

@@ -127,7 +127,7 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     # 网上预约 bookings: like cases, by sub-center, or by window for a clerk
     Booking: lambda s: _any_of(Booking.sub_center_id, s.sub_centers, Booking.window_id, s.windows),
     # 网上咨询: the questions put to a sub-center, answered by its clerks and manager
-    Consultation: lambda s: _any_of(Consultation.sub_center_id, s.visible_sub_centers),
+    Consultation: lambda s: _any_of(Consultation.sub_center_id, s.staff_sub_centers),
     # users: oneself, and the users assigned to a visible sub-center or to one of its windows
     PortalUser: lambda s: or_(
         PortalUser.id == (s.user_id or 0),
@@ -167,7 +167,7 @@ WRITES: dict[type, Callable[[Scope, Any], bool]] = {
     # a booking is marked arrived where it was booked (the public hall books and cancels
     # ``unscoped``: the booking code and the applicant's secret are the authority there)
     Booking: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
-    Consultation: lambda s, r: r.sub_center_id in s.visible_sub_centers,
+    Consultation: lambda s, r: r.sub_center_id in s.staff_sub_centers,
 }
 
 
