@@ -159,3 +159,17 @@ def test_the_progress_answer_of_a_decided_case_links_its_rating(done) -> None:
     answer = visitor.post("/hall/progress", headers=ZH, data={"csrf_token": token, "number": number,
                                                               "secret": secret})
     assert f'href="{link}"' in answer.get_data(as_text=True) and "评价本次服务" in _text(answer)
+
+
+def test_the_open_tasks_are_counted_alike_whether_they_fit_the_list_or_not(done) -> None:
+    from portal.cases.supervision import follow_ups
+
+    app, case_id, link, visitor = done
+    _rate(visitor, link, "不满意")
+    with app.app_context(), unscoped():
+        task = db.session.scalars(select(FollowUp).where(FollowUp.case_id == case_id)).one()
+        task.due_date = dt.date(2026, 1, 5)
+        db.session.commit()
+        today = dt.date(2026, 3, 2)
+        fits, counted = follow_ups(db.session, today, 10), follow_ups(db.session, today, 1)
+        assert fits[1:] == counted[1:] == (1, 1) and fits[0] == counted[0]
