@@ -37,6 +37,7 @@ from portal.models import (
     VillageAgent,
     db,
 )
+from portal.models.case import COUNTER, ONLINE
 from portal.models.users import user_sub_center, user_window
 from portal.site.publish import current_version
 from portal.web.current import current_site
@@ -248,6 +249,8 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
             "form_version_id": form_version_id,
             "data": demo_data(spec, n, who) if spec is not None else {},
             "state": state, "row_version": 1, "extended_days": 0,
+            # one in four of each state filed in the public hall (网上申报), the others at the counter
+            "channel": ONLINE if (n // len(states)) % 4 == 1 else COUNTER,
             **dict.fromkeys(("accepted_at", "accepted_by", "limit_days", "due_date", "plan", "step", "pauses",
                              "completed_at", "used_days", "on_time", "outcome", "legal_days")),
         }  # every row the same keys: one executemany
