@@ -84,7 +84,9 @@ def test_an_item_page_gives_the_seven_disclosures_as_the_sub_center_offers_them(
 
 
 def test_public_pages_load_nothing_from_outside_the_portal(visitor) -> None:
-    for url in ("/", "/hall/items", "/hall/mz/mz-dibao", "/hall/progress"):
+    for url in ("/", "/hall/items", "/hall/mz/mz-dibao", "/hall/progress", "/hall/mz/mz-dibao/apply",
+                "/hall/mz/mz-dibao/book", "/hall/appointments", "/hall/complaint", "/hall/consultation",
+                "/hall/messages", "/hall/town/huayang"):
         html = visitor.get(url, headers=ZH).get_data(as_text=True)
         for target in re.findall(r'(?:src|href)="([^"]+)"', html):
             assert target.startswith(("/", "#", "tel:")), (url, target)
