@@ -11,6 +11,7 @@ add forms are posted with the foreign case's number and window.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -23,12 +24,14 @@ from portal.cases import lifecycle
 from portal.cli.demo import ensure_demo_users
 from portal.documents.issuing import KINDS
 from portal.models import (
+    Booking,
     Case,
     CaseBranch,
     CaseEvent,
     Complaint,
     Consultation,
     Evaluation,
+    FollowUp,
     Inspection,
     IssuedDocument,
     Offering,
@@ -78,6 +81,20 @@ def world(published):
         question = Consultation(tracking_number="ZXISOLATION2", sub_center_id=sub.id,
                                 question="另一分中心收到的网上咨询", contact_phone="13912345678")
         db.session.add(question)
+        # a bad rating of a case of the other sub-center, its 回访整改 task, and a booking there
+        rating = Evaluation(case_id=foreign_case.id, sub_center_id=sub.id, window_id=window.id,
+                            level="非常不满意", channel="电话回访", recorded_by="center-auditor",
+                            text="另一分中心的差评")
+        db.session.add(rating)
+        db.session.flush()
+        task = FollowUp(evaluation_id=rating.id, case_id=foreign_case.id, sub_center_id=sub.id,
+                        window_id=window.id, due_date=dt.date(2026, 12, 10),
+                        callback="另一分中心的回访记录")
+        booking = Booking(code="ISOL2345", sub_center_id=sub.id, window_id=window.id,
+                          item_id=offering.item_id, day=dt.date(2026, 12, 10), period="08:30-12:00",
+                          period_name="上午", seat=1, applicant_name="另一分中心的预约人",
+                          applicant_id_number="11010519491231002X", applicant_phone="13700000009")
+        db.session.add_all([task, booking])
         db.session.commit()
         town_case = next(c for c in cases if c.window == "HY01")  # the 代办员's town center
         village = db.session.scalars(select(Village).where(Village.code == "BH-BH")).one()
@@ -94,6 +111,8 @@ def world(published):
                        ("username", "mz-clerk")),
                 Target(Consultation, question.id, ("另一分中心收到的网上咨询", "13912345678"),
                        ("tracking_number", "ZXISOLATION2")),
+                Target(FollowUp, task.id, ("另一分中心的回访记录",), None),
+                Target(Booking, booking.id, ("另一分中心的预约人", "ISOL2345"), ("code", "ISOL2345")),
                 Target(Village, village.id, (village.name, village.address), ("code", "BH-BH")),
                 Target(VillageAgent, agent.id, (agent.name, agent.phone), ("username", agent.username)),
             ],
