@@ -130,6 +130,23 @@ class Site:
         """A fresh, plain copy of the published documents (center, sub-centers, items, templates)."""
         return json.loads(self.canonical)
 
+    def guidance_only(self, sub: str, item: str) -> bool:
+        """Whether ``item`` at ``sub`` is 咨办类: guidance only, no application or booking."""
+        spec = self.subcenters.get(sub)
+        offering = spec.offerings.get(item) if spec is not None else None
+        return offering is not None and offering.guidance_only
+
+    def deciders(self, sub: str, item: str) -> list[SubCenterSpec]:
+        """Where ``item`` of ``sub`` is decided: ``sub`` itself (即办类), its ``decided_by``
+        (代办类), else the other sub-centers deciding it (咨办类), departments' first."""
+        offering = self.subcenters[sub].offerings[item]
+        if offering.decided_by is not None:
+            return [self.subcenters[offering.decided_by]]
+        if not offering.guidance_only:
+            return [self.subcenters[sub]]
+        return [s for code, s in self.subcenters.items() if code != sub and item in s.offerings
+                and s.offerings[item].item_class == ON_THE_SPOT]
+
     def window(self, code: str) -> WindowSpec:
         for sub in self.subcenters.values():
             for window in sub.windows:
