@@ -89,14 +89,16 @@ class Line:
 
 def lines_of(site: Site, sub: str) -> list[Line]:
     """The appointment lines of a sub-center, each with the items it books (declared, else every
-    item its window handles)."""
+    item its window handles), never a 咨办类 one."""
     spec = site.subcenters.get(sub)
     if spec is None:
         return []
     out = []
     for line in spec.appointments:
-        items = tuple(line.get("items") or (code for code, o in spec.offerings.items()
-                                            if line["window"] in o.windows))
+        items = tuple(code for code in line.get("items") or (
+            code for code, o in spec.offerings.items() if line["window"] in o.windows)
+            # a 咨办类 item is guidance only: nothing to book for it
+            if code in spec.offerings and not spec.offerings[code].guidance_only)
         weekdays = line.get("weekdays")
         periods = sorted((Period(p.get("name"), p["start"], p["end"], p["capacity"])
                           for p in line["periods"]), key=lambda p: p.start)

@@ -206,7 +206,10 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
     for o, item_code, sub_code in db.session.execute(
             select(Offering, Item.code, SubCenter.code).join(Item).join(SubCenter)
             .where(Offering.active).order_by(Offering.id)):
-        declared = site.subcenters[sub_code].offerings[item_code].item
+        offering = site.subcenters[sub_code].offerings[item_code]
+        if offering.guidance_only:
+            continue  # 咨办类: guidance only, no case
+        declared = offering.item
         if declared.data.get("parallel"):
             continue  # a bundle's branches open at acceptance: those cases come from intake
         days = declared.promised_days if declared.case_type == "承诺件" else 0

@@ -87,6 +87,10 @@ CODES: dict[str, Code] = _registry(
     ("schema.E110", ERROR, "villages declared by a sub-center that is not a town center"),
     ("schema.E111", ERROR, "village code used twice"),
     ("schema.E112", ERROR, "代办员 login used twice"),
+    # a town center's item classes (即办类, 代办类, 咨办类)
+    ("schema.E113", ERROR, "item class given by a sub-center that is not a town center"),
+    ("schema.E114", ERROR, "代办类 item without its deciding sub-center, or another class with one"),
+    ("schema.E115", ERROR, "deciding sub-center unknown, or it does not offer the item"),
     # application forms
     ("schema.E070", ERROR, "item names a form that does not exist"),
     ("schema.E071", ERROR, "expression cannot be read or uses what the language lacks"),

@@ -13,6 +13,7 @@ from portal.core.problems import Problem
 from portal.core.text import did_you_mean
 from portal.site.appointment_checks import check_appointments
 from portal.site.center_checks import check_center, check_rules
+from portal.site.class_checks import check_classes
 from portal.site.formchecks import check_form, check_item_forms, check_overlays
 from portal.site.item_checks import check_item, check_properties
 from portal.site.loader import SUBCENTER_DIR, TEMPLATE_DIR, Folder, Loaded
@@ -65,6 +66,7 @@ def check_folder(folder: Folder) -> list[Problem]:
         if loaded.data.get("appointments"):
             problems += partial(check_appointments, loaded)
     problems += check_villages(subcenters)
+    problems += check_classes(subcenters)
     problems += _check_parallel(items, subcenters)
     uses = {code: {items[o["item"]].data["form"] for o in loaded.data.get("items", ())
                    if o.get("item") in items and items[o["item"]].data.get("form")}

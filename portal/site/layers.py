@@ -42,8 +42,12 @@ def unified_name(center: dict[str, Any], kind: str, name: str) -> str:
     return pattern.format(city=center["city"], name=name)
 
 
+# keys of an offering that say how it is offered, not what the item is: never merged into it
+OFFER_KEYS = ("item", "windows", "class", "decided_by")
+
+
 def overlay_keys(offer: Mapping[str, Any]) -> list[str]:
-    return [key for key in offer if key not in ("item", "windows")]
+    return [key for key in offer if key not in OFFER_KEYS]
 
 
 def merge(base: Mapping[str, Any], offer: Mapping[str, Any]) -> dict[str, Any]:

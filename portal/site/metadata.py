@@ -19,7 +19,7 @@ from portal.forms.spec import FormSpec, form_from
 from portal.site.checks import check_folder
 from portal.site.layers import merge, merge_form, overlay_keys, overlay_subcenter, resolve, unified_name
 from portal.site.loader import Folder, read_folder
-from portal.site.tables import ITEM_TYPES, SUBCENTER_KINDS
+from portal.site.tables import FORWARDED, GUIDANCE, ITEM_TYPES, ON_THE_SPOT, SUBCENTER_KINDS
 
 
 def _frozen(value: Any) -> Any:
@@ -73,6 +73,18 @@ class Offering:
     windows: tuple[str, ...]
     overlay: Mapping[str, Any]
     form: FormSpec | None = None  # the center's base form with this sub-center's additions
+    # a town center's item class: 即办类 (decided here, the default), 代办类 (taken here, decided
+    # by ``decided_by``), 咨办类 (guidance only: no application, no booking)
+    item_class: str = ON_THE_SPOT
+    decided_by: str | None = None
+
+    @property
+    def guidance_only(self) -> bool:
+        return self.item_class == GUIDANCE
+
+    @property
+    def forwarded(self) -> bool:
+        return self.item_class == FORWARDED
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,23 @@ class Site:
     def documents(self) -> dict[str, Any]:
         """A fresh, plain copy of the published documents (center, sub-centers, items, templates)."""
         return json.loads(self.canonical)
+
+    def guidance_only(self, sub: str, item: str) -> bool:
+        """Whether ``item`` at ``sub`` is 咨办类: guidance only, no application or booking."""
+        spec = self.subcenters.get(sub)
+        offering = spec.offerings.get(item) if spec is not None else None
+        return offering is not None and offering.guidance_only
+
+    def deciders(self, sub: str, item: str) -> list[SubCenterSpec]:
+        """Where ``item`` of ``sub`` is decided: ``sub`` itself (即办类), its ``decided_by``
+        (代办类), else the other sub-centers deciding it (咨办类), departments' first."""
+        offering = self.subcenters[sub].offerings[item]
+        if offering.decided_by is not None:
+            return [self.subcenters[offering.decided_by]]
+        if not offering.guidance_only:
+            return [self.subcenters[sub]]
+        return [s for code, s in self.subcenters.items() if code != sub and item in s.offerings
+                and s.offerings[item].item_class == ON_THE_SPOT]
 
     def window(self, code: str) -> WindowSpec:
         for sub in self.subcenters.values():
@@ -200,7 +229,9 @@ def site_from_documents(documents: dict[str, Any], canonical: str | None = None)
             if form is not None and form_code in overlays.get(code, {}):
                 layered, _, _ = merge_form(documents["forms"][form_code], overlays[code][form_code])
                 form = form_from(resolve(layered, dictionaries))
-            offerings[offer["item"]] = Offering(merged, tuple(offer["windows"]), overlay, form)
+            offerings[offer["item"]] = Offering(merged, tuple(offer["windows"]), overlay, form,
+                                                offer.get("class") or ON_THE_SPOT,
+                                                offer.get("decided_by"))
         subcenters[code] = SubCenterSpec(
             code, data["kind"], data["name"], unified_name(center, data["kind"], data["name"]),
             data["department"], data["address"], data["phone"], data["hours"], windows,

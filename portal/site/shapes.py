@@ -19,6 +19,7 @@ from portal.site.tables import (
     CASE_TYPES,
     FIELD_TYPES,
     FREE,
+    ITEM_CLASSES,
     ITEM_TYPES,
     LOCKED,
     MATERIAL_SOURCES,
@@ -248,6 +249,9 @@ def _overlay_fields() -> dict[str, Any]:
 Offer = Shape.from_dict({
     "item": f.Code(required=True),
     "windows": f.List(f.Code("upper"), required=True, non_empty=True),
+    # a town center's item class (即办类 when absent) and, for 代办类, the deciding sub-center
+    "class": f.Choice(ITEM_CLASSES),
+    "decided_by": f.Code(),
     **_overlay_fields(),
 }, name="Offer")
 

@@ -38,6 +38,11 @@ def needs_opinion(step: Mapping[str, Any]) -> bool:
 
 SUBCENTER_KINDS = ("subcenter", "town_center")
 
+# a town center's item classes: 即办类 decided there on the spot (the default), 代办类 taken there
+# and forwarded to the sub-center that decides it (``decided_by``), 咨办类 guidance only
+ITEM_CLASSES = ("即办类", "代办类", "咨办类")
+ON_THE_SPOT, FORWARDED, GUIDANCE = ITEM_CLASSES
+
 # 网上预约: the days of the week an appointment line may be restricted to (ISO order)
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 

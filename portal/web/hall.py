@@ -7,7 +7,8 @@ declarations, in the same process.
   narrowed by sub-center, 事项类型 and 即办件/承诺件.
 - ``/hall/<sub>/<item>``: one item as one sub-center offers it: the seven disclosures (七公开),
   its windows and hours, the consultation and supervision phones, and its 办事指南 and blank
-  form as PDFs.
+  form as PDFs. A town center's 代办类 item says who decides it; a 咨办类 one (guidance only)
+  says where it is decided instead of offering an application or a booking.
 - ``/hall/town/<code>``: a town center's village points (村级便民服务代办点) and their 代办员 —
   name, 职务, phone and 当前去向 with since when; nothing else about them is public.
 - ``/hall/progress``: 办件查询 by case number and the last six characters of the applicant's
@@ -150,8 +151,10 @@ def item(sub: str, item: str) -> str:
         form = db.session.scalar(select(FormVersion.id).where(FormVersion.digest == offering.form.digest))
     return render_template("portal/hall/item.html", site=site, sub=subcenter, code=item,
                            item=offering.item, data=offering.item.data, windows=windows, form=form,
-                           bookable=bool(lines_for(site, sub, item)),
-                           guide="guide.html" in site.templates, online=offering.form is not None,
+                           bookable=bool(lines_for(site, sub, item)), offering=offering,
+                           deciders=site.deciders(sub, item),
+                           guide="guide.html" in site.templates,
+                           online=offering.form is not None and not offering.guidance_only,
                            title=offering.item.name)
 
 

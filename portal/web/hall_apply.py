@@ -79,6 +79,8 @@ def _page(site: Any, offering: Offering, spec: Any, form: Any, kept: dict[str, l
 
 def apply(sub: str, item: str) -> Any:
     site = published_site()
+    if site.guidance_only(sub, item):
+        abort(404)  # 咨办类: guidance only, applied for where it is decided
     offering = _offering(sub, item)
     spec = spec_of(offering.form_version)
     if request.method != "POST":

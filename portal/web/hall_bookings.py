@@ -48,7 +48,8 @@ def _booking_limit() -> str:
 
 
 def _offering(site: Any, sub: str, item: str) -> Any:
-    if sub not in site.subcenters or item not in site.subcenters[sub].offerings:
+    if sub not in site.subcenters or item not in site.subcenters[sub].offerings \
+            or site.guidance_only(sub, item):  # 咨办类: guidance only, nothing to book
         abort(404)
     return site.subcenters[sub]
 

@@ -71,10 +71,17 @@ def offerings_with_forms() -> list[Offering]:
         .order_by(Offering.sub_center_id, Offering.id)))
 
 
+def _guidance_only(offering: Offering) -> bool:
+    """A town center's 咨办类 offering: guidance only, never taken in at a counter."""
+    site = current_site()
+    return site is not None and site.guidance_only(offering.sub_center.code, offering.item.code)
+
+
 def _offering(pk: int) -> Offering:
     offering = db.session.scalars(select(Offering).where(Offering.id == pk, Offering.active)
                                   .options(selectinload(Offering.windows))).one_or_none()
-    if offering is None or offering.form_version is None or not _windows(offering):
+    if offering is None or offering.form_version is None or not _windows(offering) \
+            or _guidance_only(offering):
         abort(404)
     return offering
 
@@ -250,9 +257,10 @@ class IntakeView(_FormPage, BaseView):
     @expose("/")
     @has_access
     def index(self) -> Any:
-        offerings = offerings_with_forms()
-        mine = [(o, _windows(o)) for o in offerings]
         site = current_site()
+        offerings = [o for o in offerings_with_forms() if site is None
+                     or not site.guidance_only(o.sub_center.code, o.item.code)]
+        mine = [(o, _windows(o)) for o in offerings]
         words = {o.id: _keywords(site, o) for o in offerings}
         return self.render_template("portal/intake_choose.html", title=gettext("New application"),
                                     keywords=words,
