@@ -89,3 +89,27 @@ def test_the_town_counter_takes_no_application_for_a_guidance_only_item(publishe
     assert f"/intake/{guidance}/new" not in listed and "城乡居民基本养老保险参保登记" not in listed
     assert client.get(f"/intake/{guidance}/new", headers=ZH).status_code == 404
     assert client.get(f"/intake/{forwarded}/new", headers=ZH).status_code == 200
+
+
+def test_appointments_for_a_guidance_only_item_are_refused_at_the_check(tmp_path) -> None:
+    """宝华镇 gives guidance only on 城乡居民基本养老保险参保登记: a line booking it explicitly, or a
+    window with nothing else to book, is a problem of its declaration (schema.E100)."""
+    import shutil
+    from pathlib import Path
+
+    from portal.site import load_site
+
+    repo = Path(__file__).resolve().parent.parent
+    site_dir = tmp_path / "site"
+    shutil.copytree(repo / "schema", site_dir / "schema")
+    shutil.copytree(repo / "forms", site_dir / "forms")
+    shutil.copytree(repo / "print_templates", site_dir / "print_templates")
+    town = site_dir / "schema" / "subcenters" / "baohua.yaml"
+    town.write_text(town.read_text(encoding="utf-8") + (
+        "\nappointments:\n  - window: BH01\n    items: [rs-shbx]\n"
+        "    periods:\n      - {name: 上午, start: \"08:30\", end: \"12:00\", capacity: 5}\n"),
+        encoding="utf-8")
+    site, problems = load_site(site_dir)
+    found = [str(p) for p in problems if p.code == "schema.E100"]
+    assert site is None and len(found) == 1
+    assert "appointments[0].items[0]" in found[0] and "'rs-shbx' is 咨办类 here" in found[0]

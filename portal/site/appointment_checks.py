@@ -10,12 +10,15 @@ from typing import Any
 from portal.core.problems import Problem
 from portal.core.text import did_you_mean
 from portal.site.loader import Loaded
+from portal.site.tables import GUIDANCE
 
 
 def check_appointments(sub: Loaded) -> list[Problem]:
     problems: list[Problem] = []
     own = [w["code"] for w in sub.data["windows"]]
     handled: dict[str, list[str]] = {}  # window -> the items it handles
+    # a town center's 咨办类 items: guidance only, no application, so nothing to book
+    guidance = {offer["item"] for offer in sub.data.get("items") or () if offer.get("class") == GUIDANCE}
     for offer in sub.data.get("items") or ():
         for window in offer.get("windows") or ():
             handled.setdefault(window, []).append(offer["item"])
@@ -42,7 +45,12 @@ def check_appointments(sub: Loaded) -> list[Problem]:
                         did_you_mean(item, items) or
                         (f"items at {window}: " + ", ".join(items) if items else
                          "name the window in the 'windows:' of the item first")))
-            if not line.get("items") and not items:
+                elif item in guidance:
+                    problems.append(sub.problem(
+                        "schema.E100", at + ("items", j),
+                        f"item {item!r} is 咨办类 here: guidance only, it takes no application to book",
+                        "book it where it is decided, or make it 即办类 or 代办类 here"))
+            if not line.get("items") and not [i for i in items if i not in guidance]:
                 problems.append(sub.problem(
                     "schema.E100", at + ("window",), f"window {window!r} handles no item to book",
                     "name it in the 'windows:' of an item, or remove these appointments"))
