@@ -14,6 +14,10 @@ declarations, in the same process.
 - ``/hall/progress``: 办件查询 by case number and the last six characters of the applicant's
   identity number (or their phone number): portal/cases/progress.py.
 
+The other parts add their pages to this blueprint, each from its own module (``register``):
+网上申报 (hall_apply.py), 好差评 (hall_rate.py), 网上预约 (hall_bookings.py), 网上投诉、网上咨询
+(hall_messages.py).
+
 Everything here is rate-limited per client (Flask-Limiter: in memory by default,
 ``PORTAL_RATELIMIT_STORAGE_URL=redis://…`` shared by every host in production), answered in
 Chinese when a client asks too often, and loads nothing from outside the portal.
