@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.browser import axe_problems
 from tests.test_browser_day import fits
-from tests.test_browser_hall import AXE
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +32,6 @@ def _book(page, url: str) -> str:
         page.get_by_label("手机或电话号码").press("Enter")  # Enter submits the form
     return page.locator("[data-testid=booked-code]").inner_text()
 
-
-def _axe(page) -> list[tuple[str, str, int]]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 def test_an_applicant_books_looks_up_and_cancels_an_appointment_on_a_phone(live) -> None:
@@ -81,29 +75,27 @@ def test_an_applicant_books_looks_up_and_cancels_an_appointment_on_a_phone(live)
 
 
 def test_axe_finds_no_serious_problem_on_the_appointment_pages(live, browser) -> None:
-    if not AXE.is_file():
-        pytest.fail("axe-core is missing: `make test` installs it (tests/a11y)", pytrace=False)
     # axe is put into the page as a script of its own: this context lets the page's CSP pass it
     context = browser.new_context(locale="zh-CN", bypass_csp=True, viewport={"width": WIDTH, "height": 860})
     live.contexts.append(context)
     page = context.new_page()
     found = {}
     page.goto(live.url + "/hall/mz/mz-dibao/book")
-    found["periods"] = _axe(page)
+    found["periods"] = axe_problems(page)
     with page.expect_navigation():
         page.get_by_role("button", name="提交预约").click()  # nothing filled in: every error shown
-    found["refused"] = _axe(page)
+    found["refused"] = axe_problems(page)
     code = _book(page, live.url)
-    found["booked"] = _axe(page)
+    found["booked"] = axe_problems(page)
     page.goto(live.url + "/hall/appointments")
     page.get_by_label("预约码").fill(code)
     page.get_by_label("申请人身份证号码后六位，或申请时留的手机号码").fill("13912345678")
     with page.expect_navigation():
         page.get_by_role("button", name="查询", exact=True).click()
-    found["found"] = _axe(page)
+    found["found"] = axe_problems(page)
     page.get_by_label("预约码").fill("ABCDEFGH")
     page.get_by_label("申请人身份证号码后六位，或申请时留的手机号码").fill("000000")
     with page.expect_navigation():
         page.get_by_role("button", name="查询", exact=True).click()
-    found["not found"] = _axe(page)
+    found["not found"] = axe_problems(page)
     assert found == {name: [] for name in found}

@@ -4,16 +4,14 @@ page — and axe-core (run in the page) finding no serious or critical accessibi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
+from tests.support.browser import axe_problems
 from tests.test_browser_day import fits
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 PUBLIC = ("/", "/hall/items?q=证", "/hall/mz/mz-dibao", "/hall/mz/mz-dibao/apply", "/hall/progress",
           "/hall/town/huayang")
 
@@ -67,8 +65,6 @@ def test_an_applicant_finds_an_item_and_follows_their_case(live, width: int) -> 
 
 
 def test_axe_finds_no_serious_problem_on_the_public_pages(live, browser) -> None:
-    if not AXE.is_file():
-        pytest.fail("axe-core is missing: `make test` installs it (tests/a11y)", pytrace=False)
     # axe is put into the page as a script of its own: this context lets the page's CSP pass it
     context = browser.new_context(locale="zh-CN", bypass_csp=True, viewport={"width": 390, "height": 860})
     live.contexts.append(context)
@@ -76,18 +72,9 @@ def test_axe_finds_no_serious_problem_on_the_public_pages(live, browser) -> None
     found = {}
     for path in PUBLIC:
         page.goto(live.url + path)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        found[path] = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-                       if v["impact"] in ("serious", "critical")]
+        found[path] = axe_problems(page)
     assert found == {path: [] for path in PUBLIC}
 
-
-def _axe(page) -> list:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 def test_apply_online_then_accepted_completed_and_rated_badly_opens_the_managers_follow_up(
@@ -106,7 +93,7 @@ def test_apply_online_then_accepted_completed_and_rated_badly_opens_the_managers
     with applicant.expect_navigation():
         applicant.get_by_role("link", name="网上申报").click()
     assert fits(applicant, 390) and applicant.locator("[name=originals_checked]").count() == 0
-    assert _axe(applicant) == []
+    assert axe_problems(applicant) == []
     fill_dibao(applicant)
     applicant.fill("[name=mobile]", "1391234567")  # one digit short: refused, the rest kept
     with applicant.expect_navigation():
@@ -118,7 +105,7 @@ def test_apply_online_then_accepted_completed_and_rated_badly_opens_the_managers
     with applicant.expect_navigation():
         applicant.click("#portal-submit")
     number = applicant.locator("[data-testid=case-number]").inner_text().strip()
-    assert number.startswith("MZ") and fits(applicant, 390) and _axe(applicant) == []
+    assert number.startswith("MZ") and fits(applicant, 390) and axe_problems(applicant) == []
     live.shot(applicant, "hall-applied-390")
 
     # the window's clerk, at a desk: the application waits on the start page, marked 网上
@@ -163,7 +150,7 @@ def test_apply_online_then_accepted_completed_and_rated_badly_opens_the_managers
     assert "已办结" in applicant.locator("[data-testid=answer]").inner_text()
     with applicant.expect_navigation():
         applicant.get_by_role("link", name="评价本次服务（好差评）").click()
-    assert fits(applicant, 390) and _axe(applicant) == []
+    assert fits(applicant, 390) and axe_problems(applicant) == []
     live.shot(applicant, "hall-rate-390")
     applicant.get_by_label("非常不满意").check()
     applicant.get_by_label("意见和建议（选填）").fill("排队两个小时，窗口只开了一个")

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
+from tests.support.browser import axe_problems
 from tests.test_browser_day import fits
-from tests.test_browser_hall import AXE
 
 pytestmark = pytest.mark.browser
 
@@ -71,16 +71,8 @@ def test_a_complaint_is_filed_answered_and_read_back_on_a_phone(live) -> None:
     live.shot(visitor, "hall-complaint-lookup-390")
 
 
-def _axe(page) -> list[tuple[str, str, int]]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
-
 
 def test_axe_finds_no_serious_problem_on_the_complaint_and_question_pages(live, browser) -> None:
-    if not AXE.is_file():
-        pytest.fail("axe-core is missing: `make test` installs it (tests/a11y)", pytrace=False)
     context = browser.new_context(locale="zh-CN", bypass_csp=True, viewport={"width": 390, "height": 860})
     live.contexts.append(context)
     page = context.new_page()
@@ -88,22 +80,22 @@ def test_axe_finds_no_serious_problem_on_the_complaint_and_question_pages(live, 
     for path in ("/hall/complaint", "/hall/complaint?sub=mz&item=mz-dibao", "/hall/consultation?sub=ws",
                  "/hall/messages"):
         page.goto(live.url + path)
-        found[path] = _axe(page)
+        found[path] = axe_problems(page)
     page.goto(live.url + "/hall/consultation?sub=mz")
     with page.expect_navigation():
         page.get_by_role("button", name="提交咨询").click()  # empty: every error shown
-    found["rejected"] = _axe(page)
+    found["rejected"] = axe_problems(page)
     page.get_by_label("咨询内容").fill("低保每月什么时候发放？")
     page.get_by_label("手机或电话号码").fill("13912345678")
     with page.expect_navigation():
         page.get_by_role("button", name="提交咨询").click()
     number = page.locator("[data-testid=tracking-number]").inner_text().strip()
-    found["received"] = _axe(page)
+    found["received"] = axe_problems(page)
     page.goto(live.url + "/hall/messages")
     page.get_by_label("查询编号").fill(number)
     page.get_by_label("您留的电话号码").fill("13912345678")
     with page.expect_navigation():
         page.get_by_role("button", name="查询").click()
     assert "待答复" in page.locator("[data-testid=answer]").inner_text()
-    found["answer"] = _axe(page)
+    found["answer"] = axe_problems(page)
     assert found == {path: [] for path in found}

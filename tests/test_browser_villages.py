@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from tests.support.browser import axe_problems
 from tests.test_browser_day import fits
-from tests.test_browser_hall import _axe
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def test_an_agent_sets_where_they_are_on_a_phone_and_the_town_page_shows_it(live
     box = buttons.first.bounding_box()
     assert box["height"] >= 44 and box["width"] >= 300  # a thumb's target
     live.shot(agent, "agent-start-390")
-    assert _axe(agent) == []
+    assert axe_problems(agent) == []
 
     # the keyboard: focus 下村走访 and press Enter
     agent.get_by_role("button", name="下村走访").focus()
@@ -49,7 +49,7 @@ def test_an_agent_sets_where_they_are_on_a_phone_and_the_town_page_shows_it(live
     assert now.startswith("外出代办") and re.search(r"自 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 起", now)
     assert fits(agent, 390)
     live.shot(agent, "agent-errand-390")
-    assert _axe(agent) == []
+    assert axe_problems(agent) == []
 
     # a villager's phone, not signed in: the landing page's 华阳街道 card leads to the town page
     villager = live.page()

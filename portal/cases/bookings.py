@@ -25,7 +25,6 @@ comparison, like the progress query (portal/cases/progress.py).
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.access.scope import unscoped
 from portal.cases.lifecycle import calendar_of, local_day
-from portal.cases.progress import masked
+from portal.cases.progress import applicants_secret, holds, masked
 from portal.core import servertime
 from portal.core.errors import N_, PortalError
 from portal.forms.identifiers import normalised
@@ -48,7 +47,6 @@ from portal.site.tables import WEEKDAYS
 # 预约码: read aloud at the counter and typed on a phone — no 0/O, 1/I/L; 31^8 ≈ 8.5·10^11 codes
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
-_NOBODY = "\0" * 6  # compared against when the code is unknown: both answers cost the same
 
 
 class Full(PortalError):
@@ -208,23 +206,15 @@ def book(session: Session, site: Site, sub: str, item: str, window: str, day: dt
             return booking
 
 
-def _secret_of(booking: Booking, given: str) -> str:
-    """The phone number when the answer is that long, else the last six of the ID number."""
-    if len(given) > 6:
-        return normalised(booking.applicant_phone)
-    return booking.applicant_id_number.upper()[-6:] or _NOBODY
-
-
 def _matching(session: Session, code: str, secret: str) -> Booking | None:
     code, given = normalised(code)[:CODE_LENGTH * 2], normalised(secret)[:40]
     booking = session.scalars(select(Booking).where(Booking.code == code)
                               .options(selectinload(Booking.window), selectinload(Booking.item),
                                        selectinload(Booking.sub_center))).one_or_none() \
         if code else None
-    expected = _secret_of(booking, given) if booking is not None else _NOBODY
-    if not hmac.compare_digest(expected.encode(), given.encode()) or booking is None:
-        return None
-    return booking
+    expected = applicants_secret(booking.applicant_id_number, booking.applicant_phone, given) \
+        if booking is not None else None
+    return booking if holds(booking, expected, given) else None
 
 
 @dataclass(frozen=True)

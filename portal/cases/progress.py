@@ -22,7 +22,7 @@ from portal.cases.supervision import Thresholds
 from portal.forms.identifiers import normalised
 from portal.models import Case, CaseState, IssuedDocument
 
-# compared against when the number is unknown, so both answers cost the same
+# compared against when the number is unknown (or holds no secret): both answers cost the same
 _NOBODY = "\0" * 6
 
 
@@ -40,12 +40,20 @@ class Progress:
     case_id: int  # not shown: the rating link of a decided case is signed for it
 
 
-def _secret_of(case: Case, given: str) -> str:
-    """What the applicant's answer is checked against: the phone number when they gave one
+def applicants_secret(id_number: str | None, phone: str | None, given: str) -> str:
+    """What an applicant's answer is checked against: the phone number when they gave one
     that long, else the last six characters of the identity number."""
-    if len(given) > 6 and case.applicant_phone:
-        return normalised(case.applicant_phone)
-    return (case.applicant_id_number or "").strip().upper()[-6:] or _NOBODY
+    if len(given) > 6 and phone:
+        return normalised(phone)
+    return (id_number or "").strip().upper()[-6:]
+
+
+def holds(record: object | None, expected: str | None, given: str) -> bool:
+    """Whether ``given`` is the record's secret ``expected``: compared in constant time also
+    when there is no record or no secret, so that a wrong pair and an unknown number take the
+    same path and give the same answer (the hall's every lookup asks this)."""
+    right = hmac.compare_digest((expected or _NOBODY).encode(), given.encode())
+    return right and record is not None and bool(expected)
 
 
 def masked(name: str) -> str:
@@ -63,9 +71,9 @@ def progress(session: Session, number: str, secret: str, th: Thresholds) -> Prog
     with unscoped():  # the pair is the authority here, not a session
         case = session.scalars(select(Case).where(Case.number == number)).one_or_none() \
             if number else None
-        expected = _secret_of(case, given) if case is not None else _NOBODY
-        if not hmac.compare_digest(expected.encode(), given.encode()) or case is None \
-                or case.state == CaseState.DRAFT:
+        expected = applicants_secret(case.applicant_id_number, case.applicant_phone, given) \
+            if case is not None else None
+        if not holds(case, expected, given) or case.state == CaseState.DRAFT:
             return None
         steps = (case.plan or {}).get("steps") or []
         step = steps[case.step]["name"] if case.step is not None and 0 <= case.step < len(steps) \
