@@ -103,6 +103,12 @@ class Scope:
 EVERYTHING = Scope(everything=True)
 NOTHING = Scope()
 
+def _placed(model: Any) -> Callable[[Scope], ColumnElement[bool]]:
+    """The rule of a record placed at a window of a sub-center, as a case is: one's own
+    sub-centers' records, and a clerk's windows'."""
+    return lambda s: _any_of(model.sub_center_id, s.sub_centers, model.window_id, s.windows)
+
+
 # The scoped models and the criterion each one gets: the table a new scoped model joins.
 RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     SubCenter: lambda s: SubCenter.id.in_(s.visible_sub_centers),
@@ -119,13 +125,13 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     CaseBranch: lambda s: or_(_any_of(CaseBranch.sub_center_id, s.staff_sub_centers),
                               InIds(CaseBranch.case_id, _own_cases(s))),
     # assessment records: like cases, by sub-center, or by window for a clerk
-    Evaluation: lambda s: _any_of(Evaluation.sub_center_id, s.sub_centers, Evaluation.window_id, s.windows),
-    Complaint: lambda s: _any_of(Complaint.sub_center_id, s.sub_centers, Complaint.window_id, s.windows),
-    Inspection: lambda s: _any_of(Inspection.sub_center_id, s.sub_centers, Inspection.window_id, s.windows),
+    Evaluation: _placed(Evaluation),
+    Complaint: _placed(Complaint),
+    Inspection: _placed(Inspection),
     # 回访整改 tasks: like the evaluations that opened them
-    FollowUp: lambda s: _any_of(FollowUp.sub_center_id, s.sub_centers, FollowUp.window_id, s.windows),
+    FollowUp: _placed(FollowUp),
     # 网上预约 bookings: like cases, by sub-center, or by window for a clerk
-    Booking: lambda s: _any_of(Booking.sub_center_id, s.sub_centers, Booking.window_id, s.windows),
+    Booking: _placed(Booking),
     # 网上咨询: the questions put to a sub-center, answered by its clerks and manager
     Consultation: lambda s: _any_of(Consultation.sub_center_id, s.staff_sub_centers),
     # users: oneself, and the users assigned to a visible sub-center or to one of its windows
