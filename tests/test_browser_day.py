@@ -89,6 +89,8 @@ def test_a_clerks_day_from_the_start_page_to_the_scans_of_a_submitted_case(live)
     frame.wait_for_load_state()
     picture = frame.locator("img")
     picture.wait_for()
+    # decoded, not only in the page: on a loaded machine the element comes before its pixels
+    frame.wait_for_function("() => document.querySelector('img').complete")
     assert picture.evaluate("(img) => img.complete && img.naturalWidth") == 900
     frame_width = clerk.locator("[name=portal-viewer]").evaluate("(f) => f.clientWidth")
     assert picture.evaluate("(img) => img.getBoundingClientRect().width") <= frame_width  # fitted
