@@ -14,14 +14,17 @@ Publishes the demo site, seeds ``--cases`` cases, then for each gunicorn size (`
 ``--seconds``:
 
   healthz      GET /healthz: the server's floor (no database, no session): the baseline
+  login        GET /login/ anonymous: a whole page of the portal's frame, the clerk's pages'
+               baseline (the goal: case list, worklist and case page p50 ≤ 2× /login/'s)
   case list    GET /cases/list/ as a clerk (one window, through the scope rule)
   worklist     GET /worklist/
   case page    GET /cases/show/<id>, one of the clerk's open cases
   REST list    GET /api/v1/cases/ (25 rows)
 
-and prints requests/s, p50/p95/p99 in ms and errors (non-2xx answers, socket errors), and each
-p50 over /healthz's. Then, on the first size with the most clients, a `portal worker` (nice 10,
-as a worker sharing a host with the web server should run) prints a ``--batch``-document batch
+and prints requests/s, p50/p95/p99 in ms and errors (non-2xx answers, socket errors), each
+p50 over /healthz's, and the clerk's pages' p50 over /login/'s. Then, on the first size with
+the most clients, a `portal worker` (nice 10, as a worker sharing a host with the web server
+should run) prints a ``--batch``-document batch
 while the counter's case page is loaded again, and once more right after with the worker
 stopped (SIGSTOP): the busy p95 over that quiet p95 — the goal: within 1.5× — and how far the
 batch got meanwhile.
@@ -51,6 +54,8 @@ from bench.postgres import private_schema  # noqa: E402
 
 BIN = Path(sys.executable).parent
 REDIS = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# the clerk's pages, each also over /login/ (anonymous) of the same server: the goal ≤ 2×
+CLERKS_PAGES = ("case list", "worklist", "case page")
 # wrk's report as one JSON line: its latency percentiles, rate and errors
 REPORT = """
 done = function(summary, latency, requests)
@@ -119,10 +124,12 @@ class Server:
             self.process.kill()
 
 
-def wrk(url: str, clients: int, seconds: float, cookie: str, script: Path) -> dict[str, float]:
+def wrk(url: str, clients: int, seconds: float, cookie: str | None, script: Path) -> dict[str, float]:
+    """``cookie`` None: anonymous (a signed-in user asking for /login/ is sent on, 302)."""
     threads = max(1, min(2, clients))
+    signed_in = ["-H", f"Cookie: {cookie}"] if cookie else []
     done = subprocess.run(["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(seconds))}s",
-                           "--timeout", "10s", "-s", str(script), "-H", f"Cookie: {cookie}", url],
+                           "--timeout", "10s", "-s", str(script), *signed_in, url],
                           capture_output=True, text=True, check=True)
     line = [row for row in done.stdout.splitlines() if row.startswith("{")][-1]
     figures = json.loads(line)
@@ -139,7 +146,8 @@ def _targets(app) -> list[tuple[str, str]]:
         clerk = db.session.scalars(select(PortalUser).where(PortalUser.username == "ws-clerk")).one()
         case_id = db.session.scalar(select(Case.id).where(Case.window_id == clerk.windows[0].id,
                                                          Case.state == CaseState.ACCEPTED).limit(1))
-    return [("healthz", "/healthz"), ("case list", "/cases/list/"), ("worklist", "/worklist/"),
+    return [("healthz", "/healthz"), ("login", "/login/"), ("case list", "/cases/list/"),
+            ("worklist", "/worklist/"),
             ("case page", f"/cases/show/{case_id}"), ("REST list", "/api/v1/cases/")]
 
 
@@ -173,8 +181,10 @@ def _progress(app, job_id: int) -> tuple[str, int, int]:
         return figures
 
 
-def _line(label: str, f: dict[str, float], floor: dict[str, float] | None) -> str:
+def _line(label: str, f: dict[str, float], floor: dict[str, float] | None = None,
+          login: dict[str, float] | None = None) -> str:
     over = f"   p50 × healthz {f['p50'] / floor['p50']:5.2f}" if floor else ""
+    over += f"   p50 × /login/ {f['p50'] / login['p50']:5.2f}" if login else ""
     return (f"    {label:<10} {f['rate']:8.1f} req/s   p50 {f['p50']:7.1f}   p95 {f['p95']:7.1f}   "
             f"p99 {f['p99']:7.1f} ms   errors {int(f['errors'])}{over}")
 
@@ -184,6 +194,7 @@ def run(url: str, cases: int, clients: list[int], workers: list[int], seconds: f
 
     app = build(url, cases)
     targets = _targets(app)
+    case_page = dict(targets)["case page"]
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "report.lua"
@@ -193,15 +204,18 @@ def run(url: str, cases: int, clients: list[int], workers: list[int], seconds: f
             server = Server(_env(app, url, queue), size, Path(tmp) / f"gunicorn-{size}.log")
             try:
                 cookie = server.session_cookie("ws-clerk")
-                for _, path in targets:  # every worker process warmed on every page, unreported
-                    wrk(server.base + path, 2 * size, 1, cookie, script)
+                for label, path in targets:  # every worker process warmed on every page, unreported
+                    wrk(server.base + path, 2 * size, 1, None if label == "login" else cookie, script)
                 for n in clients:
                     print(f"  gunicorn {size} workers × 4 threads, {n} clients, {seconds:g} s each:")
-                    floor = None
+                    floor = login = None
                     for label, path in targets:
-                        figures = wrk(server.base + path, n, seconds, cookie, script)
+                        figures = wrk(server.base + path, n, seconds,
+                                      None if label == "login" else cookie, script)
                         floor = floor or figures
-                        print(_line(label, figures, None if figures is floor else floor))
+                        print(_line(label, figures, None if figures is floor else floor,
+                                    login if label in CLERKS_PAGES else None))
+                        login = figures if label == "login" else login
                 if size == workers[0]:
                     n = max(clients)
                     app.config.update(PORTAL_QUEUE_URL=REDIS, PORTAL_QUEUE_NAME=queue)
@@ -217,10 +231,10 @@ def run(url: str, cases: int, clients: list[int], workers: list[int], seconds: f
                         while _progress(app, job_id)[1] < 1 and time.monotonic() < deadline:
                             time.sleep(0.2)  # the worker has started rendering
                         before = _progress(app, job_id)[1]
-                        busy = wrk(server.base + targets[3][1], n, seconds, cookie, script)
+                        busy = wrk(server.base + case_page, n, seconds, cookie, script)
                         state, done, total = _progress(app, job_id)
                         worker.send_signal(signal.SIGSTOP)  # the batch paused: the quiet figure
-                        quiet = wrk(server.base + targets[3][1], n, seconds, cookie, script)  # beside
+                        quiet = wrk(server.base + case_page, n, seconds, cookie, script)  # beside
                         worker.send_signal(signal.SIGCONT)
                     finally:
                         worker.send_signal(signal.SIGTERM)

@@ -11,11 +11,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.access.scope import RULES, Scope
 from portal.models import Case, CaseBranch
 
-CLERK = Scope(user_id=1, windows=frozenset({3}), window_sub_centers=frozenset({2}))
+# a clerk of a department that decides branches of bundle cases (并联审批)
+CLERK = Scope(user_id=1, windows=frozenset({3}), window_sub_centers=frozenset({2}),
+              branch_sub_centers=frozenset({2}))
+# and one of a department that decides none
+PLAIN_CLERK = Scope(user_id=1, windows=frozenset({3}), window_sub_centers=frozenset({2}))
 
 
-def _sql(model, dialect) -> str:
-    statement = select(model.id).where(RULES[model](CLERK))
+def _sql(model, dialect, scope: Scope = CLERK) -> str:
+    statement = select(model.id).where(RULES[model](scope))
     return " ".join(str(statement.compile(dialect=dialect)).split())
 
 
@@ -29,3 +33,11 @@ def test_on_postgresql_the_branch_arm_is_an_index_condition() -> None:
 
 def test_other_databases_get_the_plain_in() -> None:
     assert "OR cases.id IN (SELECT case_branch.case_id" in _sql(Case, sqlite.dialect())
+
+
+def test_a_department_deciding_no_branch_reads_its_cases_by_one_index_condition() -> None:
+    for dialect in (postgresql.dialect(), sqlite.dialect()):
+        cases = _sql(Case, dialect, PLAIN_CLERK)
+        assert cases.endswith("WHERE cases.window_id IN (__[POSTCOMPILE_window_id_1])"), cases
+        # its branches are still read where they are (none yet): the rule of branches is unchanged
+        assert "case_branch.sub_center_id IN (" in _sql(CaseBranch, dialect, PLAIN_CLERK)

@@ -72,14 +72,14 @@ def open_session(session: Session, user_id: int, lifetime: dt.timedelta) -> str:
 
 def live_user(session: Session, sid: str | None, user_id: int) -> PortalUser | None:
     """The user ``user_id`` while ``sid`` is a live session of theirs, with their roles,
-    sub-centers and windows (what every page asks of them) — one statement where the user, the
+    sub-centers, windows and village points (what every page asks of them) — one statement where the user, the
     session and each collection cost one each on every page view."""
     if not sid:
         return None
     query = (select(PortalUser).join(UserSession, UserSession.user_id == PortalUser.id)
              .where(PortalUser.id == user_id, UserSession.id == sid)
              .options(joinedload(PortalUser.roles), joinedload(PortalUser.sub_centers),
-                      joinedload(PortalUser.windows)))
+                      joinedload(PortalUser.windows), joinedload(PortalUser.villages)))
     return session.scalars(query).unique().one_or_none()
 
 
