@@ -206,3 +206,37 @@ def test_the_landing_page_links_a_town_centers_village_page(published) -> None:
         assert name in town
     assert client.get("/hall/town/mz").status_code == 404  # a department's sub-center has no villages
     assert client.get("/hall/town/nowhere").status_code == 404
+
+
+def test_a_town_manager_reads_their_agents_accounts_and_whereabouts_history_not_another_towns(
+        published) -> None:
+    _agents(published)
+    for username, status in (("hy-shushan-agent", "errand"), ("hy-shushan-agent", "on_duty"),
+                             ("bh-baohua-agent", "meeting")):
+        agent = signed_in(published, username)
+        agent.post("/agent/status", data={"status": status, "csrf_token": agent.token})
+    manager = signed_in(published, "huayang-manager")
+    history = manager.get("/agent_statuses/list/").get_data(as_text=True)
+    assert "代办员去向记录" in history
+    assert "陈美玲" in history and "外出代办" in history and "在岗" in history
+    assert "杨丽萍" not in history and "参加会议" not in history  # 宝华镇's 代办员
+    rows = manager.get("/api/v1/agent_statuses/").get_json()["result"]
+    assert len(rows) == 2  # each names its 代办员 (id and name), nothing more of them
+    assert {r["status"] for r in rows} == {"errand", "on_duty"}
+    assert all(set(r["agent"]) == {"id", "name"} and r["agent"]["name"] == "陈美玲" for r in rows)
+    # their 代办员's accounts are among the town center's users; another town's are not
+    users = {u["username"] for u in manager.get("/api/v1/users/?q=(page_size:100)").get_json()["result"]} \
+        if manager.get("/api/v1/users/").status_code == 200 else None
+    with published.app_context():
+        manager_user = db.session.scalar(select(PortalUser).where(PortalUser.username == "huayang-manager"))
+        with acting_as(Scope.of(manager_user)):
+            seen = {u.username for u in db.session.scalars(select(PortalUser))}
+            statuses = db.session.scalars(select(AgentStatus)).all()
+    assert {"hy-shushan-agent", "hy-shushan-secretary", "hy-shishi-agent"} <= seen
+    assert not any(name.startswith("bh-") for name in seen)
+    assert len(statuses) == 2
+    if users is not None:
+        assert users == seen
+    # the 代办员 themselves: their town's history (as the public page shows the newest), no accounts
+    agent = signed_in(published, "hy-shishi-agent")
+    assert "陈美玲" in agent.get("/agent_statuses/list/").get_data(as_text=True)

@@ -11,8 +11,8 @@ themselves, so they cannot disagree.
   directly assigned sub-centers and at the user's windows (a clerk bound to windows sees only
   the cases of those windows). A bundle case (并联审批) is also visible where one of its
   branches is decided; a branch, at its own sub-center and wherever its case is visible.
-- Users: oneself, and the users of the sub-centers one sees. The security machinery's own
-  lookups (signing in, loading the signed-in user) run ``unscoped()``.
+- Users: oneself, and the users of the sub-centers one sees (a town center's: its 代办员 too).
+  The security machinery's own lookups (signing in, loading the signed-in user) run ``unscoped()``.
 - A 代办员 (village agent) belongs to the town center of their village: its sub-center row,
   windows, offerings, villages and 代办员 — and no case, branch, booking or assessment record at
   all (the 代办 flow, in which they will see the cases they carry, comes later).
@@ -56,6 +56,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from portal.models import (
+    AgentStatus,
     Booking,
     Case,
     CaseBranch,
@@ -74,6 +75,7 @@ from portal.models import (
     db,
 )
 from portal.models.users import user_sub_center, user_window
+from portal.models.villages import user_village
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,9 @@ def _deciding_branches(sub_centers: frozenset[int]) -> frozenset[int]:
 EVERYTHING = Scope(everything=True)
 NOTHING = Scope()
 
+_AGENTS = VillageAgent.__table__.alias("scope_agents")
+
+
 def _placed(model: Any) -> Callable[[Scope], ColumnElement[bool]]:
     """The rule of a record placed at a window of a sub-center, as a case is: one's own
     sub-centers' records, and a clerk's windows'."""
@@ -149,6 +154,11 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     # village points and their 代办员: of a visible town center
     Village: lambda s: Village.sub_center_id.in_(s.visible_sub_centers),
     VillageAgent: lambda s: VillageAgent.sub_center_id.in_(s.visible_sub_centers),
+    # their 当前去向 history: of a visible town center's 代办员 (through an alias of the agents'
+    # table: the plain table in a subquery kept the agents' own criterion from following a
+    # list's joined alias of them, and the statement failed)
+    AgentStatus: lambda s: AgentStatus.agent_id.in_(
+        select(_AGENTS.c.id).where(_AGENTS.c.sub_center_id.in_(s.visible_sub_centers))),
     # cases: of one's sub-centers and windows, and bundle cases with a branch at a visible
     # sub-center (并联审批: the branch's department reads the shared application)
     Case: lambda s: or_(_any_of(Case.sub_center_id, s.sub_centers, Case.window_id, s.windows),
@@ -172,7 +182,11 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
         PortalUser.id.in_(select(user_sub_center.c.user_id)
                           .where(user_sub_center.c.sub_center_id.in_(s.staff_sub_centers))),
         PortalUser.id.in_(select(user_window.c.user_id).join(Window, Window.id == user_window.c.window_id)
-                          .where(Window.sub_center_id.in_(s.staff_sub_centers)))),
+                          .where(Window.sub_center_id.in_(s.staff_sub_centers))),
+        # and the 代办员 of one's town center's village points
+        PortalUser.id.in_(select(user_village.c.user_id)
+                          .join(Village.__table__, Village.__table__.c.id == user_village.c.village_id)
+                          .where(Village.__table__.c.sub_center_id.in_(s.staff_sub_centers)))),
 }
 
 

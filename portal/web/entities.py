@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from portal.access.roles import ADMIN, AGENT, AUDITOR, CLERK, DELETE, MANAGER, READ, WRITE
 from portal.cases.intake import application_text
 from portal.models import (
+    AgentStatus,
     Booking,
     Case,
     CaseBranch,
@@ -141,6 +142,18 @@ ENTITIES: tuple[Entity, ...] = (
         order=("id", "asc"),
         labels=MappingProxyType({"title": _l("Job title"), "village": _l("Village point"),
                                  "sub_center": _l("Town service center")}),
+    ),
+    Entity(
+        # 当前去向 as each 代办员 set it from a phone (/agent/): the history, newest first, for the
+        # town center to see who was where and when (the public page shows the newest only)
+        name="agent_statuses", model=AgentStatus, menu="Agent whereabouts", category=CATEGORY_ORG,
+        list_columns=("agent", "status", "at", "by"),
+        search_columns=("agent", "status", "at"),
+        show_columns=("agent", "status", "at", "by"),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ, AGENT: READ}),
+        order=("id", "desc"),
+        labels=MappingProxyType({"agent": _l("Village agent"), "status": _l("Whereabouts"),
+                                 "at": _l("Since"), "by": _l("Set by")}),
     ),
     Entity(
         name="items", model=Item, menu="Item catalog", category=CATEGORY_ITEMS,

@@ -24,8 +24,8 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField
 
 from portal.access.roles import API_METHODS, DELETE, READ, VIEW_METHODS, WRITE, permission
+from portal.access.scope import RULES as SCOPE_RULES
 from portal.access.scope import may_write
-from portal.models import Case
 from portal.web.cases.case_page import case_page
 from portal.web.csv_export import cell
 from portal.web.datamodel import SafeInterface
@@ -65,11 +65,19 @@ class ForeignKeyConverter(Model2SchemaConverter):
         return schema
 
 
-class CaseRef(Schema):
-    """A case as another record's REST row names it."""
+_REFS: dict[type, type[Schema]] = {}
 
-    id = ma_fields.Integer()
-    number = ma_fields.String()
+
+def _ref(model: type) -> type[Schema]:
+    """A record as another record's REST row names it: its id and its naming field (a case:
+    ``{"id": 7, "number": "MZ202611300007"}``), one schema per model."""
+    if model not in _REFS:
+        fields = sa_inspect(model).columns
+        name = next((n for n in NAMING if n in fields), None)
+        _REFS[model] = Schema.from_dict(
+            {"id": ma_fields.Integer(), **({name: ma_fields.String()} if name else {})},
+            name=f"{model.__name__}Ref")
+    return _REFS[model]
 
 
 class PortalModelApi(ModelRestApi):
@@ -95,15 +103,17 @@ class PortalModelApi(ModelRestApi):
         return response
 
     def _init_model_schemas(self) -> None:
-        """FAB's schemas, with a related case named by its id and number (``"case": {"id": 7,
-        "number": "MZ202611300007"}``) instead of embedded whole, application data and all."""
+        """FAB's schemas, with a related record the row cannot name by dotted columns (see
+        ``_kept_whole``) named by its id and naming field (``"case": {"id": 7, "number":
+        "MZ202611300007"}``) instead of embedded whole, application data and all."""
         super()._init_model_schemas()
         relations = {r.key: r for r in sa_inspect(self.datamodel.obj).relationships}
         for schema in (self.list_model_schema, self.show_model_schema):
             for name in list(schema.fields):
                 relation = relations.get(name)
-                if relation is not None and relation.mapper.class_ is Case and not relation.uselist:
-                    ref = ma_fields.Nested(CaseRef, dump_only=True, allow_none=True)
+                related = relation.mapper.class_ if relation is not None and not relation.uselist else None
+                if related is not None and _kept_whole(name, related):
+                    ref = ma_fields.Nested(_ref(related), dump_only=True, allow_none=True)
                     ref._bind_to_schema(name, schema)
                     schema.fields[name] = schema.dump_fields[name] = ref
 
@@ -265,6 +275,14 @@ def api_class(entity: Entity) -> type[PortalModelApi]:
 NAMING = ("unified_name", "name", "number", "username", "code")
 
 
+def _kept_whole(column: str, related: type) -> bool:
+    """A scoped record related under another name than its table's (a case as ``case``, a
+    代办员 as ``agent``) is read whole, not by dotted columns: for those FAB joins it under an
+    alias of the relationship's name, and the scope criterion then names the unaliased table
+    (an SQL error). Its REST field names it by reference (``_ref``)."""
+    return related in SCOPE_RULES and column != related.__table__.name
+
+
 def _related_by_name(entity: Entity, columns: tuple[str, ...]) -> list[str]:
     """A REST row names its related records (``item.id``, ``item.name``) instead of embedding
     them whole: a case row would otherwise carry the item's entire declaration (25 rows: 152 KB)."""
@@ -272,9 +290,7 @@ def _related_by_name(entity: Entity, columns: tuple[str, ...]) -> list[str]:
     out: list[str] = []
     for column in columns:
         related = relations.get(column)
-        if related is None or related is Case:
-            # a case stays embedded: FAB joins it under an alias for the dotted columns, and
-            # the scope criterion of cases then names the unaliased table (an SQL error)
+        if related is None or _kept_whole(column, related):
             out.append(column)
             continue
         fields = sa_inspect(related).columns

@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models import BOOKING_STATE_NAMES, STATE_NAMES
+from portal.models import BOOKING_STATE_NAMES, STATE_NAMES, WHEREABOUTS_NAMES
 
 # Values shown by label rather than as stored (lists, show pages, CSV).
 VALUE_LABELS = MappingProxyType({
@@ -19,6 +19,7 @@ VALUE_LABELS = MappingProxyType({
         "approved": _l("Approved"),
         "denied": _l("Denied"),
     }),
+    "status": MappingProxyType({k: _l(v) for k, v in WHEREABOUTS_NAMES.items()}),  # 当前去向
     "kind": MappingProxyType({
         "subcenter": _l("Sub-center (department)"),
         "town_center": _l("Town service center"),
