@@ -44,14 +44,20 @@ PORTAL_UPLOAD_DIR = os.environ.get("PORTAL_UPLOAD_DIR") or None
 # The public hall's rate limits (Flask-Limiter): counted in this process by default; set
 # redis://host:6379/1 so that every host counts together.
 PORTAL_RATELIMIT_STORAGE_URL = os.environ.get("PORTAL_RATELIMIT_STORAGE_URL", "memory://")
-# per client: the whole hall, the progress query and the complaint/question lookup, and the
-# complaints and questions filed (Flask-Limiter's notation)
+# Per client, in Flask-Limiter's notation (read when a request is counted: the only defaults).
+# The whole hall: a person browsing never comes near it; a scraper does.
 PORTAL_RATELIMIT_HALL = os.environ.get("PORTAL_RATELIMIT_HALL", "120 per minute")
+# The progress query and the complaint/question lookup: a few tries an hour is what an applicant
+# needs; guessing pairs needs more.
 PORTAL_RATELIMIT_QUERY = os.environ.get("PORTAL_RATELIMIT_QUERY", "10 per minute; 60 per day")
+# 网上申报 and 好差评: filing is heavier than reading, and one applicant files a few times a day.
 PORTAL_RATELIMIT_APPLY = os.environ.get("PORTAL_RATELIMIT_APPLY", "6 per minute; 30 per day")
 PORTAL_RATELIMIT_RATE = os.environ.get("PORTAL_RATELIMIT_RATE", "6 per minute; 30 per day")
-# 网上预约: booking, looking up and cancelling an appointment (each POST)
+# 网上预约: booking, looking up and cancelling an appointment (each POST); a few an hour are what
+# an applicant needs, a scalper needs more.
 PORTAL_RATELIMIT_BOOKING = os.environ.get("PORTAL_RATELIMIT_BOOKING", "10 per minute; 60 per day")
+# Complaints and questions filed, counted together: one with something to say files once or
+# twice; a flood is not one.
 PORTAL_RATELIMIT_FILING = os.environ.get("PORTAL_RATELIMIT_FILING", "5 per minute; 20 per day")
 
 # The declaration folder `portal sync` reads by default.

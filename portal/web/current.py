@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal import settings
 from portal.core import servertime
 from portal.core.servertime import DEFAULT_ZONE
 from portal.models import SitePublication, SiteVersion, db
@@ -79,3 +81,10 @@ def center_time(at: dt.datetime) -> str:
     without a zone, as SQLite gives it back, is UTC)."""
     aware = at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
     return aware.astimezone(center_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def rate_limit(setting: str) -> Callable[[], str]:
+    """The public hall's rate limit a setting names (``PORTAL_RATELIMIT_…``, Flask-Limiter's
+    notation), read when a request is counted: the app's configuration, else its default in
+    ``portal/settings.py``, the one place the defaults stand."""
+    return lambda: current_app.config.get(setting) or getattr(settings, setting)

@@ -41,23 +41,14 @@ from portal.cases.whereabouts import current
 from portal.models import WHEREABOUTS_NAMES, FormVersion, SubCenter, Village, db
 from portal.web import hall_apply, hall_bookings, hall_messages, hall_rate
 from portal.web.cases.casework import thresholds
-from portal.web.current import center_time, current_site, published_site
+from portal.web.current import center_time, current_site, published_site, rate_limit
 
 hall = Blueprint("hall", __name__, url_prefix="/hall")
 limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=True)
 
-# the whole hall: a person browsing never comes near it; a scraper does
-BROWSING = "120 per minute"
-# the progress query: a few tries an hour is what an applicant needs; guessing pairs needs more
-QUERYING = "10 per minute; 60 per day"
 
-
-def _browsing() -> str:
-    return current_app.config.get("PORTAL_RATELIMIT_HALL") or BROWSING
-
-
-def _querying() -> str:
-    return current_app.config.get("PORTAL_RATELIMIT_QUERY") or QUERYING
+_browsing = rate_limit("PORTAL_RATELIMIT_HALL")
+_querying = rate_limit("PORTAL_RATELIMIT_QUERY")
 
 
 limiter.limit(_browsing)(hall)  # once, here: an app made again must not count a request twice

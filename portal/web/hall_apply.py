@@ -31,17 +31,13 @@ from portal.forms.build import blank, check_submission
 from portal.models import Case, Item, Offering, SubCenter, db
 from portal.models.case import ONLINE
 from portal.web.cases.intake import flat, kept_uploads, row_templates, rules_json, store_uploads, uploads
-from portal.web.current import published_site
+from portal.web.current import published_site, rate_limit
 from portal.web.errors import error_text
 
-# filing is heavier than reading and one applicant files a few times a day at most
-FILING = "6 per minute; 30 per day"
 ONLINE_ACTOR = "网上申报"  # the event log's "by" of a case the applicant filed themselves
 RECEIPT_HOURS = 24  # the answer page's link works this long (it names the case)
 
-
-def _filing() -> str:
-    return current_app.config.get("PORTAL_RATELIMIT_APPLY") or FILING
+_filing = rate_limit("PORTAL_RATELIMIT_APPLY")
 
 
 def _receipts() -> URLSafeTimedSerializer:

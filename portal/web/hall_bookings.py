@@ -22,7 +22,7 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_limiter import Limiter
 
@@ -31,19 +31,15 @@ from portal.core.errors import PortalError
 from portal.forms.identifiers import InvalidIdentifier, check_id_card, normalised
 from portal.models import db
 from portal.site.tables import WEEKDAYS
-from portal.web.current import published_site
+from portal.web.current import published_site, rate_limit
 from portal.web.errors import error_text
 
-# a few bookings and look-ups an hour are what an applicant needs; a scalper needs more
-BOOKING = "10 per minute; 60 per day"
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}")
 _SLOT = re.compile(r"([A-Z][A-Z0-9-]*)\|(\d{4}-\d{2}-\d{2})\|(\d{2}:\d{2}-\d{2}:\d{2})")
 MOST = {"name": 50, "id_number": 40, "phone": 20}
 
-
-def _booking_limit() -> str:
-    return current_app.config.get("PORTAL_RATELIMIT_BOOKING") or BOOKING
+_booking_limit = rate_limit("PORTAL_RATELIMIT_BOOKING")
 
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -26,20 +26,12 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.cases import messages
 from portal.models import db
-from portal.web.current import center_zone, published_site
+from portal.web.current import center_zone, published_site, rate_limit
 
-# filing: an applicant with something to say files once or twice; a flood is not one
-FILING = "5 per minute; 20 per day"
-QUERYING = "10 per minute; 60 per day"
 FILED = "portal_hall_filed"  # the session key of the tracking number just given
 
-
-def _filing() -> str:
-    return current_app.config.get("PORTAL_RATELIMIT_FILING") or FILING
-
-
-def _querying() -> str:
-    return current_app.config.get("PORTAL_RATELIMIT_QUERY") or QUERYING
+_filing = rate_limit("PORTAL_RATELIMIT_FILING")
+_querying = rate_limit("PORTAL_RATELIMIT_QUERY")
 
 
 

@@ -17,14 +17,10 @@ from portal.cases.progress import masked
 from portal.core.errors import PortalError
 from portal.models import db
 from portal.models.assessment import LEVELS
-from portal.web.current import published_site
+from portal.web.current import published_site, rate_limit
 from portal.web.errors import error_text
 
-RATING = "6 per minute; 30 per day"
-
-
-def _rating() -> str:
-    return current_app.config.get("PORTAL_RATELIMIT_RATE") or RATING
+_rating = rate_limit("PORTAL_RATELIMIT_RATE")
 
 
 def rate(token: str) -> Any:
