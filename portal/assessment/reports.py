@@ -122,9 +122,14 @@ def conditions(month: Month, today: dt.date, zone: ZoneInfo) -> dict[str, Column
         "counted": and_(completed, Case.legal_days > 0),  # in the speed-up rate
         # the same as accepted_at IS NOT NULL AND (accepted OR completed OR late_open), written
         # as arms that each start from an index (accepted_at, completed_at; open cases have no
-        # completed_at), so the month is read, never the whole table
+        # completed_at), so the month is read, never the whole table. The last arm leaves out
+        # ``accepted_at < end``: a case due before the cutoff was accepted before the month's
+        # end (no case is due before the day it was accepted), and with it SQLite could start
+        # that arm from every case accepted before the month's end — the whole history (360
+        # ms of the monthly report at 300,000 cases, against 24); the figures' own conditions
+        # above keep it
         "any": or_(accepted, and_(completed, Case.accepted_at.is_not(None)),
-                   and_(still_open, late), and_(done_late, late)),
+                   and_(still_open, late), and_(done_late, Case.due_date < cutoff)),
     }
 
 

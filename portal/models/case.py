@@ -121,6 +121,11 @@ class Case(Model):
         Index("ix_cases_open_sub", "sub_center_id", "due_date", "window_id", "id",
               postgresql_where=text(OPEN_SQL),
               sqlite_where=text(OPEN_SQL)),
+        # a clerk's: their window's open cases in due order, the page read from the index's
+        # start (the planner walked every open case of the center in due order otherwise: 1 ms
+        # of the clerk's worklist at 300,000 cases, against 0.08), and their counts from it alone
+        Index("ix_cases_open_window", "window_id", "due_date", "id", "sub_center_id",
+              postgresql_where=text(OPEN_SQL), sqlite_where=text(OPEN_SQL)),
         # the extensions waiting for a manager's approval (few among many): the managers' home
         Index("ix_cases_extension_asked", "due_date", "id", postgresql_where=text(EXTENSION_SQL),
               sqlite_where=text(EXTENSION_SQL)),
