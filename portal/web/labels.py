@@ -19,6 +19,8 @@ VALUE_LABELS = MappingProxyType({
         "approved": _l("Approved"),
         "denied": _l("Denied"),
     }),
+    # an item of a 十个有 inspection: found (有) or missing (缺, a finding)
+    "present": MappingProxyType({True: _l("Present (有)"), False: _l("Missing (缺)")}),
     "kind": MappingProxyType({
         "subcenter": _l("Sub-center (department)"),
         "town_center": _l("Town service center"),
