@@ -293,7 +293,7 @@ ENTITIES: tuple[Entity, ...] = (
         order=("inspected_on", "desc"),
         show_template="portal/town_inspection_show.html",
         labels=MappingProxyType({"sub_center": _l("Town service center"),
-                                 "inspected_on": _l("Inspected on"), "checked": _l("Items checked"),
+                                 "inspected_on": _l("Inspection day"), "checked": _l("Items checked"),
                                  "missing": _l("Items missing"), "recorded_by": _l("Inspector"),
                                  "note": _l("Remark")}),
     ),
@@ -309,7 +309,7 @@ ENTITIES: tuple[Entity, ...] = (
         labels=MappingProxyType({"sub_center": _l("Town service center"),
                                  "town_inspection": _l("十个有 inspection"), "code": _l("Code"),
                                  "name": _l("Standard item"), "text": _l("Requirement"),
-                                 "present": _l("Result"), "note": _l("Finding")}),
+                                 "present": _l("Check result"), "note": _l("Finding")}),
     ),
     Entity(
         name="clerks", model=PortalUser, menu="Clerks", category=CATEGORY_ORG,
