@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from portal.access.roles import CLERK, ROLE_NAMES
 from portal.access.scope import RULES, unscoped
+from portal.assessment.town import Checked, record
 from portal.cases import lifecycle
 from portal.cli.demo import ensure_demo_users
 from portal.documents.issuing import KINDS
@@ -37,6 +38,8 @@ from portal.models import (
     Offering,
     PortalUser,
     SubCenter,
+    TownInspection,
+    TownInspectionItem,
     Village,
     VillageAgent,
     Window,
@@ -96,6 +99,19 @@ def world(published):
                           applicant_id_number="11010519491231002X", applicant_phone="13700000009")
         db.session.add_all([task, booking])
         db.session.commit()
+        # 十个有 inspections: of another town center (宝华镇), and of the 代办员's own (华阳街道)
+        site = current_site()
+        inspected = {}
+        for code, note in (("baohua", "宝华镇缺项另一镇的检查发现"),
+                           ("huayang", "华阳街道缺项本镇的检查发现")):
+            town = db.session.scalars(select(SubCenter).where(SubCenter.code == code)).one()
+            results = {i["code"]: Checked(i["code"] != "T06", note if i["code"] == "T06" else "")
+                       for i in site.center["town_standard"]}
+            inspection = record(db.session, site, town, dt.date(2026, 11, 20), "center-auditor", results,
+                                note=f"{code}的十个有检查备注")
+            db.session.flush()
+            inspected[code] = (inspection, next(i for i in inspection.items if not i.present))
+        db.session.commit()
         town_case = next(c for c in cases if c.window == "HY01")  # the 代办员's town center
         village = db.session.scalars(select(Village).where(Village.code == "BH-BH")).one()
         agent = db.session.scalars(select(VillageAgent)
@@ -115,6 +131,9 @@ def world(published):
                 Target(Booking, booking.id, ("另一分中心的预约人", "ISOL2345"), ("code", "ISOL2345")),
                 Target(Village, village.id, (village.name, village.address), ("code", "BH-BH")),
                 Target(VillageAgent, agent.id, (agent.name, agent.phone), ("username", agent.username)),
+                Target(TownInspection, inspected["baohua"][0].id, ("baohua的十个有检查备注",), None),
+                Target(TownInspectionItem, inspected["baohua"][1].id, ("宝华镇缺项另一镇的检查发现",),
+                       ("note", "宝华镇缺项另一镇的检查发现")),
             ],
             "other_window": [
                 Target(Case, other_window_case.id,
@@ -125,6 +144,9 @@ def world(published):
             "town": [
                 Target(Case, town_case.id, (town_case.number, town_case.applicant),
                        ("number", town_case.number)),
+                # an assessment record of their own town center: not a 代办员's either
+                Target(TownInspection, inspected["huayang"][0].id, ("huayang的十个有检查备注",), None),
+                Target(TownInspectionItem, inspected["huayang"][1].id, ("华阳街道缺项本镇的检查发现",), None),
             ],
         }
     return published, targets
@@ -257,12 +279,15 @@ def _record_forms(number: str, window: int | None) -> list[tuple[str, dict[str, 
         ("/complaints/add", {"case_number": number, "channel": "12345热线", "text": "多次跑腿",
                              **where}),
         ("/inspections/add", {"kind": "考勤", "deduction": "2", "text": "脱岗", **where}),
+        # a 十个有 inspection of a town center the user is not assigned to
+        ("/town-standard/baohua/new", {f"state_T{n:02d}": "missing" for n in range(1, 11)}
+         | {f"note_T{n:02d}": "缺" for n in range(1, 11)}),
     ]
 
 
 def _record_count(app) -> int:
     with app.app_context():
-        return sum(db.session.query(m).count() for m in (Evaluation, Complaint, Inspection))
+        return sum(db.session.query(m).count() for m in (Evaluation, Complaint, Inspection, TownInspection))
 
 
 def test_the_center_sees_what_the_matrix_hides(world) -> None:

@@ -13,6 +13,7 @@ themselves, so they cannot disagree.
   branches is decided; a branch, at its own sub-center and wherever its case is visible.
 - Users: oneself, and the users of the sub-centers one sees (a town center's: its 代办员 too).
   The security machinery's own lookups (signing in, loading the signed-in user) run ``unscoped()``.
+- 十个有 inspections (and their items) of a town center: its staff's, like its other records.
 - A 代办员 (village agent) belongs to the town center of their village: its sub-center row,
   windows, offerings, villages and 代办员 — and no case, branch, booking or assessment record at
   all (the 代办 flow, in which they will see the cases they carry, comes later).
@@ -69,6 +70,8 @@ from portal.models import (
     Offering,
     PortalUser,
     SubCenter,
+    TownInspection,
+    TownInspectionItem,
     Village,
     VillageAgent,
     Window,
@@ -176,6 +179,10 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     Booking: _placed(Booking),
     # 网上咨询: the questions put to a sub-center, answered by its clerks and manager
     Consultation: lambda s: _any_of(Consultation.sub_center_id, s.staff_sub_centers),
+    # 十个有 inspections of a town center and their items: its staff's (manager, clerks,
+    # auditor), and the center's — never a 代办员's, nor another town's
+    TownInspection: lambda s: _any_of(TownInspection.sub_center_id, s.staff_sub_centers),
+    TownInspectionItem: lambda s: _any_of(TownInspectionItem.sub_center_id, s.staff_sub_centers),
     # users: oneself, and the users assigned to a visible sub-center or to one of its windows
     PortalUser: lambda s: or_(
         PortalUser.id == (s.user_id or 0),
@@ -220,6 +227,9 @@ WRITES: dict[type, Callable[[Scope, Any], bool]] = {
     # ``unscoped``: the booking code and the applicant's secret are the authority there)
     Booking: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
     Consultation: lambda s, r: r.sub_center_id in s.staff_sub_centers,
+    # a 十个有 inspection is recorded by supervision assigned to the town center (or the center's)
+    TownInspection: lambda s, r: r.sub_center_id in s.sub_centers,
+    TownInspectionItem: lambda s, r: r.sub_center_id in s.sub_centers,
 }
 
 

@@ -1,5 +1,5 @@
-"""The records behind each metric: the cases, evaluations, complaints and inspections an
-auditor can open to check a point."""
+"""The records behind each metric: the cases, evaluations, complaints, inspections and 十个有
+inspections an auditor can open to check a point."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from portal.assessment.metrics import BAD, SUBJECTS
 from portal.assessment.reports import Month, conditions
+from portal.assessment.town import findings_of_month
 from portal.forms import expr
-from portal.models import Case, Complaint, Evaluation, Inspection
+from portal.models import Case, Complaint, Evaluation, Inspection, TownInspection, TownInspectionItem
 from portal.models.assessment import SATISFIED
 from portal.site.metrics import METRICS
 
@@ -101,7 +102,18 @@ def _source(metric: str, month: Month, today: dt.date, zone: ZoneInfo) -> _Sourc
                        (Inspection.inspected_on >= month.first, Inspection.inspected_on < month.next_first),
                        (Inspection.inspected_on, Inspection.id),
                        lambda day, finding, points: f"{day} {finding}（−{points}）")
+    if metric == "town_standard_missing":  # each finding, opening its inspection
+        return _Source("town_inspection", TownInspectionItem,
+                       (TownInspectionItem.inspection_id, TownInspection.inspected_on,
+                        TownInspectionItem.name),
+                       (*findings_of_month(month.first, month.next_first),
+                        TownInspection.id == TownInspectionItem.inspection_id),
+                       (TownInspectionItem.position,), lambda day, name: f"{day} 缺：{name}")
     return None
+
+
+# the metrics of a town center as a whole: no window or clerk has records of them
+SUB_CENTER_ONLY = frozenset({"town_standard_missing"})
 
 
 def evidence(session: Session, month: Month, today: dt.date, zone: ZoneInfo, key: Any,
@@ -117,7 +129,7 @@ def evidence_of_all(session: Session, month: Month, today: dt.date, zone: ZoneIn
     (ROW_NUMBER() over each subject's records, in the database)."""
     source, subject = _source(metric, month, today, zone), SUBJECTS[by]
     keys = list(keys)
-    if source is None or not keys:
+    if source is None or not keys or (metric in SUB_CENTER_ONLY and by != "sub_center"):
         return {}
     column = subject.column(source.model)
     number = func.row_number().over(partition_by=column, order_by=source.order).label("n")

@@ -28,7 +28,8 @@ from portal.site.publish import current_version
 SHOWN = (("accepted", "0"), ("completed", "0"), ("on_time_rate", "0.0%"), ("overdue", "0"),
          ("satisfaction_rate", "0.0%"), ("bad_reviews", "0"), ("complaints_upheld", "0"),
          ("inspection_deduction", "0.0"))
-KINDS = {"case": "办件", "evaluation": "好差评", "complaint": "投诉", "inspection": "巡查"}
+KINDS = {"case": "办件", "evaluation": "好差评", "complaint": "投诉", "inspection": "巡查",
+         "town_inspection": "十个有检查"}
 
 
 PLACES = {"window": "分中心", "sub_center": "主管部门", "clerk": "窗口"}  # the column beside the subject

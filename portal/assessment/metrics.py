@@ -1,7 +1,7 @@
 """The metrics of every subject of a month (window, sub-center or clerk: ``SUBJECTS``), from
 the database in a few GROUP BY queries — the case figures of the monthly report, and one query
-each over evaluations, complaints and inspections — never from Python loops over rows. The
-names the rules may use are portal/site/metrics.py's."""
+each over evaluations, complaints, inspections and (for sub-centers) 十个有 findings — never
+from Python loops over rows. The names the rules may use are portal/site/metrics.py's."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.access.roles import CLERK, ROLE_NAMES
 from portal.assessment.reports import Figures, Month, monthly
+from portal.assessment.town import missing_in_month
 from portal.models import Case, Complaint, Evaluation, Inspection, PortalUser, SubCenter, Window
 from portal.models.assessment import LEVELS, SATISFIED
 from portal.site.metrics import METRICS
@@ -132,8 +133,11 @@ def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
         select(key(Inspection), func.sum(Inspection.deduction)).where(
             Inspection.inspected_on >= month.first, Inspection.inspected_on < month.next_first)
         .group_by(key(Inspection))).all())
+    # 十个有 inspects a town center as a whole: it counts for the sub-center only
+    towns = missing_in_month(session, month.first, month.next_first) if by == "sub_center" else {}
     out: dict[Any, dict[str, Decimal | None]] = {}
-    for subject_key in (set(cases) | set(evaluations) | set(upheld) | set(deductions)) - {None}:
+    keys = set(cases) | set(evaluations) | set(upheld) | set(deductions) | set(towns)
+    for subject_key in keys - {None}:
         f = cases.get(subject_key, Figures())
         given, satisfied, bad = evaluations.get(subject_key, (0, 0, 0))
         values: dict[str, Decimal | None] = {
@@ -147,6 +151,7 @@ def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
             "satisfaction_rate": _share(satisfied, given), "bad_reviews": Decimal(bad),
             "complaints_upheld": Decimal(upheld.get(subject_key, 0)),
             "inspection_deduction": Decimal(deductions.get(subject_key) or 0),
+            "town_standard_missing": Decimal(towns.get(subject_key, 0)),
         }
         assert values.keys() == METRICS.keys()
         out[subject_key] = values

@@ -147,17 +147,21 @@ def uploads() -> None:
               help="keep files written more recently (a clerk may still finish a refused form)")
 @with_appcontext
 def uploads_clean(older_than_hours: float) -> None:
-    """Remove stored files that no case or draft keeps (those of forms never saved). Run it
-    daily from cron."""
+    """Remove stored files that no case, draft or 十个有 finding keeps (those of forms never
+    saved). Run it daily from cron."""
     from sqlalchemy import select
 
     from portal.cases.files import unnamed
     from portal.cases.uploads import referenced
-    from portal.models import Case, db
+    from portal.models import Case, TownInspectionItem, db
     from portal.web.cases.intake import uploads
 
     kept = {sha for data in db.session.scalars(select(Case.data)).yield_per(2000)
             for sha in referenced(data)}
+    # the photos of 十个有 findings
+    kept |= {sha for photos in db.session.scalars(select(TownInspectionItem.photos)
+                                                  .where(TownInspectionItem.present.is_(False)))
+             for sha in referenced(photos)}
     store = uploads()
     gone = unnamed(store.files, kept, older_than_hours * 3600)
     for sha in gone:

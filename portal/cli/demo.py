@@ -33,6 +33,7 @@ from portal.models import (
     Offering,
     PortalUser,
     SubCenter,
+    TownInspection,
     Village,
     VillageAgent,
     db,
@@ -291,3 +292,39 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     return count
+
+
+# 十个有: what the demo's inspections found missing, by town center, this month and last
+DEMO_FINDINGS = {
+    "huayang": ({"T07": "公示栏未公开代办员当前去向，仅张贴了事项清单",
+                 "T10": "便民服务卡已用完，窗口无卡可发"},
+                {"T04": "10月代办台帐未登记回复日期", "T07": "公示栏破损，代办员信息缺失",
+                 "T10": "便民服务卡未载明代办员电话"}),
+    "baohua": ({"T06": "综合受理窗口电脑未接入政务服务网络，无法查询办件"},
+               {"T05": "服务电话午间无人接听（两次拨打）", "T06": "综合受理窗口电脑故障待修"}),
+}
+
+
+def seed_town_inspections(by: str = "center-auditor") -> int:
+    """A 十个有 inspection of each demo town center this month and one last month, with the
+    findings of ``DEMO_FINDINGS`` (a note each). Only when there is no inspection yet."""
+    from portal.assessment.town import Checked, record
+
+    site = current_site()
+    if site is None or db.session.scalar(select(func.count()).select_from(TownInspection)):
+        return 0
+    today = local_day(site, servertime.now())
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
+    added = 0
+    for code, months in DEMO_FINDINGS.items():
+        town = db.session.scalars(select(SubCenter).where(SubCenter.code == code)).one_or_none()
+        if town is None or town.kind != "town_center":
+            continue
+        for day, found in ((last_month, months[1]), (today, months[0])):
+            results = {i["code"]: Checked(i["code"] not in found, found.get(i["code"], ""))
+                       for i in site.center.get("town_standard") or ()}
+            if results:
+                record(db.session, site, town, day, by, results)
+                added += 1
+    db.session.commit()
+    return added

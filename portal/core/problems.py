@@ -112,6 +112,7 @@ CODES: dict[str, Code] = _registry(
     ("schema.W004", WARNING, "catalog item offered by no sub-center"),
     ("schema.W005", WARNING, "region code does not name the center's city"),
     ("schema.W006", WARNING, "village point has no 代办员"),
+    ("schema.W007", WARNING, "town center without the center's 十个有 standard"),
 )
 
 

@@ -25,6 +25,7 @@ from portal.models.site import (
     Window,
     offering_window,
 )
+from portal.models.town import TownInspection, TownInspectionItem
 from portal.models.users import AccountEvent, PortalUser, UserSession, user_sub_center, user_window
 from portal.models.villages import (
     WHEREABOUTS_NAMES,
@@ -42,6 +43,7 @@ __all__ = [
     "Center", "ExportJob", "FormVersion", "IssuedDocument", "PrintJob",
     "Item", "Offering", "PortalUser", "SitePublication",
     "SiteVersion", "StoredFile", "SubCenter", "UserSession",
-    "Window", "db", "offering_window", "user_sub_center", "user_window",
+    "TownInspection", "TownInspectionItem", "Window", "db", "offering_window", "user_sub_center",
+    "user_window",
     "WHEREABOUTS_NAMES", "AgentStatus", "Village", "VillageAgent", "Whereabouts", "user_village",
 ]

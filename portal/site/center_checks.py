@@ -43,6 +43,7 @@ def check_center(center: Loaded) -> list[Problem]:
             problems.append(center.problem("schema.E040", ("service_norms", i, "code"),
                                            f"norm code {norm['code']!r} is given twice"))
         seen.add(norm["code"])
+    problems += _check_town_standard(center)
     region = region_name(data["region_code"])
     if region and region != data["city"]:
         problems.append(center.problem(
@@ -51,6 +52,27 @@ def check_center(center: Loaded) -> list[Problem]:
             "check the GB/T 2260 code of the center's city or county"))
     for year, schedule in data.get("holidays", {}).items():
         problems += _check_holidays(center, int(year), schedule)
+    return problems
+
+
+def _check_town_standard(center: Loaded) -> list[Problem]:
+    """十个有: each item of the checklist once, by code and by name (an inspection records
+    one result per item: the same item twice would be counted twice)."""
+    problems: list[Problem] = []
+    codes: dict[str, int] = {}
+    names: dict[str, int] = {}
+    for i, entry in enumerate(center.data.get("town_standard") or []):
+        for key, seen in (("code", codes), ("name", names)):
+            value = entry.get(key)
+            if not isinstance(value, str):
+                continue
+            if value in seen:
+                problems.append(center.problem(
+                    "schema.E040", ("town_standard", i, key),
+                    f"town standard {key} {value!r} is already given at town_standard[{seen[value]}]",
+                    "list each item of the standard once"))
+            else:
+                seen[value] = i
     return problems
 
 

@@ -67,6 +67,8 @@ def check_folder(folder: Folder) -> list[Problem]:
             problems += partial(check_appointments, loaded)
     problems += check_villages(subcenters)
     problems += check_classes(subcenters)
+    if center_data is not None and "town_standard" not in {*center.data, *center.broken}:
+        problems += _unstandarded_towns(subcenters)
     problems += _check_parallel(items, subcenters)
     uses = {code: {items[o["item"]].data["form"] for o in loaded.data.get("items", ())
                    if o.get("item") in items and items[o["item"]].data.get("form")}
@@ -81,6 +83,18 @@ def check_folder(folder: Folder) -> list[Problem]:
                                            f"item {code!r} is offered by no sub-center",
                                            "list it under 'items:' of the sub-center that handles it"))
     return problems
+
+
+def _unstandarded_towns(subcenters: dict[str, Loaded]) -> list[Problem]:
+    """A town center is built and inspected to the center's 十个有 (``town_standard``): without
+    it, its inspections have nothing to check against (published, warned)."""
+    return [sub.problem("schema.W007", ("kind",),
+                        f"town center {code!r} has no standard to be inspected against: the center "
+                        "declares no town_standard",
+                        "list the 十个有 under 'town_standard:' in schema/center.yaml, each with "
+                        "code, name and text")
+            for code, sub in sorted(subcenters.items())
+            if sub.usable and sub.data.get("kind") == "town_center"]
 
 
 def partial(check: Callable[..., list[Problem]], loaded: Loaded, *args: Any) -> list[Problem]:

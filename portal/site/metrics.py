@@ -1,5 +1,5 @@
 """The metrics assessment formulas may use (统一考核监督), each computed in the database for a
-period and a subject (a window or a sub-center). The table is the one the checker knows."""
+period and a subject (a window, a sub-center or a clerk). The table is the one the checker knows."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ METRICS = MappingProxyType({
     "bad_reviews": "差评数（不满意、非常不满意）",
     "complaints_upheld": "属实投诉数",
     "inspection_deduction": "巡查扣分合计",
+    # 十个有: a town center's (subject sub-center); a window or a clerk has none (0)
+    "town_standard_missing": "十个有缺项数（当月最近一次检查）",
 })
 
 # the kinds of subject as the declarations (the rules' ``subject``), the addresses

@@ -63,6 +63,14 @@ class Norm(Shape):
     text = f.Text(required=True)
 
 
+class StandardItem(Shape):
+    """One item of the town centers' building standard (十个有: 有场所, 有牌子 …)."""
+
+    code = f.Code("norm", required=True)
+    name = f.Text(required=True)
+    text = f.Text(required=True)
+
+
 class HolidayYear(Shape):
     holidays = f.List(f.DaySpan(), required=True, non_empty=True)
     workdays = f.List(f.Date(), load_default=list)
@@ -135,6 +143,9 @@ class Center(Shape):
     time_zone = f.TimeZone()  # the center's days and months; Asia/Shanghai when absent
     naming = f.Nested(Naming, required=True)
     service_norms = f.List(f.Nested(Norm), required=True, non_empty=True)
+    # 十个有: the checklist the center inspects each town center against (optional: a center
+    # without town centers needs none; a town center without it is schema.W007)
+    town_standard = f.List(f.Nested(StandardItem), non_empty=True)
     holidays = f.Dict(keys=f.Year(), values=f.Nested(HolidayYear), load_default=dict)
     overlay_policy = f.Dict(keys=f.Choice(POLICY), values=f.Choice((LOCKED, TIGHTEN, FREE)),
                             load_default=dict)

@@ -39,6 +39,7 @@ from portal.web.site.form_versions import form_version_page
 from portal.web.site.published import BASE_VERSION, DeclarationCheck, PublishedScreen, PublishingInterface
 from portal.web.site.sections import item_page
 from portal.web.stale import SEEN, NotStale, OptimisticScreen, versioned
+from portal.web.town import inspection_page
 
 
 class UtcDateTime(ma_fields.DateTime):
@@ -158,6 +159,7 @@ class PortalModelApi(ModelRestApi):
 # entity -> what its show page needs beyond the record (see PortalModelView.show_page)
 SHOW_PAGES: Mapping[str, Callable[[Any], dict[str, Any]]] = {
     "cases": case_page, "items": item_page, "form_versions": form_version_page,
+    "town_inspections": inspection_page,
 }
 
 def _permissions(entity: Entity, methods: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:

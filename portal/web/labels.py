@@ -20,6 +20,8 @@ VALUE_LABELS = MappingProxyType({
         "denied": _l("Denied"),
     }),
     "status": MappingProxyType({k: _l(v) for k, v in WHEREABOUTS_NAMES.items()}),  # 当前去向
+    # an item of a 十个有 inspection: found (有) or missing (缺, a finding)
+    "present": MappingProxyType({True: _l("Present (有)"), False: _l("Missing (缺)")}),
     "kind": MappingProxyType({
         "subcenter": _l("Sub-center (department)"),
         "town_center": _l("Town service center"),

@@ -24,6 +24,7 @@ from portal.web.entities import CATEGORY_ASSESSMENT, CATEGORY_CASES, CATEGORY_OR
 from portal.web.site.designer import DesignerView
 from portal.web.site.history import SiteHistoryView
 from portal.web.site.print_templates import TemplateEditorView
+from portal.web.town import TownStandardView
 
 PAGES = (
     (IntakeView, "New application", "cases", WRITE),
@@ -32,7 +33,7 @@ PAGES = (
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
 HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, AssessmentView, MaterialView,
-                SiteHistoryView, FindView, AgentView)
+                SiteHistoryView, FindView, AgentView, TownStandardView)
 
 # Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission,
 # category msgid).
@@ -40,7 +41,8 @@ OWN_MENUS = (("Batch printing", "DocumentView.batch", "casework", CATEGORY_CASES
              ("Print templates", "TemplateEditorView.index", "templates", CATEGORY_ORG),
              ("Site versions", "SiteHistoryView.index", "site_history", CATEGORY_ORG),
              ("Scores", "AssessmentView.index", "assessment", CATEGORY_ASSESSMENT),
-             ("Red flags", "AssessmentView.awards", "assessment", CATEGORY_ASSESSMENT))
+             ("Red flags", "AssessmentView.awards", "assessment", CATEGORY_ASSESSMENT),
+             ("十个有 inspections", "TownStandardView.index", "town_standard", CATEGORY_ASSESSMENT))
 
 # Pages with a permission of their own (not an entity's): name -> role -> actions.
 # Acting on a case is for those its steps name: clerks, and managers (审核, 决定, approving
@@ -58,4 +60,8 @@ OWN_PERMISSIONS = MappingProxyType({
     "site_history": MappingProxyType({MANAGER: frozenset({READ})}),
     # 当前去向: a 代办员 reads and sets their own (portal/web/agent.py)
     "whereabouts": MappingProxyType({AGENT: frozenset({READ, WRITE})}),
+    # 十个有: supervision inspects the town centers it is assigned (the write rule: its own
+    # sub-centers, or all for the center's); the towns' managers and clerks read the results
+    "town_standard": MappingProxyType({AUDITOR: frozenset({READ, WRITE}), MANAGER: frozenset({READ}),
+                                       CLERK: frozenset({READ})}),
 })

@@ -6,7 +6,8 @@ and its sub-centers under their unified names.
   (submitted, brought back, notified of missing materials) and their recent drafts.
 - 分中心管理员: their sub-centers' lights, the extensions waiting for their approval, the
   branches (并联审批) their sub-centers are to decide, the public's questions waiting for an
-  answer (网上咨询), this month's figures.
+  answer (网上咨询), this month's figures; for a town center, its latest 十个有 inspection and
+  the items it found missing.
 - 监督考核员: this month's ranking (its head and its tail) and the overdue cases.
 
 A user holding several roles sees each role's part. Everything is read through the scope rule,
@@ -27,6 +28,7 @@ from sqlalchemy import func, select
 
 from portal.access.roles import AGENT, AUDITOR, CLERK, MANAGER, ROLE_NAMES
 from portal.access.scope import current_scope
+from portal.assessment import town
 from portal.assessment.freezing import shown_ranking
 from portal.assessment.reports import Month, monthly, roll_up
 from portal.cases import bookings
@@ -108,10 +110,20 @@ def manager_day(site: Any, day: Day) -> dict[str, Any]:
     tasks, tasks_total, tasks_overdue = follow_ups(db.session, day.today, SHOWN)
     questions = db.session.scalar(select(func.count(Consultation.id)).where(Consultation.state == OPEN))
     return {"lights": day.lights, "extensions": extensions, "extensions_total": extensions_total,
+            "towns": town_results(),
             "branches": branches, "branches_total": branches_total, "questions": questions,
             "open_state": OPEN, "month": day.month,
             "follow_ups": tasks, "follow_ups_total": tasks_total, "follow_ups_overdue": tasks_overdue,
             "figures": [(str(label), shown(value(figures))) for label, value in COLUMNS]}
+
+
+def town_results() -> list[tuple[Any, Any]]:
+    """十个有: each town center the manager sees, with its latest inspection (``None``: not
+    inspected yet); its open findings are that inspection's 缺 items."""
+    towns = db.session.scalars(select(SubCenter).where(SubCenter.kind == town.TOWN_CENTER, SubCenter.active)
+                               .order_by(SubCenter.code)).all()
+    latest = town.latest(db.session, [t.id for t in towns]) if towns else {}
+    return [(t, latest.get(t.id)) for t in towns]
 
 
 def auditor_day(site: Any, day: Day) -> dict[str, Any]:

@@ -48,7 +48,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DETAIL_OF = {"window": "AssessmentView.window", "sub_center": "AssessmentView.subcenter",
              "clerk": "AssessmentView.clerk"}
 EVIDENCE_SCREENS = {"case": "CaseScreen.show", "evaluation": "EvaluationsScreen.show",
-                    "complaint": "ComplaintsScreen.show", "inspection": "InspectionsScreen.show"}
+                    "complaint": "ComplaintsScreen.show", "inspection": "InspectionsScreen.show",
+                    "town_inspection": "TownInspectionScreen.show"}
 
 
 def _month_of(text: str) -> tuple[Month, Any, ZoneInfo]:
