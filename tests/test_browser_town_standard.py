@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.support.browser import AXE
+from tests.support.browser import axe_problems
 from tests.test_browser_day import fits
 from tests.test_town_standard import TEN, png
 
@@ -18,27 +18,16 @@ pytestmark = pytest.mark.browser
 DESK = {"width": 1366, "height": 900}
 
 
-def _axe_as(live, browser, username: str, path: str, within: str) -> list:
-    """axe-core on the part ``within`` of ``path`` as ``username`` (a context that lets axe's
-    script in). The part this feature adds: the desk layout around it (FAB's header and
-    navigation bar) has findings of its own, which are not this test's."""
-    context = browser.new_context(locale="zh-CN", bypass_csp=True, viewport=DESK)
-    live.contexts.append(context)
-    page = context.new_page()
-    page.goto(live.url + "/login/")
-    page.fill("#username", username)
-    page.fill("#password", live.password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
+def _axe_as(live, username: str, path: str, within: str) -> list:
+    """axe-core on the part ``within`` of ``path`` as ``username``. The part this feature adds:
+    the desk layout around it (FAB's header and navigation bar) has findings of its own, which
+    are not this test's."""
+    page = live.page_as(username, bypass_csp=True, viewport=DESK)
     page.goto(live.url + path)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async (within) => await axe.run({include: [[within]]}, "
-                           "{resultTypes: ['violations']})", within)
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
+    return axe_problems(page, within)
 
 
-def test_an_auditor_inspects_a_town_center_and_its_manager_sees_the_findings(live, browser) -> None:
+def test_an_auditor_inspects_a_town_center_and_its_manager_sees_the_findings(live) -> None:
     auditor = live.page_as("center-auditor")
     auditor.set_viewport_size(DESK)
     auditor.goto(live.url + "/town-standard/")
@@ -83,7 +72,7 @@ def test_an_auditor_inspects_a_town_center_and_its_manager_sees_the_findings(liv
     town.scroll_into_view_if_needed()
     live.shot(manager, "town-manager-home-1366")
 
-    assert _axe_as(live, browser, "center-auditor", "/town-standard/", ".portal-town-standard") == []
-    assert _axe_as(live, browser, "center-auditor", "/town-standard/huayang/new", ".portal-town-check") == []
-    assert _axe_as(live, browser, "center-auditor", shown_at, "[data-testid=checklist]") == []
-    assert _axe_as(live, browser, "huayang-manager", "/", "[data-testid=home-town]") == []
+    assert _axe_as(live, "center-auditor", "/town-standard/", ".portal-town-standard") == []
+    assert _axe_as(live, "center-auditor", "/town-standard/huayang/new", ".portal-town-check") == []
+    assert _axe_as(live, "center-auditor", shown_at, "[data-testid=checklist]") == []
+    assert _axe_as(live, "huayang-manager", "/", "[data-testid=home-town]") == []

@@ -76,8 +76,11 @@ class Live:
     def password(self) -> str:
         return self.server.password
 
-    def context(self):
-        context = self.browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 860})
+    def context(self, **options):
+        """A browser context (Playwright's ``options``: ``bypass_csp=True`` for axe-core, a
+        viewport) whose requests may not leave 127.0.0.1."""
+        context = self.browser.new_context(**{"locale": "zh-CN", "viewport": {"width": 1280, "height": 860},
+                                              **options})
 
         def only_local(route) -> None:
             where = urlparse(route.request.url)
@@ -94,12 +97,12 @@ class Live:
         self.contexts.append(context)
         return context
 
-    def page(self):
+    def page(self, **options):
         """A new page, signed in as nobody."""
-        return self.context().new_page()
+        return self.context(**options).new_page()
 
-    def page_as(self, username: str):
-        page = self.page()
+    def page_as(self, username: str, **options):
+        page = self.page(**options)
         page.goto(self.url + "/login/")
         page.fill("#username", username)
         page.fill("#password", self.password)
@@ -145,12 +148,14 @@ def live(browser, testbed) -> Iterator[Live]:
 AXE = Path(__file__).resolve().parent.parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def axe_problems(page) -> list[tuple[str, str, int]]:
+def axe_problems(page, within: str | None = None) -> list[tuple[str, str, int]]:
     """axe-core run in the page (a context made with ``bypass_csp=True``: axe is put in as a
-    script of its own): its serious and critical violations, (rule, impact, nodes) each."""
+    script of its own), or in the part of it ``within`` selects: its serious and critical
+    violations, (rule, impact, nodes) each."""
     if not AXE.is_file():
         pytest.fail("axe-core is missing: `make test` installs it (tests/a11y)", pytrace=False)
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate("async (within) => await axe.run(within ? {include: [[within]]} : document, "
+                           "{resultTypes: ['violations']})", within)
     return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
             if v["impact"] in ("serious", "critical")]
