@@ -21,12 +21,15 @@ from sqlalchemy import select
 from portal.access.roles import CLERK, ROLE_NAMES
 from portal.access.scope import RULES, unscoped
 from portal.assessment.town import Checked, record
-from portal.cases import lifecycle
+from portal.cases import agency, lifecycle
 from portal.cli.demo import ensure_demo_users
+from portal.core import servertime
 from portal.documents.issuing import KINDS
 from portal.models import (
+    AgencyStage,
     Booking,
     Case,
+    CaseAgency,
     CaseBranch,
     CaseEvent,
     Complaint,
@@ -113,6 +116,11 @@ def world(published):
             inspected[code] = (inspection, next(i for i in inspection.items if not i.present))
         db.session.commit()
         town_case = next(c for c in cases if c.window == "HY01")  # the 代办员's town center
+        # 代办 cases of 民政: one another town center carries, one another village of the 代办员's
+        # own town carries, and one of that village already replied to (its agency ended)
+        far = _agency_case(window, "bh-baohua-agent", "baohua", "BH-BH", AgencyStage.VILLAGE, 1)
+        sibling = _agency_case(window, "hy-shishi-agent", "huayang", "HY-SS", AgencyStage.TOWN, 2)
+        replied = _agency_case(window, "hy-shishi-agent", "huayang", "HY-SS", AgencyStage.REPLIED, 3)
         village = db.session.scalars(select(Village).where(Village.code == "BH-BH")).one()
         agent = db.session.scalars(select(VillageAgent)
                                    .where(VillageAgent.username == "bh-baohua-agent")).one()
@@ -134,13 +142,14 @@ def world(published):
                 Target(TownInspection, inspected["baohua"][0].id, ("baohua的十个有检查备注",), None),
                 Target(TownInspectionItem, inspected["baohua"][1].id, ("宝华镇缺项另一镇的检查发现",),
                        ("note", "宝华镇缺项另一镇的检查发现")),
+                *far,
             ],
             "other_window": [
                 Target(Case, other_window_case.id,
                        (other_window_case.number, other_window_case.applicant),
                        ("number", other_window_case.number)),
             ],
-            # a 代办员 belongs to their village's town center, and sees none of its cases yet
+            # a 代办员 belongs to their village's town center, and sees none of its cases
             "town": [
                 Target(Case, town_case.id, (town_case.number, town_case.applicant),
                        ("number", town_case.number)),
@@ -148,8 +157,37 @@ def world(published):
                 Target(TownInspection, inspected["huayang"][0].id, ("huayang的十个有检查备注",), None),
                 Target(TownInspectionItem, inspected["huayang"][1].id, ("华阳街道缺项本镇的检查发现",), None),
             ],
+            # nor the agency cases another 代办员 of the town took
+            "other_agent": [*sibling, *replied],
+            # a town center's staff see its agency cases while under way, not once replied to
+            "town_done": replied,
         }
     return published, targets
+
+
+def _agency_case(window: Window, username: str, town: str, village: str, stage: str,
+                 n: int) -> list[Target]:
+    """An agency case (代办) of ``window`` taken by the 代办员 ``username`` of ``village``, at
+    ``stage``: the case and its carrying, as targets."""
+    version = db.session.scalars(select(Case.site_version_id)).first()
+    taker = db.session.scalars(select(PortalUser).where(PortalUser.username == username)).one()
+    place = db.session.scalars(select(Village).where(Village.code == village)).one()
+    applicant, number = f"代办申请人{n}号", f"DB-ISOLATION-{n:03d}"
+    case = Case(number=number, item_id=db.session.scalars(select(Offering.item_id).where(
+        Offering.sub_center_id == window.sub_center_id)).first(), sub_center_id=window.sub_center_id,
+        window_id=window.id, site_version_id=version, applicant_name=applicant,
+        applicant_id_type="居民身份证", applicant_id_number=f"32118319530412{n:04d}",
+        applicant_phone="13800000000", data={}, channel="代办",
+        state="forwarding" if stage in (AgencyStage.VILLAGE, AgencyStage.TOWN) else "completed")
+    now = servertime.now()
+    case.agency = CaseAgency(sub_center_id=place.sub_center_id, village_id=place.id, taken_by=username,
+                             taken_by_id=taker.id, stage=stage, taken_at=now,
+                             replied_at=now if stage == AgencyStage.REPLIED else None)
+    db.session.add(case)
+    db.session.commit()
+    assert town == place.sub_center.code
+    return [Target(Case, case.id, (number, applicant), ("number", number)),
+            Target(CaseAgency, case.agency.id, (number,), ("taken_by", username))]
 
 
 def _scoped_routes(app) -> list[tuple[object, str, type]]:
@@ -165,7 +203,7 @@ def _scoped_routes(app) -> list[tuple[object, str, type]]:
 
 
 # the values a rule's named argument is tried with: every one the portal acts on
-ARGUMENTS = {"action": sorted(ACTIONS), "kind": sorted(KINDS)}
+ARGUMENTS = {"action": sorted(ACTIONS), "kind": sorted(KINDS), "step": sorted(agency.GUARDS)}
 
 
 def _urls(rule, pk: int) -> list[str]:
@@ -223,14 +261,18 @@ def _body(method: str, is_api: bool, target: Target, token: str) -> dict:
 
 
 ROLES = {"manager": "ws-manager", "clerk": "ws-clerk", "auditor": "ws-auditor",
-         "agent": "hy-shushan-agent", "unassigned": "nobody"}
+         "agent": "hy-shushan-agent", "unassigned": "nobody",
+         "town_clerk": "huayang-clerk", "town_manager": "huayang-manager"}
+TOWN_ROLES = ("town_clerk", "town_manager")
 
 
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_no_role_reaches_a_foreign_record(world, role: str, record_property) -> None:
     app, groups = world
-    targets = groups["foreign"] + (groups["other_window"] if role in ("clerk", "agent", "unassigned")
-                                   else []) + (groups["town"] if role == "agent" else [])
+    targets = groups["foreign"] + (groups["other_window"] if role in ("clerk", "agent", "unassigned",
+                                                                      *TOWN_ROLES)
+                                   else []) + (groups["town"] + groups["other_agent"] if role == "agent"
+                                               else []) + (groups["town_done"] if role in TOWN_ROLES else [])
     client = app.test_client()
     login(client, ROLES[role])
     token = csrf_token(client.get("/resetmypassword/form").get_data(as_text=True))
@@ -268,6 +310,9 @@ def test_no_role_reaches_a_foreign_record(world, role: str, record_property) -> 
             assert row is not None
             if target.model is Case:
                 assert row.applicant_name != "篡改的申请人"
+                assert row.state in ("forwarding", "completed", "accepted")
+            if target.model is CaseAgency:  # no hand-over was recorded on a case not carried
+                assert row.delivered_at is None and row.reminded_at is None
 
 
 def _record_forms(number: str, window: int | None) -> list[tuple[str, dict[str, str]]]:

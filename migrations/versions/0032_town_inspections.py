@@ -1,7 +1,7 @@
 """十个有: the center's checklist inspections of town centers and their items (有/缺, evidence)
 
 Revision ID: 0032
-Revises: 0034
+Revises: 0031
 Create Date: 2026-12-04 09:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0032'
-down_revision = '0034'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,7 @@ from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.core import servertime
-from portal.models import AccountEvent, PortalUser, UserSession, db
+from portal.models import AccountEvent, PortalUser, UserSession, Window, db
 
 HERE = Path(__file__).parent
 
@@ -72,14 +72,16 @@ def open_session(session: Session, user_id: int, lifetime: dt.timedelta) -> str:
 
 def live_user(session: Session, sid: str | None, user_id: int) -> PortalUser | None:
     """The user ``user_id`` while ``sid`` is a live session of theirs, with their roles,
-    sub-centers, windows and village points (what every page asks of them) — one statement where the user, the
-    session and each collection cost one each on every page view."""
+    sub-centers, windows (with their sub-centers) and village points (what every page and the
+    scope rule ask of them) — one statement where the user, the session and each collection
+    cost one each on every page view."""
     if not sid:
         return None
     query = (select(PortalUser).join(UserSession, UserSession.user_id == PortalUser.id)
              .where(PortalUser.id == user_id, UserSession.id == sid)
              .options(joinedload(PortalUser.roles), joinedload(PortalUser.sub_centers),
-                      joinedload(PortalUser.windows), joinedload(PortalUser.villages)))
+                      joinedload(PortalUser.windows).joinedload(Window.sub_center),
+                      joinedload(PortalUser.villages)))
     return session.scalars(query).unique().one_or_none()
 
 

@@ -15,8 +15,14 @@ themselves, so they cannot disagree.
   The security machinery's own lookups (signing in, loading the signed-in user) run ``unscoped()``.
 - 十个有 inspections (and their items) of a town center: its staff's, like its other records.
 - A 代办员 (village agent) belongs to the town center of their village: its sub-center row,
-  windows, offerings, villages and 代办员 — and no case, branch, booking or assessment record at
-  all (the 代办 flow, in which they will see the cases they carry, comes later).
+  windows, offerings, villages and 代办员 — and, of cases, only those they took (代办: the
+  case is the deciding sub-center's, ``case_agency.taken_by_id`` is theirs); no branch, booking
+  or assessment record at all.
+- The staff of a town center (its manager, auditors, the clerks of its windows) see, besides
+  their own sub-center's cases, the 代办 cases carried through their town while the agency is
+  under way (until the applicant is replied to). The deciding sub-center sees the case as
+  its own (it is placed at its window). These arms are added only for a scope that has them:
+  the case predicate of a plain window clerk stays the two index-friendly arms it was.
 - A signed-in user with no assignment, and an anonymous visitor, see no scoped row at all.
 
 Seeing is not owning. What a request may *change* is narrower (``WRITES``, checked on every
@@ -57,10 +63,13 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from portal.models import (
+    AgencyStage,
     AgentStatus,
     Booking,
     Case,
+    CaseAgency,
     CaseBranch,
+    CaseState,
     Complaint,
     Consultation,
     Evaluation,
@@ -91,12 +100,19 @@ class Scope:
     windows: frozenset[int] = frozenset()
     window_sub_centers: frozenset[int] = frozenset()  # the sub-centers of those windows
     # a 代办员's: the town centers of their villages. They read its published records only:
-    # these never count for cases (an empty case scope until the 代办 flow gives them theirs)
+    # these never count for cases (a 代办员 sees the cases they took: ``carrier``)
     village_sub_centers: frozenset[int] = frozenset()
     # those of one's staff sub-centers that decide a branch of some bundle case (并联审批): only
     # these widen the case rule (most departments decide none, and their clerks' case rule is
     # then one index condition, not an OR over two tables)
     branch_sub_centers: frozenset[int] = frozenset()
+    # the town centers among the staff sub-centers: their agency cases under way are seen
+    town_centers: frozenset[int] = frozenset()
+
+    @property
+    def carrier(self) -> bool:
+        """A 代办员 (bound to a village): sees the agency cases they took."""
+        return bool(self.village_sub_centers) and self.user_id is not None
 
     @property
     def visible_sub_centers(self) -> frozenset[int]:
@@ -117,11 +133,15 @@ class Scope:
             return EVERYTHING
         sub_centers = frozenset(s.id for s in user.sub_centers)
         window_sub_centers = frozenset(w.sub_center_id for w in user.windows)
+        # the town centers among them, by the records loaded with the user (no statement)
+        towns = frozenset({s.id for s in user.sub_centers if s.kind == TOWN_CENTER}
+                          | {w.sub_center_id for w in user.windows if w.sub_center.kind == TOWN_CENTER})
         return cls(user_id=user.id, sub_centers=sub_centers,
                    windows=frozenset(w.id for w in user.windows),
                    window_sub_centers=window_sub_centers,
                    village_sub_centers=frozenset(v.sub_center_id for v in user.villages),
-                   branch_sub_centers=_deciding_branches(sub_centers | window_sub_centers))
+                   branch_sub_centers=_deciding_branches(sub_centers | window_sub_centers),
+                   town_centers=towns)
 
 
 def _deciding_branches(sub_centers: frozenset[int]) -> frozenset[int]:
@@ -137,6 +157,7 @@ def _deciding_branches(sub_centers: frozenset[int]) -> frozenset[int]:
     return frozenset(db.session.connection().execute(statement).scalars())
 
 
+TOWN_CENTER = "town_center"  # SubCenter.kind of a 便民服务中心
 EVERYTHING = Scope(everything=True)
 NOTHING = Scope()
 
@@ -163,9 +184,14 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     AgentStatus: lambda s: AgentStatus.agent_id.in_(
         select(_AGENTS.c.id).where(_AGENTS.c.sub_center_id.in_(s.visible_sub_centers))),
     # cases: of one's sub-centers and windows, and bundle cases with a branch at a visible
-    # sub-center (并联审批: the branch's department reads the shared application)
+    # sub-center (并联审批: the branch's department reads the shared application); a 代办员's
+    # and a town center's agency cases (代办), for the scopes that carry any
     Case: lambda s: or_(_any_of(Case.sub_center_id, s.sub_centers, Case.window_id, s.windows),
-                        _branch_of(s)),
+                        _branch_of(s), *_carried(s)),
+    # the carrying of an agency case: where its case is seen by one's sub-center or window,
+    # and by its carriers (the 代办员 who took it, its town center while under way)
+    CaseAgency: lambda s: or_(InIds(CaseAgency.case_id, _own_cases(s)),
+                              *_carried(s, CaseAgency.case_id)),
     # branches: at a visible sub-center, or of a case one sees by sub-center or window
     CaseBranch: lambda s: or_(_any_of(CaseBranch.sub_center_id, s.staff_sub_centers),
                               InIds(CaseBranch.case_id, _own_cases(s))),
@@ -197,6 +223,42 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
 }
 
 
+def _carried(s: Scope, column: Any = None) -> list[ColumnElement[bool]]:
+    """The arms of the agency cases a scope carries: a 代办员's own, a town center's under way
+    (none for anybody else: a plain clerk's case predicate keeps its two arms)."""
+    column = Case.id if column is None else column
+    agencies = CaseAgency.__table__  # the table: no criterion of its own
+    arms: list[ColumnElement[bool]] = []
+    if s.carrier:
+        arms.append(InIds(column, select(agencies.c.case_id)
+                          .where(agencies.c.taken_by_id == s.user_id)))
+    if s.town_centers:
+        arms.append(InIds(column, select(agencies.c.case_id)
+                          .where(agencies.c.sub_center_id.in_(s.town_centers),
+                                 agencies.c.stage != AgencyStage.REPLIED.value)))
+    return arms
+
+
+def carries(s: Scope, agency: CaseAgency | None) -> bool:
+    """Whether ``s`` carries ``agency``: the 代办员 who took it, or its town center's staff."""
+    return agency is not None and (
+        (s.carrier and agency.taken_by_id == s.user_id) or agency.sub_center_id in s.town_centers)
+
+
+def _was(record: Any, name: str) -> Any:
+    """An attribute's value as loaded (a ``_Before`` gives it already)."""
+    if isinstance(record, _Before):
+        return getattr(record, name)
+    history = inspect(record).attrs[name].history  # a new record has no value before its own
+    return history.deleted[0] if history.deleted else getattr(record, name)
+
+
+def _in_transit(s: Scope, case: Any) -> bool:
+    """A case its carriers may still change: on its way (在途) when they began to change it.
+    Handing it over to the deciding sub-center (在途 → 已提交) is their last write of it."""
+    return _was(case, "state") == CaseState.FORWARDING and carries(s, case.agency)
+
+
 def _owns(s: Scope, sub_center_id: int | None, window_id: int | None) -> bool:
     """Taken (or filed) at one of the user's own sub-centers or windows."""
     return sub_center_id in s.sub_centers or window_id in s.windows
@@ -216,7 +278,10 @@ def _case(record: Any) -> Case | None:
 # windows, offerings and users are changed only through publishing and the user screens, which
 # check their own rules; what is not listed here may be written wherever it may be seen.
 WRITES: dict[type, Callable[[Scope, Any], bool]] = {
-    Case: lambda s, r: _owns(s, r.sub_center_id, r.window_id),
+    # a case: where it was taken; and while on its way (代办), by those who carry it
+    Case: lambda s, r: _owns(s, r.sub_center_id, r.window_id) or _in_transit(s, r),
+    # the carrying: by its carriers (the deciding sub-center reads it)
+    CaseAgency: lambda s, r: carries(s, r),
     # a branch: its department decides it; where the case was taken, it is opened and closed
     CaseBranch: lambda s, r: r.sub_center_id in s.staff_sub_centers or _owns_case(s, _case(r)),
     IssuedDocument: lambda s, r: _owns_case(s, _case(r)),

@@ -126,10 +126,13 @@ def _complete(case: Case, actor: Actor) -> None:
 
 # action -> its guard. The names are those of the case page's forms (/casework/<id>/<action>).
 GUARDS: dict[str, Callable[[Case, Actor], None]] = {
-    "accept": lambda case, actor: _must_be(case, CaseState.SUBMITTED),
-    "reject": lambda case, actor: _must_be(case, CaseState.SUBMITTED, CaseState.NOTICE_MISSING),
-    "notice": lambda case, actor: _must_be(case, CaseState.SUBMITTED),
-    "resubmit": lambda case, actor: _must_be(case, CaseState.NOTICE_MISSING),
+    # the intake decisions are the department's that the case is submitted to (a town center
+    # sees the agency cases it delivered there, and decides none of them)
+    "accept": lambda case, actor: (_must_be(case, CaseState.SUBMITTED), _at_home(case, actor)),
+    "reject": lambda case, actor: (_must_be(case, CaseState.SUBMITTED, CaseState.NOTICE_MISSING),
+                                   _at_home(case, actor)),
+    "notice": lambda case, actor: (_must_be(case, CaseState.SUBMITTED), _at_home(case, actor)),
+    "resubmit": lambda case, actor: (_must_be(case, CaseState.NOTICE_MISSING), _at_home(case, actor)),
     "advance": _advance,
     "pause": _open,
     "restart": lambda case, actor: (_must_be(case, CaseState.PAUSED), _at_home(case, actor)),

@@ -16,7 +16,7 @@ from portal.core import servertime
 from portal.core.errors import N_, PortalError
 from portal.forms.build import Checked
 from portal.forms.spec import FormSpec, form_from
-from portal.models import Case, CaseState, FormVersion, Offering, Window
+from portal.models import Case, CaseAgency, CaseState, FormVersion, Offering, Window
 from portal.models.case import COUNTER
 from portal.site import Site
 from portal.site.publish import current_version
@@ -57,12 +57,16 @@ def applicant_of(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def save_application(session: Session, site: Site, offering: Offering, window: Window,
                      checked: Checked, submit: bool, case: Case | None = None,
-                     by: str = "system", channel: str = COUNTER) -> Case:
+                     by: str = "system", channel: str = COUNTER, agency: CaseAgency | None = None,
+                     noted: Mapping[str, Any] | None = None) -> Case:
     """Store a checked application as a new case, or into the draft ``case``; commits.
 
     The form version is the one the data was checked against: ``checked.form.spec``'s digest
     names it. A case keeps that version for good, also when its draft is saved again later.
-    ``channel``: how it reached the window (窗口 at the counter, 网上 from the public hall).
+    ``channel``: how it reached the window (窗口 at the counter, 网上 from the public hall, 代办
+    carried by a village point or town center). ``agency``: the carrying of a case taken for
+    this window elsewhere (portal/cases/agency.py): the case is on its way (``forwarding``)
+    instead of submitted; ``noted`` goes into the submission's event (where it was taken).
     """
     if window not in offering.windows:
         raise PortalError(N_("window %(window)s does not handle this item"),
@@ -84,6 +88,10 @@ def save_application(session: Session, site: Site, offering: Offering, window: W
         setattr(case, name, value)
     case.data = checked.data
     case.state = CaseState.SUBMITTED if submit else CaseState.DRAFT
+    if agency is not None:
+        if not submit:
+            raise PortalError(N_("an agency application is taken whole"), hint=N_("submit it"))
+        case.state, case.agency = CaseState.FORWARDING, agency
     if submit and case.number is None:  # at submission: the declared pattern, one number per
         # case however busy; a draft has none (an abandoned draft leaves no gap in the sequence)
         case.number = case_number(session, site.center["case_number"], offering.sub_center.code,
@@ -91,7 +99,8 @@ def save_application(session: Session, site: Site, offering: Offering, window: W
     session.add(case)
     session.flush()
     if submit:  # the server's time, on the record (先办后录 cannot be faked)
-        append(session, case, "submit", by, {"form_version": case.form_version_id, "channel": case.channel})
+        append(session, case, "submit", by, {"form_version": case.form_version_id, "channel": case.channel,
+                                             **(noted or {})})
     session.commit()
     return case
 

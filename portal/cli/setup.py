@@ -74,17 +74,19 @@ def demo_users(remember: Path | None, password: str | None) -> None:
 @with_appcontext
 @domain_errors
 def demo_cases(count: int, if_empty: bool) -> None:
-    """Add demo cases spread over every window, and a few 十个有 inspections of the town
-    centers when there are none (demos and benchmarks only)."""
+    """Add demo cases spread over every window, 代办 cases of the town centers at every stage,
+    and a few 十个有 inspections of the town centers when there are none (demos and benchmarks
+    only)."""
     from sqlalchemy import func, select
 
-    from portal.cli.demo import seed_cases, seed_town_inspections
+    from portal.cli.demo import seed_agency_cases, seed_cases, seed_town_inspections
     from portal.models import Case, db
 
     if if_empty and db.session.scalar(select(func.count()).select_from(Case)):
         click.echo("demo cases: there are cases already, none added")
     else:
         click.echo(f"demo cases: added {seed_cases(count)}")
+        click.echo(f"demo cases: added {seed_agency_cases()} 代办 cases, at every stage of their carrying")
     inspected = seed_town_inspections()
     if inspected:
         click.echo(f"demo 十个有 inspections: added {inspected}")

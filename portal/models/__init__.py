@@ -1,5 +1,6 @@
 """SQLAlchemy models. Importing this package registers every table on FAB's metadata."""
 
+from portal.models.agency import STAGE_NAMES, AgencyStage, CaseAgency
 from portal.models.assessment import (
     AssessmentResult,
     Complaint,
@@ -37,6 +38,7 @@ from portal.models.villages import (
 )
 
 __all__ = [
+    "STAGE_NAMES", "AgencyStage", "CaseAgency",
     "BOOKING_STATE_NAMES", "CENTER_SCOPE", "AccountEvent", "Booking", "BookingState",
     "STATE_NAMES", "AuditHead", "Case", "CaseBranch", "CaseEvent", "CaseSequence", "CaseState",
     "AssessmentResult", "Complaint", "Consultation", "Evaluation", "FollowUp", "Inspection",

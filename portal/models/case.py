@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_appbuilder import Model
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, text
@@ -14,6 +14,9 @@ from portal.core.errors import N_
 from portal.models.base import JSONType, created_at, updated_at
 from portal.models.forms import FormVersion
 from portal.models.site import Item, SiteVersion, SubCenter, Window
+
+if TYPE_CHECKING:
+    from portal.models.agency import CaseAgency
 
 
 class CaseState(StrEnum):
@@ -27,6 +30,9 @@ class CaseState(StrEnum):
     NOTICE_MISSING = "notice_missing"  # 一次性告知: waiting for the missing materials
     PAUSED = "paused"  # the clock is stopped (补正, a special procedure)
     COMPLETED = "completed"
+    # 代办在途: taken by a village point or a town center for this sub-center, still on its way
+    # (portal/models/agency.py); submitted here when the materials are handed over
+    FORWARDING = "forwarding"
 
 
 # the states by name, as message ids (translated where they are shown)
@@ -38,6 +44,7 @@ STATE_NAMES = {
     CaseState.NOTICE_MISSING: N_("Missing materials notified"),
     CaseState.PAUSED: N_("Paused"),
     CaseState.COMPLETED: N_("Completed"),
+    CaseState.FORWARDING: N_("In transit (agency)"),
 }
 
 
@@ -50,9 +57,10 @@ EXTENSION_SQL = "extension_asked IS NOT NULL"
 WAITING_SQL = "state IN ('submitted', 'notice_missing')"
 
 # how an application reached the window: at the counter, or filled by the applicant in the
-# public hall (网上申报); the window decides both alike
-COUNTER, ONLINE = "窗口", "网上"
-CHANNELS = (COUNTER, ONLINE)
+# public hall (网上申报), or taken by a village point or town center and carried here (代办); the
+# window decides them alike
+COUNTER, ONLINE, AGENCY = "窗口", "网上", "代办"
+CHANNELS = (COUNTER, ONLINE, AGENCY)
 
 
 class Case(Model):
@@ -109,6 +117,8 @@ class Case(Model):
     form_version: Mapped[FormVersion | None] = relationship()
     branches: Mapped[list[CaseBranch]] = relationship(back_populates="case",
                                                        order_by="CaseBranch.position")
+    # 代办: the carrying of a case taken at a village point or a town center (none otherwise)
+    agency: Mapped[CaseAgency | None] = relationship(back_populates="case", uselist=False)
 
     __mapper_args__ = {"version_id_col": row_version}
     # worklists: open cases by due date (paused ones have none, and come last), and their

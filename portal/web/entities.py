@@ -20,6 +20,7 @@ from portal.models import (
     AgentStatus,
     Booking,
     Case,
+    CaseAgency,
     CaseBranch,
     Complaint,
     Consultation,
@@ -228,6 +229,21 @@ ENTITIES: tuple[Entity, ...] = (
                       "decided_by", "decided_at"),
         grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ}),
         order=("due_date", "asc"),
+    ),
+    Entity(
+        # 代办: the agency cases carried from a village point or a town center to the
+        # sub-center deciding them (their hand-overs are recorded on /agency/ and the case page)
+        name="agencies", model=CaseAgency, menu="Agency cases", category=CATEGORY_CASES,
+        list_columns=("case", "sub_center", "village", "taken_by", "stage", "taken_at", "reminded_at"),
+        search_columns=("sub_center", "village", "taken_by", "stage", "taken_at"),
+        show_columns=("case", "sub_center", "village", "taken_by", "taken_at", "stage", "to_town_at",
+                      "to_town_by", "delivered_at", "delivered_by", "returned_at", "returned_by",
+                      "replied_at", "replied_by", "reminded_at", "reminded_by", "reminders"),
+        grants=_grants(**{MANAGER: READ, CLERK: READ, AUDITOR: READ, AGENT: READ}),
+        order=("taken_at", "desc"),
+        labels=MappingProxyType({"sub_center": _l("Town service center"),
+                                 "replied_at": _l("Replied to the applicant at"),
+                                 "replied_by": _l("Replied to the applicant by")}),
     ),
     Entity(
         # 好差评: recorded from the evaluation channels by supervision, never by the clerk

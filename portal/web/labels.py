@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 from flask_babel import lazy_gettext as _l
 
-from portal.models import BOOKING_STATE_NAMES, STATE_NAMES, WHEREABOUTS_NAMES
+from portal.models import BOOKING_STATE_NAMES, STAGE_NAMES, STATE_NAMES, WHEREABOUTS_NAMES
 
 # Values shown by label rather than as stored (lists, show pages, CSV).
 VALUE_LABELS = MappingProxyType({
@@ -22,6 +22,8 @@ VALUE_LABELS = MappingProxyType({
     "status": MappingProxyType({k: _l(v) for k, v in WHEREABOUTS_NAMES.items()}),  # 当前去向
     # an item of a 十个有 inspection: found (有) or missing (缺, a finding)
     "present": MappingProxyType({True: _l("Present (有)"), False: _l("Missing (缺)")}),
+    # 代办: where an agency case's materials are
+    "stage": MappingProxyType({stage: _l(name) for stage, name in STAGE_NAMES.items()}),
     "kind": MappingProxyType({
         "subcenter": _l("Sub-center (department)"),
         "town_center": _l("Town service center"),
@@ -107,6 +109,20 @@ LABELS = MappingProxyType({
     "username": _l("Username"),
     "window": _l("Window"),
     "windows": _l("Windows"),
+    # 代办 (case_agency): the carrying of an agency case
+    "village": _l("Village point"),
+    "taken_by": _l("Taken by"),
+    "taken_at": _l("Taken at"),
+    "stage": _l("Where it is"),
+    "to_town_at": _l("At the town since"),
+    "to_town_by": _l("Handed to the town by"),
+    "delivered_at": _l("Delivered at"),
+    "delivered_by": _l("Delivered by"),
+    "returned_at": _l("Result returned at"),
+    "returned_by": _l("Result returned by"),
+    "reminded_at": _l("Last pressed at"),
+    "reminded_by": _l("Last pressed by"),
+    "reminders": _l("Times pressed"),
     # keys inside an item declaration (the item detail page)
     "article": _l("Article"),
     "basis": _l("Basis"),
