@@ -19,6 +19,7 @@ from stdnum.cn import ric
 from werkzeug.security import generate_password_hash
 
 from portal.access.roles import AGENT, AUDITOR, CLERK, MANAGER, ROLE_NAMES
+from portal.cases import agency
 from portal.cases.intake import spec_of
 from portal.cases.lifecycle import calendar_of, local_day
 from portal.cases.numbering import formatted, sequence_scope
@@ -85,6 +86,7 @@ def ensure_demo_users(remembered: Path | None = None, password: str | None = Non
     wanted: list[tuple[str, str, str, dict]] = [
         ("center-auditor", AUDITOR, "监督考核员（全中心）", {"center_wide": True}),
     ]
+    deciding = _deciding_windows()
     for sub in subs:
         first = sub.windows[0]
         wanted += [
@@ -93,6 +95,9 @@ def ensure_demo_users(remembered: Path | None = None, password: str | None = Non
              {"windows": [first]}),
             (f"{sub.code}-auditor", AUDITOR, sub.unified_name, {"sub_centers": [sub]}),
         ]
+        # 代办: a clerk at each other window that decides what a town center carries to it
+        wanted += [(f"{sub.code}-{w.code.lower()}-clerk", CLERK, f"{sub.unified_name} {w.code} {w.name}",
+                    {"windows": [w]}) for w in sub.windows if w.id in deciding and w.id != first.id]
     # each declared 代办员: their login, bound to their village (their name and 职务 on the account)
     agents = db.session.execute(
         select(VillageAgent, Village).join(Village, Village.id == VillageAgent.village_id)
@@ -128,6 +133,23 @@ def ensure_demo_users(remembered: Path | None = None, password: str | None = Non
     for username, secret in created:  # only once they exist
         remember(remembered, username, secret)
     return logins
+
+
+def _deciding_windows() -> set[int]:
+    """The windows where the 代办 cases of the town centers are decided: the first window the
+    deciding sub-center names for each 代办类 item (portal/cases/agency.py)."""
+    site = current_site()
+    if site is None:
+        return set()
+    out = set()
+    for sub in site.subcenters.values():
+        for code, offered in sub.offerings.items():
+            if offered.item_class != "代办类" or not offered.decided_by:
+                continue
+            offering = agency.deciding_offering(db.session, site, sub.code, code)
+            if offering is not None:
+                out.add(offering.windows[0].id)
+    return out
 
 
 def _hash(password: str) -> str:
