@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.access.roles import READ, WRITE, permission
+from portal.cases import agency
 from portal.cases.whereabouts import current, set_whereabouts
 from portal.models import (
-    STAGE_NAMES,
     WHEREABOUTS_NAMES,
     Case,
     CaseAgency,
@@ -42,6 +42,12 @@ def own_agent() -> VillageAgent | None:
     return db.session.scalar(select(VillageAgent).join(Village).where(
         VillageAgent.username == current_user.username, VillageAgent.active,
         VillageAgent.village_id.in_(villages)))
+
+
+def where_now(case: Case) -> str:
+    """Where an agency case is now, in the words of the applicant's progress query."""
+    place = agency.where(db.session, case)
+    return gettext(place[0], **place[1]) if place else ""
 
 
 def my_cases(limit: int = 30) -> list[tuple[Case, CaseAgency]]:
@@ -69,7 +75,7 @@ class AgentView(BaseView):
             "portal/agent.html", site=current_site(), agent=agent, now=now,
             now_name=gettext(WHEREABOUTS_NAMES[now.status]) if now is not None else None,
             now_since=center_time(now.at) if now is not None else None, choices=choices,
-            cases=[(case, carried, gettext(STAGE_NAMES[carried.stage])) for case, carried in my_cases()],
+            cases=[(case, carried, where_now(case)) for case, carried in my_cases()],
             may_take=self.appbuilder.sm.has_access(permission(WRITE), "agency"),
             title=gettext("Where I am now"))
 

@@ -25,6 +25,7 @@ from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import case as sa_case
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -46,9 +47,10 @@ from portal.cases.supervision import (
     waiting,
     worklist,
 )
-from portal.models import STAGE_NAMES, AgencyStage, Case, CaseAgency, Consultation, Offering, SubCenter, db
+from portal.models import AgencyStage, Case, CaseAgency, Consultation, Offering, SubCenter, db
 from portal.models.assessment import OPEN
 from portal.web import hall
+from portal.web.agent import where_now
 from portal.web.assessment.reports import COLUMNS, shown
 from portal.web.cases.casework import thresholds
 from portal.web.current import center_today, center_zone, current_site
@@ -144,18 +146,19 @@ def head_and_tail(ranked: list[Any]) -> list[Any]:
 
 def town_day(site: Any, day: Day) -> dict[str, Any]:
     """代办 at a town center: the agency cases carried through it that are not replied to yet
-    (the scope rule: a town center's staff see those), the oldest taken first, with where each
-    is; the ones the town is to act on (to receive from the village, to deliver) counted."""
+    (the scope rule: a town center's staff see those) with where each is: those the town is to
+    act on (to receive from the village, to deliver) first, counted; the oldest taken first."""
     query = (select(Case, CaseAgency).join(CaseAgency, CaseAgency.case_id == Case.id)
              .where(CaseAgency.stage != AgencyStage.REPLIED))
-    rows = db.session.execute(query.options(joinedload(Case.item))
-                              .order_by(CaseAgency.taken_at, Case.id).limit(SHOWN)).all()
+    waiting_here = sa_case((CaseAgency.stage.in_((AgencyStage.VILLAGE, AgencyStage.TOWN)), 0), else_=1)
+    rows = db.session.execute(query.options(joinedload(Case.item))  # the town's to act on first
+                              .order_by(waiting_here, CaseAgency.taken_at, Case.id).limit(SHOWN)).all()
     to_act = db.session.scalar(select(func.count()).select_from(
         query.where(CaseAgency.stage.in_((AgencyStage.VILLAGE, AgencyStage.TOWN)))
         .with_only_columns(CaseAgency.id).subquery())) or 0
     total = db.session.scalar(select(func.count()).select_from(
         query.with_only_columns(CaseAgency.id).subquery())) or 0
-    return {"cases": [(case, carried, gettext(STAGE_NAMES[carried.stage])) for case, carried in rows],
+    return {"cases": [(case, carried, where_now(case)) for case, carried in rows],
             "to_act": to_act, "total": total}
 
 
