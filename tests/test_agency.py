@@ -372,3 +372,35 @@ def test_a_plain_clerks_case_predicate_keeps_its_two_index_friendly_arms() -> No
     assert "case_agency.sub_center_id IN" in town and "= ANY(ARRAY(SELECT case_agency.case_id" in town
     agent = sql(Scope(user_id=7, village_sub_centers=frozenset({8})))
     assert "case_agency.taken_by_id =" in agent and "sub_center_id" not in agent
+
+
+def test_the_demo_has_agency_cases_at_every_stage_with_their_events(people) -> None:
+    from portal.cli.demo import AGENCY_PLAN, seed_agency_cases, seed_cases
+
+    app = people
+    with app.app_context():
+        seed_cases(60)
+        # the town's 代办类 items are carried, not decided at the town's counter
+        at_town = db.session.scalars(select(Case).join(SubCenter, SubCenter.id == Case.sub_center_id)
+                                     .join(Item, Item.id == Case.item_id)
+                                     .where(SubCenter.code == "huayang", Item.code == "mz-lnyd")).all()
+        assert at_town == []
+        made = seed_agency_cases()
+        assert made == 3 * len(AGENCY_PLAN)  # 华阳: 老年人优待证, 养老保险; 宝华: 老年人优待证
+        rows = db.session.execute(select(CaseAgency.stage, Case.state, CaseAgency.reminded_at,
+                                         CaseAgency.village_id, Case.channel)
+                                  .join(Case, Case.id == CaseAgency.case_id)).all()
+        stages = {(stage, state, reminded is not None) for stage, state, reminded, _, _ in rows}
+        assert stages == set(AGENCY_PLAN)
+        assert {channel for *_, channel in rows} == {"代办"}
+        assert any(village is None for *_, village, _ in rows)  # taken at the town's counter too
+        assert verify(db.session)[1] == []  # the events were appended as the lifecycle appends them
+        replied = db.session.scalars(select(CaseAgency)
+                                     .where(CaseAgency.stage == AgencyStage.REPLIED)).first()
+        kinds = [kind for kind, _ in events(app, replied.case_id)]
+        assert kinds[0] == "submit" and kinds[-1] == "agency_reply"
+        pressed = db.session.scalars(select(Case.number).join(CaseAgency).where(
+            CaseAgency.reminded_at.is_not(None), Case.sub_center_id == SubCenter.id,
+            SubCenter.code == "mz")).all()
+    page = signed_in(app, "mz-mz03-clerk").get("/worklist/", headers=ZH).get_data(as_text=True)
+    assert pressed and all(f'data-pressed="{number}"' in page for number in pressed)
