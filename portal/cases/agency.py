@@ -228,6 +228,14 @@ def names(session: Session, case: Case) -> tuple[str, str, str]:
     return town, home, window
 
 
+def village_name(session: Session, case: Case) -> str | None:
+    """The village point an agency case was taken at (``None``: at the town's counter)."""
+    if case.agency is None or case.agency.village_id is None:
+        return None
+    with unscoped():
+        return session.get(Village, case.agency.village_id).name
+
+
 def to_town(session: Session, site: Site, case: Case, who: Carrier) -> Case:
     """村 → 镇: the materials reach the town center."""
     GUARDS["to_town"](site, case, who, _today(site))
@@ -235,7 +243,7 @@ def to_town(session: Session, site: Site, case: Case, who: Carrier) -> Case:
     town, _, _ = names(session, case)
     agency.stage, agency.to_town_at, agency.to_town_by = AgencyStage.TOWN, now, who.name
     append(session, case, "agency_to_town", who.name,
-           {"handed_from": agency.village.name if agency.village else "", "handed_to": town}, at=now)
+           {"handed_from": village_name(session, case) or "", "handed_to": town}, at=now)
     session.commit()
     return case
 
@@ -322,9 +330,7 @@ def where(session: Session, case: Case) -> tuple[str, dict[str, str]] | None:
         return DECIDED_PLACE, {}
     town, home, _ = names(session, case)
     if agency.stage == AgencyStage.VILLAGE:
-        with unscoped():
-            village = session.get(Village, agency.village_id).name
-        return PLACES[AgencyStage.VILLAGE], {"village": village}
+        return PLACES[AgencyStage.VILLAGE], {"village": village_name(session, case) or ""}
     if agency.stage == AgencyStage.TOWN:
         return PLACES[AgencyStage.TOWN], {"town": town}
     return PLACES[AgencyStage.DELIVERED], {"place": home}

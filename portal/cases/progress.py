@@ -3,7 +3,9 @@
 The applicant gives the case number and a secret only they hold: the last six characters of the
 identity number on the application, or the phone number they gave. A right pair shows the
 case's state, its current step, its due date and light, the documents issued and the
-applicant's name masked (王*英). A wrong pair and an unknown number answer alike — the same
+applicant's name masked (王*英); for an application taken by a village point or a town center
+(代办), where it is: at the village, at the town, delivered to the deciding sub-center,
+decided and waiting to be replied, replied. A wrong pair and an unknown number answer alike — the same
 ``None``, after the same comparison — so the query tells nobody which numbers exist. Drafts are
 not cases yet: unknown.
 """
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.access.scope import unscoped
+from portal.cases.agency import where
 from portal.cases.supervision import Thresholds
 from portal.forms.identifiers import normalised
 from portal.models import Case, CaseState, IssuedDocument
@@ -38,6 +41,8 @@ class Progress:
     documents: tuple[tuple[str, str], ...]  # (kind, number) of each document issued
     applicant: str  # masked
     case_id: int  # not shown: the rating link of a decided case is signed for it
+    # 代办: where an agency case is (a message id and its parameters), ``None`` for others
+    agency: tuple[str, dict[str, str]] | None = None
 
 
 def applicants_secret(id_number: str | None, phone: str | None, given: str) -> str:
@@ -84,4 +89,5 @@ def progress(session: Session, number: str, secret: str, th: Thresholds) -> Prog
         return Progress(number=case.number, item=case.item.name, sub_center=case.sub_center.unified_name,
                         state=case.state, step=step, due=case.due_date,
                         light=th.light(case.state, case.due_date), documents=documents,
-                        applicant=masked(case.applicant_name or ""), case_id=case.id)
+                        applicant=masked(case.applicant_name or ""), case_id=case.id,
+                        agency=where(session, case))

@@ -19,6 +19,8 @@ from stdnum.cn import ric
 from werkzeug.security import generate_password_hash
 
 from portal.access.roles import AGENT, AUDITOR, CLERK, MANAGER, ROLE_NAMES
+from portal.cases import agency
+from portal.cases.audit import append
 from portal.cases.intake import spec_of
 from portal.cases.lifecycle import calendar_of, local_day
 from portal.cases.numbering import formatted, sequence_scope
@@ -26,7 +28,9 @@ from portal.core import servertime
 from portal.core.canonical import plain
 from portal.core.errors import N_, PortalError
 from portal.models import (
+    AgencyStage,
     Case,
+    CaseAgency,
     CaseSequence,
     CaseState,
     Item,
@@ -37,7 +41,7 @@ from portal.models import (
     VillageAgent,
     db,
 )
-from portal.models.case import COUNTER, ONLINE
+from portal.models.case import AGENCY, COUNTER, ONLINE
 from portal.models.users import user_sub_center, user_window
 from portal.site.publish import current_version
 from portal.web.current import current_site
@@ -85,6 +89,7 @@ def ensure_demo_users(remembered: Path | None = None, password: str | None = Non
     wanted: list[tuple[str, str, str, dict]] = [
         ("center-auditor", AUDITOR, "监督考核员（全中心）", {"center_wide": True}),
     ]
+    deciding = _deciding_windows()
     for sub in subs:
         first = sub.windows[0]
         wanted += [
@@ -93,6 +98,9 @@ def ensure_demo_users(remembered: Path | None = None, password: str | None = Non
              {"windows": [first]}),
             (f"{sub.code}-auditor", AUDITOR, sub.unified_name, {"sub_centers": [sub]}),
         ]
+        # 代办: a clerk at each other window that decides what a town center carries to it
+        wanted += [(f"{sub.code}-{w.code.lower()}-clerk", CLERK, f"{sub.unified_name} {w.code} {w.name}",
+                    {"windows": [w]}) for w in sub.windows if w.id in deciding and w.id != first.id]
     # each declared 代办员: their login, bound to their village (their name and 职务 on the account)
     agents = db.session.execute(
         select(VillageAgent, Village).join(Village, Village.id == VillageAgent.village_id)
@@ -128,6 +136,23 @@ def ensure_demo_users(remembered: Path | None = None, password: str | None = Non
     for username, secret in created:  # only once they exist
         remember(remembered, username, secret)
     return logins
+
+
+def _deciding_windows() -> set[int]:
+    """The windows where the 代办 cases of the town centers are decided: the first window the
+    deciding sub-center names for each 代办类 item (portal/cases/agency.py)."""
+    site = current_site()
+    if site is None:
+        return set()
+    out = set()
+    for sub in site.subcenters.values():
+        for code, offered in sub.offerings.items():
+            if offered.item_class != "代办类" or not offered.decided_by:
+                continue
+            offering = agency.deciding_offering(db.session, site, sub.code, code)
+            if offering is not None:
+                out.add(offering.windows[0].id)
+    return out
 
 
 def _hash(password: str) -> str:
@@ -209,6 +234,8 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
         offering = site.subcenters[sub_code].offerings[item_code]
         if offering.guidance_only:
             continue  # 咨办类: guidance only, no case
+        if offering.item_class == "代办类":
+            continue  # taken here for another sub-center: agency cases (seed_agency_cases)
         declared = offering.item
         if declared.data.get("parallel"):
             continue  # a bundle's branches open at acceptance: those cases come from intake
@@ -291,3 +318,166 @@ def seed_cases(count: int, chunk: int = 10_000, states: tuple[str, ...] = DEMO_S
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     return count
+
+
+# 代办: the stages the demo's agency cases stand at, each (stage, the case's state, pressed)
+AGENCY_PLAN = (
+    (AgencyStage.VILLAGE, CaseState.FORWARDING, False),
+    (AgencyStage.TOWN, CaseState.FORWARDING, False),
+    (AgencyStage.DELIVERED, CaseState.SUBMITTED, False),
+    (AgencyStage.DELIVERED, CaseState.SUBMITTED, True),  # not accepted in time: pressed
+    (AgencyStage.DELIVERED, CaseState.ACCEPTED, True),  # past its due date: pressed
+    (AgencyStage.DELIVERED, CaseState.COMPLETED, False),  # decided, the result not back yet
+    (AgencyStage.RETURNED, CaseState.COMPLETED, False),
+    (AgencyStage.REPLIED, CaseState.COMPLETED, False),
+    (AgencyStage.REPLIED, CaseState.REJECTED, False),
+)
+
+
+def seed_agency_cases() -> int:
+    """Add the demo's 代办 cases (portal/cases/agency.py): for every 代办类 item of a town
+    center, one case at each stage of ``AGENCY_PLAN`` — taken by the village points' 代办员 in
+    turn (the last by the town's own counter), the older the further on — with the events their
+    hand-overs, decisions, reminders and replies would have written, at those times. Needs the
+    demo users (`portal demo-users`). Returns how many."""
+    site, version = current_site(), current_version(db.session)
+    if site is None or version is None:
+        raise PortalError(N_("nothing is published yet"), hint=N_("run `portal sync` first"))
+    calendar, now = calendar_of(site), servertime.now()
+    numbers = _Numbers(site.center["case_number"])
+    users = {u.username: u for u in db.session.scalars(select(PortalUser))}
+    made = 0
+    towns = select(SubCenter).where(SubCenter.active, SubCenter.kind == "town_center")
+    for town in db.session.scalars(towns.order_by(SubCenter.code)):
+        declared = site.subcenters.get(town.code)
+        villages = db.session.scalars(select(Village).where(Village.sub_center_id == town.id, Village.active)
+                                      .order_by(Village.code)).all()
+        carriers = [(v, a.username) for v in villages for a in v.agents
+                    if a.active and a.username in users and a.title == "便民服务代办员"]
+        if declared is None or not carriers:
+            continue
+        for code in sorted(declared.offerings):
+            deciding = agency.deciding_offering(db.session, site, town.code, code)
+            if deciding is None:
+                continue
+            offered = site.subcenters[deciding.sub_center.code].offerings[code].item
+            spec = spec_of(deciding.form_version)
+            window = deciding.windows[0]
+            home = deciding.sub_center.code
+            clerk = next((u for u in (f"{home}-{window.code.lower()}-clerk", f"{home}-manager")
+                          if u in users), "system")
+            for k, (stage, state, pressed) in enumerate(AGENCY_PLAN):
+                village, username = (None, f"{town.code}-clerk") if k == len(AGENCY_PLAN) - 1 \
+                    else carriers[k % len(carriers)]
+                if username not in users:
+                    continue
+                _agency_case(site, calendar, now, numbers, version.id, town, village, users[username],
+                             deciding, offered, spec, window, clerk, stage, state, pressed, made)
+                made += 1
+    numbers.save()
+    db.session.commit()
+    return made
+
+
+def _agency_case(site: Any, calendar: Any, now: dt.datetime, numbers: _Numbers, version_id: int,
+                 town: SubCenter, village: Village | None, taker: PortalUser, deciding: Offering,
+                 offered: Any, spec: Any, window: Any, clerk: str, stage: str, state: str,
+                 pressed: bool, n: int) -> None:
+    """One demo agency case at ``stage`` and ``state``, with its events at their times."""
+    steps = list(AGENCY_PLAN).index(next(p for p in AGENCY_PLAN if p[0] == stage))
+    days = offered.promised_days if offered.case_type == "承诺件" else 0
+    # the further on, the older; a pressed one old enough for the window to be late with it
+    taken = now - dt.timedelta(days=(2 * days + 14) if pressed else 2 + 2 * steps + n % 3, hours=n % 5)
+    name = DEMO_SURNAMES[(n + 7) % len(DEMO_SURNAMES)] + DEMO_GIVEN[(n + 3) % len(DEMO_GIVEN)]
+    born = f"321183{1940 + n % 20}0612{n % 1000:03d}"
+    who = {"name": name, "id_number": born + ric.calc_check_digit(born + "0"),
+           "phone": f"138{(n * 7919) % 100_000_000:08d}"}
+    case = Case(number=numbers.next(deciding.sub_center.code, window.code, local_day(site, taken)),
+                item_id=deciding.item_id, sub_center_id=deciding.sub_center_id, window_id=window.id,
+                site_version_id=version_id, applicant_name=name, applicant_id_type="居民身份证",
+                applicant_id_number=who["id_number"], applicant_phone=who["phone"],
+                form_version_id=deciding.form_version_id, data=demo_data(spec, n, who), state=state,
+                channel=AGENCY, extended_days=0)
+    at_town = village is None
+    carried = CaseAgency(sub_center_id=town.id, village_id=None if at_town else village.id,
+                         taken_by=taker.username, taken_by_id=taker.id, stage=stage, taken_at=taken)
+    case.agency = carried
+    db.session.add(case)
+    db.session.flush()
+    events: list[tuple[dt.datetime, str, str, dict[str, Any]]] = [
+        (taken, "submit", taker.username, {"form_version": case.form_version_id, "channel": AGENCY,
+                                            "town": town.unified_name,
+                                            **({} if at_town else {"village": village.name}),
+                                            "received": [m["name"] for m in offered.data.get("materials", ())
+                                                         if m.get("required", True)]})]
+    moment = taken
+    reached = [p[0] for p in AGENCY_PLAN]
+    order = (AgencyStage.TOWN, AgencyStage.DELIVERED, AgencyStage.RETURNED, AgencyStage.REPLIED)
+    town_clerk = f"{town.code}-clerk"
+    if at_town:
+        carried.to_town_at, carried.to_town_by = taken, taker.username
+    for step in order:
+        if reached.index(step) > reached.index(stage) or (step == AgencyStage.TOWN and at_town):
+            continue
+        moment = moment + dt.timedelta(hours=20)
+        if step == AgencyStage.TOWN:
+            carried.to_town_at, carried.to_town_by = moment, taker.username
+            events.append((moment, "agency_to_town", taker.username,
+                           {"handed_from": village.name, "handed_to": town.unified_name}))
+        elif step == AgencyStage.DELIVERED:
+            carried.delivered_at, carried.delivered_by = moment, town_clerk
+            events.append((moment, "agency_deliver", town_clerk,
+                           {"handed_from": town.unified_name, "handed_to": deciding.sub_center.unified_name,
+                            "window": window.code}))
+            moment = _decided(site, calendar, case, offered, days, clerk, moment, events)
+            if pressed:
+                reason = agency.OVERDUE if state == CaseState.ACCEPTED else agency.NOT_ACCEPTED
+                carried.reminded_at, carried.reminded_by, carried.reminders = \
+                    now - dt.timedelta(hours=3), taker.username, 1
+                events.append((carried.reminded_at, "agency_remind", taker.username,
+                               {"late": reason, "due": case.due_date.isoformat() if case.due_date else None,
+                                "reminders": 1}))
+        elif step == AgencyStage.RETURNED:
+            carried.returned_at, carried.returned_by = moment, town_clerk if at_town else taker.username
+            events.append((moment, "agency_returned", carried.returned_by,
+                           {"handed_from": deciding.sub_center.unified_name, "decision": state,
+                            **({"outcome": case.outcome} if case.outcome else {})}))
+        elif step == AgencyStage.REPLIED:
+            carried.replied_at, carried.replied_by = moment, carried.returned_by
+            events.append((moment, "agency_reply", carried.replied_by, {"note": "结果已当面交给申请人"}))
+    for at, kind, by, data in sorted(events, key=lambda e: e[0]):
+        append(db.session, case, kind, by, data, at=at)
+
+
+def _decided(site: Any, calendar: Any, case: Case, offered: Any, days: int, clerk: str,
+             delivered: dt.datetime, events: list) -> dt.datetime:
+    """The deciding window's part of a demo agency case: accepted the day after its delivery,
+    completed or not accepted as its state says. Returns the moment of the window's last act."""
+    if case.state in (CaseState.FORWARDING, CaseState.SUBMITTED):
+        return delivered
+    if case.state == CaseState.REJECTED:
+        at = delivered + dt.timedelta(hours=20)
+        events.append((at, "reject", clerk, {"reason": "申请人不符合条件：未满六十周岁"}))
+        return at
+    accepted = delivered + dt.timedelta(hours=20)
+    day = local_day(site, accepted)
+    due = calendar.add_workdays(day, days)
+    steps = plain(offered.data.get("steps") or [])
+    case.accepted_at, case.accepted_by, case.limit_days, case.due_date = accepted, clerk, days, due
+    case.plan = {"steps": steps, "legal_days": offered.data.get("legal_days"),
+                 "extension": plain(offered.data.get("extension")), "case_type": offered.case_type,
+                 "parallel": []}
+    case.step = 1 if len(steps) > 1 else None
+    case.legal_days, case.pauses = offered.data.get("legal_days"), []
+    events.append((accepted, "accept", clerk, {"limit_days": days, "due": due.isoformat(),
+                                                "guessed_years": [], "branches": []}))
+    if case.state != CaseState.COMPLETED:
+        return accepted
+    done = accepted + dt.timedelta(hours=2)
+    used = calendar.used(day, local_day(site, done), [])
+    case.completed_at, case.outcome, case.on_time, case.used_days, case.step = \
+        done, "approved", local_day(site, done) <= due, used, None
+    result = offered.data.get("result", {}).get("name", "")
+    events.append((done, "complete", clerk, {"outcome": "approved", "result": result,
+                                             "on_time": case.on_time, "used_days": used}))
+    return done

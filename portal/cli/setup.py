@@ -74,13 +74,15 @@ def demo_users(remember: Path | None, password: str | None) -> None:
 @with_appcontext
 @domain_errors
 def demo_cases(count: int, if_empty: bool) -> None:
-    """Add demo cases spread over every window (demos and benchmarks only)."""
+    """Add demo cases spread over every window, and 代办 cases of the town centers at every
+    stage (demos and benchmarks only)."""
     from sqlalchemy import func, select
 
-    from portal.cli.demo import seed_cases
+    from portal.cli.demo import seed_agency_cases, seed_cases
     from portal.models import Case, db
 
     if if_empty and db.session.scalar(select(func.count()).select_from(Case)):
         click.echo("demo cases: there are cases already, none added")
         return
     click.echo(f"demo cases: added {seed_cases(count)}")
+    click.echo(f"demo cases: added {seed_agency_cases()} 代办 cases, at every stage of their carrying")

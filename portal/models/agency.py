@@ -43,7 +43,7 @@ UNDERWAY_SQL = "stage != 'replied'"
 STAGE_NAMES = {
     AgencyStage.VILLAGE: N_("Taken at the village"),
     AgencyStage.TOWN: N_("Handed over to the town"),
-    AgencyStage.DELIVERED: N_("Delivered to the sub-center"),
+    AgencyStage.DELIVERED: N_("At the deciding sub-center"),
     AgencyStage.RETURNED: N_("Result returned"),
     AgencyStage.REPLIED: N_("Replied to the applicant"),
 }

@@ -1,5 +1,7 @@
 """The 代办员's start page (``/agent/``), made for a phone: where they are now (当前去向) and
-since when, and one big button for each place (``Whereabouts``) — one tap sets it.
+since when, and one big button for each place (``Whereabouts``) — one tap sets it; below, the
+agency cases they took (代办, portal/web/agency.py) with where each is, and the button that
+takes a new one.
 
 The page reads and writes only the signed-in user's own agent entry (the declared 代办员 whose
 ``username`` is theirs, in their village): the form carries no agent id, so nobody can set
@@ -15,10 +17,20 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.access.roles import READ, WRITE, permission
+from portal.cases import agency
 from portal.cases.whereabouts import current, set_whereabouts
-from portal.models import WHEREABOUTS_NAMES, Village, VillageAgent, Whereabouts, db
+from portal.models import (
+    WHEREABOUTS_NAMES,
+    Case,
+    CaseAgency,
+    Village,
+    VillageAgent,
+    Whereabouts,
+    db,
+)
 from portal.web.current import center_time, current_site
 
 
@@ -30,6 +42,20 @@ def own_agent() -> VillageAgent | None:
     return db.session.scalar(select(VillageAgent).join(Village).where(
         VillageAgent.username == current_user.username, VillageAgent.active,
         VillageAgent.village_id.in_(villages)))
+
+
+def where_now(case: Case) -> str:
+    """Where an agency case is now, in the words of the applicant's progress query."""
+    place = agency.where(db.session, case)
+    return gettext(place[0], **place[1]) if place else ""
+
+
+def my_cases(limit: int = 30) -> list[tuple[Case, CaseAgency]]:
+    """The agency cases (代办) the user sees — a 代办员's, those they took — latest first."""
+    return list(db.session.execute(
+        select(Case, CaseAgency).join(CaseAgency, CaseAgency.case_id == Case.id)
+        .options(joinedload(Case.item)).order_by(CaseAgency.taken_at.desc(), Case.id.desc())
+        .limit(limit)))
 
 
 class AgentView(BaseView):
@@ -49,6 +75,8 @@ class AgentView(BaseView):
             "portal/agent.html", site=current_site(), agent=agent, now=now,
             now_name=gettext(WHEREABOUTS_NAMES[now.status]) if now is not None else None,
             now_since=center_time(now.at) if now is not None else None, choices=choices,
+            cases=[(case, carried, where_now(case)) for case, carried in my_cases()],
+            may_take=self.appbuilder.sm.has_access(permission(WRITE), "agency"),
             title=gettext("Where I am now"))
 
     @expose("/status", methods=["POST"])

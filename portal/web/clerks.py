@@ -82,6 +82,9 @@ class ClerkScreen(AccountLog, SafeRoutes, CsvExport, UserDBModelView):
     list_template = "portal/list.html"
     list_widget = LeanListWidget
     show_template = "portal/user_show.html"
+    # the entity's show columns, not FAB's user fieldsets (their English headings and audit
+    # columns: a center admin opening a clerk's page read "Created On", "Roles", "Login Count")
+    show_fieldsets: list = []
     extra_args = {"account_tools": "clerks"}
     base_filters = [["id", OnlyClerks, None]]
     validators_columns = {"windows": [DataRequired()], "username": [UniqueUsername()]}

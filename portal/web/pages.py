@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from portal.access.roles import AGENT, AUDITOR, CLERK, MANAGER, READ, WRITE
+from portal.web.agency import AgencyView
 from portal.web.agent import AgentView
 from portal.web.assessment.ranking import AssessmentView
 from portal.web.assessment.reports import MonthlyReportView
@@ -32,7 +33,7 @@ PAGES = (
     (DesignerView, "Form designer", "subcenters", WRITE),
 )
 HIDDEN_PAGES = (DraftView, CaseworkView, DocumentView, TemplateEditorView, AssessmentView, MaterialView,
-                SiteHistoryView, FindView, AgentView)
+                SiteHistoryView, FindView, AgentView, AgencyView)
 
 # Menu entries of pages with a permission of their own: (menu msgid, endpoint, permission,
 # category msgid).
@@ -58,4 +59,9 @@ OWN_PERMISSIONS = MappingProxyType({
     "site_history": MappingProxyType({MANAGER: frozenset({READ})}),
     # 当前去向: a 代办员 reads and sets their own (portal/web/agent.py)
     "whereabouts": MappingProxyType({AGENT: frozenset({READ, WRITE})}),
+    # 代办: a 代办员 takes applications and records the hand-overs of what they took; a town
+    # center's clerks and manager those carried through their town (portal/cases/agency.py
+    # decides which case and step: a department's staff pass no guard)
+    "agency": MappingProxyType({AGENT: frozenset({READ, WRITE}), CLERK: frozenset({READ, WRITE}),
+                                MANAGER: frozenset({READ, WRITE})}),
 })

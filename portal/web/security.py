@@ -192,7 +192,7 @@ VIEW_LABELS = {
     "ViewMenuModelView": _l("Views/Menus"), "PermissionViewModelView": _l("Permission on Views/Menus"),
     "UserInfoEditView": _l("Edit User Information"), "ResetPasswordView": _l("Reset Password"),
     "ResetMyPasswordView": _l("Reset my password"), "MenuApi": _l("Menu (API)"),
-    "OpenApi": _l("API description"), "casework": _l("Casework"),
+    "OpenApi": _l("API description"), "casework": _l("Casework"), "agency": _l("Agency cases"),
     "templates": _l("Print templates"), "assessment": _l("Assessment"),
     "HomeView": _l("Home"), "LocaleView": _l("Language"), "NoTokenApi": _l("Sign-in (API)"),
     "PortalAuthDBView": _l("Sign in"), "UtilView": _l("Back"),

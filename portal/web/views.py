@@ -8,6 +8,8 @@ and its sub-centers under their unified names.
   branches (并联审批) their sub-centers are to decide, the public's questions waiting for an
   answer (网上咨询), this month's figures.
 - 监督考核员: this month's ranking (its head and its tail) and the overdue cases.
+- the staff of a town center, besides: the agency cases (代办) carried through it and not yet
+  replied to, with where each is.
 
 A user holding several roles sees each role's part. Everything is read through the scope rule,
 like every list; each part is a few rows and links to the page that shows all of them.
@@ -23,7 +25,9 @@ from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import case as sa_case
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from portal.access.roles import AGENT, AUDITOR, CLERK, MANAGER, ROLE_NAMES
 from portal.access.scope import current_scope
@@ -43,9 +47,10 @@ from portal.cases.supervision import (
     waiting,
     worklist,
 )
-from portal.models import Consultation, Offering, SubCenter, db
+from portal.models import AgencyStage, Case, CaseAgency, Consultation, Offering, SubCenter, db
 from portal.models.assessment import OPEN
 from portal.web import hall
+from portal.web.agent import where_now
 from portal.web.assessment.reports import COLUMNS, shown
 from portal.web.cases.casework import thresholds
 from portal.web.current import center_today, center_zone, current_site
@@ -139,6 +144,24 @@ def head_and_tail(ranked: list[Any]) -> list[Any]:
     return ranked if last <= first else ranked[:first] + [None] + ranked[last:]
 
 
+def town_day(site: Any, day: Day) -> dict[str, Any]:
+    """代办 at a town center: the agency cases carried through it that are not replied to yet
+    (the scope rule: a town center's staff see those) with where each is: those the town is to
+    act on (to receive from the village, to deliver) first, counted; the oldest taken first."""
+    query = (select(Case, CaseAgency).join(CaseAgency, CaseAgency.case_id == Case.id)
+             .where(CaseAgency.stage != AgencyStage.REPLIED))
+    waiting_here = sa_case((CaseAgency.stage.in_((AgencyStage.VILLAGE, AgencyStage.TOWN)), 0), else_=1)
+    rows = db.session.execute(query.options(joinedload(Case.item))  # the town's to act on first
+                              .order_by(waiting_here, CaseAgency.taken_at, Case.id).limit(SHOWN)).all()
+    to_act = db.session.scalar(select(func.count()).select_from(
+        query.where(CaseAgency.stage.in_((AgencyStage.VILLAGE, AgencyStage.TOWN)))
+        .with_only_columns(CaseAgency.id).subquery())) or 0
+    total = db.session.scalar(select(func.count()).select_from(
+        query.with_only_columns(CaseAgency.id).subquery())) or 0
+    return {"cases": [(case, carried, where_now(case)) for case, carried in rows],
+            "to_act": to_act, "total": total}
+
+
 PARTS = ((CLERK, clerk_day), (MANAGER, manager_day), (AUDITOR, auditor_day))
 
 
@@ -156,6 +179,9 @@ class HomeView(IndexView):
         builds = [(role, build) for role, build in PARTS if role in roles and site is not None]
         day = Day.of(site) if builds else None  # counted once, whatever roles the user holds
         parts = {role: build(site, day) for role, build in builds}
+        scope = current_scope()
+        if builds and scope is not None and scope.town_centers:  # a town center's staff: 代办
+            parts["town"] = town_day(site, day)
         return self.render_template(self.index_template, site=site, parts=parts,
                                     lights=LIGHTS, today=day.today if day else None,
                                     title=gettext("Home"))

@@ -16,12 +16,13 @@ from sqlalchemy import select
 
 from portal.access.roles import ROLE_NAMES
 from portal.access.scope import may_write
-from portal.cases import lifecycle
+from portal.cases import agency, lifecycle
 from portal.cases.actions import allowed_actions, approver_of, steps_of
 from portal.cases.places import branch_place, case_place
 from portal.documents import issuing
 from portal.documents.issuing import KINDS
 from portal.models import Case, CaseEvent, CaseState, IssuedDocument, db
+from portal.web.cases.carrying import case_panel
 from portal.web.cases.casework import actor, thresholds
 from portal.web.cases.intake import case_sections
 from portal.web.cases.materials import files_of, viewable
@@ -43,6 +44,7 @@ def case_page(case: Case) -> dict[str, Any]:
             "materials": _materials(site, case) if "notice" in actions else [],
             "documents": _documents(site, case),
             "events": _events(case), "sections": case_sections(case),
+            "agency": case_panel(case),  # 代办: where it is, its hand-overs, what one may record
             # a PDF or a picture among the materials: the page shows them in its viewer
             "viewer": any(viewable(meta) is not None for meta in files_of(case.data).values())}
 
@@ -107,6 +109,11 @@ EVENT_KINDS = {
     "due_moved": _l("Due date worked out again"),
     "reprint_refused": _l("Reprint refused: the stored document was altered"),
     "edit": _l("Applicant contact changed"),
+    # 代办: the hand-overs of an agency case, its reminders and the reply
+    "agency_to_town": _l("Handed over to the town center"),
+    "agency_deliver": _l("Delivered to the sub-center"),
+    "agency_returned": _l("Result returned"), "agency_reply": _l("Replied to the applicant"),
+    "agency_remind": _l("Pressed (催办)"),
 }
 EVENT_KEYS = {
     "limit_days": _l("Limit (working days)"), "due": _l("Due date"), "reason": _l("Reason"),
@@ -119,6 +126,10 @@ EVENT_KEYS = {
     "sha256": _l("SHA-256"), "from": _l("Due date before"),
     "years": _l("Holiday schedule published for"),
     "applicant_name": _l("Applicant"), "applicant_phone": _l("Applicant's phone"),
+    "channel": _l("Channel"), "village": _l("Village point"), "town": _l("Town service center"),
+    "received": _l("Materials received on paper"), "handed_from": _l("From"),
+    "handed_to": _l("To"), "window": _l("Window"), "decision": _l("Decision"),
+    "reminders": _l("Reminders so far"), "late": _l("Why pressed"),
 }
 OUTCOMES = {"approved": _l("Approved"), "denied": _l("Denied")}
 LIGHT_LABELS = {"red": _l("Overdue"), "yellow": _l("Due soon"), "green": _l("In time"),
@@ -130,6 +141,10 @@ def event_value(key: str, value: Any) -> str:
         return gettext("Yes") if value else gettext("No")
     if key == "outcome":
         return str(OUTCOMES.get(value, value))
+    if key == "decision":  # the state the case was decided in (代办: the result returned)
+        return str(VALUE_LABELS["state"].get(value, value))
+    if key == "late" and value in agency.REASONS:  # why an agency case was pressed (催办)
+        return gettext(agency.REASONS[value])
     if key == "kind" and value in KINDS:  # a document's kind by its title, never "acceptance"
         return KINDS[value].title or gettext("Certificate")
     if isinstance(value, list):

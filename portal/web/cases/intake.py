@@ -77,6 +77,15 @@ def _guidance_only(offering: Offering) -> bool:
     return site is not None and site.guidance_only(offering.sub_center.code, offering.item.code)
 
 
+def _carried_elsewhere(offering: Offering) -> bool:
+    """A town center's 代办类 offering: its application is taken as an agency case for the
+    sub-center deciding it (portal/web/agency.py), never decided at this counter."""
+    site = current_site()
+    sub = site.subcenters.get(offering.sub_center.code) if site else None
+    offered = sub.offerings.get(offering.item.code) if sub else None
+    return offered is not None and offered.item_class == "代办类"
+
+
 def _offering(pk: int) -> Offering:
     offering = db.session.scalars(select(Offering).where(Offering.id == pk, Offering.active)
                                   .options(selectinload(Offering.windows))).one_or_none()
@@ -270,6 +279,8 @@ class IntakeView(_FormPage, BaseView):
     @has_access
     def new(self, pk: int) -> Any:
         offering = _offering(pk)
+        if _carried_elsewhere(offering):  # 代办类: taken here, decided by another sub-center
+            return redirect(url_for("AgencyView.new", offering=offering.id))
         spec = spec_of(offering.form_version)
         windows = _windows(offering)
         booking = _booking(offering, windows)
