@@ -34,6 +34,7 @@ C (石狮村) overdue (accepted 10-21, due 10-21, undecided) and pressed; A and 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -54,7 +55,7 @@ from portal.core import servertime
 from portal.forms.build import check_submission
 from portal.models import CaseState, PortalUser, SubCenter, Village, db
 from portal.web.current import current_site
-from tests.support.world import PASSWORD
+from tests.support.world import PASSWORD, login
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 ZONE = __import__("zoneinfo").ZoneInfo("Asia/Shanghai")
@@ -280,3 +281,67 @@ def test_a_formula_reads_the_network_metrics(october) -> None:
         # 石狮村 alone would be 7 days: −8
         assert score(rules, {**values[ids["huayang"]], "agency_transit_days": Decimal(7)}).total == Decimal(
             "93.00")
+
+
+def _network_table(html: str, testid: str) -> dict[str, list[str]]:
+    section = html.split(f'data-testid="{testid}"')[1].split("</section>")[0]
+    return {key: [c.strip() for c in re.findall(r"<t[dh][^>]*>([^<]*)</t[dh]>", row)]
+            for key, row in re.findall(r'<tr data-network="([^"]+)"[^>]*>(.*?)</tr>', section, re.S)}
+
+
+def test_the_monthly_report_section_by_town_and_village(october) -> None:
+    """The hand-worked October on the page: the center sees both towns, a town manager theirs."""
+    app = october[0]
+    center, huayang = app.test_client(), app.test_client()
+    login(center, "center-auditor")
+    login(huayang, "huayang-manager")
+    # town/village: taken, delivered, accepted (transit), average, longest, replied, 催办
+    expected = {
+        "huayang": ["华阳街道便民服务中心", "3", "4", "4", "3.0", "7", "2", "2"],
+        "huayang/东门村": ["东门村", "0", "0", "0", "—", "—", "0", "0"],
+        "huayang/石狮村": ["石狮村", "1", "1", "1", "7.0", "7", "0", "2"],
+        "huayang/蜀山村": ["蜀山村", "1", "2", "2", "2.0", "2", "1", "0"],
+        "huayang/counter": ["镇（街道）窗口直接受理", "1", "1", "1", "1.0", "1", "1", "0"],
+    }
+    page = center.get("/reports/monthly?month=2026-10").get_data(as_text=True)
+    assert "三级便民服务网络" in page
+    rows = _network_table(page, "network-month")
+    assert {k: v for k, v in rows.items() if k.startswith("huayang")} == expected
+    assert rows["baohua/宝华村"] == ["宝华村", "1", "0", "0", "—", "—", "0", "0"]
+    assert rows["total"] == ["全部镇（街道）", "4", "4", "4", "3.0", "7", "2", "2"]
+    own = _network_table(huayang.get("/reports/monthly?month=2026-10").get_data(as_text=True),
+                         "network-month")
+    assert own == expected  # no 宝华镇 row, no total of several towns
+    # the month under way adds today's columns: 在途, 待回复 (November: nothing happened yet)
+    now = _network_table(center.get("/reports/monthly?month=2026-11").get_data(as_text=True),
+                         "network-month")
+    assert now["huayang/蜀山村"][-2:] == ["0", "1"] and now["baohua/宝华村"][-2:] == ["1", "0"]
+    assert now["total"][1:] == ["0", "0", "0", "—", "—", "0", "0", "1", "1"]
+
+
+def test_the_worklist_block_by_town_and_village(october) -> None:
+    app, _, _, numbers = october
+    center, huayang, baohua, clerk = (app.test_client() for _ in range(4))
+    for client, user in ((center, "center-auditor"), (huayang, "huayang-manager"), (baohua, "baohua-manager"),
+                         (clerk, "ws-clerk")):
+        login(client, user)
+    # in transit, delivered and the window late, pressed, awaiting reply
+    page = huayang.get("/worklist/").get_data(as_text=True)
+    assert _network_table(page, "network-today") == {
+        "huayang": ["华阳街道便民服务中心", "0", "1", "1", "1"],
+        "huayang/东门村": ["东门村", "0", "0", "0", "0"],
+        "huayang/石狮村": ["石狮村", "0", "1", "1", "0"],
+        "huayang/蜀山村": ["蜀山村", "0", "0", "0", "1"],
+    }
+    late_list = page.split('data-testid="network-late"')[1].split("</table>")[0]
+    assert re.findall(r'data-late="([^"]+)"', late_list) == [numbers["C"]]
+    assert "华阳街道便民服务中心 石狮村" in late_list and "超期" in late_list
+    assert _network_table(baohua.get("/worklist/").get_data(as_text=True), "network-today") == {
+        "baohua": ["宝华镇便民服务中心", "1", "0", "0", "0"],
+        "baohua/仓头村": ["仓头村", "0", "0", "0", "0"],
+        "baohua/和平村": ["和平村", "0", "0", "0", "0"],
+        "baohua/宝华村": ["宝华村", "1", "0", "0", "0"],
+    }
+    assert set(_network_table(center.get("/worklist/").get_data(as_text=True), "network-today")) >= {
+        "huayang", "baohua", "huayang/石狮村", "baohua/宝华村"}
+    assert 'data-testid="network-today"' not in clerk.get("/worklist/").get_data(as_text=True)
