@@ -26,7 +26,8 @@ request of each page in turn, so that whatever slows the machine slows them all 
 
 Printed: each page's median and p95, its ratio to the clerk's worklist, and the network's own
 queries timed alone (the center's scope): the month's figures per place, today's under way per
-place, the late list.
+place, the late list, and what the pages add — the report's section and the worklist's block
+with their names — with their share of the center's pages.
 """
 
 from __future__ import annotations
@@ -204,6 +205,7 @@ def domain(app, requests: int) -> dict[str, float]:
     from portal.core import servertime
     from portal.models import db
     from portal.web.current import current_site
+    from portal.web.network import month_section, today_block
 
     with app.test_request_context(), unscoped():
         site = current_site()
@@ -212,7 +214,10 @@ def domain(app, requests: int) -> dict[str, float]:
         month = Month(today.year, today.month)
         timed = {"month figures": lambda: month_figures(db.session, month, zone, calendar),
                  "under way today": lambda: underway(db.session, calendar, today, zone),
-                 "late list": lambda: late(db.session, calendar, today, zone, 20)}
+                 "late list": lambda: late(db.session, calendar, today, zone, 20),
+                 # what the pages add: the report's section, the worklist's block (with the names)
+                 "report section": lambda: month_section(site, month, today),
+                 "worklist block": lambda: today_block(site, today)}
         out = {}
         for name, call in timed.items():
             samples = []
@@ -248,8 +253,12 @@ def run(label: str, url: str, cases: int, requests: int) -> None:
     for name, (median, p95, _) in figures.items():
         print(f"  {name:<16} median {median * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   "
               f"ratio / clerk worklist {median / base:5.2f}")
-    for name, took in domain(app, requests).items():
+    alone = domain(app, requests)
+    for name, took in alone.items():
         print(f"    {name:<16} median {took * 1000:7.2f} ms")
+    print(f"  share of the center's pages: report section / center monthly "
+          f"{alone['report section'] / figures['center monthly'][0]:.2f}, worklist block / center worklist "
+          f"{alone['worklist block'] / figures['center worklist'][0]:.2f}")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

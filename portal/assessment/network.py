@@ -13,7 +13,7 @@ For a month (the center's local calendar month):
 - 已回复 (``replied``): results given to the applicant in the month;
 - 催办 (``reminders``): the reminders recorded in the month (each one, from the case event log).
 
-Each figure is one query over the month's rows through an index (the hand-over times of
+Three queries, each over the month's rows through indexes (the hand-over times of
 ``case_agency``, the cases' acceptance time, the partial index of the 催办 events): never the
 whole table.
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from portal.assessment.reports import Month
@@ -104,11 +104,18 @@ def month_figures(session: Session, month: Month, zone: ZoneInfo, calendar: Cale
     start, end = month.bounds(zone)
     keys = KEYS[by]
     width = len(keys)
-    counts: dict[str, dict[Any, int]] = {}
-    for name, column in (("taken", CaseAgency.taken_at), ("delivered", CaseAgency.delivered_at),
-                         ("replied", CaseAgency.replied_at)):
-        query = select(*keys, func.count()).where(column >= start, column < end).group_by(*keys)
-        counts[name] = {_key(row, width): row[-1] for row in session.execute(query)}
+    # the three hand-overs in one statement, an index range each (OR: each arm from its index),
+    # so that the scope's criterion is worked out once, not three times
+    counts: dict[str, dict[Any, int]] = {"taken": {}, "delivered": {}, "replied": {}}
+    within = {name: and_(column >= start, column < end) for name, column in (
+        ("taken", CaseAgency.taken_at), ("delivered", CaseAgency.delivered_at),
+        ("replied", CaseAgency.replied_at))}
+    for row in session.execute(
+            select(*keys, *(func.coalesce(func.sum(case((c, 1), else_=0)), 0) for c in within.values()))
+            .where(or_(*within.values())).group_by(*keys)):
+        for name, n in zip(within, row[width:], strict=True):
+            if n:
+                counts[name][_key(row, width)] = int(n)
     counts["reminders"] = {_key(row, width): row[-1] for row in session.execute(
         select(*keys, func.count()).select_from(CaseEvent)
         .join(CaseAgency, CaseAgency.case_id == CaseEvent.case_id)
