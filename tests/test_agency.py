@@ -271,7 +271,10 @@ def test_the_result_comes_back_and_the_agents_reply_ends_the_agency(people, cloc
     agent, case_id = agent_takes(app)
     town = signed_in(app, "huayang-clerk")
     number = taken_case(app, case_id).number
-    step(agent, case_id, "to_town")
+    # the 代办员 brings the materials to the town's counter, which records receiving them
+    assert "接收村代办材料" in _text(town.get(f"/cases/show/{case_id}", headers=ZH))
+    step(town, case_id, "to_town")
+    assert agency_of(app, case_id).to_town_by == "huayang-clerk"
     step(town, case_id, "deliver")
     clerk = signed_in(app, "mz-mz03-clerk")
     clerk.post(f"/casework/{case_id}/accept", data={"csrf_token": clerk.token})
