@@ -145,12 +145,14 @@ def live(browser, testbed) -> Iterator[Live]:
 AXE = Path(__file__).resolve().parent.parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def axe_problems(page) -> list[tuple[str, str, int]]:
+def axe_problems(page, within: str | None = None) -> list[tuple[str, str, int]]:
     """axe-core run in the page (a context made with ``bypass_csp=True``: axe is put in as a
-    script of its own): its serious and critical violations, (rule, impact, nodes) each."""
+    script of its own), or in the part of it ``within`` selects: its serious and critical
+    violations, (rule, impact, nodes) each."""
     if not AXE.is_file():
         pytest.fail("axe-core is missing: `make test` installs it (tests/a11y)", pytrace=False)
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate("async (within) => await axe.run(within ? {include: [within]} : document, "
+                           "{resultTypes: ['violations']})", within)
     return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
             if v["impact"] in ("serious", "critical")]
