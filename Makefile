@@ -62,6 +62,7 @@ bench: setup
 	$(BIN)/python bench/form_validation.py
 	$(BIN)/python bench/due_dates.py
 	$(BIN)/python bench/worklist.py
+	$(BIN)/python bench/network.py
 	$(BIN)/python bench/certificates.py
 	$(BIN)/python bench/assessment.py
 	$(BIN)/python bench/load.py

@@ -29,6 +29,10 @@ TINY = {
                            r"ratio generated / hand-written: +\d"),
     "due_dates.py": (["--cases", "500"], r"ratio clock / baseline: +\d"),
     "worklist.py": (["--cases", "200", "--requests", "2"], r"ratio lights / plain +median +\d"),
+    "network.py": (["--cases", "600", "--requests", "2"],
+                   r"代办: \d+ of 600[\s\S]*town worklist .* ratio / clerk worklist +\d[\s\S]*"
+                   r"center monthly .* ratio / clerk worklist +\d[\s\S]*month figures +median"
+                   r"[\s\S]*report section / center monthly \d"),
     "certificates.py": (["--documents", "2"], r"ratio portal / bare: \d"),
     "assessment.py": (["--cases", "200", "--windows", "4"], r"ratio scores / baseline +\d"),
     "growth.py": (["--cases", "300", "--sizes", "900", "--requests", "2"],

@@ -160,7 +160,8 @@ def world(published):
             # nor the agency cases another 代办员 of the town took
             "other_agent": [*sibling, *replied],
             # a town center's staff see its agency cases while under way, not once replied to
-            "town_done": replied,
+            # (the carrying record stays theirs: the town's ledger, counted in its figures)
+            "town_done": [t for t in replied if t.model is Case],
         }
     return published, targets
 

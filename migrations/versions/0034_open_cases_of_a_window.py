@@ -2,7 +2,7 @@
 the worklist and its light counts)
 
 Revision ID: 0034
-Revises: 0032
+Revises: 0033
 Create Date: 2026-11-30 20:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0034'
-down_revision = '0032'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 

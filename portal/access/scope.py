@@ -20,7 +20,9 @@ themselves, so they cannot disagree.
   or assessment record at all.
 - The staff of a town center (its manager, auditors, the clerks of its windows) see, besides
   their own sub-center's cases, the 代办 cases carried through their town while the agency is
-  under way (until the applicant is replied to). The deciding sub-center sees the case as
+  under way (until the applicant is replied to); the carrying records themselves
+  (``case_agency``: who took it, each hand-over's time) stay theirs after that, as the town's
+  ledger its monthly figures are counted from. The deciding sub-center sees the case as
   its own (it is placed at its window). These arms are added only for a scope that has them:
   the case predicate of a plain window clerk stays the two index-friendly arms it was.
 - A signed-in user with no assignment, and an anonymous visitor, see no scoped row at all.
@@ -189,9 +191,10 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     Case: lambda s: or_(_any_of(Case.sub_center_id, s.sub_centers, Case.window_id, s.windows),
                         _branch_of(s), *_carried(s)),
     # the carrying of an agency case: where its case is seen by one's sub-center or window,
-    # and by its carriers (the 代办员 who took it, its town center while under way)
-    CaseAgency: lambda s: or_(InIds(CaseAgency.case_id, _own_cases(s)),
-                              *_carried(s, CaseAgency.case_id)),
+    # and by its carriers — the 代办员 who took it, and its town center, whose ledger (台帐) it
+    # is for good: the town's monthly figures count its replied agencies too. The case itself
+    # (the application, the applicant) the town sees only while under way (``_carried``).
+    CaseAgency: lambda s: or_(InIds(CaseAgency.case_id, _own_cases(s)), *_ledger(s)),
     # branches: at a visible sub-center, or of a case one sees by sub-center or window
     CaseBranch: lambda s: or_(_any_of(CaseBranch.sub_center_id, s.staff_sub_centers),
                               InIds(CaseBranch.case_id, _own_cases(s))),
@@ -236,6 +239,17 @@ def _carried(s: Scope, column: Any = None) -> list[ColumnElement[bool]]:
         arms.append(InIds(column, select(agencies.c.case_id)
                           .where(agencies.c.sub_center_id.in_(s.town_centers),
                                  agencies.c.stage != AgencyStage.REPLIED.value)))
+    return arms
+
+
+def _ledger(s: Scope) -> list[ColumnElement[bool]]:
+    """The arms of the carrying records a scope keeps: a 代办员's own, every one of a town
+    center's (none for anybody else)."""
+    arms: list[ColumnElement[bool]] = []
+    if s.carrier:
+        arms.append(CaseAgency.taken_by_id == s.user_id)
+    if s.town_centers:
+        arms.append(CaseAgency.sub_center_id.in_(s.town_centers))
     return arms
 
 

@@ -16,11 +16,13 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.access.roles import CLERK, ROLE_NAMES
+from portal.assessment.network import NetworkFigures, month_figures
 from portal.assessment.reports import Figures, Month, monthly
 from portal.assessment.town import missing_in_month
+from portal.core.workdays import Calendar
 from portal.models import Case, Complaint, Evaluation, Inspection, PortalUser, SubCenter, Window
 from portal.models.assessment import LEVELS, SATISFIED
-from portal.site.metrics import METRICS
+from portal.site.metrics import METRICS, UNDEFINED_WHEN_EMPTY
 
 BAD = LEVELS[3:]  # 不满意, 非常不满意
 ZERO = Decimal(0)
@@ -60,6 +62,13 @@ class Subject:
         its case's)."""
         return query.join(Case, Evaluation.case_id == Case.id) if (
             self.name == "clerk" and model is Evaluation) else query
+
+    @property
+    def carries(self) -> bool:
+        """Whether 代办 counts for this kind of subject: a sub-center's figures are those of the
+        applications it carries as a town center (none for any other sub-center); a window or a
+        clerk carries none (an application is taken for the town, by a 代办员 or at its counter)."""
+        return self.name == "sub_center"
 
     def rows(self, session: Session, sub_center_id: int | None = None,
              keys: Iterable[Any] = ()) -> list[Any]:
@@ -114,11 +123,13 @@ SUBJECTS = MappingProxyType({s.name: s for s in (
 
 
 def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
-            by: str = "window") -> dict[Any, dict[str, Decimal | None]]:
-    """Every metric of every subject with anything in the month, by subject key."""
+            by: str = "window", calendar: Calendar | None = None) -> dict[Any, dict[str, Decimal | None]]:
+    """Every metric of every subject with anything in the month, by subject key (working
+    days by ``calendar``: by default the current published version's)."""
     start, end = month.bounds(zone)
     subject = SUBJECTS[by]
     cases = monthly(session, month, today, zone, by=by)
+    carried = month_figures(session, month, zone, calendar, by=by) if subject.carries else {}
     key = subject.column
 
     in_month = and_(Evaluation.created_at >= start, Evaluation.created_at < end)
@@ -136,9 +147,9 @@ def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
     # 十个有 inspects a town center as a whole: it counts for the sub-center only
     towns = missing_in_month(session, month.first, month.next_first) if by == "sub_center" else {}
     out: dict[Any, dict[str, Decimal | None]] = {}
-    keys = set(cases) | set(evaluations) | set(upheld) | set(deductions) | set(towns)
+    keys = set(cases) | set(evaluations) | set(upheld) | set(deductions) | set(towns) | set(carried)
     for subject_key in keys - {None}:
-        f = cases.get(subject_key, Figures())
+        f, a = cases.get(subject_key, Figures()), carried.get(subject_key, NetworkFigures())
         given, satisfied, bad = evaluations.get(subject_key, (0, 0, 0))
         values: dict[str, Decimal | None] = {
             "accepted": Decimal(f.accepted), "instant": Decimal(f.instant),
@@ -152,6 +163,11 @@ def metrics(session: Session, month: Month, today: dt.date, zone: ZoneInfo,
             "complaints_upheld": Decimal(upheld.get(subject_key, 0)),
             "inspection_deduction": Decimal(deductions.get(subject_key) or 0),
             "town_standard_missing": Decimal(towns.get(subject_key, 0)),
+            "agency_taken": Decimal(a.taken), "agency_delivered": Decimal(a.delivered),
+            "agency_replied": Decimal(a.replied),
+            "agency_transit_days": _share(a.transit_days, a.transit_cases),
+            "agency_transit_max": None if a.transit_max is None else Decimal(a.transit_max),
+            "agency_reminders": Decimal(a.reminders),
         }
         assert values.keys() == METRICS.keys()
         out[subject_key] = values
@@ -164,9 +180,11 @@ def shown(metric: str, value: Decimal | None) -> str:
         return "—"
     if metric.endswith("_rate") or metric == "speed_up":
         return f"{value * 100:.1f}%"
+    if metric == "agency_transit_days":  # an average of working days
+        return f"{value:.1f}"
     return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
 
 
 def empty_metrics() -> dict[str, Decimal | None]:
     """A subject with nothing in the period: counts zero, rates none."""
-    return {name: (None if name.endswith(("_rate", "speed_up")) else ZERO) for name in METRICS}
+    return {name: (None if name in UNDEFINED_WHEN_EMPTY else ZERO) for name in METRICS}

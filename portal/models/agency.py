@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.errors import N_
@@ -37,6 +37,9 @@ class AgencyStage(StrEnum):
 
 
 STAGES = tuple(AgencyStage)
+# an agency still under way: not yet replied to (the partial index's condition, written into the
+# queries as it stands here: SQLite uses the index only for the same text)
+UNDERWAY_SQL = "stage != 'replied'"
 STAGE_NAMES = {
     AgencyStage.VILLAGE: N_("Taken at the village"),
     AgencyStage.TOWN: N_("Handed over to the town"),
@@ -48,6 +51,13 @@ STAGE_NAMES = {
 
 class CaseAgency(Model):
     __tablename__ = "case_agency"
+    # the supervision of the network (portal/cases/network.py, portal/assessment/network.py):
+    # a month's hand-overs are read through the time indexes below, today's agencies under way
+    # through this partial index (the replied, most of the table, are not in it)
+    __table_args__ = (
+        Index("ix_case_agency_underway", "sub_center_id", "village_id",
+              postgresql_where=text(UNDERWAY_SQL), sqlite_where=text(UNDERWAY_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=False, unique=True)
@@ -60,14 +70,14 @@ class CaseAgency(Model):
     taken_by_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False, index=True)
     stage: Mapped[str] = mapped_column(String(20), nullable=False, default=AgencyStage.VILLAGE)
     # each hand-over: when (the server's clock) and by whom; the event log says the same
-    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
     to_town_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     to_town_by: Mapped[str | None] = mapped_column(String(100))
-    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     delivered_by: Mapped[str | None] = mapped_column(String(100))
     returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     returned_by: Mapped[str | None] = mapped_column(String(100))
-    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    replied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     replied_by: Mapped[str | None] = mapped_column(String(100))
     # 催办: the latest reminder (the worklists mark the case), and how many there were
     reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)

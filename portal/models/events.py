@@ -12,18 +12,25 @@ import datetime as dt
 from typing import Any
 
 from flask_appbuilder import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.errors import N_
 from portal.models.base import JSONType, refuse_changes
 
 GENESIS = "0" * 64  # the link before the first event
+# the partial index of the reminders (催办), written into the queries as it stands here
+REMIND_SQL = "kind = 'agency_remind'"
 
 
 class CaseEvent(Model):
     __tablename__ = "case_event"
-    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_case_event_chain_seq"),)
+    __table_args__ = (
+        UniqueConstraint("chain", "seq", name="uq_case_event_chain_seq"),
+        # the 催办 of a month (the network's supervision): a few among every case's events
+        Index("ix_case_event_agency_remind", "at", postgresql_where=text(REMIND_SQL),
+              sqlite_where=text(REMIND_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # the chain: the case's sub-center id (0: the center's chain, from before the split)

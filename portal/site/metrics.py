@@ -24,7 +24,19 @@ METRICS = MappingProxyType({
     "inspection_deduction": "巡查扣分合计",
     # 十个有: a town center's (subject sub-center); a window or a clerk has none (0)
     "town_standard_missing": "十个有缺项数（当月最近一次检查）",
+    # 三级便民服务网络 (代办): counted for the town center that carries the applications and for the
+    # user who took them; a window carries none (portal/assessment/network.py)
+    "agency_taken": "代办受理件数",
+    "agency_delivered": "代办转报送达件数",
+    "agency_replied": "代办回复件数",
+    "agency_transit_days": "代办平均在途工作日",
+    "agency_transit_max": "代办最长在途工作日",
+    "agency_reminders": "催办次数",
 })
+# the metrics that have no value when there is nothing to count (rates, averages): none, not 0
+UNDEFINED_WHEN_EMPTY = frozenset(
+    {name for name in METRICS if name.endswith("_rate")} | {"speed_up", "agency_transit_days",
+                                                            "agency_transit_max"})
 
 # the kinds of subject as the declarations (the rules' ``subject``), the addresses
 # (``?subject=``) and the CLI name them → the kind (portal/assessment/ SUBJECTS)

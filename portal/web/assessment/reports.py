@@ -19,7 +19,8 @@ from portal.cases import audit
 from portal.core import servertime
 from portal.models import Case, SubCenter, Window, db
 from portal.web.csv_export import csv_response
-from portal.web.current import center_today, center_zone
+from portal.web.current import center_today, center_zone, current_site
+from portal.web.network import month_section
 
 # (header msgid, value of a row's figures); rates as percentages with one decimal
 COLUMNS = (
@@ -77,8 +78,11 @@ class MonthlyReportView(BaseView):
             table = [[name, *(shown(value(f)) for _, value in COLUMNS)] for _, name, f in rows]
             table.append([gettext("All"), *(shown(value(total)) for _, value in COLUMNS)])
             return csv_response(f"monthly-{month}{'-' + sub.code if sub else ''}.csv", labels, table)
+        site = current_site()
+        # 三级便民服务网络: on the sub-centers' report, not on one sub-center's windows
+        network = month_section(site, month, today) if sub is None and site is not None else None
         return self.render_template(
             "portal/monthly_report.html", title=gettext("Monthly operations report"),
-            month=month, sub=sub, rows=rows, total=total, columns=COLUMNS, shown=shown,
+            month=month, sub=sub, rows=rows, total=total, columns=COLUMNS, shown=shown, network=network,
             chain=audit.fingerprint(db.session), printed_at=servertime.now(),
             args={k: v for k, v in request.args.items() if k != "format"})

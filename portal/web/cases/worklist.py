@@ -36,6 +36,7 @@ from portal.web.cases.case_page import LIGHT_LABELS
 from portal.web.cases.casework import thresholds
 from portal.web.current import current_publication, current_site
 from portal.web.listing import KEY_MARK
+from portal.web.network import shows_network, today_block
 
 PAGE_SIZE = 50
 # a plain string filled with values escaped one by one: Markup.format escapes through
@@ -149,8 +150,9 @@ class WorklistView(BaseView):
         marks = agency.reminded(db.session, [c.id for c, _ in rows] + [w.id for w in waiting_cases])
         subs, choices = _choices()
         by_id = {s.id: s for s in subs}
-        summary = [(by_id[i], counts[i]) for i in sorted(counts, key=lambda i: by_id[i].code)
-                   if i in by_id]
+        # (a town center's staff count the 代办 cases under way of sub-centers they do not see)
+        summary = [(by_id[i], counts[i]) for i in sorted((i for i in counts if i in by_id),
+                                                         key=lambda i: by_id[i].code)]
         totals = {light: sum(c[light] for c in counts.values()) for light in LIGHTS}
         args = {k: v for k, v in request.args.items() if k not in ("page", "wpage") and v}
         return self.render_template(
@@ -163,6 +165,7 @@ class WorklistView(BaseView):
             waiting=waiting_cases, waiting_total=waiting_total, wpage=wpage, today=th.today,
             follow_ups=tasks, follow_ups_total=tasks_total, follow_ups_overdue=tasks_overdue,
             pressed=pressed, pressed_total=pressed_total, marks=marks,
+            network=today_block(site, th.today) if shows_network() else None,
             wpages=max((waiting_total + WAITING_PAGE - 1) // WAITING_PAGE, 1),
             yellow=site.center.get("lights", {}).get("yellow_days_left", 2))
 
