@@ -64,13 +64,18 @@ def test_a_guidance_only_item_cannot_be_applied_for_or_booked_online(visitor) ->
     assert visitor.get("/hall/rs/rs-shbx/apply", headers=ZH).status_code == 200
 
 
-def test_a_forwarded_item_says_who_decides_it_and_is_applied_for_here(visitor) -> None:
+def test_a_forwarded_item_says_who_decides_it_and_is_applied_for_online_there(visitor) -> None:
+    """The town center carries paper applications (代办); one made online needs no carrying and
+    is filed with the sub-center that decides the item — never decided at the town."""
     page = visitor.get(FORWARDED, headers=ZH)
     html, text = page.get_data(as_text=True), _text(page)
     assert "事项分类 代办类" in text
     assert "本中心代为受理，转句容市政务服务民政分中心审批办理。" in text
-    assert 'data-testid="apply"' in html
-    assert visitor.get(FORWARDED + "/apply", headers=ZH).status_code == 200
+    assert 'data-testid="apply"' in html and 'href="/hall/mz/mz-lnyd/apply"' in html
+    assert "向句容市政务服务民政分中心网上申报" in text
+    sent = visitor.get(FORWARDED + "/apply", headers=ZH)
+    assert sent.status_code == 303 and sent.location.endswith("/hall/mz/mz-lnyd/apply")
+    assert visitor.get("/hall/mz/mz-lnyd/apply", headers=ZH).status_code == 200
 
 
 def _offering_id(sub: str, item: str) -> int:

@@ -77,6 +77,11 @@ def apply(sub: str, item: str) -> Any:
     site = published_site()
     if site.guidance_only(sub, item):
         abort(404)  # 咨办类: guidance only, applied for where it is decided
+    declared = site.subcenters.get(sub)
+    if declared is not None and item in declared.offerings and declared.offerings[item].forwarded:
+        # 代办类: a town center carries paper to the deciding sub-center; an application made
+        # online needs no carrying, and goes where the item is decided
+        return redirect(url_for("hall.apply", sub=site.deciders(sub, item)[0].code, item=item), 303)
     offering = _offering(sub, item)
     spec = spec_of(offering.form_version)
     if request.method != "POST":
