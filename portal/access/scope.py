@@ -194,7 +194,7 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     # and by its carriers — the 代办员 who took it, and its town center, whose ledger (台帐) it
     # is for good: the town's monthly figures count its replied agencies too. The case itself
     # (the application, the applicant) the town sees only while under way (``_carried``).
-    CaseAgency: lambda s: or_(InIds(CaseAgency.case_id, _own_cases(s)), *_ledger(s)),
+    CaseAgency: lambda s: or_(_of_own_case(CaseAgency.case_id, s), *_ledger(s)),
     # branches: at a visible sub-center, or of a case one sees by sub-center or window
     CaseBranch: lambda s: or_(_any_of(CaseBranch.sub_center_id, s.staff_sub_centers),
                               InIds(CaseBranch.case_id, _own_cases(s))),
@@ -401,6 +401,19 @@ def _in_ids(element: InIds, compiler: Any, **kw: Any) -> str:
 def _in_ids_postgresql(element: InIds, compiler: Any, **kw: Any) -> str:
     ids = element.ids.scalar_subquery() if hasattr(element.ids, "scalar_subquery") else element.ids
     return f"{compiler.process(element.column, **kw)} = ANY(ARRAY{compiler.process(ids, **kw)})"
+
+
+_OWN = Case.__table__.alias("scope_own_cases")
+
+
+def _of_own_case(case_id: Any, s: Scope) -> ColumnElement[bool]:
+    """A record of a case one sees by sub-center or window, asked of that one case (``EXISTS``,
+    by its key): the records are few and the cases many — ``case_id IN (every case of the
+    window)`` listed every case of a clerk's window for each statement, 8.7 ms of the worklist
+    at 100,000 cases on SQLite. An alias of the cases' table, so that a statement of cases
+    and these records together never correlates it with its own cases."""
+    own = _any_of(_OWN.c.sub_center_id, s.sub_centers, _OWN.c.window_id, s.windows)
+    return exists().where(_OWN.c.id == case_id, own) if own is not false() else false()
 
 
 def _own_cases(s: Scope) -> Any:

@@ -362,8 +362,11 @@ def reminded(session: Session, case_ids: list[int]) -> dict[int, CaseAgency]:
 def pressed(session: Session, limit: int) -> tuple[list[tuple[CaseAgency, Any]], int]:
     """The undecided cases in scope that were pressed (催办), latest reminder first (``limit``
     of them), and how many there are: the deciding window's and its manager's worklist."""
+    # joined on ``case_id + 0``: the few pressed records first (their reminded_at index), then
+    # each one's case by its key; SQLite otherwise read every case of the clerk's window and
+    # looked for its record (8.5 ms of the worklist at 100,000 cases, growing with the table)
     query = (select(CaseAgency, Case.number, Case.state, Case.due_date, Case.id)
-             .join(Case, Case.id == CaseAgency.case_id)
+             .join(Case, Case.id == CaseAgency.case_id + 0)
              .where(CaseAgency.reminded_at.is_not(None), CaseAgency.stage == AgencyStage.DELIVERED,
                     Case.state.in_(UNDECIDED)))
     rows = list(session.execute(query.order_by(CaseAgency.reminded_at.desc(), CaseAgency.id.desc())
