@@ -172,3 +172,18 @@ def test_apply_online_then_accepted_completed_and_rated_badly_opens_the_managers
     boss.goto(url + "/")
     task = boss.locator(f"[data-testid=home-follow-ups] tr[data-follow-up='{number}']")
     assert "已回访，待登记整改" in task.inner_text()
+
+
+def test_an_id_number_typed_full_width_works_out_the_same_age_as_typed_plainly(live) -> None:
+    """An input method gives full-width digits (６５０…) and spaces; the server normalises the
+    number before it works out the age from it, and so must the browser, or the form shows no
+    age where the server stores one. A 乌鲁木齐 resident born 1949."""
+    page = live.page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live.url + "/hall/mz/mz-lnyd/apply")
+    ages = []
+    for typed in ("650102194901010028", "６５０１０２１９４９０１０１００２８", "65 0102 1949 0101 002８"):
+        page.fill("[name=id_number]", typed)
+        page.press("[name=id_number]", "Tab")
+        ages.append(page.input_value("[name=age]"))
+    assert ages[0].isdigit() and int(ages[0]) >= 76 and ages == [ages[0]] * 3

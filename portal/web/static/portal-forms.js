@@ -48,6 +48,7 @@
     if (kind === "number") { try { return new D(text); } catch (e) { return null; } }
     return text;
   }
+  var IDENTIFIERS = { id_card: true, uscc: true };  /* the types the server normalises */
   function inputs(name, root) {
     return Array.prototype.slice.call((root || form).querySelectorAll('[name="' + name + '"]'));
   }
@@ -82,7 +83,13 @@
       var picked = checked.filter(function (e) { return e.checked; })[0];
       return picked ? picked.value : null;
     }
-    return els[0] ? scalar(spec.kind, els[0].value) : null;
+    if (!els[0]) return null;
+    /* an identifier as the server stores it before working anything out from it
+       (portal/forms/identifiers.py normalised): full-width １２３ and Ｘ from an input method
+       become 123 and X, capitals, no spaces — else a 居民身份证 typed full-width gave the
+       server an age and the browser none */
+    return scalar(spec.kind, IDENTIFIERS[spec.type]
+      ? els[0].value.normalize("NFKC").replace(/\s+/g, "").toUpperCase() : els[0].value);
   }
 
   /* ---- the expression language (same tree and meaning as portal/forms/expr.py) ----
