@@ -20,7 +20,7 @@ whole table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from portal.assessment.reports import Month
 from portal.cases.network import CASES, transit_days
+from portal.core.counts import Counts, longest
 from portal.core.workdays import Calendar
 from portal.models import CaseAgency, CaseEvent, SiteVersion
 from portal.models.case import AGENCY
@@ -39,7 +40,7 @@ REMINDED = text(f"case_event.{REMIND_SQL}")  # as the partial index says it: SQL
 
 
 @dataclass(frozen=True)
-class NetworkFigures:
+class NetworkFigures(Counts):
     """The month's counts of one place (or town); added up for a town and the network."""
 
     taken: int = 0
@@ -48,14 +49,7 @@ class NetworkFigures:
     reminders: int = 0
     transit_cases: int = 0  # accepted by the deciding window in the month
     transit_days: int = 0  # their working days in transit, summed
-    transit_max: int | None = None  # the longest of them
-
-    def __add__(self, other: NetworkFigures) -> NetworkFigures:
-        longest = [m for m in (self.transit_max, other.transit_max) if m is not None]
-        return NetworkFigures(self.taken + other.taken, self.delivered + other.delivered,
-                              self.replied + other.replied, self.reminders + other.reminders,
-                              self.transit_cases + other.transit_cases,
-                              self.transit_days + other.transit_days, max(longest) if longest else None)
+    transit_max: int | None = field(default=None, metadata={"add": longest})  # the longest of them
 
     @property
     def transit_average(self) -> float | None:

@@ -18,13 +18,14 @@ average of rates.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.core.counts import Counts
 from portal.models import Case
 
 
@@ -62,7 +63,7 @@ class Month:
 
 
 @dataclass(frozen=True)
-class Figures:
+class Figures(Counts):
     """The counts of one row; rates are worked out from them."""
 
     accepted: int = 0
@@ -73,9 +74,6 @@ class Figures:
     overdue: int = 0
     used_days: int = 0
     legal_days: int = 0
-
-    def __add__(self, other: Figures) -> Figures:
-        return Figures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
     @staticmethod
     def _share(part: int, whole: int) -> float | None:

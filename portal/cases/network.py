@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from portal.access.scope import unscoped
 from portal.cases.agency import ACCEPT_WITHIN, DECIDED, UNDECIDED
+from portal.core.counts import Counts
 from portal.core.workdays import Calendar
 from portal.models import AgencyStage, CaseAgency, CaseState, SubCenter, Village
 from portal.models.agency import UNDERWAY_SQL
@@ -82,16 +83,13 @@ def not_accepted_since(calendar: Calendar, today: dt.date) -> dt.date:
 
 
 @dataclass(frozen=True)
-class Underway:
+class Underway(Counts):
     """Today's counts of one place (or of a town, or all: added up)."""
 
     in_transit: int = 0
     overdue: int = 0
     reminded: int = 0
     awaiting_reply: int = 0
-
-    def __add__(self, other: Underway) -> Underway:
-        return Underway(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
 def _conditions(calendar: Calendar, today: dt.date, zone: ZoneInfo) -> dict[str, Any]:
