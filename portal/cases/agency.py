@@ -239,13 +239,9 @@ def village_name(session: Session, case: Case) -> str | None:
 def to_town(session: Session, site: Site, case: Case, who: Carrier) -> Case:
     """村 → 镇: the materials reach the town center."""
     GUARDS["to_town"](site, case, who, _today(site))
-    agency, now = case.agency, servertime.now()
     town, _, _ = names(session, case)
-    agency.stage, agency.to_town_at, agency.to_town_by = AgencyStage.TOWN, now, who.name
-    append(session, case, "agency_to_town", who.name,
-           {"handed_from": village_name(session, case) or "", "handed_to": town}, at=now)
-    session.commit()
-    return case
+    return _handed(session, case, who, AgencyStage.TOWN, "to_town", "agency_to_town",
+                   {"handed_from": village_name(session, case) or "", "handed_to": town})
 
 
 def deliver(session: Session, site: Site, case: Case, who: Carrier) -> Case:
@@ -256,35 +252,37 @@ def deliver(session: Session, site: Site, case: Case, who: Carrier) -> Case:
         raise PortalError(N_("case %(number)s is %(state)s now"),
                           hint=N_("reload the case: someone may have acted on it"),
                           number=case.number, state=STATE_NAMES.get(case.state, case.state))
-    agency, now = case.agency, servertime.now()
     town, home, window = names(session, case)
     case.state = CaseState.SUBMITTED
-    agency.stage, agency.delivered_at, agency.delivered_by = AgencyStage.DELIVERED, now, who.name
-    append(session, case, "agency_deliver", who.name,
-           {"handed_from": town, "handed_to": home, "window": window}, at=now)
-    session.commit()
-    return case
+    return _handed(session, case, who, AgencyStage.DELIVERED, "delivered", "agency_deliver",
+                   {"handed_from": town, "handed_to": home, "window": window})
 
 
 def result_returned(session: Session, site: Site, case: Case, who: Carrier) -> Case:
     """The decision is back with the carrier (at the town, or at the village)."""
     GUARDS["returned"](site, case, who, _today(site))
-    agency, now = case.agency, servertime.now()
     _, home, _ = names(session, case)
-    agency.stage, agency.returned_at, agency.returned_by = AgencyStage.RETURNED, now, who.name
-    append(session, case, "agency_returned", who.name,
-           {"handed_from": home, "decision": case.state,
-            **({"outcome": case.outcome} if case.outcome else {})}, at=now)
-    session.commit()
-    return case
+    return _handed(session, case, who, AgencyStage.RETURNED, "returned", "agency_returned",
+                   {"handed_from": home, "decision": case.state,
+                    **({"outcome": case.outcome} if case.outcome else {})})
 
 
 def reply(session: Session, site: Site, case: Case, who: Carrier, note: str = "") -> Case:
     """回复: the result is given to the applicant; the agency ends."""
     GUARDS["reply"](site, case, who, _today(site))
+    return _handed(session, case, who, AgencyStage.REPLIED, "replied", "agency_reply",
+                   {"note": note.strip()[:500]})
+
+
+def _handed(session: Session, case: Case, who: Carrier, stage: AgencyStage, column: str, event: str,
+            data: dict[str, Any]) -> Case:
+    """A hand-over of an agency case: its stage, when and by whom (``<column>_at``,
+    ``<column>_by``; the server's clock), the event saying the same; committed."""
     agency, now = case.agency, servertime.now()
-    agency.stage, agency.replied_at, agency.replied_by = AgencyStage.REPLIED, now, who.name
-    append(session, case, "agency_reply", who.name, {"note": note.strip()[:500]}, at=now)
+    agency.stage = stage
+    setattr(agency, f"{column}_at", now)
+    setattr(agency, f"{column}_by", who.name)
+    append(session, case, event, who.name, data, at=now)
     session.commit()
     return case
 
