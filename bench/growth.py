@@ -45,6 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.case_list import PASSWORD, build  # noqa: E402
+from bench.postgres import analyze  # noqa: E402
 
 PERIOD = dt.timedelta(weeks=9)  # the seeded cases' span: history moves back whole periods
 HISTORY_COLUMNS = ("item_id", "sub_center_id", "window_id", "site_version_id", "applicant_name",
@@ -80,13 +81,7 @@ def grow(app, target: int, base: list[dict]) -> None:
             db.session.commit()
             have += len(rows)
             period += len(rows)
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE cases")
-                conn.commit()
-        else:
-            db.session.execute(db.text("ANALYZE"))
-            db.session.commit()
+        analyze(db, "cases")
         print(f"  grew to {have:,} cases in {time.perf_counter() - start:.1f} s")
 
 

@@ -42,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.case_list import PASSWORD, build  # noqa: E402
+from bench.postgres import analyze  # noqa: E402
 
 REMINDERS = 300  # the delivered and late cases pressed (催办), each through the event log
 
@@ -151,13 +152,7 @@ def make_agency(app) -> tuple[int, int, int]:
                    {"late": reason, "due": case.due_date.isoformat() if case.due_date else None,
                     "reminders": 1}, at=at)
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE")
-                conn.commit()
-        else:
-            db.session.execute(db.text("ANALYZE"))
-            db.session.commit()
+        analyze(db)
         return len(agencies), len(rows), len(late)
 
 

@@ -60,3 +60,15 @@ def main(doc: str | None, run, **defaults: int) -> None:
     logging.disable(logging.WARNING)
     os.environ.setdefault("PORTAL_CACHE_DIR", "")
     on_both_databases(run, *(getattr(args, name) for name in defaults))
+
+
+def analyze(db, table: str = "") -> None:
+    """The planner's statistics brought up to date after seeding (``table``, else every table):
+    on PostgreSQL outside the session's transaction, on SQLite in it."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql(f"ANALYZE {table}".strip())
+            conn.commit()
+    else:
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
