@@ -41,3 +41,37 @@ def test_a_department_deciding_no_branch_reads_its_cases_by_one_index_condition(
         assert cases.endswith("WHERE cases.window_id IN (__[POSTCOMPILE_window_id_1])"), cases
         # its branches are still read where they are (none yet): the rule of branches is unchanged
         assert "case_branch.sub_center_id IN (" in _sql(CaseBranch, dialect, PLAIN_CLERK)
+
+
+def test_a_statement_served_from_the_compiled_cache_reads_with_its_own_scope(published) -> None:
+    """The criteria's part of the cache key is kept per scope (``_KeptCriterion``): two clerks of
+    different windows run the same statement; the second finds the first's compiled SQL and
+    still reads its own window's cases, and each scope read again reads the same."""
+    from sqlalchemy import event
+
+    from portal.access.scope import acting_as
+    from portal.cli.demo import seed_cases
+    from portal.models import Window, db
+
+    with published.app_context():
+        seed_cases(300)
+        windows = db.session.execute(select(Window.id, Window.sub_center_id)
+                                     .where(Window.id.in_(select(Case.window_id)))).all()[:3]
+        assert len(windows) == 3
+        hits: list[object] = []
+        event.listen(db.engine, "after_cursor_execute",
+                     lambda _c, _cur, _s, _p, context, _m: hits.append(context.cache_hit))
+        seen: dict[int, set[int]] = {}
+        for _ in range(2):
+            for window, sub_center in windows:
+                scope = Scope(user_id=1, windows=frozenset({window}),
+                              window_sub_centers=frozenset({sub_center}))
+                hits.clear()
+                with acting_as(scope):
+                    found = db.session.execute(select(Case.id, Case.window_id)
+                                               .where(Case.state != "none")).all()
+                assert found and {w for _, w in found} == {window}
+                assert seen.setdefault(window, {i for i, _ in found}) == {i for i, _ in found}
+        assert hits and all(h == hits[0] for h in hits) and "CACHE_HIT" in str(hits[0])
+        everything = set(db.session.scalars(select(Case.id)))
+        assert set().union(*seen.values()) < everything

@@ -26,7 +26,7 @@ from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.core import servertime
-from portal.models import AccountEvent, PortalUser, UserSession, Window, db
+from portal.models import AccountEvent, PortalUser, UserSession, Village, Window, db
 
 HERE = Path(__file__).parent
 
@@ -81,7 +81,7 @@ def live_user(session: Session, sid: str | None, user_id: int) -> PortalUser | N
              .where(PortalUser.id == user_id, UserSession.id == sid)
              .options(joinedload(PortalUser.roles), joinedload(PortalUser.sub_centers),
                       joinedload(PortalUser.windows).joinedload(Window.sub_center),
-                      joinedload(PortalUser.villages)))
+                      joinedload(PortalUser.villages).joinedload(Village.sub_center)))
     return session.scalars(query).unique().one_or_none()
 
 

@@ -61,7 +61,9 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm.util import LoaderCriteriaOption
+from sqlalchemy.sql.cache_key import NO_CACHE, anon_map
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from portal.models import (
@@ -493,12 +495,41 @@ def _apply_scope(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(*_criteria(scope))
 
 
+class _KeptCriterion(LoaderCriteriaOption):
+    """``with_loader_criteria``'s option, its part of the statement's cache key worked out once.
+
+    SQLAlchemy finds a statement's compiled SQL by a key it derives from the whole statement on
+    every execution, options included: the scope's criteria were walked again for each statement
+    (0.09 ms of a 0.34 ms case query on SQLite, a page running ten of them). An option is never
+    changed once made and ``_criteria`` reuses each one, so its key and its bound parameters are
+    kept from the first walk (in a key map of its own: its part of the key depends on itself
+    alone) and given again, in the same order. A statement of another scope of the same shape
+    finds the same compiled SQL and is run with its own option's parameters: SQLAlchemy pairs the
+    parameters by position."""
+
+    __slots__ = ("_kept",)
+    # the traversal SQLAlchemy generates a cache key from is looked up in the class's own dict
+    _traverse_internals = LoaderCriteriaOption._traverse_internals
+
+    def _gen_cache_key(self, anon_map_: Any, bindparams: list[Any]) -> Any:
+        try:
+            key, kept = self._kept
+        except AttributeError:
+            kept, own = [], anon_map()
+            key = super()._gen_cache_key(own, kept)
+            if NO_CACHE in own:  # uncacheable: left to SQLAlchemy as it is
+                return super()._gen_cache_key(anon_map_, bindparams)
+            self._kept = (key, kept)
+        bindparams.extend(kept)
+        return key
+
+
 @lru_cache(maxsize=512)
 def _criteria(scope: Scope) -> tuple[Any, ...]:
     """The loader criteria of one scope, built once and reused by each of its statements: an
     option SQLAlchemy has seen keeps its cache key, so a page's dozen queries do not each rebuild
     and re-walk every rule (a fifth of a list page's time before)."""
-    return tuple(with_loader_criteria(model, rule(scope), include_aliases=True)
+    return tuple(_KeptCriterion(model, rule(scope), include_aliases=True)
                  for model, rule in RULES.items())
 
 

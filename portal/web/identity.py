@@ -1,8 +1,10 @@
 """统一名称标识: the identity strip every page carries, the same layout for every sub-center.
 
 A user assigned to sub-centers sees the unified name, code and supervising department of each;
-a center-wide user sees the center's. The sub-centers are found by an ordinary query, so the one
-scope rule decides which ones a user is shown.
+a center-wide user sees the center's. The sub-centers are those the one scope rule shows the user
+(``Scope.visible_sub_centers``, the rule of the sub-center table), taken from the records loaded
+with the user on every request (their sub-centers, their windows' and their villages'): no
+statement of its own on every page.
 """
 
 from __future__ import annotations
@@ -13,10 +15,8 @@ from typing import Any
 from flask import Flask, g
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.access.scope import current_scope
-from portal.models import SubCenter, db
 from portal.web.current import current_site
 from portal.web.site.published import problem_text
 
@@ -44,8 +44,11 @@ def identities() -> list[Identity]:
             out.append(Identity(center["name"], region, "",
                                 center.get("address", ""), center.get("phone", "")))
         else:
-            codes = db.session.scalars(select(SubCenter.code).where(SubCenter.active)
-                                       .order_by(SubCenter.code)).all()
+            user = current_user
+            assigned = (*user.sub_centers, *(w.sub_center for w in user.windows),
+                        *(v.sub_center for v in user.villages))
+            codes = sorted({s.code for s in assigned
+                            if s.active and s.id in scope.visible_sub_centers})
             for code in codes:
                 sub = site.subcenters.get(code)
                 if sub is not None:
