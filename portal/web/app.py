@@ -35,6 +35,7 @@ from portal.web import (
     inputs,
     menu,
     ops,
+    reads,
     security,
 )
 from portal.web.cases import case_page, worklist
@@ -94,6 +95,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
 
     _engine_options(app)
     db.init_app(app)
+    reads.init_app(app)  # after db: its commit runs before the session is closed
     Migrate(app, db, directory=str(MIGRATIONS))
     CSRFProtect(app)  # before AppBuilder: its login API needs it (docs/stack-notes.md)
 
