@@ -56,6 +56,10 @@ BIN = Path(sys.executable).parent
 REDIS = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # the clerk's pages, each also over /login/ (anonymous) of the same server: the goal ≤ 2×
 CLERKS_PAGES = ("case list", "worklist", "case page")
+# each request on a connection of its own, as nginx asks its upstream by default: kept-alive
+# connections stay with the worker that accepted them, and one worker taking 8 of the 10 halves
+# the rate at random (login 167 or 372 req/s, worklist 54 or 97 in runs of the same code)
+CLOSE = ("-H", "Connection: close") if os.environ.get("BENCH_KEEPALIVE") != "1" else ()
 # wrk's report as one JSON line: its latency percentiles, rate and errors
 REPORT = """
 done = function(summary, latency, requests)
@@ -129,7 +133,7 @@ def wrk(url: str, clients: int, seconds: float, cookie: str | None, script: Path
     threads = max(1, min(2, clients))
     signed_in = ["-H", f"Cookie: {cookie}"] if cookie else []
     done = subprocess.run(["wrk", f"-t{threads}", f"-c{clients}", f"-d{max(1, round(seconds))}s",
-                           "--timeout", "10s", "-s", str(script), *signed_in, url],
+                           "--timeout", "10s", "-s", str(script), *signed_in, *CLOSE, url],
                           capture_output=True, text=True, check=True)
     line = [row for row in done.stdout.splitlines() if row.startswith("{")][-1]
     figures = json.loads(line)
