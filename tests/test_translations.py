@@ -52,3 +52,20 @@ def test_po_file_is_valid(tmp_path: Path) -> None:
     with (tmp_path / "messages.mo").open("wb") as out:
         write_mo(out, catalog)
     assert len(catalog) > 80
+
+
+def test_a_request_that_switches_language_midway_gets_each_in_turn(app) -> None:
+    """The translations are kept for the request (portal/web/i18n.py), but not past a switch."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext, lazy_gettext
+
+    def shown() -> tuple[str, str, str]:
+        return (gettext("Search"), str(lazy_gettext("Search")), render_template_string("{{ _('Search') }}"))
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert shown() == ("搜索",) * 3
+        with force_locale("en"):
+            assert shown() == ("Search",) * 3
+        assert shown() == ("搜索",) * 3
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}), force_locale("en"):
+        assert shown() == ("Search",) * 3  # the first lookup of this request, in English

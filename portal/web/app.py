@@ -31,6 +31,7 @@ from portal.web import (
     generate,
     hall,
     headers,
+    i18n,
     identity,
     inputs,
     menu,
@@ -132,6 +133,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     # times on every page in the center's declared zone (BABEL_DEFAULT_TIMEZONE until the first
     # publication), the zone its due dates and months are counted in
     get_babel(app).timezone_selector = _page_zone
+    i18n.init_app(app)  # after AppBuilder's Babel: each request finds its translations once
     return app
 
 
