@@ -106,3 +106,43 @@ def test_the_other_department_reads_and_decides_its_branch_from_the_case_page(pu
     assert "已作出并联审批决定" in done and 'data-state="approved"' in done
     with published.app_context():
         assert db.session.get(CaseBranch, rs_branch).decided_by == "rs-clerk"
+
+
+def _probes(client, path: str) -> tuple[int, list[str]]:
+    """The page's status, and the statements it sent asking whether a sub-center has branches."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, *args) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        status = client.get(path).status_code
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    probe = "EXISTS (SELECT * FROM case_branch WHERE case_branch.sub_center_id"
+    return status, [s for s in sent if probe in s]
+
+
+def test_a_department_seen_deciding_a_branch_is_not_asked_again(published, clock, monkeypatch) -> None:
+    from portal.access import scope
+
+    monkeypatch.setattr(scope, "_DECIDING", set())  # what this process has seen so far: nothing
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        case_id = submitted_case("yjs-shjz")
+    mz, rs, ws = published.test_client(), published.test_client(), published.test_client()
+    login(mz, "mz-clerk")
+    token = csrf_token(mz.get("/resetmypassword/form").get_data(as_text=True))
+    assert "已受理" in mz.post(f"/casework/{case_id}/accept", data={"csrf_token": token},
+                              follow_redirects=True).get_data(as_text=True)
+    login(rs, "rs-clerk")
+    login(ws, "ws-clerk")
+    assert _probes(rs, f"/cases/show/{case_id}") == (200, [])  # found on signing in: 人社 decides a branch
+    assert _probes(rs, f"/cases/show/{case_id}") == (200, [])  # and not asked again
+    for _ in range(2):  # 卫生 has none: asked on each page, a branch may open there any time
+        status, probes = _probes(ws, "/cases/list/")
+        assert status == 200 and len(probes) == 1

@@ -148,17 +148,27 @@ class Scope:
                    town_centers=towns)
 
 
+# sub-centers seen with a branch. Branches are never deleted, so one that has one keeps it: it
+# is not probed again. Were it ever wrong (a database restored from an older backup), the
+# scope would only carry a branch arm that finds nothing.
+_DECIDING: set[int] = set()
+
+
 def _deciding_branches(sub_centers: frozenset[int]) -> frozenset[int]:
-    """Those of ``sub_centers`` with at least one branch (one index probe each). Read from the
-    branches themselves, not from today's declarations: a branch opened under an earlier
-    version of an item stays its department's to see."""
-    if not sub_centers:
-        return frozenset()
+    """Those of ``sub_centers`` with at least one branch (one index probe each, for those not
+    already seen with one). Read from the branches themselves, not from today's declarations:
+    a branch opened under an earlier version of an item stays its department's to see."""
+    known = sub_centers & _DECIDING
+    rest = sub_centers - known
+    if not rest:
+        return known
     branches = CaseBranch.__table__
     probes = [select(literal(s)).where(exists().where(branches.c.sub_center_id == s))
-              for s in sorted(sub_centers)]
+              for s in sorted(rest)]
     statement = probes[0] if len(probes) == 1 else union_all(*probes)
-    return frozenset(db.session.connection().execute(statement).scalars())
+    found = frozenset(db.session.connection().execute(statement).scalars())
+    _DECIDING.update(found)
+    return known | found
 
 
 TOWN_CENTER = "town_center"  # SubCenter.kind of a 便民服务中心
