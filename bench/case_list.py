@@ -56,6 +56,7 @@ def build(url: str, cases: int, views: tuple = (), states: tuple[str, ...] | Non
     and ``views`` (bench-only baselines) registered beside the generated ones."""
     from flask_migrate import upgrade
 
+    from bench.postgres import analyze
     from portal import create_app
     from portal.cli.demo import ensure_demo_users, seed_cases
     from portal.models import db
@@ -83,10 +84,8 @@ def build(url: str, cases: int, views: tuple = (), states: tuple[str, ...] | Non
         CLERKS_WINDOW[:] = [clerk.windows[0].id]
         start = time.perf_counter()
         seed_cases(cases, chunk=20_000, **({"states": states} if states else {}))
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE cases")
-                conn.commit()
+        if db.engine.dialect.name == "postgresql":  # (SQLite's baseline as it always was)
+            analyze(db, "cases")
         print(f"  seeded {cases:,} cases in {time.perf_counter() - start:.1f} s")
     return app
 

@@ -64,11 +64,12 @@ def main(doc: str | None, run, **defaults: int) -> None:
 
 def analyze(db, table: str = "") -> None:
     """The planner's statistics brought up to date after seeding (``table``, else every table):
-    on PostgreSQL outside the session's transaction, on SQLite in it."""
+    on PostgreSQL outside the session's transaction, on SQLite in it. PostgreSQL's tables are
+    vacuumed too, as autovacuum leaves a table that has settled: without the visibility map a
+    fresh bulk load has no index-only scan (a clerk's capped count: 1.7 ms against 0.15)."""
     if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql(f"ANALYZE {table}".strip())
-            conn.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}".strip())
     else:
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()

@@ -72,7 +72,7 @@ class Case(Model):
     number: Mapped[str | None] = mapped_column(String(40), unique=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), nullable=False, index=True)
     sub_center_id: Mapped[int] = mapped_column(ForeignKey("sub_center.id"), nullable=False, index=True)
-    window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False, index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("window.id"), nullable=False)
     site_version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)
     applicant_name: Mapped[str] = mapped_column(String(200), nullable=False)
     applicant_id_type: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -126,6 +126,11 @@ class Case(Model):
     # counts' index holds the window and the key too: a clerk's scope (their windows, or a
     # branch at their sub-center) is answered from it without reading the table
     __table_args__ = (
+        # a clerk's cases newest first, and their capped count (1,001 of them), each read from the
+        # end of their window's run of this index: on PostgreSQL the key's index was walked from
+        # its end instead, past every other window's cases (1.7 ms → 0.15 at 100,000 cases);
+        # SQLite's index on the window alone holds the key already
+        Index("ix_cases_window_id", "window_id", "id"),
         Index("ix_cases_open_due", "due_date", "id", postgresql_where=text(OPEN_SQL),
               sqlite_where=text(OPEN_SQL)),
         Index("ix_cases_open_sub", "sub_center_id", "due_date", "window_id", "id",
