@@ -21,8 +21,9 @@ import secrets
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import bindparam, delete, event, inspect, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.core import servertime
@@ -77,12 +78,19 @@ def live_user(session: Session, sid: str | None, user_id: int) -> PortalUser | N
     cost one each on every page view."""
     if not sid:
         return None
-    query = (select(PortalUser).join(UserSession, UserSession.user_id == PortalUser.id)
-             .where(PortalUser.id == user_id, UserSession.id == sid)
-             .options(joinedload(PortalUser.roles), joinedload(PortalUser.sub_centers),
-                      joinedload(PortalUser.windows).joinedload(Window.sub_center),
-                      joinedload(PortalUser.villages).joinedload(Village.sub_center)))
-    return session.scalars(query).unique().one_or_none()
+    return session.scalars(_live_user_statement(), {"user_id": user_id, "sid": sid}).unique().one_or_none()
+
+
+@functools.cache
+def _live_user_statement() -> Any:
+    """Built once (on first use: FAB maps the roles when the app starts), its values bound: SQLAlchemy
+    keeps a statement's cache key on the statement, where building it and working the key out
+    again cost 0.16 ms of every signed-in page."""
+    return (select(PortalUser).join(UserSession, UserSession.user_id == PortalUser.id)
+            .where(PortalUser.id == bindparam("user_id"), UserSession.id == bindparam("sid"))
+            .options(joinedload(PortalUser.roles), joinedload(PortalUser.sub_centers),
+                     joinedload(PortalUser.windows).joinedload(Window.sub_center),
+                     joinedload(PortalUser.villages).joinedload(Village.sub_center)))
 
 
 def end_session(session: Session, sid: str | None) -> None:
