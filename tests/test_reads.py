@@ -66,3 +66,17 @@ def test_postgresql_keeps_what_it_prepared_across_read_only_requests(published, 
         db.session.execute(text(probe), {"id": 0})
         kept = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
     assert any("FROM item WHERE item.id >" in statement for statement in kept), kept
+
+
+def test_a_commit_that_fails_leaves_the_session_to_be_closed(published, monkeypatch, caplog) -> None:
+    def refused() -> None:
+        raise RuntimeError("the database went away")
+
+    with published.app_context():
+        lent = db.engine.pool.checkedout()
+    with published.app_context():
+        db.session.scalar(select(func.count()).select_from(Item))
+        monkeypatch.setattr(db.session(), "commit", refused)
+    assert "ending a read-only request with COMMIT failed" in caplog.text
+    with published.app_context():
+        assert db.engine.pool.checkedout() == lent  # its connection went back to the pool

@@ -52,13 +52,12 @@ def init_app(app: Flask) -> None:
         session = db.session()
         if not session.in_transaction() or session.new or session.dirty or session.deleted:
             return
-        if session.connection().info.get(WROTE):
-            return
         # as the rollback did, leave the loaded objects as they are: a user kept past the request
         # (a streamed export, a test client keeping its context) still reads its attributes
         expire, session.expire_on_commit = session.expire_on_commit, False
         try:
-            session.commit()
+            if not session.connection().info.get(WROTE):
+                session.commit()
         except Exception:  # Flask-SQLAlchemy's teardown, next, must still run
             app.logger.warning("ending a read-only request with COMMIT failed; rolled back instead",
                                exc_info=True)
