@@ -59,19 +59,25 @@ def test_a_statement_served_from_the_compiled_cache_reads_with_its_own_scope(pub
                                      .where(Window.id.in_(select(Case.window_id)))).all()[:3]
         assert len(windows) == 3
         hits: list[object] = []
-        event.listen(db.engine, "after_cursor_execute",
-                     lambda _c, _cur, _s, _p, context, _m: hits.append(context.cache_hit))
+
+        def note(_c, _cur, _s, _p, context, _m) -> None:
+            hits.append(context.cache_hit)
+
         seen: dict[int, set[int]] = {}
-        for _ in range(2):
-            for window, sub_center in windows:
-                scope = Scope(user_id=1, windows=frozenset({window}),
-                              window_sub_centers=frozenset({sub_center}))
-                hits.clear()
-                with acting_as(scope):
-                    found = db.session.execute(select(Case.id, Case.window_id)
-                                               .where(Case.state != "none")).all()
-                assert found and {w for _, w in found} == {window}
-                assert seen.setdefault(window, {i for i, _ in found}) == {i for i, _ in found}
+        event.listen(db.engine, "after_cursor_execute", note)
+        try:  # (the app's engine is shared with the tests after this one)
+            for _ in range(2):
+                for window, sub_center in windows:
+                    scope = Scope(user_id=1, windows=frozenset({window}),
+                                  window_sub_centers=frozenset({sub_center}))
+                    hits.clear()
+                    with acting_as(scope):
+                        found = db.session.execute(select(Case.id, Case.window_id)
+                                                   .where(Case.state != "none")).all()
+                    assert found and {w for _, w in found} == {window}
+                    assert seen.setdefault(window, {i for i, _ in found}) == {i for i, _ in found}
+        finally:
+            event.remove(db.engine, "after_cursor_execute", note)
         assert hits and all(h == hits[0] for h in hits) and "CACHE_HIT" in str(hits[0])
         everything = set(db.session.scalars(select(Case.id)))
         assert set().union(*seen.values()) < everything
