@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, defer, joinedload
 
+from portal.access.scope import kept
 from portal.core.workdays import Calendar
 from portal.models import Case, CaseBranch, CaseState, Evaluation, FollowUp, Item, SubCenter, Window
 from portal.models.case import OPEN_STATES
@@ -47,13 +49,24 @@ class Thresholds:
             return RED
         return YELLOW if due <= self.yellow_until else GREEN
 
-    def where(self, light: str) -> ColumnElement[bool]:
+    @staticmethod
+    def where(light: str) -> ColumnElement[bool]:
+        """The due dates of ``light``, the thresholds bound (``params``)."""
         return {
             PAUSED_LIGHT: Case.due_date.is_(None),
-            RED: Case.due_date < self.today,
-            YELLOW: and_(Case.due_date >= self.today, Case.due_date <= self.yellow_until),
-            GREEN: Case.due_date > self.yellow_until,
+            RED: Case.due_date < _TODAY,
+            YELLOW: and_(Case.due_date >= _TODAY, Case.due_date <= _YELLOW_UNTIL),
+            GREEN: Case.due_date > _YELLOW_UNTIL,
         }[light]
+
+    def params(self) -> dict[str, dt.date]:
+        return {"today": self.today, "yellow_until": self.yellow_until}
+
+
+_TODAY = bindparam("today", type_=Date)
+_YELLOW_UNTIL = bindparam("yellow_until", type_=Date)
+# the worklist's filters, bound: each statement is built once per shape (which filters are set)
+_FILTERED = ((Case.sub_center_id, "sub_center"), (Case.window_id, "window"), (Case.item_id, "item"))
 
 @dataclass(frozen=True)
 class Filters:
@@ -65,17 +78,31 @@ class Filters:
     state: str | None = None
     light: str | None = None
 
-    def apply(self, query: Select, th: Thresholds) -> Select:
+    def shape(self) -> tuple[Any, ...]:
+        """What the statements depend on: which of the ids are set, the state and the light
+        (their values are bound: ``params``)."""
+        return (self.sub_center is not None, self.window is not None, self.item is not None,
+                self.state if self.state in OPEN_STATES else None,
+                self.light if self.light in LIGHTS else None)
+
+    def params(self, th: Thresholds) -> dict[str, Any]:
+        return {"sub_center": self.sub_center, "window": self.window, "item": self.item,
+                **th.params()}
+
+
+def _narrowed(query: Select, shape: tuple[Any, ...], open_only: bool = True) -> Select:
+    """``query`` narrowed as a worklist of ``shape`` is (``Filters.shape``)."""
+    sub_center, window, item, state, light = shape
+    if open_only:
         query = query.where(IS_OPEN)
-        for column, value in ((Case.sub_center_id, self.sub_center), (Case.window_id, self.window),
-                              (Case.item_id, self.item)):
-            if value is not None:
-                query = query.where(column == value)
-        if self.state in OPEN_STATES:
-            query = query.where(Case.state == self.state)
-        if self.light in LIGHTS:
-            query = query.where(th.where(self.light))
-        return query
+    for (column, name), chosen in zip(_FILTERED, (sub_center, window, item), strict=True):
+        if chosen:
+            query = query.where(column == bindparam(name))
+    if state is not None:
+        query = query.where(Case.state == state)
+    if light is not None:
+        query = query.where(Thresholds.where(light))
+    return query
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +133,23 @@ LINE = (Case.id, Case.number, Case.state, Case.due_date, Case.accepted_at, Case.
         Case.step, Case.plan, Item.name, _SUB_CENTERS.c.name, _WINDOWS.c.code)
 
 
-def lines(session: Session, query: Select) -> list[Line]:
-    return [Line(*row) for row in session.execute(
-        query.join(Item, Item.id == Case.item_id)
-        .join(_SUB_CENTERS, _SUB_CENTERS.c.id == Case.sub_center_id)
-        .join(_WINDOWS, _WINDOWS.c.id == Case.window_id))]
+def _joined_names(query: Select) -> Select:
+    return (query.join(Item, Item.id == Case.item_id)
+            .join(_SUB_CENTERS, _SUB_CENTERS.c.id == Case.sub_center_id)
+            .join(_WINDOWS, _WINDOWS.c.id == Case.window_id))
+
+
+_PAGE = {"offset": bindparam("offset"), "limit": bindparam("limit")}
+
+
+@lru_cache(maxsize=128)
+def _lines_statement(shape: tuple[Any, ...], dated: bool) -> Select:
+    query = _narrowed(select(*LINE), shape)
+    if dated:
+        query = query.where(Case.due_date.is_not(None)).order_by(Case.due_date, Case.id)
+    else:
+        query = query.where(Case.due_date.is_(None)).order_by(Case.id)
+    return kept(_joined_names(query).offset(_PAGE["offset"]).limit(_PAGE["limit"]))
 
 
 def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[int, dict[str, int]],
@@ -127,15 +166,21 @@ def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[in
     total = sum(sum(c.values()) for c in counts.values())
     dated, offset = total - paused, page * size
     rows: list[tuple[Line, str]] = []
+    shape, params = filters.shape(), filters.params(th)
     if offset < dated:
-        found = lines(session, filters.apply(select(*LINE), th).where(Case.due_date.is_not(None))
-                      .order_by(Case.due_date, Case.id).offset(offset).limit(size))
-        rows += [(c, th.light(c.state, c.due_date) or PAUSED_LIGHT) for c in found]
+        found = session.execute(_lines_statement(shape, True), {**params, "offset": offset, "limit": size})
+        rows += [(c, th.light(c.state, c.due_date) or PAUSED_LIGHT) for c in (Line(*row) for row in found)]
     if len(rows) < size and paused:
-        found = lines(session, filters.apply(select(*LINE), th).where(Case.due_date.is_(None))
-                      .order_by(Case.id).offset(max(offset - dated, 0)).limit(size - len(rows)))
-        rows += [(c, PAUSED_LIGHT) for c in found]
+        found = session.execute(_lines_statement(shape, False), {
+            **params, "offset": max(offset - dated, 0), "limit": size - len(rows)})
+        rows += [(c, PAUSED_LIGHT) for c in (Line(*row) for row in found)]
     return rows, total
+
+
+@lru_cache(maxsize=64)
+def _counts_statement(shape: tuple[Any, ...]) -> Select:
+    query = _narrowed(select(Case.sub_center_id, Case.due_date, func.count()), shape)
+    return kept(query.group_by(Case.sub_center_id, Case.due_date))
 
 
 def light_counts(session: Session, th: Thresholds,
@@ -148,8 +193,7 @@ def light_counts(session: Session, th: Thresholds,
     here.
     """
     out: dict[int, dict[str, int]] = {}
-    query = filters.apply(select(Case.sub_center_id, Case.due_date, func.count()), th)
-    for sub_center_id, due, count in session.execute(query.group_by(Case.sub_center_id, Case.due_date)):
+    for sub_center_id, due, count in session.execute(_counts_statement(filters.shape()), filters.params(th)):
         light = th.light(CaseState.ACCEPTED if due is not None else CaseState.PAUSED, due)
         counts = out.setdefault(sub_center_id, dict.fromkeys(LIGHTS, 0))
         counts[light] += count  # type: ignore[index]
@@ -177,21 +221,27 @@ class Waiting:
     window_code: str
 
 
+@lru_cache(maxsize=16)
+def _waiting_statements(shape: tuple[Any, ...]) -> tuple[Select, Select]:
+    """How many cases of ``shape`` wait (its sub-center, window and item; not its state and
+    light, which are the open cases'), and a page of them."""
+    query = _narrowed(select(Case.id).where(IS_WAITING), shape[:3] + (None, None), open_only=False)
+    rows = (query.with_only_columns(
+        Case.id, Case.number, Case.state, Case.applicant_name, Case.updated_at, Case.channel, Item.name,
+        _WINDOWS.c.code)
+        .join(Item, Item.id == Case.item_id).join(_WINDOWS, _WINDOWS.c.id == Case.window_id)
+        .order_by(Case.updated_at, Case.id).offset(_PAGE["offset"]).limit(_PAGE["limit"]))
+    return kept(select(func.count()).select_from(query.subquery())), kept(rows)
+
+
 def waiting(session: Session, filters: Filters, limit: int, offset: int = 0) -> tuple[list[Waiting], int]:
     """The cases waiting for a decision, oldest first (``limit`` of them from ``offset``), and
     how many there are: through the scope rule, narrowed by the worklist's sub-center, window
     and item."""
-    query = select(Case.id).where(IS_WAITING)
-    for column, value in ((Case.sub_center_id, filters.sub_center), (Case.window_id, filters.window),
-                          (Case.item_id, filters.item)):
-        if value is not None:
-            query = query.where(column == value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.with_only_columns(
-        Case.id, Case.number, Case.state, Case.applicant_name, Case.updated_at, Case.channel, Item.name,
-        _WINDOWS.c.code)
-        .join(Item, Item.id == Case.item_id).join(_WINDOWS, _WINDOWS.c.id == Case.window_id)
-        .order_by(Case.updated_at, Case.id).offset(offset).limit(limit))
+    counted, page = _waiting_statements(filters.shape())
+    params = {"sub_center": filters.sub_center, "window": filters.window, "item": filters.item}
+    total = session.scalar(counted, params) or 0
+    rows = session.execute(page, {**params, "offset": offset, "limit": limit})
     return [Waiting(*row) for row in rows], total
 
 
@@ -244,20 +294,24 @@ class OpenFollowUp:
     window_code: str
 
 
+_OPEN_FOLLOW_UPS = kept(
+    select(FollowUp.id, FollowUp.case_id, Case.number, Evaluation.level, FollowUp.due_date,
+           FollowUp.called_at.is_not(None), Window.code)
+    .where(FollowUp.closed_at.is_(None))
+    .join(Case, Case.id == FollowUp.case_id).join(Evaluation, Evaluation.id == FollowUp.evaluation_id)
+    .join(Window, Window.id == FollowUp.window_id)
+    .order_by(FollowUp.due_date, FollowUp.id).limit(bindparam("limit")))
+
+
 def follow_ups(session: Session, today: dt.date, limit: int) -> tuple[list[OpenFollowUp], int, int]:
     """The open 回访整改 tasks in scope, soonest due first (``limit`` of them), how many are
     open and how many of those are past their due date (the partial index of open tasks). One
     statement when they fit in ``limit`` (as they mostly do: none at all, most days); counted
     apart only when there are more."""
-    open_ = select(FollowUp.id).where(FollowUp.closed_at.is_(None))
-    rows = [OpenFollowUp(*row) for row in session.execute(open_.with_only_columns(
-        FollowUp.id, FollowUp.case_id, Case.number, Evaluation.level, FollowUp.due_date,
-        FollowUp.called_at.is_not(None), Window.code)
-        .join(Case, Case.id == FollowUp.case_id).join(Evaluation, Evaluation.id == FollowUp.evaluation_id)
-        .join(Window, Window.id == FollowUp.window_id)
-        .order_by(FollowUp.due_date, FollowUp.id).limit(limit))]
+    rows = [OpenFollowUp(*row) for row in session.execute(_OPEN_FOLLOW_UPS, {"limit": limit})]
     if len(rows) < limit:
         return rows, len(rows), sum(1 for r in rows if r.due_date < today)
+    open_ = select(FollowUp.id).where(FollowUp.closed_at.is_(None))
     total = session.scalar(select(func.count()).select_from(open_.subquery())) or 0
     overdue = session.scalar(select(func.count()).select_from(
         open_.where(FollowUp.due_date < today).subquery())) or 0
