@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, stream_with_context
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_filter_args
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
 from portal.access.scope import current_scope
@@ -90,7 +90,8 @@ def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):  # stored in UTC (naive on SQLite): shown in the center's zone
-        return format_datetime(value, "yyyy-MM-dd HH:mm")
+        # (Babel's format_datetime parses its pattern on each call: 0.1 ms a cell)
+        return to_user_timezone(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, (list, tuple)):

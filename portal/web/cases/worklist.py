@@ -31,6 +31,7 @@ from portal.cases.supervision import (
     worklist,
 )
 from portal.core.recent import Recent
+from portal.core.workdays import Calendar
 from portal.models import Case, CaseState, Item, Offering, SubCenter, Window, db
 from portal.web.cases.case_page import LIGHT_LABELS
 from portal.web.cases.casework import thresholds
@@ -84,11 +85,10 @@ def rows_html(rows: list[Any], red: str, pressed: Any = ()) -> Markup:
     return Markup("".join(out))
 
 
-def days_left(th: Thresholds, case: Line) -> int | None:
+def days_left(th: Thresholds, case: Line, calendar: Calendar) -> int | None:
     """Working days left until the due date (negative: working days overdue)."""
     if case.due_date is None or case.state != CaseState.ACCEPTED:
         return None
-    calendar = lifecycle.calendar_of(current_site())
     if case.due_date >= th.today:
         return calendar.between(th.today, case.due_date)
     return -max(calendar.between(case.due_date, th.today), 1)
@@ -149,6 +149,7 @@ class WorklistView(BaseView):
         pressed, pressed_total = agency.pressed(db.session, PRESSED_SHOWN)
         marks = agency.reminded(db.session, [c.id for c, _ in rows] + [w.id for w in waiting_cases])
         subs, choices = _choices()
+        calendar = lifecycle.calendar_of(site)
         by_id = {s.id: s for s in subs}
         # (a town center's staff count the 代办 cases under way of sub-centers they do not see)
         summary = [(by_id[i], counts[i]) for i in sorted((i for i in counts if i in by_id),
@@ -157,7 +158,7 @@ class WorklistView(BaseView):
         args = {k: v for k, v in request.args.items() if k not in ("page", "wpage") and v}
         return self.render_template(
             "portal/worklist.html", title=gettext("Worklist and supervision"),
-            rows=[(c, light, days_left(th, c), open_step(c), lifecycle.guessed_years(site, c))
+            rows=[(c, light, days_left(th, c, calendar), open_step(c), lifecycle.guessed_years(site, c))
                   for c, light in rows],
             total=total, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
             summary=summary, totals=totals, choices=choices, filters=filters, args=args,
