@@ -131,18 +131,47 @@ def test_a_department_seen_deciding_a_branch_is_not_asked_again(published, clock
     from portal.access import scope
 
     monkeypatch.setattr(scope, "_DECIDING", set())  # what this process has seen so far: nothing
+    monkeypatch.setattr(scope, "_NOT_DECIDING", {})
     with published.app_context():
         ensure_demo_users(password=PASSWORD)
-        case_id = submitted_case("yjs-shjz")
+        first, second = submitted_case("yjs-shjz"), submitted_case("yjs-shjz")
     mz, rs, ws = published.test_client(), published.test_client(), published.test_client()
     login(mz, "mz-clerk")
     token = csrf_token(mz.get("/resetmypassword/form").get_data(as_text=True))
-    assert "已受理" in mz.post(f"/casework/{case_id}/accept", data={"csrf_token": token},
+    assert "已受理" in mz.post(f"/casework/{first}/accept", data={"csrf_token": token},
                               follow_redirects=True).get_data(as_text=True)
     login(rs, "rs-clerk")
     login(ws, "ws-clerk")
-    assert _probes(rs, f"/cases/show/{case_id}") == (200, [])  # found on signing in: 人社 decides a branch
-    assert _probes(rs, f"/cases/show/{case_id}") == (200, [])  # and not asked again
-    for _ in range(2):  # 卫生 has none: asked on each page, a branch may open there any time
-        status, probes = _probes(ws, "/cases/list/")
-        assert status == 200 and len(probes) == 1
+    assert _probes(rs, f"/cases/show/{first}") == (200, [])  # found on signing in: 人社 decides a branch
+    assert _probes(rs, f"/cases/show/{first}") == (200, [])  # and not asked again
+    assert ws.get("/cases/list/").status_code == 200  # 卫生 has none: asked (on signing in, or here)
+    assert _probes(ws, "/cases/list/") == (200, [])  # not again while no branch is added anywhere
+    # a branch opened anywhere (the second case's, at 人社): 卫生 is asked again on its next page
+    assert "已受理" in mz.post(f"/casework/{second}/accept", data={"csrf_token": token},
+                              follow_redirects=True).get_data(as_text=True)
+    status, probes = _probes(ws, "/cases/list/")
+    assert status == 200 and len(probes) == 1
+    assert _probes(ws, "/cases/list/") == (200, [])
+
+
+def test_a_branch_opened_at_a_department_found_without_one_is_seen_there(published, clock,
+                                                                          monkeypatch) -> None:
+    """A worker that found 人社 deciding no branch learns of the first one on 人社's next page."""
+    from portal.access import scope
+
+    monkeypatch.setattr(scope, "_DECIDING", set())
+    monkeypatch.setattr(scope, "_NOT_DECIDING", {})
+    with published.app_context():
+        ensure_demo_users(password=PASSWORD)
+        assert db.session.scalar(select(CaseBranch.id).limit(1)) is None  # no branch anywhere yet
+        case_id = submitted_case("yjs-shjz")
+    mz, rs = published.test_client(), published.test_client()
+    login(mz, "mz-clerk")
+    login(rs, "rs-clerk")
+    assert rs.get(f"/cases/show/{case_id}").status_code == 404  # 民政's case: none of 人社's business
+    assert scope._NOT_DECIDING  # 人社 was found deciding none, and that is kept
+    token = csrf_token(mz.get("/resetmypassword/form").get_data(as_text=True))
+    assert "已受理" in mz.post(f"/casework/{case_id}/accept", data={"csrf_token": token},
+                              follow_redirects=True).get_data(as_text=True)
+    page = rs.get(f"/cases/show/{case_id}")
+    assert page.status_code == 200 and "并联审批" in page.get_data(as_text=True)

@@ -164,6 +164,31 @@ def test_pages_cannot_be_framed_sniffed_or_cached(portal) -> None:
         assert "no-store" not in static.headers.get("Cache-Control", "")
 
 
+def test_a_roles_permission_taken_back_closes_the_screen_on_the_next_page(portal) -> None:
+    """The worker keeps each user's permissions between pages; the center admin taking a
+    permission from the clerks' role (FAB's role screen writes through the same models) closes
+    the screen on the clerk's next page, and giving it back opens it again."""
+    from portal.access.roles import CLERK, ROLE_NAMES
+    from portal.models import Stamp
+
+    client = portal.test_client()
+    login(client, "ws-clerk")
+    assert client.get("/cases/list/").status_code == 200
+    assert client.get("/cases/list/").status_code == 200  # kept: asked from the worker's memory
+    with portal.app_context():
+        sm = portal.appbuilder.sm
+        before = db.session.get(Stamp, "security").value
+        reading = sm.find_permission_view_menu("can_read", "cases")
+        sm.del_permission_role(sm.find_role(ROLE_NAMES[CLERK]), reading)
+        assert db.session.get(Stamp, "security").value > before
+    assert client.get("/cases/list/").status_code in (302, 403)
+    with portal.app_context():
+        sm = portal.appbuilder.sm
+        sm.add_permission_role(sm.find_role(ROLE_NAMES[CLERK]),
+                               sm.find_permission_view_menu("can_read", "cases"))
+    assert client.get("/cases/list/").status_code == 200
+
+
 def test_permissions_follow_roles_and_groups_from_the_next_page_on(portal) -> None:
     """What a user may open is read from their roles on every page: a role given opens the
     auditor's screens at once, and taking it back closes them at once; roles through a group

@@ -94,6 +94,8 @@ from portal.models import (
 from portal.models.users import user_sub_center, user_window
 from portal.models.villages import user_village
 
+_NO_STAMP = object()  # no newest branch's key given: every sub-center not seen with one is probed
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -130,8 +132,9 @@ class Scope:
         return self.sub_centers | self.window_sub_centers
 
     @classmethod
-    def of(cls, user: Any) -> Scope:
-        """The scope of a FAB user object (anonymous users and ``None`` see nothing)."""
+    def of(cls, user: Any, branch_stamp: Any = _NO_STAMP) -> Scope:
+        """The scope of a FAB user object (anonymous users and ``None`` see nothing);
+        ``branch_stamp``: the newest branch's key, read at the start of the page."""
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return NOTHING
         if user.center_wide:
@@ -145,7 +148,7 @@ class Scope:
                    windows=frozenset(w.id for w in user.windows),
                    window_sub_centers=window_sub_centers,
                    village_sub_centers=frozenset(v.sub_center_id for v in user.villages),
-                   branch_sub_centers=_deciding_branches(sub_centers | window_sub_centers),
+                   branch_sub_centers=_deciding_branches(sub_centers | window_sub_centers, branch_stamp),
                    town_centers=towns)
 
 
@@ -153,14 +156,19 @@ class Scope:
 # is not probed again. Were it ever wrong (a database restored from an older backup), the
 # scope would only carry a branch arm that finds nothing.
 _DECIDING: set[int] = set()
+# sub-centers found without one, by the newest branch's key then (portal/access/stamps.py):
+# while no branch is added anywhere, none is added to them
+_NOT_DECIDING: dict[int, int | None] = {}
 
-
-def _deciding_branches(sub_centers: frozenset[int]) -> frozenset[int]:
+def _deciding_branches(sub_centers: frozenset[int], stamp: Any = _NO_STAMP) -> frozenset[int]:
     """Those of ``sub_centers`` with at least one branch (one index probe each, for those not
-    already seen with one). Read from the branches themselves, not from today's declarations:
-    a branch opened under an earlier version of an item stays its department's to see."""
+    already seen with one, nor without one at the newest branch's key ``stamp`` when it is
+    given). Read from the branches themselves, not from today's declarations: a branch opened
+    under an earlier version of an item stays its department's to see."""
     known = sub_centers & _DECIDING
     rest = sub_centers - known
+    if stamp is not _NO_STAMP:
+        rest = frozenset(s for s in rest if _NOT_DECIDING.get(s, _NO_STAMP) != stamp)
     if not rest:
         return known
     branches = CaseBranch.__table__
@@ -169,6 +177,8 @@ def _deciding_branches(sub_centers: frozenset[int]) -> frozenset[int]:
     statement = probes[0] if len(probes) == 1 else union_all(*probes)
     found = frozenset(db.session.connection().execute(statement).scalars())
     _DECIDING.update(found)
+    if stamp is not _NO_STAMP:
+        _NOT_DECIDING.update(dict.fromkeys(rest - found, stamp))
     return known | found
 
 

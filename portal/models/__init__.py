@@ -27,7 +27,7 @@ from portal.models.site import (
     offering_window,
 )
 from portal.models.town import TownInspection, TownInspectionItem
-from portal.models.users import AccountEvent, PortalUser, UserSession, user_sub_center, user_window
+from portal.models.users import AccountEvent, PortalUser, Stamp, UserSession, user_sub_center, user_window
 from portal.models.villages import (
     WHEREABOUTS_NAMES,
     AgentStatus,
@@ -44,7 +44,7 @@ __all__ = [
     "AssessmentResult", "Complaint", "Consultation", "Evaluation", "FollowUp", "Inspection",
     "Center", "ExportJob", "FormVersion", "IssuedDocument", "PrintJob",
     "Item", "Offering", "PortalUser", "SitePublication",
-    "SiteVersion", "StoredFile", "SubCenter", "UserSession",
+    "SiteVersion", "Stamp", "StoredFile", "SubCenter", "UserSession",
     "TownInspection", "TownInspectionItem", "Window", "db", "offering_window", "user_sub_center",
     "user_window",
     "WHEREABOUTS_NAMES", "AgentStatus", "Village", "VillageAgent", "Whereabouts", "user_village",

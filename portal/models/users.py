@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, false
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.site import SubCenter, Window
@@ -67,3 +67,14 @@ class AccountEvent(Model):
     by: Mapped[str] = mapped_column(String(256), nullable=False)
     username: Mapped[str] = mapped_column(String(256), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
+
+
+class Stamp(Model):
+    """A counter raised whenever what it stands for changes: a worker keeps what it derived
+    from that (a role's permissions) for as long as the counter it read with the page's first
+    question stays the same. ``security``: the roles' permissions (portal/access/stamps.py)."""
+
+    __tablename__ = "portal_stamp"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)

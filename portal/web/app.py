@@ -18,7 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.access import scope
+from portal.access import scope, stamps
 from portal.cases import audit
 from portal.core.canonical import stored_json
 from portal.core.errors import N_, PortalError
@@ -107,6 +107,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,  # type: ignore[method-assign]
                                 x_port=hops, x_prefix=hops)
     scope.init_app()
+    stamps.init_app()  # a change of a role's permissions raises the security stamp
     scope.use_request_scope(security.request_scope)
     identity.init_app(app)
     menu.init_app(app)

@@ -7,15 +7,18 @@ metadata is rebuilt only when that changes, so `portal sync` takes effect withou
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 from collections.abc import Callable
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import settings
+from portal.access.stamps import BRANCH_STAMP, SECURITY_STAMP
 from portal.core import servertime
 from portal.core.servertime import DEFAULT_ZONE
 from portal.models import SitePublication, SiteVersion, db
@@ -38,9 +41,8 @@ def current_site() -> Site | None:
     if "portal_site" in g:
         return g.portal_site
     try:
-        newest = db.session.execute(
-            select(SitePublication.id, SitePublication.version_id)
-            .order_by(SitePublication.id.desc()).limit(1)).first()
+        # on the connection: the scope rule, which reads the stamps, is not asked (nothing here is scoped)
+        newest = db.session.connection().execute(_NEWEST).first()
     except SQLAlchemyError:  # database not set up yet: the page says so instead of failing
         db.session.rollback()
         newest = None
@@ -56,7 +58,39 @@ def current_site() -> Site | None:
             site = cache["site"]
     g.portal_site = site
     g.portal_publication = newest.id if newest is not None else None
+    if newest is not None and newest.security is not None:
+        # each app's stamps its own (a process may serve several databases: the tests do)
+        token = current_app.extensions.setdefault("portal_stamps", next(_apps))
+        g.portal_stamps = Stamps((token, newest.security), (token, newest.branch))
+    else:
+        g.portal_stamps = None
     return site
+
+
+_apps = itertools.count()
+
+
+# the page's first question: the newest publication, and the stamps of what a worker keeps
+# between page views (portal/access/stamps.py) — one statement, built once
+_NEWEST = (select(SitePublication.id, SitePublication.version_id, SECURITY_STAMP.label("security"),
+                  BRANCH_STAMP.label("branch"))
+           .order_by(SitePublication.id.desc()).limit(1))
+
+
+class Stamps(NamedTuple):
+    """The stamps read at the start of a page, each with its app's token: compared, never read."""
+
+    security: tuple[int, int]
+    branch: tuple[int, int | None]
+
+
+def page_stamps() -> Stamps | None:
+    """The stamps read at the start of this page (``None`` before the first publication or
+    outside a request: nothing is kept then)."""
+    if not has_request_context():
+        return None
+    current_site()
+    return g.get("portal_stamps")
 
 
 def current_publication() -> int | None:

@@ -62,6 +62,7 @@ from portal.access import accounts
 from portal.access.roles import ADMIN, ROLE_NAMES, permission
 from portal.access.scope import Scope, unscoped
 from portal.core.errors import N_, PortalError
+from portal.core.recent import Recent
 from portal.models import PortalUser, db
 from portal.web.accounts import (
     SID,
@@ -76,6 +77,7 @@ from portal.web.accounts import (
 )
 from portal.web.clerks import USER_DESCRIPTIONS, USER_FORMATTERS, AccountLog
 from portal.web.csv_export import CsvExport, cell
+from portal.web.current import page_stamps
 from portal.web.datamodel import SafeInterface
 from portal.web.entities import ENTITIES, ROLE_KEYS
 from portal.web.listing import LeanListWidget
@@ -95,8 +97,10 @@ def request_scope() -> Scope | None:
     scope = g.get("portal_scope")
     if scope is None:
 
+        stamps = page_stamps()
         with unscoped():
-            scope = Scope.of(current_user._get_current_object())
+            user = current_user._get_current_object()
+            scope = Scope.of(user) if stamps is None else Scope.of(user, branch_stamp=stamps.branch)
         g.portal_scope = scope
     return scope
 
@@ -337,6 +341,8 @@ def _user_permissions() -> Any:
 
 
 _USER_PERMISSIONS = _user_permissions()
+# (permission, view) pairs by (user id, security stamp with its app's token): a worker's users
+_kept_permissions = Recent(keep=2048)
 
 
 class _SignInWithoutNext(logging.Filter):
@@ -441,12 +447,24 @@ class PortalSecurityManager(SecurityManager):
         return public
 
     def permission_set(self, user: Any) -> frozenset[tuple[str, str]]:
-        """The user's (permission, view) pairs, read once per request."""
+        """The user's (permission, view) pairs, read once per request — and kept by the
+        worker while the security stamp read at the start of the page stays the same
+        (portal/access/stamps.py: a change of a role's permissions, or of the user's roles or
+        groups, raises it)."""
         cached = g.get("portal_permissions")
-        if cached is None or cached[0] != user.id:
-            cached = (user.id, frozenset(self.get_user_permissions(user)))
-            g.portal_permissions = cached
-        return cached[1]
+        if cached is not None and cached[0] == user.id:
+            return cached[1]
+        stamps = page_stamps()
+        key = None
+        if stamps is not None and not self.builtin_roles and getattr(user, "is_authenticated", False):
+            key = (user.id, stamps.security)
+        pairs = _kept_permissions.get(key) if key is not None else None
+        if pairs is None:
+            pairs = frozenset(self.get_user_permissions(user))
+            if key is not None:
+                _kept_permissions.put(key, pairs)
+        g.portal_permissions = (user.id, pairs)
+        return pairs
 
     def get_user_permissions(self, user: Any) -> set[tuple[str, str]]:
         """FAB's answer in one statement: FAB loads the user's roles, their groups' roles and

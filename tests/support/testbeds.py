@@ -56,7 +56,8 @@ class Testbed:
     def app(self, tmp_path: Path) -> Any:
         """The portal on the test database, readied for a test: its settings as built, the
         site and upload folders in the test's own ``tmp_path``, nothing kept of another test's
-        site (the current site is kept by publication id, and ids repeat)."""
+        site (the current site is kept by publication id, and ids repeat) or by another test's
+        stamps (portal/access/stamps.py)."""
         if self._app is None:
             from portal import create_app
 
@@ -76,6 +77,7 @@ class Testbed:
         app.config["PORTAL_UPLOAD_DIR"] = str(tmp_path / "uploads")
         app.config["PORTAL_AUDIT_ANCHORS"] = str(tmp_path / "audit-anchors.jsonl")
         app.extensions.pop("portal_site", None)
+        app.extensions.pop("portal_stamps", None)  # what the app kept by stamp: stamps repeat too
         from portal.web.hall import limiter
 
         limiter.reset()  # each test is a new visitor of the public hall
