@@ -46,24 +46,24 @@ def current_site() -> Site | None:
     except SQLAlchemyError:  # database not set up yet: the page says so instead of failing
         db.session.rollback()
         newest = None
-    site = None
-    if newest is not None:
-        cache = current_app.extensions.setdefault("portal_site", {})
-        with _lock:
-            if cache.get("publication") != newest.id:
-                documents = db.session.scalar(
-                    select(SiteVersion.documents).where(SiteVersion.id == newest.version_id))
-                cache["site"] = site_from_documents(documents)
-                cache["publication"] = newest.id
-            site = cache["site"]
-    g.portal_site = site
-    g.portal_publication = newest.id if newest is not None else None
     if newest is not None and newest.security is not None:
         # each app's stamps its own (a process may serve several databases: the tests do)
         token = current_app.extensions.setdefault("portal_stamps", next(_apps))
         g.portal_stamps = Stamps((token, newest.security), (token, newest.branch))
     else:
         g.portal_stamps = None
+    site = None
+    if newest is not None:
+        cache = current_app.extensions.setdefault("portal_site", {})
+        with _lock:
+            if cache.get("publication") != newest.id:
+                documents = db.session.connection().execute(
+                    select(SiteVersion.documents).where(SiteVersion.id == newest.version_id)).scalar()
+                cache["site"] = site_from_documents(documents)
+                cache["publication"] = newest.id
+            site = cache["site"]
+    g.portal_site = site
+    g.portal_publication = newest.id if newest is not None else None
     return site
 
 
@@ -89,7 +89,8 @@ def page_stamps() -> Stamps | None:
     outside a request: nothing is kept then)."""
     if not has_request_context():
         return None
-    current_site()
+    if "portal_stamps" not in g:
+        current_site()
     return g.get("portal_stamps")
 
 
