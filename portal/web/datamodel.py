@@ -72,6 +72,16 @@ def capped_count(query: Any, limit: int) -> Count:
     return Count(limit, capped=True) if found > limit else Count(found)
 
 
+def _joined_path(model: type, path: str) -> Any:
+    """A joined load along a dotted path of relationships (``branches.item``)."""
+    option = None
+    for name in path.split("."):
+        attribute = getattr(model, name)
+        option = joinedload(attribute) if option is None else option.joinedload(attribute)
+        model = attribute.property.mapper.class_
+    return option
+
+
 def _json_deferred(model: type, but: tuple[str, ...] = ()) -> list[Any]:
     """Options leaving ``model``'s JSON columns unread (declarations, applications) but ``but``."""
     return [defer(prop.class_attribute) for prop in sa_inspect(model).column_attrs
@@ -139,6 +149,8 @@ class SafeInterface(SQLAInterface):
     shown: tuple[str, ...] = ()
     # the columns its show page shows: their related records are joined to the record
     shown_one: tuple[str, ...] = ()
+    # more relationships its show page reads, dotted paths (``branches.item``): joined too
+    joined_one: tuple[str, ...] = ()
 
     def get(self, id: Any, filters: Filters | None = None, select_columns: list[str] | None = None,
             outer_default_load: bool = False) -> Any:
@@ -156,7 +168,8 @@ class SafeInterface(SQLAInterface):
             return None
         if "_one_options" not in self.__dict__:
             self._one_options = [joinedload(getattr(self.obj, c)) for c in self.shown_one
-                                 if self.is_relation_many_to_one(c)]
+                                 if self.is_relation_many_to_one(c)] + [
+                                _joined_path(self.obj, path) for path in self.joined_one]
         return self.session.query(self.obj).options(*self._one_options) \
             .filter(getattr(self.obj, keys[0].key) == key).one_or_none()
 

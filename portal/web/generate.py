@@ -196,6 +196,7 @@ def view_class(entity: Entity) -> type[PortalModelView]:
                  else SafeInterface(entity.model))
     datamodel.shown = tuple(entity.list_columns)
     datamodel.shown_one = tuple(entity.show_columns)
+    datamodel.joined_one = tuple(entity.show_joined)
     attrs: dict[str, Any] = {
         "datamodel": datamodel,
         "route_base": f"/{entity.name}",
