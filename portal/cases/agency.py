@@ -348,18 +348,6 @@ def handovers(case: Case) -> list[tuple[str, dt.datetime | None, str | None]]:
     return [row for row in rows if agency.village_id or row[0] != AgencyStage.VILLAGE]
 
 
-_REMINDED = kept(select(CaseAgency).where(CaseAgency.case_id.in_(bindparam("cases", expanding=True)),
-                                         CaseAgency.reminded_at.is_not(None)))
-
-
-def reminded(session: Session, case_ids: list[int]) -> dict[int, CaseAgency]:
-    """The agency records of ``case_ids`` that were pressed (催办), by case id (the worklist's
-    marks: one small query for the page's rows, the list's own statement unchanged)."""
-    if not case_ids:
-        return {}
-    return {a.case_id: a for a in session.scalars(_REMINDED, {"cases": case_ids})}
-
-
 # joined on ``case_id + 0``: the few pressed records first (their reminded_at index), then
 # each one's case by its key; SQLite otherwise read every case of the clerk's window and
 # looked for its record (8.5 ms of the worklist at 100,000 cases, growing with the table)

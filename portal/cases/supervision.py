@@ -14,12 +14,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from portal.access.scope import kept
 from portal.core.workdays import Calendar
-from portal.models import Case, CaseBranch, CaseState, Evaluation, FollowUp, Item, SubCenter, Window
+from portal.models import (
+    Case,
+    CaseAgency,
+    CaseBranch,
+    CaseState,
+    Evaluation,
+    FollowUp,
+    Item,
+    SubCenter,
+    Window,
+)
 from portal.models.case import OPEN_STATES
 
 RED, YELLOW, GREEN, PAUSED_LIGHT = "red", "yellow", "green", "paused"
@@ -122,6 +132,7 @@ class Line:
     item_name: str
     sub_center_name: str
     window_code: str
+    pressed: bool
 
 
 # the names of a case's sub-center and window are read from their tables, beneath the scope
@@ -129,8 +140,11 @@ class Line:
 # sub-center one does not (a town center's 代办 case at the deciding window) — through the
 # entities, the scope rule dropped such a case from the page while the counts kept it
 _SUB_CENTERS, _WINDOWS = SubCenter.__table__, Window.__table__
+# 催办: a village or town pressed the window about the case (the mark of its row), read with
+# the row — a statement of its own for the page's rows cost 0.4 ms of the worklist
+PRESSED = exists().where(CaseAgency.case_id == Case.id, CaseAgency.reminded_at.is_not(None)).label("pressed")
 LINE = (Case.id, Case.number, Case.state, Case.due_date, Case.accepted_at, Case.applicant_name,
-        Case.step, Case.plan, Item.name, _SUB_CENTERS.c.name, _WINDOWS.c.code)
+        Case.step, Case.plan, Item.name, _SUB_CENTERS.c.name, _WINDOWS.c.code, PRESSED)
 
 
 def _joined_names(query: Select) -> Select:
@@ -219,6 +233,7 @@ class Waiting:
     channel: str
     item_name: str
     window_code: str
+    pressed: bool
 
 
 @lru_cache(maxsize=16)
@@ -228,7 +243,7 @@ def _waiting_statements(shape: tuple[Any, ...]) -> tuple[Select, Select]:
     query = _narrowed(select(Case.id).where(IS_WAITING), shape[:3] + (None, None), open_only=False)
     rows = (query.with_only_columns(
         Case.id, Case.number, Case.state, Case.applicant_name, Case.updated_at, Case.channel, Item.name,
-        _WINDOWS.c.code)
+        _WINDOWS.c.code, PRESSED)
         .join(Item, Item.id == Case.item_id).join(_WINDOWS, _WINDOWS.c.id == Case.window_id)
         .order_by(Case.updated_at, Case.id).offset(_PAGE["offset"]).limit(_PAGE["limit"]))
     return kept(select(func.count()).select_from(query.subquery())), kept(rows)

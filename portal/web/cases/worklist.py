@@ -59,11 +59,11 @@ def _id(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def rows_html(rows: list[Any], red: str, pressed: Any = ()) -> Markup:
+def rows_html(rows: list[Any], red: str) -> Markup:
     """The open cases' rows: (case, light, working days left, open step, guessed years) each,
-    the ids of those a village or town pressed (催办) marked,
-    joined here — a Jinja macro, a ``url_for`` and a dozen lookups per row made rendering half
-    of the worklist's time. Values are escaped as Jinja escapes them."""
+    those a village or town pressed (催办) marked, joined here — a Jinja macro, a ``url_for``
+    and a dozen lookups per row made rendering half of the worklist's time. Values are escaped
+    as Jinja escapes them."""
     badges = {light: BADGE.format(light, LIGHT_LABELS.get(light, "")) for light in LIGHTS}
     link = str(escape(url_for("CaseScreen.show", pk=KEY_MARK)))
     estimated: dict[tuple[int, ...], Markup] = {}
@@ -77,7 +77,7 @@ def rows_html(rows: list[Any], red: str, pressed: Any = ()) -> Markup:
         out.append(ROW.format(
             number=escape(case.number), light=escape(light), badge=badges.get(light, ""),
             href=link.replace(KEY_MARK, str(case.id)), item=escape(case.item_name),
-            pressed=mark if case.id in pressed else "",
+            pressed=mark if case.pressed else "",
             sub=escape(case.sub_center_name), window=escape(case.window_code),
             applicant=escape(case.applicant_name), step=escape(step),
             due=case.due_date or "—", estimated=estimated.get(tuple(guessed), "") if guessed else "",
@@ -145,9 +145,8 @@ class WorklistView(BaseView):
         wpage = _id("wpage") or 0
         waiting_cases, waiting_total = waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE)
         tasks, tasks_total, tasks_overdue = follow_ups(db.session, th.today, FOLLOW_UPS_SHOWN)
-        # 催办: the agency cases a village or town pressed, and the marks of this page's rows
+        # 催办: the agency cases a village or town pressed (each row carries its own mark)
         pressed, pressed_total = agency.pressed(db.session, PRESSED_SHOWN)
-        marks = agency.reminded(db.session, [c.id for c, _ in rows] + [w.id for w in waiting_cases])
         subs, choices = _choices()
         calendar = lifecycle.calendar_of(site)
         by_id = {s.id: s for s in subs}
@@ -165,7 +164,7 @@ class WorklistView(BaseView):
             lights=LIGHTS, states=OPEN_STATES, th=th, red=RED,
             waiting=waiting_cases, waiting_total=waiting_total, wpage=wpage, today=th.today,
             follow_ups=tasks, follow_ups_total=tasks_total, follow_ups_overdue=tasks_overdue,
-            pressed=pressed, pressed_total=pressed_total, marks=marks,
+            pressed=pressed, pressed_total=pressed_total,
             network=today_block(site, th.today) if shows_network() else None,
             wpages=max((waiting_total + WAITING_PAGE - 1) // WAITING_PAGE, 1),
             yellow=site.center.get("lights", {}).get("yellow_days_left", 2))
