@@ -148,3 +148,7 @@ def test_the_waiting_cases_are_paged_oldest_first(lit) -> None:
     assert second_page == ["MZ-Q09", "MZ-Q10", "MZ-Q11"]
     html = clerk.get("/worklist/?wpage=1&light=red").get_data(as_text=True)
     assert "第 2 / 2 页" in html and "wpage=0" in html and "light=red" in html  # the filters kept
+    assert "已提交或已一次性告知：13 件" in html  # the count read with the page's rows
+    # a page past the last (a link kept from before the queue shrank): none shown, still counted
+    past = clerk.get("/worklist/?wpage=5").get_data(as_text=True)
+    assert shown("?wpage=5") == [] and "已提交或已一次性告知：13 件" in past
