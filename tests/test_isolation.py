@@ -380,6 +380,37 @@ def test_a_clerk_sees_exactly_the_cases_of_their_window(world) -> None:
     assert len(expected) == 2
 
 
+def test_a_window_given_or_taken_counts_from_the_clerks_next_page(world) -> None:
+    """The worker keeps the clerk's scope and identity strip between pages (their profile);
+    a window given to them (the user screen writes through the same models) shows its cases
+    and its sub-center's name on their very next page, and taking it back hides them again."""
+    app, _ = world
+    client = app.test_client()
+    login(client, "ws-clerk")
+
+    def seen() -> tuple[set[str], str]:
+        listed = client.get("/api/v1/cases/?q=(page_size:100)").get_json()
+        page = client.get("/cases/list/").get_data(as_text=True)
+        return {row["number"] for row in listed["result"]}, page
+
+    before, page = seen()
+    assert seen()[0] == before and "民政" not in page.split('data-testid="identity"')[1][:600]
+    with app.app_context():
+        clerk = db.session.scalars(select(PortalUser).where(PortalUser.username == "ws-clerk")).one()
+        mz01 = db.session.scalars(select(Window).where(Window.code == "MZ01")).one()
+        clerk.windows.append(mz01)
+        db.session.commit()
+        theirs = set(db.session.scalars(select(Case.number).where(Case.window_id == mz01.id)))
+    after, page = seen()
+    assert theirs and after == before | theirs
+    assert "民政" in page.split('data-testid="identity"')[1][:600]  # the strip names MZ too
+    with app.app_context():
+        clerk = db.session.scalars(select(PortalUser).where(PortalUser.username == "ws-clerk")).one()
+        clerk.windows = [w for w in clerk.windows if w.code != "MZ01"]
+        db.session.commit()
+    assert seen()[0] == before
+
+
 def test_the_matrix_covers_every_generated_view(world) -> None:
     """Each scoped screen and API contributes list, show, edit, delete and export routes."""
     app, _ = world

@@ -5,9 +5,11 @@ the same statement, and what a worker derived from the tables they stand for is 
 stay the same:
 
 - ``security`` (the ``portal_stamp`` row): raised in the transaction of any change to a role, a
-  permission, a group or their pairings, or to a user's roles or groups (a ``before_flush``
-  listener here). A user's permissions are kept by it: asking for them cost one statement and
-  building a set of a few hundred pairs on every signed-in page.
+  permission, a group or their pairings, or to a user's roles, groups, sub-centers, windows,
+  villages, center-wide flag or activity (a ``before_flush`` listener here). A user's
+  permissions are kept by it (asking for them cost one statement and building a set of a few
+  hundred pairs on every signed-in page), and their profile — role names, scope, identity
+  strip — with the publication (portal/web/profile.py).
 - the newest branch's key (并联审批): branches are only ever added, so a sub-center found
   without one stays without one while the newest key is the same. The scope rule's probe of
   the sub-centers one works in is kept by it (portal/access/scope.py).
@@ -29,7 +31,8 @@ from portal.models import CaseBranch, Stamp, db
 
 SECURITY = "security"
 _SECURITY_RECORDS = (Role, Permission, ViewMenu, PermissionView, Group)
-_USERS_GRANTS = ("roles", "groups")  # a user's attributes their permissions follow
+# a user's attributes their permissions, scope and identity strip follow
+_USERS_GRANTS = ("roles", "groups", "sub_centers", "windows", "villages", "center_wide", "active")
 
 # the stamps as scalar subqueries, for the page's first statement to read beside its own columns
 SECURITY_STAMP = select(Stamp.value).where(Stamp.name == SECURITY).scalar_subquery()

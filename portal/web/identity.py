@@ -2,8 +2,8 @@
 
 A user assigned to sub-centers sees the unified name, code and supervising department of each;
 a center-wide user sees the center's. The sub-centers are those the one scope rule shows the user
-(``Scope.visible_sub_centers``, the rule of the sub-center table), taken from the records loaded
-with the user on every request (their sub-centers, their windows' and their villages'): no
+(``Scope.visible_sub_centers``, the rule of the sub-center table), taken from the user's profile
+(their sub-centers, their windows' and their villages', kept by the worker between pages): no
 statement of its own on every page.
 """
 
@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from portal.access.scope import current_scope
 from portal.web.current import current_site
+from portal.web.profile import user_profile
 from portal.web.site.published import problem_text
 
 
@@ -44,11 +45,9 @@ def identities() -> list[Identity]:
             out.append(Identity(center["name"], region, "",
                                 center.get("address", ""), center.get("phone", "")))
         else:
-            user = current_user
-            assigned = (*user.sub_centers, *(w.sub_center for w in user.windows),
-                        *(v.sub_center for v in user.villages))
-            codes = sorted({s.code for s in assigned
-                            if s.active and s.id in scope.visible_sub_centers})
+            assigned = user_profile(current_user._get_current_object()).assigned
+            codes = sorted({code for code, id_, active in assigned
+                            if active and id_ in scope.visible_sub_centers})
             for code in codes:
                 sub = site.subcenters.get(code)
                 if sub is not None:

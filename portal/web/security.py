@@ -82,6 +82,7 @@ from portal.web.datamodel import SafeInterface
 from portal.web.entities import ENTITIES, ROLE_KEYS
 from portal.web.listing import LeanListWidget
 from portal.web.pages import OWN_MENUS, OWN_PERMISSIONS, PAGES
+from portal.web.profile import user_profile
 from portal.web.routes import SafeRoutes
 
 log = logging.getLogger(__name__)
@@ -96,19 +97,23 @@ def request_scope() -> Scope | None:
         return None
     scope = g.get("portal_scope")
     if scope is None:
-
-        stamps = page_stamps()
-        with unscoped():
-            user = current_user._get_current_object()
-            scope = Scope.of(user) if stamps is None else Scope.of(user, branch_stamp=stamps.branch)
+        user = current_user._get_current_object()
+        if user is None or not getattr(user, "is_authenticated", False):
+            with unscoped():
+                scope = Scope.of(user)
+        else:
+            scope = user_profile(user).scope
         g.portal_scope = scope
     return scope
 
 
 def forget_scope() -> None:
-    """Drop the request's scope (after login, logout, or a change of the user's assignment)."""
+    """Drop the request's scope and profile (after login, logout, or a change of the user's
+    assignment): worked out again from the user's records for the rest of the request."""
     if has_request_context():
         g.pop("portal_scope", None)
+        g.pop("portal_profile", None)
+        g.portal_profile_changed = True
 
 
 def _center_wide_field() -> BooleanField:

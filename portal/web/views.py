@@ -56,13 +56,14 @@ from portal.web.agent import where_now
 from portal.web.assessment.reports import COLUMNS, shown
 from portal.web.cases.casework import thresholds
 from portal.web.current import center_today, center_zone, current_site
+from portal.web.profile import user_profile
 
 SHOWN = 8  # rows of each part; its page has the rest
 HEAD = 3  # the ranking's best and last
 
 
 def roles_of(user: Any) -> set[str]:
-    names = {role.name for role in user.roles}
+    names = user_profile(user).roles
     return {key for key, name in ROLE_NAMES.items() if name in names}
 
 

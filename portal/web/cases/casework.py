@@ -29,17 +29,23 @@ from portal.core.errors import PortalError
 from portal.models import Case, CaseState, db
 from portal.web.current import current_site
 from portal.web.errors import error_text, writable_or_403
+from portal.web.profile import user_profile
 
 
 def actor() -> Actor:
-    """The signed-in user as the lifecycle sees them: name and role keys."""
-    return actor_of(current_user, current_scope())
+    """The signed-in user as the lifecycle sees them: name and role keys (from their profile)."""
+    user = current_user._get_current_object()
+    return _actor(user.username, user_profile(user).roles, current_scope())
 
 
 def actor_of(user: Any, scope: Any) -> Actor:
     """``user`` working in ``scope`` as the lifecycle sees them (a background job's requester)."""
+    return _actor(user.username, {r.name for r in user.roles}, scope)
+
+
+def _actor(username: str, role_names: Any, scope: Any) -> Actor:
     keys = {name: key for key, name in ROLE_NAMES.items()}
-    return Actor(user.username, frozenset(keys[r.name] for r in user.roles if r.name in keys),
+    return Actor(username, frozenset(keys[name] for name in role_names if name in keys),
                  None if scope is None or scope.everything else scope.staff_sub_centers)
 
 
