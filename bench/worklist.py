@@ -31,7 +31,7 @@ def _plain_view() -> type:
     from flask_appbuilder import expose, has_access
     from sqlalchemy import func, select
 
-    from portal.cases.supervision import IS_OPEN, LIGHTS, LINE, OPEN_STATES, Filters, lines
+    from portal.cases.supervision import IS_OPEN, LIGHTS, LINE, OPEN_STATES, Filters, Line, with_names
     from portal.cases.supervision import waiting as waiting_cases
     from portal.models import Case, db
     from portal.web.cases.casework import thresholds
@@ -45,8 +45,9 @@ def _plain_view() -> type:
         @has_access
         def index(self) -> Any:
             # the same rows as the page (its columns and related names, in one statement)
-            cases = lines(db.session, select(*LINE).where(IS_OPEN, Case.due_date.is_not(None))
-                           .order_by(Case.due_date, Case.id).limit(PAGE_SIZE))
+            cases = [Line(*row) for row in db.session.execute(with_names(
+                select(*LINE).where(IS_OPEN, Case.due_date.is_not(None))
+                .order_by(Case.due_date, Case.id).limit(PAGE_SIZE)))]
             total = db.session.scalar(select(func.count(Case.id)).where(IS_OPEN))
             # the waiting cases too, read as the page reads them
             waiting, waiting_total = waiting_cases(db.session, Filters(), WAITING_PAGE)

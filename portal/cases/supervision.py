@@ -147,7 +147,8 @@ LINE = (Case.id, Case.number, Case.state, Case.due_date, Case.accepted_at, Case.
         Case.step, Case.plan, Item.name, _SUB_CENTERS.c.name, _WINDOWS.c.code, PRESSED)
 
 
-def _joined_names(query: Select) -> Select:
+def with_names(query: Select) -> Select:
+    """``query`` of cases joined to the names its lines show (``LINE``)."""
     return (query.join(Item, Item.id == Case.item_id)
             .join(_SUB_CENTERS, _SUB_CENTERS.c.id == Case.sub_center_id)
             .join(_WINDOWS, _WINDOWS.c.id == Case.window_id))
@@ -163,7 +164,7 @@ def _lines_statement(shape: tuple[Any, ...], dated: bool) -> Select:
         query = query.where(Case.due_date.is_not(None)).order_by(Case.due_date, Case.id)
     else:
         query = query.where(Case.due_date.is_(None)).order_by(Case.id)
-    return kept(_joined_names(query).offset(_PAGE["offset"]).limit(_PAGE["limit"]))
+    return kept(with_names(query).offset(_PAGE["offset"]).limit(_PAGE["limit"]))
 
 
 def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[int, dict[str, int]],
