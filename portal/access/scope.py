@@ -158,7 +158,8 @@ class Scope:
 _DECIDING: set[int] = set()
 # sub-centers found without one, by the newest branch's key then (portal/access/stamps.py):
 # while no branch is added anywhere, none is added to them
-_NOT_DECIDING: dict[int, int | None] = {}
+_NOT_DECIDING: dict[int, Any] = {}
+
 
 def _deciding_branches(sub_centers: frozenset[int], stamp: Any = _NO_STAMP) -> frozenset[int]:
     """Those of ``sub_centers`` with at least one branch (one index probe each, for those not

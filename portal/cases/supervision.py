@@ -78,6 +78,7 @@ _YELLOW_UNTIL = bindparam("yellow_until", type_=Date)
 # the worklist's filters, bound: each statement is built once per shape (which filters are set)
 _FILTERED = ((Case.sub_center_id, "sub_center"), (Case.window_id, "window"), (Case.item_id, "item"))
 
+
 @dataclass(frozen=True)
 class Filters:
     """What a worklist is narrowed to: ids of the chosen sub-center, window, item; state; light."""
@@ -95,9 +96,12 @@ class Filters:
                 self.state if self.state in OPEN_STATES else None,
                 self.light if self.light in LIGHTS else None)
 
+    def ids(self) -> dict[str, int | None]:
+        """The chosen ids, as the statements of ``shape`` bind them."""
+        return {"sub_center": self.sub_center, "window": self.window, "item": self.item}
+
     def params(self, th: Thresholds) -> dict[str, Any]:
-        return {"sub_center": self.sub_center, "window": self.window, "item": self.item,
-                **th.params()}
+        return {**self.ids(), **th.params()}
 
 
 def _narrowed(query: Select, shape: tuple[Any, ...], open_only: bool = True) -> Select:
@@ -257,7 +261,7 @@ def waiting(session: Session, filters: Filters, limit: int, offset: int = 0) -> 
     how many there are: through the scope rule, narrowed by the worklist's sub-center, window
     and item."""
     counted, page = _waiting_statements(filters.shape())
-    params = {"sub_center": filters.sub_center, "window": filters.window, "item": filters.item}
+    params = filters.ids()
     total = session.scalar(counted, params) or 0
     rows = session.execute(page, {**params, "offset": offset, "limit": limit})
     return [Waiting(*row) for row in rows], total
