@@ -81,3 +81,37 @@ def test_a_statement_served_from_the_compiled_cache_reads_with_its_own_scope(pub
         assert hits and all(h == hits[0] for h in hits) and "CACHE_HIT" in str(hits[0])
         everything = set(db.session.scalars(select(Case.id)))
         assert set().union(*seen.values()) < everything
+
+
+def test_a_scoped_statement_pairs_its_values_without_building_comparisons(published, monkeypatch) -> None:
+    """The scope's ids are bound as parameters that compare as parameters: SQLAlchemy pairs an
+    execution's values with the compiled statement's parameters in a dict, and the criteria's
+    annotated copies of a parameter, hashed alike, were compared there with the SQL ``==`` —
+    a comparison expression built and asked for its truth, a dozen times per statement of a
+    clerk's (0.18 ms of 0.22). The statement still reads the clerk's window alone."""
+    from sqlalchemy.sql.elements import BinaryExpression
+
+    from portal.access.scope import acting_as, kept
+    from portal.cli.demo import seed_cases
+    from portal.models import Evaluation, FollowUp, Window, db
+
+    with published.app_context():
+        seed_cases(200)
+        window, sub_center = db.session.execute(
+            select(Window.id, Window.sub_center_id).where(Window.id.in_(select(Case.window_id)))).first()
+        scope = Scope(user_id=1, windows=frozenset({window}), window_sub_centers=frozenset({sub_center}))
+        # several scoped entities in one statement, each gets its criterion (as the worklist's)
+        statement = kept(select(Case.id, Case.window_id, Window.code)
+                         .join(Window, Window.id == Case.window_id)
+                         .outerjoin(Evaluation, Evaluation.case_id == Case.id)
+                         .outerjoin(FollowUp, FollowUp.case_id == Case.id)
+                         .where(Case.state != "none").limit(500))
+        truths = []
+        original = BinaryExpression.__bool__
+        monkeypatch.setattr(BinaryExpression, "__bool__", lambda self: truths.append(self) or original(self))
+        with acting_as(scope):
+            db.session.execute(statement).all()  # compiled, cached
+            truths.clear()
+            found = db.session.execute(statement).all()
+        assert found and {w for _, w, _ in found} == {window}
+        assert truths == []

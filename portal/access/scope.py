@@ -64,6 +64,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import LoaderCriteriaOption
 from sqlalchemy.sql.cache_key import NO_CACHE, anon_map
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from portal.core.recent import Recent
@@ -190,6 +191,30 @@ NOTHING = Scope()
 _AGENTS = VillageAgent.__table__.alias("scope_agents")
 
 
+class _Bound(BindParameter[Any]):
+    """A value a scope's criterion binds (its ids), compared as the same parameter, not as SQL.
+
+    SQLAlchemy pairs each execution's values with the compiled statement's parameters in a dict
+    keyed by the parameters; the loader criteria put a parameter and its annotated copies (one
+    per entity the criterion is applied to) in that dict, and with equal hashes each copy is
+    compared with ``==`` — which on a SQL element builds a comparison expression and asks it
+    for its truth. For a clerk a dozen of these came to 0.18 ms of every statement (0.22 ms
+    against 0.03 without the scope). Parameters made here compare like that expression's truth
+    (the same hash), as a plain ``bool``."""
+
+    inherit_cache = True
+
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        return hash(self) == hash(other)
+
+    __hash__ = BindParameter.__hash__
+
+
+def _in(column: Any, ids: Any) -> ColumnElement[bool]:
+    """``column IN ids``, the ids bound as a scope binds them (``_Bound``)."""
+    return column.in_(_Bound(column.key, sorted(ids), type_=column.type, expanding=True, unique=True))
+
+
 def _placed(model: Any) -> Callable[[Scope], ColumnElement[bool]]:
     """The rule of a record placed at a window of a sub-center, as a case is: one's own
     sub-centers' records, and a clerk's windows'."""
@@ -198,17 +223,17 @@ def _placed(model: Any) -> Callable[[Scope], ColumnElement[bool]]:
 
 # The scoped models and the criterion each one gets: the table a new scoped model joins.
 RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
-    SubCenter: lambda s: SubCenter.id.in_(s.visible_sub_centers),
-    Window: lambda s: Window.sub_center_id.in_(s.visible_sub_centers),
-    Offering: lambda s: Offering.sub_center_id.in_(s.visible_sub_centers),
+    SubCenter: lambda s: _in(SubCenter.id, s.visible_sub_centers),
+    Window: lambda s: _in(Window.sub_center_id, s.visible_sub_centers),
+    Offering: lambda s: _in(Offering.sub_center_id, s.visible_sub_centers),
     # village points and their 代办员: of a visible town center
-    Village: lambda s: Village.sub_center_id.in_(s.visible_sub_centers),
-    VillageAgent: lambda s: VillageAgent.sub_center_id.in_(s.visible_sub_centers),
+    Village: lambda s: _in(Village.sub_center_id, s.visible_sub_centers),
+    VillageAgent: lambda s: _in(VillageAgent.sub_center_id, s.visible_sub_centers),
     # their 当前去向 history: of a visible town center's 代办员 (through an alias of the agents'
     # table: the plain table in a subquery kept the agents' own criterion from following a
     # list's joined alias of them, and the statement failed)
     AgentStatus: lambda s: AgentStatus.agent_id.in_(
-        select(_AGENTS.c.id).where(_AGENTS.c.sub_center_id.in_(s.visible_sub_centers))),
+        select(_AGENTS.c.id).where(_in(_AGENTS.c.sub_center_id, s.visible_sub_centers))),
     # cases: of one's sub-centers and windows, and bundle cases with a branch at a visible
     # sub-center (并联审批: the branch's department reads the shared application); a 代办员's
     # and a town center's agency cases (代办), for the scopes that carry any
@@ -238,15 +263,15 @@ RULES: dict[type, Callable[[Scope], ColumnElement[bool]]] = {
     TownInspectionItem: lambda s: _any_of(TownInspectionItem.sub_center_id, s.staff_sub_centers),
     # users: oneself, and the users assigned to a visible sub-center or to one of its windows
     PortalUser: lambda s: or_(
-        PortalUser.id == (s.user_id or 0),
+        PortalUser.id == _Bound("id", s.user_id or 0, type_=PortalUser.id.type, unique=True),
         PortalUser.id.in_(select(user_sub_center.c.user_id)
-                          .where(user_sub_center.c.sub_center_id.in_(s.staff_sub_centers))),
+                          .where(_in(user_sub_center.c.sub_center_id, s.staff_sub_centers))),
         PortalUser.id.in_(select(user_window.c.user_id).join(Window, Window.id == user_window.c.window_id)
-                          .where(Window.sub_center_id.in_(s.staff_sub_centers))),
+                          .where(_in(Window.sub_center_id, s.staff_sub_centers))),
         # and the 代办员 of one's town center's village points
         PortalUser.id.in_(select(user_village.c.user_id)
                           .join(Village.__table__, Village.__table__.c.id == user_village.c.village_id)
-                          .where(Village.__table__.c.sub_center_id.in_(s.staff_sub_centers)))),
+                          .where(_in(Village.__table__.c.sub_center_id, s.staff_sub_centers)))),
 }
 
 
@@ -261,7 +286,7 @@ def _carried(s: Scope, column: Any = None) -> list[ColumnElement[bool]]:
                           .where(agencies.c.taken_by_id == s.user_id)))
     if s.town_centers:
         arms.append(InIds(column, select(agencies.c.case_id)
-                          .where(agencies.c.sub_center_id.in_(s.town_centers),
+                          .where(_in(agencies.c.sub_center_id, s.town_centers),
                                  agencies.c.stage != AgencyStage.REPLIED.value)))
     return arms
 
@@ -273,7 +298,7 @@ def _ledger(s: Scope) -> list[ColumnElement[bool]]:
     if s.carrier:
         arms.append(CaseAgency.taken_by_id == s.user_id)
     if s.town_centers:
-        arms.append(CaseAgency.sub_center_id.in_(s.town_centers))
+        arms.append(_in(CaseAgency.sub_center_id, s.town_centers))
     return arms
 
 
@@ -391,7 +416,7 @@ def _branch_of(s: Scope) -> ColumnElement[bool]:
         return false()
     branches = CaseBranch.__table__  # the table, not the entity: no criterion of its own
     return InIds(Case.id, select(branches.c.case_id)
-                 .where(branches.c.sub_center_id.in_(s.branch_sub_centers)))
+                 .where(_in(branches.c.sub_center_id, s.branch_sub_centers)))
 
 
 class InIds(ColumnElement[bool]):
@@ -449,7 +474,7 @@ def _own_cases(s: Scope) -> Any:
 def _any_of(*pairs: Any) -> ColumnElement[bool]:
     """``col IN ids OR …`` leaving out empty sets, so the planner keeps using the indexes
     (an empty IN renders as ``IN (NULL) AND 1 != 1``, which PostgreSQL does not fold away)."""
-    terms = [column.in_(ids) for column, ids in zip(pairs[::2], pairs[1::2], strict=True) if ids]
+    terms = [_in(column, ids) for column, ids in zip(pairs[::2], pairs[1::2], strict=True) if ids]
     if not terms:
         return false()
     return terms[0] if len(terms) == 1 else or_(*terms)
