@@ -334,3 +334,9 @@ def blank(spec: FormSpec, data: Mapping[str, Any] | None = None, online: bool = 
     form = form_class(spec)(data=values)
     form.states = rules.work_out(spec, dict(values), hidden=spec.staff_only if online else frozenset())
     return form
+
+
+def states_of(spec: FormSpec, data: Mapping[str, Any]) -> dict[str, rules.State]:
+    """The rules worked out on stored data, as ``blank`` works them out, without its form (a
+    page that shows the data needs only which fields are shown)."""
+    return rules.work_out(spec, load_values(spec, data))

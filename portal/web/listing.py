@@ -13,11 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_appbuilder.widgets import ListWidget
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # stands for the record's key in the buttons rendered once (letters and digits: url_for keeps it)
 KEY_MARK = "0PORTALKEY0"
-CELL = Markup("<td>%s</td>")
+# a plain string filled with the value escaped: Markup's ``%`` escapes through a helper object
+# per value, a third of the rows' time
+CELL = "<td>{}</td>"
 
 
 class LeanListWidget(ListWidget):
@@ -27,18 +29,18 @@ class LeanListWidget(ListWidget):
         args = self.template_args
         formatters = args.get("formatters_columns") or {}
         shown = [(c, formatters.get(c)) for c in args["include_columns"]]
-        seen: dict[tuple[str, Any], Markup] = {}  # rows repeat items, windows, states
+        seen: dict[tuple[str, Any], str] = {}  # rows repeat items, windows, states
 
-        def td(column: str, format: Any, value: Any) -> Markup:
+        def td(column: str, format: Any, value: Any) -> str:
             try:
                 known = seen.get((column, value))
             except TypeError:  # a list, a dict: formatted each time
-                return CELL % (format(value) if format else value,)
+                return CELL.format(escape(format(value) if format else value))
             if known is None:
-                known = seen[column, value] = CELL % (format(value) if format else value,)
+                known = seen[column, value] = CELL.format(escape(format(value) if format else value))
             return known
 
-        args["rows"] = [(pk, Markup("").join(td(c, f, values[c]) for c, f in shown))
+        args["rows"] = [(pk, Markup("".join([td(c, f, values[c]) for c, f in shown])))
                         for pk, values in zip(args["pks"], args["value_columns"], strict=True)]
         args["key_mark"] = KEY_MARK
         return super().__call__(**kwargs)

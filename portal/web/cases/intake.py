@@ -27,7 +27,7 @@ from portal.cases.files import DatabaseStore, FileStore, FolderStore
 from portal.cases.intake import save_application, spec_of
 from portal.cases.uploads import KEPT_SUFFIX, UploadStore
 from portal.core.errors import PortalError
-from portal.forms.build import Checked, Files, GeneratedForm, blank, check_submission
+from portal.forms.build import Checked, Files, GeneratedForm, blank, check_submission, states_of
 from portal.forms.spec import FormSpec
 from portal.forms.types import TYPES
 from portal.models import Booking, BookingState, Case, CaseState, Offering, Window, db
@@ -333,7 +333,7 @@ def case_sections(case: Case) -> list[tuple[str, list[tuple[Any, Any]]]]:
         return []
     spec = spec_of(case.form_version)
     data = case.data or {}
-    states = blank(spec, data).states
+    states = states_of(spec, data)
     out = []
     for section in spec.sections:
         rows = [(f, data.get(f.name)) for f in section.fields if states[f.name].visible]
