@@ -55,7 +55,7 @@ def _plain_view() -> type:
                 "portal/worklist.html", title="plain",
                 rows=[(c, "", None, open_step(c), False) for c in cases],
                 total=total, page=0, pages=1, summary=[], totals={}, args={},
-                choices={"sub_center": [], "window": [], "item": []},
+                options={"sub_center": "", "window": "", "item": ""},
                 filters=type("F", (), {"sub_center": None, "window": None, "item": None,
                                        "state": None, "light": None})(),
                 lights=LIGHTS, states=OPEN_STATES, th=thresholds(current_site()), red="red", yellow=2,

@@ -185,6 +185,33 @@ def test_a_clerks_list_counts_their_own_cases_only(portal) -> None:
     assert client.get("/api/v1/cases/?q=(page:0,page_size:2)").get_json()["count"] == own
 
 
+def test_two_clerks_paging_and_sorting_the_same_list_each_read_their_own_window(portal) -> None:
+    """A list without a search runs statements built once and kept (per sort); each clerk's
+    scope is applied at each run: the second clerk, sorting and paging as the first did, reads
+    their own window's cases, in the order asked, and each page its own rows."""
+    from portal.models import Case, PortalUser
+
+    def numbers(html: str) -> list[str]:
+        return re.findall(r"<td>([A-Z]{2}\d\d-2026-\d{5})</td>", html)
+
+    for username in ("ws-clerk", "mz-clerk", "ws-clerk"):
+        with portal.app_context():
+            clerk = db.session.scalars(select(PortalUser).where(PortalUser.username == username)).one()
+            own = sorted(db.session.scalars(select(Case.number).where(
+                Case.window_id.in_([w.id for w in clerk.windows]))), reverse=True)
+        assert len(own) >= 2
+        client = portal.test_client()
+        login(client, username)
+        sort = "_oc_CaseScreen=number&_od_CaseScreen=desc&psize_CaseScreen=1"
+        first = client.get(f"/cases/list/?{sort}").get_data(as_text=True)
+        second = client.get(f"/cases/list/?{sort}&page_CaseScreen=1").get_data(as_text=True)
+        assert numbers(first) + numbers(second) == own[:2], username
+        assert re.search(rf"记录数目:</strong>\s*{len(own)}\b", second)
+        # the list as it opens: the same cases, in the screen's own order
+        assert sorted(numbers(client.get("/cases/list/?psize_CaseScreen=100").get_data(as_text=True)),
+                      reverse=True) == own
+
+
 def test_clerk_edits_a_case_but_cannot_add_or_delete(portal) -> None:
     client = portal.test_client()
     login(client, "ws-clerk")

@@ -18,10 +18,12 @@ from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
-from sqlalchemy import JSON, literal
+from sqlalchemy import JSON, Integer, bindparam, func, literal, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import defer, joinedload
+
+from portal.access.scope import kept
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +112,15 @@ class SafeInterface(SQLAInterface):
               select_columns: list[str] | None = None, outer_default_load: bool = False,
               ) -> tuple[int, list[Any]]:
         """FAB's list query, with its count bounded (``COUNT_AHEAD`` past the page)."""
-        query = self.session.query(self.obj)
         limit = (page or 0) * (page_size or 0) + COUNT_AHEAD
+        if page_size and select_columns is None and not (filters is not None and filters.filters):
+            # a list as it first opens, or paged or sorted (no search): statements kept
+            counted, rows = self._kept_list(order_column, order_direction)
+            found = self.session.scalar(counted, {"cap": limit + 1}) or 0
+            count = Count(limit, capped=True) if found > limit else Count(found)
+            return count, list(self.session.scalars(rows, {"offset": (page or 0) * page_size,
+                                                           "limit": page_size}))
+        query = self.session.query(self.obj)
         # counted by key alone (the rows' columns in the counted subquery made SQLite read each
         # counted row; by key, its indexes answer); on PostgreSQL newest first: its planner
         # then walks the key's index from the end, through the rows the pages read, where
@@ -136,6 +145,30 @@ class SafeInterface(SQLAInterface):
         query = self.apply_all(query, filters, order_column, order_direction, page, page_size,
                                select_columns, outer_default_load)
         return count, self._entities(query.all())
+
+    def _kept_list(self, order_column: str, order_direction: str) -> tuple[Any, Any]:
+        """The count and the page of a list without a search, sorted as asked, built once per
+        sort and kept (``kept``), the page and the count's cap bound: built again on every
+        page view by FAB's filters, sorts and joins, and keyed again by SQLAlchemy and the scope
+        rule, the two statements cost 0.5 ms of a clerk's case list."""
+        dialect = self.session.get_bind().dialect.name
+        key = (order_column, order_direction, dialect)
+        made = self.__dict__.setdefault("_kept_lists", {}).get(key)
+        if made is not None:
+            return made
+        query = self.session.query(self.obj)
+        keys = [getattr(self.obj, c.key) for c in sa_inspect(self.obj).primary_key]
+        counted = self._apply_inner_all(query, None, aliases_mapping={}).with_entities(*keys)
+        if dialect == "postgresql":  # (see ``query``)
+            counted = counted.order_by(*(k.desc() for k in keys))
+        # the cap written into the SQL, as ``capped_count`` writes it
+        cap = bindparam("cap", type_=Integer(), literal_execute=True)
+        count = select(func.count()).select_from(counted.limit(cap).subquery())
+        related, unread = self._shown_options()
+        rows = self.apply_all(query.options(*related, *unread), None, order_column, order_direction)
+        page = rows.offset(bindparam("offset")).limit(bindparam("limit")).statement
+        made = self._kept_lists[key] = (kept(count), kept(page))
+        return made
 
     def _entities(self, rows: list[Any]) -> list[Any]:
         """The records of a page (FAB's query gives rows of several entities when it orders by a
