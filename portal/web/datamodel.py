@@ -199,12 +199,13 @@ class SafeInterface(SQLAInterface):
             key = keys[0].type.python_type(id)
         except (TypeError, ValueError, NotImplementedError):
             return None
-        if "_one_options" not in self.__dict__:
-            self._one_options = [joinedload(getattr(self.obj, c)) for c in self.shown_one
-                                 if self.is_relation_many_to_one(c)] + [
-                                _joined_path(self.obj, path) for path in self.joined_one]
-        return self.session.query(self.obj).options(*self._one_options) \
-            .filter(getattr(self.obj, keys[0].key) == key).one_or_none()
+        if "_one" not in self.__dict__:  # built once, the key bound (``kept``)
+            options = [joinedload(getattr(self.obj, c)) for c in self.shown_one
+                       if self.is_relation_many_to_one(c)] + [
+                      _joined_path(self.obj, path) for path in self.joined_one]
+            self._one = kept(select(self.obj).options(*options)
+                             .where(getattr(self.obj, keys[0].key) == bindparam("portal_key")))
+        return self.session.execute(self._one, {"portal_key": key}).unique().scalar_one_or_none()
 
     def _shown_options(self) -> tuple[list[Any], list[Any]]:
         """The loader options of a list: its related records joined, and its JSON columns not

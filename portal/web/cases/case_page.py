@@ -12,10 +12,10 @@ from typing import Any
 from flask import Flask
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.access.roles import ROLE_NAMES
-from portal.access.scope import may_write
+from portal.access.scope import kept, may_write
 from portal.cases import agency, lifecycle
 from portal.cases.actions import allowed_actions, approver_of, steps_of
 from portal.cases.places import branch_place, case_place
@@ -54,9 +54,13 @@ def _materials(site: Any, case: Case) -> list[str]:
     return [m["name"] for m in offering.item.data.get("materials", ())] if offering else []
 
 
+# the page's own statements, built once, the case bound (``kept``)
+_EVENTS = kept(select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.seq))
+_ISSUED = kept(select(IssuedDocument).where(IssuedDocument.case_id == bindparam("case_id")))
+
+
 def _events(case: Case) -> list[CaseEvent]:
-    return list(db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                   .order_by(CaseEvent.seq)))
+    return list(db.session.scalars(_EVENTS, {"case_id": case.id}))
 
 
 def _process(site: Any, case: Case, actions: frozenset[str], home: bool) -> dict[str, Any]:
@@ -92,8 +96,7 @@ def _documents(site: Any, case: Case) -> list[dict[str, Any]]:
     """The documents the case has now, each with its stored copy if issued."""
     if site is None:
         return []
-    issued = {d.kind: d for d in db.session.scalars(
-        select(IssuedDocument).where(IssuedDocument.case_id == case.id))}
+    issued = {d.kind: d for d in db.session.scalars(_ISSUED, {"case_id": case.id})}
     return [{"kind": kind, "title": issuing.title_of(site, case, kind) or kind,
              "issued": issued.get(kind)} for kind in issuing.available(case)]
 
