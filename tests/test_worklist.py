@@ -152,3 +152,32 @@ def test_the_waiting_cases_are_paged_oldest_first(lit) -> None:
     # a page past the last (a link kept from before the queue shrank): none shown, still counted
     past = clerk.get("/worklist/?wpage=5").get_data(as_text=True)
     assert shown("?wpage=5") == [] and "已提交或已一次性告知：13 件" in past
+
+
+def test_the_pages_place_is_written_into_their_sql(lit) -> None:
+    """The LIMIT and OFFSET of a page of cases are written into the SQL, not bound: PostgreSQL
+    plans a prepared statement with a bound LIMIT for any value, found that plan dearer than
+    each run's own, and so planned the waiting cases' page again on every view (0.5 ms of
+    planning to 0.1 of running). The pages read as before: the second page of the waiting
+    cases is not the first."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def note(_c, _cur, statement, _p, _ctx, _m) -> None:
+        sent.append(" ".join(statement.split()))
+
+    client = lit.test_client()
+    login(client, "center-auditor")
+    with lit.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        for path in ("/worklist/", "/worklist/?wpage=1", "/cases/list/?page_CaseScreen=1&psize_CaseScreen=2"):
+            assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    waiting = [s for s in sent if "ORDER BY cases.updated_at" in s and not s.startswith("SELECT count")]
+    listed_ = [s for s in sent if s.startswith("SELECT cases.id, cases.number, cases.item_id")]
+    assert waiting[0].endswith("LIMIT 10 OFFSET 0") and waiting[1].endswith("LIMIT 10 OFFSET 10"), waiting
+    assert re.search(r"LIMIT 2 OFFSET 2\)?$", listed_[-1]), listed_

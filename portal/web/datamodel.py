@@ -166,7 +166,10 @@ class SafeInterface(SQLAInterface):
         count = select(func.count()).select_from(counted.limit(cap).subquery())
         related, unread = self._shown_options()
         rows = self.apply_all(query.options(*related, *unread), None, order_column, order_direction)
-        page = rows.offset(bindparam("offset")).limit(bindparam("limit")).statement
+        # the page's place written into the SQL too: bound, PostgreSQL planned it on every run
+        # (its generic plan, not knowing the LIMIT, came out dearer than each run's own)
+        place = {name: bindparam(name, type_=Integer(), literal_execute=True) for name in ("offset", "limit")}
+        page = rows.offset(place["offset"]).limit(place["limit"]).statement
         made = self._kept_lists[key] = (kept(count), kept(page))
         return made
 
