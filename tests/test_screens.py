@@ -284,3 +284,37 @@ def test_times_show_in_the_centers_zone_to_the_minute(portal) -> None:
     html = client.get(f"/cases/show/{case.id}").get_data(as_text=True)
     assert local in html
     assert "None" not in html and "+00:00" not in html
+
+
+def test_a_signed_in_page_reads_its_user_and_the_newest_publication_together(portal, demo_site) -> None:
+    """The page's first questions — who is signed in, and the newest publication with the
+    stamps of what a worker keeps — are one statement; a publication made meanwhile is seen
+    on the very next page."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        sent.append(" ".join(statement.split()))
+
+    client = portal.test_client()
+    login(client, "ws-clerk")
+    url = f"/items/show/{_item_id(portal, 'yb-ydaz')}"
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    first = sent[0]
+    assert "FROM ab_user JOIN user_session" in first and "site_publication" in first, first
+    assert "新异地安置退休人员备案" not in client.get(url).get_data(as_text=True)
+    assert not any(s.startswith("SELECT site_publication.id") for s in sent[1:]), sent
+    # a new publication: the next page is of it
+    item = demo_site / "schema" / "items" / "yb-ydaz.yaml"
+    item.write_text(item.read_text(encoding="utf-8").replace("name: ", "name: 新", 1), encoding="utf-8")
+    site, problems = load_site(demo_site)
+    assert site is not None, problems
+    with portal.app_context():
+        publish(db.session, site, by="test")
+    assert "新异地安置退休人员备案" in client.get(url).get_data(as_text=True)

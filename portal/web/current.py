@@ -40,12 +40,16 @@ def current_site() -> Site | None:
     """The site of the newest publication, or ``None`` before the first `portal sync`."""
     if "portal_site" in g:
         return g.portal_site
-    try:
-        # on the connection: the scope rule, which reads the stamps, is not asked (nothing here is scoped)
-        newest = db.session.connection().execute(_NEWEST).first()
-    except SQLAlchemyError:  # database not set up yet: the page says so instead of failing
-        db.session.rollback()
-        newest = None
+    if "portal_newest" in g:  # read with the signed-in user (``WITH_USER``)
+        newest = g.portal_newest
+    else:
+        try:
+            # on the connection: the scope rule, which reads the stamps, is not asked (nothing
+            # here is scoped)
+            newest = db.session.connection().execute(_NEWEST).first()
+        except SQLAlchemyError:  # database not set up yet: the page says so instead of failing
+            db.session.rollback()
+            newest = None
     if newest is not None and newest.security is not None:
         # each app's stamps its own (a process may serve several databases: the tests do)
         token = current_app.extensions.setdefault("portal_stamps", next(_apps))
@@ -75,6 +79,29 @@ _apps = itertools.count()
 _NEWEST = (select(SitePublication.id, SitePublication.version_id, SECURITY_STAMP.label("security"),
                   BRANCH_STAMP.label("branch"))
            .order_by(SitePublication.id.desc()).limit(1))
+
+
+class Newest(NamedTuple):
+    """What the page's first question answers (``_NEWEST``)."""
+
+    id: int
+    version_id: int
+    security: int | None
+    branch: int | None
+
+
+_NEWEST_ID = select(SitePublication.id).order_by(SitePublication.id.desc()).limit(1)
+# the same question as columns of another statement: a signed-in page reads its user with them,
+# one statement where there were two (a round trip of PostgreSQL's on every page)
+WITH_USER = (_NEWEST_ID.scalar_subquery(),
+             select(SitePublication.version_id).order_by(SitePublication.id.desc()).limit(1)
+             .scalar_subquery(), SECURITY_STAMP, BRANCH_STAMP)
+
+
+def read_with_user(values: tuple[object, ...]) -> None:
+    """Take the answer to ``WITH_USER``, read with the signed-in user, as this page's."""
+    if has_request_context() and "portal_site" not in g:
+        g.portal_newest = Newest(*values) if values[0] is not None else None  # type: ignore[arg-type]
 
 
 class Stamps(NamedTuple):

@@ -77,7 +77,7 @@ from portal.web.accounts import (
 )
 from portal.web.clerks import USER_DESCRIPTIONS, USER_FORMATTERS, AccountLog
 from portal.web.csv_export import CsvExport, cell
-from portal.web.current import page_stamps
+from portal.web.current import WITH_USER, page_stamps, read_with_user
 from portal.web.datamodel import SafeInterface
 from portal.web.entities import ENTITIES, ROLE_KEYS
 from portal.web.listing import LeanListWidget
@@ -393,7 +393,9 @@ class PortalSecurityManager(SecurityManager):
         if not has_request_context():
             return super().load_user(pk)
         with unscoped():
-            user = accounts.live_user(self.session, session.get(SID), int(pk))
+            user, newest = accounts.live_user(self.session, session.get(SID), int(pk), WITH_USER)
+        if user is not None:
+            read_with_user(newest)
         return user if user is not None and user.is_active else None
 
     def add_user(self, username: str, first_name: str, last_name: str, email: str, role: Any,
