@@ -122,7 +122,16 @@ def test_the_worklist_shows_what_waits_for_the_windows_decision(lit) -> None:
     waiting = re.findall(r'<tr data-waiting="([^"]+)">\s*<td>([^<]+)</td>', page)
     assert sorted(waiting) == [("MZ-DONE", "已一次性告知"), ("MZ-WAITING", "已提交")]
     assert "等待受理决定" in page and "已提交或已一次性告知：2 件" in page
-    assert "MZ-WAITING" not in other.get("/worklist/").get_data(as_text=True)
+    elsewhere = other.get("/worklist/").get_data(as_text=True)
+    assert "MZ-WAITING" not in elsewhere and "已提交或已一次性告知：0 件" in elsewhere
+    # counted with the open cases' lights, narrowed by the window chosen but not by their light
+    assert "已提交或已一次性告知：2 件" in clerk.get("/worklist/?light=red").get_data(as_text=True)
+    with lit.app_context():
+        mz02 = db.session.scalars(select(Window.id).where(Window.code == "MZ02")).one()
+    manager = lit.test_client()
+    login(manager, "mz-manager")
+    assert "已提交或已一次性告知：2 件" in manager.get("/worklist/").get_data(as_text=True)
+    assert "已提交或已一次性告知：0 件" in manager.get(f"/worklist/?window={mz02}").get_data(as_text=True)
 
 
 def test_the_waiting_cases_are_paged_oldest_first(lit) -> None:

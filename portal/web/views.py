@@ -70,25 +70,27 @@ def roles_of(user: Any) -> set[str]:
 @dataclass(frozen=True)
 class Day:
     """What every part of the start page counts from, worked out once per page: the lights'
-    thresholds, the open cases' light counts in scope, today and its month."""
+    thresholds, the open cases' light counts in scope and how many cases wait for a decision,
+    today and its month."""
 
     th: Thresholds
     counts: dict[int, dict[str, int]]
     lights: dict[str, int]
+    waiting: int
     today: dt.date
     month: Month
 
     @classmethod
     def of(cls, site: Any) -> Day:
         th = thresholds(site)
-        counts = light_counts(db.session, th, Filters())
+        counts, waiting_total = light_counts(db.session, th, Filters())
         today = center_today()
         return cls(th, counts, {light: sum(c[light] for c in counts.values()) for light in LIGHTS},
-                   today, Month(today.year, today.month))
+                   waiting_total, today, Month(today.year, today.month))
 
 
 def clerk_day(site: Any, day: Day) -> dict[str, Any]:
-    cases, total = waiting(db.session, Filters(), SHOWN)
+    cases, total = waiting(db.session, Filters(), SHOWN, total=day.waiting)
     return {"lights": day.lights, "waiting": cases, "waiting_total": total,
             "drafts": drafts(db.session, SHOWN), "appointments": appointments_today(day.today)}
 

@@ -151,10 +151,10 @@ class WorklistView(BaseView):
                           state=request.args.get("state") or None,
                           light=request.args.get("light") or None)
         page = _id("page") or 0
-        counts = light_counts(db.session, th, filters)
+        counts, waiting_total = light_counts(db.session, th, filters)
         rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
         wpage = _id("wpage") or 0
-        waiting_cases, waiting_total = waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE)
+        waiting_cases, _ = waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE, waiting_total)
         tasks, tasks_total, tasks_overdue = follow_ups(db.session, th.today, FOLLOW_UPS_SHOWN)
         # 催办: the agency cases a village or town pressed (each row carries its own mark)
         pressed, pressed_total = agency.pressed(db.session, PRESSED_SHOWN)
