@@ -116,3 +116,32 @@ def test_the_acceptor_of_a_case_accepted_before_0013_is_read_from_the_event_log(
         downgrade(revision="0012")  # the column is gone; the event log keeps who accepted
         upgrade()
         assert db.session.get(Case, case_id).accepted_by == "mz-clerk"
+
+
+def test_a_record_named_in_a_list_cell_reads_only_what_its_name_is_made_of(published) -> None:
+    """A list loads the records it names in its cells with only their ``named_by`` columns:
+    their names must come from those alone (another column read would be a statement per
+    row, or a name that silently changed)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import load_only
+
+    named = [mapper.class_ for mapper in db.Model.registry.mappers if "named_by" in vars(mapper.class_)]
+    assert {SubCenter, Window, Item} <= set(named)
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+
+    with published.app_context():
+        for model in named:
+            expected = str(db.session.scalars(select(model).order_by(model.id).limit(1)).one())
+            db.session.expunge_all()
+            record = db.session.scalars(select(model).order_by(model.id).options(
+                load_only(*(getattr(model, c) for c in model.named_by))).limit(1)).one()
+            sent.clear()
+            event.listen(db.engine, "before_cursor_execute", note)
+            try:
+                assert str(record) == expected
+            finally:
+                event.remove(db.engine, "before_cursor_execute", note)
+            assert sent == [], (model, sent)

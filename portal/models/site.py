@@ -89,6 +89,9 @@ class SubCenter(_Published, Model):
     windows: Mapped[list[Window]] = relationship(back_populates="sub_center",
                                                    order_by="Window.code")
 
+    # what ``__str__`` reads: a list naming the record in a cell loads no more of it
+    named_by = ("unified_name",)
+
     def __str__(self) -> str:
         return self.unified_name
 
@@ -104,6 +107,8 @@ class Window(_Published, Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)
 
     sub_center: Mapped[SubCenter] = relationship(back_populates="windows")
+
+    named_by = ("code", "name")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -123,6 +128,8 @@ class Item(_Published, Model):
     legal_days: Mapped[int] = mapped_column(Integer, nullable=False)
     promised_days: Mapped[int] = mapped_column(Integer, nullable=False)
     version_id: Mapped[int] = mapped_column(ForeignKey("site_version.id"), nullable=False)
+
+    named_by = ("name",)
 
     def __str__(self) -> str:
         return self.name

@@ -21,7 +21,7 @@ from flask_babel import gettext
 from sqlalchemy import JSON, Integer, bindparam, func, literal, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer, joinedload, load_only
 
 from portal.access.scope import kept
 
@@ -88,6 +88,15 @@ def _json_deferred(model: type, but: tuple[str, ...] = ()) -> list[Any]:
     """Options leaving ``model``'s JSON columns unread (declarations, applications) but ``but``."""
     return [defer(prop.class_attribute) for prop in sa_inspect(model).column_attrs
             if isinstance(prop.columns[0].type, JSON) and prop.key not in but]
+
+
+def _unread(model: type) -> list[Any]:
+    """Options leaving unread what a list does not show of ``model``, a related record it names
+    in a cell: all but what its name is made of (``named_by``), else its JSON columns."""
+    label = getattr(model, "named_by", None)
+    if label is None:
+        return _json_deferred(model)
+    return [load_only(*(getattr(model, name) for name in label))]
 
 
 class _KeptConverter(SQLAFilterConverter):
@@ -215,7 +224,7 @@ class SafeInterface(SQLAInterface):
         shown left unread (made once: options are immutable, and reused)."""
         if "_options" not in self.__dict__:
             self._options = (
-                [joinedload(getattr(self.obj, c)).options(*_json_deferred(self.get_related_model(c)))
+                [joinedload(getattr(self.obj, c)).options(*_unread(self.get_related_model(c)))
                  for c in self.shown if self.is_relation_many_to_one(c)],
                 _json_deferred(self.obj, but=self.shown))
         return self._options
