@@ -18,12 +18,12 @@ from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
-from sqlalchemy import JSON, Integer, bindparam, func, literal, select
+from sqlalchemy import JSON, bindparam, func, literal, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import defer, joinedload, load_only
 
-from portal.access.scope import kept
+from portal.access.scope import kept, written
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,8 @@ class SafeInterface(SQLAInterface):
               ) -> tuple[int, list[Any]]:
         """FAB's list query, with its count bounded (``COUNT_AHEAD`` past the page)."""
         limit = (page or 0) * (page_size or 0) + COUNT_AHEAD
-        if page_size and select_columns is None and not (filters is not None and filters.filters):
+        one_key = len(sa_inspect(self.obj).primary_key) == 1
+        if page_size and select_columns is None and one_key and not (filters is not None and filters.filters):
             # a list as it first opens, or paged or sorted (no search): statements kept
             counted, rows = self._kept_list(order_column, order_direction)
             found = self.session.scalar(counted, {"cap": limit + 1}) or 0
@@ -130,18 +131,9 @@ class SafeInterface(SQLAInterface):
             return count, list(self.session.scalars(rows, {"offset": (page or 0) * page_size,
                                                            "limit": page_size}))
         query = self.session.query(self.obj)
-        # counted by key alone (the rows' columns in the counted subquery made SQLite read each
-        # counted row; by key, its indexes answer); on PostgreSQL newest first: its planner
-        # then walks the key's index from the end, through the rows the pages read, where
-        # unordered it scanned the table from its start through a ring buffer (15 ms at a
-        # million cases against 6); SQLite would sort every match (0.2 ms to 3.5 at 100,000)
-        keys = [getattr(self.obj, c.key) for c in sa_inspect(self.obj).primary_key]
-        counted = self._apply_inner_all(query, filters, select_columns=select_columns,
-                                        aliases_mapping={}).with_entities(*keys)
-        if self.session.get_bind().dialect.name == "postgresql":
-            counted = counted.order_by(*(k.desc() for k in keys))
+        counted = self._counted(query, filters, select_columns)
         count = capped_count(counted, limit)
-        if select_columns is None and len(keys) == 1:
+        if select_columns is None and one_key:
             # the page's rows with their related records joined, in one statement (selectin
             # loads cost three more; a second statement joining them to the rows' keys cost 1.1
             # ms of a clerk's list on SQLite, 2.2 on PostgreSQL). The rows are read whole:
@@ -155,6 +147,20 @@ class SafeInterface(SQLAInterface):
                                select_columns, outer_default_load)
         return count, self._entities(query.all())
 
+    def _counted(self, query: Any, filters: Filters | None, select_columns: list[str] | None = None) -> Any:
+        """``query`` filtered as the list is, for its count: by key alone (the rows' columns in
+        the counted subquery made SQLite read each counted row; by key, its indexes answer); on
+        PostgreSQL newest first: its planner then walks the key's index from the end, through
+        the rows the pages read, where unordered it scanned the table from its start through a
+        ring buffer (15 ms at a million cases against 6); SQLite would sort every match (0.2 ms
+        to 3.5 at 100,000)."""
+        keys = [getattr(self.obj, c.key) for c in sa_inspect(self.obj).primary_key]
+        counted = self._apply_inner_all(query, filters, select_columns=select_columns,
+                                        aliases_mapping={}).with_entities(*keys)
+        if self.session.get_bind().dialect.name == "postgresql":
+            counted = counted.order_by(*(k.desc() for k in keys))
+        return counted
+
     def _kept_list(self, order_column: str, order_direction: str) -> tuple[Any, Any]:
         """The count and the page of a list without a search, sorted as asked, built once per
         sort and kept (``kept``), the page and the count's cap bound: built again on every
@@ -166,19 +172,12 @@ class SafeInterface(SQLAInterface):
         if made is not None:
             return made
         query = self.session.query(self.obj)
-        keys = [getattr(self.obj, c.key) for c in sa_inspect(self.obj).primary_key]
-        counted = self._apply_inner_all(query, None, aliases_mapping={}).with_entities(*keys)
-        if dialect == "postgresql":  # (see ``query``)
-            counted = counted.order_by(*(k.desc() for k in keys))
-        # the cap written into the SQL, as ``capped_count`` writes it
-        cap = bindparam("cap", type_=Integer(), literal_execute=True)
-        count = select(func.count()).select_from(counted.limit(cap).subquery())
+        # the cap written into the SQL, as ``capped_count`` writes it, and the page's place too
+        count = select(func.count()).select_from(
+            self._counted(query, None).limit(written("cap")).subquery())
         related, unread = self._shown_options()
         rows = self.apply_all(query.options(*related, *unread), None, order_column, order_direction)
-        # the page's place written into the SQL too: bound, PostgreSQL planned it on every run
-        # (its generic plan, not knowing the LIMIT, came out dearer than each run's own)
-        place = {name: bindparam(name, type_=Integer(), literal_execute=True) for name in ("offset", "limit")}
-        page = rows.offset(place["offset"]).limit(place["limit"]).statement
+        page = rows.offset(written("offset")).limit(written("limit")).statement
         made = self._kept_lists[key] = (kept(count), kept(page))
         return made
 
