@@ -318,3 +318,35 @@ def test_a_signed_in_page_reads_its_user_and_the_newest_publication_together(por
     with portal.app_context():
         publish(db.session, site, by="test")
     assert "新异地安置退休人员备案" in client.get(url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", [
+    "", "?page_CaseScreen=2", "?_oc_CaseScreen=number&_od_CaseScreen=asc",
+    "?_oc_CaseScreen=state&_od_CaseScreen=desc&psize_CaseScreen=50",
+    "?_flt_0_applicant_name=张 三&x=a/b:c&y=中文%26", "?a=1&a=2&page_CaseScreen=1"])
+def test_the_lists_page_size_and_sort_links_are_fabs(portal, query) -> None:
+    """The list's links (pages, page sizes, sorts) are built from the page's address asked once
+    (portal/web/listing.py): each is the very address FAB's own filter makes, whatever the
+    page's arguments (a search in Chinese, a repeated argument, characters a query escapes)."""
+    from flask import request
+    from flask_appbuilder.filters import TemplateFilters
+
+    from portal.web import listing
+
+    fab = TemplateFilters(portal, portal.appbuilder.sm)
+    pairs = [(listing.link_page, fab.link_page_filter, (0, 3)),
+             (listing.link_page_size, fab.link_page_size_filter, (25, 100)),
+             (listing.link_order, fab.link_order_filter, ("number", "state"))]
+    with portal.test_request_context("/cases/list/" + query):
+        request.url_rule, request.view_args = portal.create_url_adapter(request).match(return_rule=True)
+        for ours, theirs, values in pairs:
+            for value in values:
+                assert ours(value, "CaseScreen") == theirs(value, "CaseScreen")
+    # and a page of the list links as FAB would have
+    client = portal.test_client()
+    login(client, "admin")
+    sorted_ = "psize_CaseScreen=2&_oc_CaseScreen=number&_od_CaseScreen=asc"
+    html = client.get(f"/cases/list/?{sorted_}").get_data(as_text=True)
+    escaped = sorted_.replace("&", "&amp;")
+    assert f'href="/cases/list/?{escaped}&amp;page_CaseScreen=1"' in html
+    assert f'href=/cases/list/?{escaped.replace("od_CaseScreen=asc", "od_CaseScreen=desc")}>' in html

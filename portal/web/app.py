@@ -34,6 +34,7 @@ from portal.web import (
     i18n,
     identity,
     inputs,
+    listing,
     menu,
     ops,
     reads,
@@ -125,6 +126,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
         appbuilder = PortalAppBuilder(indexview=HomeView, base_template="portal/layout.html")
         appbuilder.init_app(app, db.session)
         generate.register(appbuilder)
+    listing.init_app(app)  # after AppBuilder: its list links replaced
     # FAB prepends its own folder: "…/flask_appbuilder/translations;…/portal/translations"
     ours = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[-1]
     catalog = Path(ours) / "zh" / "LC_MESSAGES" / "messages.mo"
