@@ -93,6 +93,12 @@ def test_filters_narrow_by_light_sub_center_window_and_state(lit) -> None:
     assert [n for n, _ in listed(client, f"?window={ids['MZ02']}")] == ["MZ-RED", "MZ-YELLOW-TUE"]
     assert [n for n, _ in listed(client, "?state=paused")] == ["MZ-PAUSED"]
     assert listed(client, f"?light=yellow&sub_center={subs['ws']}") == []
+    # the filters keep what was chosen: that option selected, the others as they were
+    chosen = f"?window={ids['MZ02']}&sub_center={subs['mz']}&state=paused"
+    page = client.get(f"/worklist/{chosen}").get_data(as_text=True)
+    selected = re.findall(r'<option value="([^"]*)" ?selected>', page)
+    assert selected == [str(subs["mz"]), str(ids["MZ02"]), "paused"], selected
+    assert "&lt;option" not in page
 
 
 def test_a_clerk_sees_the_worklist_of_their_windows_and_a_manager_their_sub_center(lit) -> None:

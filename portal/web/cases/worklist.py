@@ -131,7 +131,8 @@ def chosen(options: Markup, value: int | None) -> Markup:
     """``options`` with the one of ``value`` selected."""
     if value is None:
         return options
-    return Markup(options.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1))
+    # (on the plain text: Markup's own replace would escape the new tag)
+    return Markup(str(options).replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1))
 
 
 class WorklistView(BaseView):
