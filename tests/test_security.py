@@ -189,6 +189,26 @@ def test_a_roles_permission_taken_back_closes_the_screen_on_the_next_page(portal
     assert client.get("/cases/list/").status_code == 200
 
 
+def test_a_permission_given_to_the_public_opens_the_api_to_anonymous_callers_at_once(portal) -> None:
+    """The worker keeps the public role's permissions between requests, as a user's, by the
+    security stamp: the center admin giving the public role the cases API's read (FAB's role
+    screen writes through the same models) lets an anonymous caller read it on the next
+    request, and taking it back closes it again."""
+    client = portal.test_client()
+    assert client.get("/api/v1/cases/").status_code == 401
+    assert client.get("/api/v1/cases/").status_code == 401  # kept: asked from the worker's memory
+    with portal.app_context():
+        sm = portal.appbuilder.sm
+        reading = sm.find_permission_view_menu("can_read", "cases")
+        sm.add_permission_role(sm.find_role(sm.auth_role_public), reading)
+    assert client.get("/api/v1/cases/").status_code == 200
+    with portal.app_context():
+        sm = portal.appbuilder.sm
+        reading = sm.find_permission_view_menu("can_read", "cases")
+        sm.del_permission_role(sm.find_role(sm.auth_role_public), reading)
+    assert client.get("/api/v1/cases/").status_code == 401
+
+
 def test_permissions_follow_roles_and_groups_from_the_next_page_on(portal) -> None:
     """What a user may open is read from their roles on every page: a role given opens the
     auditor's screens at once, and taking it back closes them at once; roles through a group

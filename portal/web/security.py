@@ -446,11 +446,21 @@ class PortalSecurityManager(SecurityManager):
         return (permission_name, view_name) in self.public_permission_set()
 
     def public_permission_set(self) -> frozenset[tuple[str, str]]:
-        """The public role's (permission, view) pairs, read once per request."""
+        """The public role's (permission, view) pairs, read once per request — and kept by the
+        worker while the security stamp stays the same, as a user's are (``permission_set``):
+        FAB reads the role, then each permission's name and view one lazy load at a time, a
+        third of the sign-in page and of every anonymous REST call."""
         public = g.get("portal_public_permissions")
+        if public is not None:
+            return public
+        stamps = page_stamps()
+        key = ("public", stamps.security) if stamps is not None and not self.builtin_roles else None
+        public = _kept_permissions.get(key) if key is not None else None
         if public is None:
-            public = g.portal_public_permissions = frozenset(
-                (p.permission.name, p.view_menu.name) for p in self.get_public_permissions())
+            public = frozenset((p.permission.name, p.view_menu.name) for p in self.get_public_permissions())
+            if key is not None:
+                _kept_permissions.put(key, public)
+        g.portal_public_permissions = public
         return public
 
     def permission_set(self, user: Any) -> frozenset[tuple[str, str]]:
