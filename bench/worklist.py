@@ -31,7 +31,16 @@ def _plain_view() -> type:
     from flask_appbuilder import expose, has_access
     from sqlalchemy import func, select
 
-    from portal.cases.supervision import IS_OPEN, LIGHTS, LINE, OPEN_STATES, Filters, Line, with_names
+    from portal.cases.supervision import (
+        IS_OPEN,
+        IS_WAITING,
+        LIGHTS,
+        LINE,
+        OPEN_STATES,
+        Filters,
+        Line,
+        with_names,
+    )
     from portal.cases.supervision import waiting as waiting_cases
     from portal.models import Case, db
     from portal.web.cases.casework import thresholds
@@ -50,7 +59,8 @@ def _plain_view() -> type:
                 .order_by(Case.due_date, Case.id).limit(PAGE_SIZE)))]
             total = db.session.scalar(select(func.count(Case.id)).where(IS_OPEN))
             # the waiting cases too, read as the page reads them
-            waiting, waiting_total = waiting_cases(db.session, Filters(), WAITING_PAGE)
+            waiting = waiting_cases(db.session, Filters(), WAITING_PAGE)
+            waiting_total = db.session.scalar(select(func.count(Case.id)).where(IS_WAITING))
             return self.render_template(
                 "portal/worklist.html", title="plain",
                 rows=[(c, "", None, open_step(c), False) for c in cases],

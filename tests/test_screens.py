@@ -309,7 +309,7 @@ def test_a_signed_in_page_reads_its_user_and_the_newest_publication_together(por
     first = sent[0]
     assert "FROM ab_user JOIN user_session" in first and "site_publication" in first, first
     assert "新异地安置退休人员备案" not in client.get(url).get_data(as_text=True)
-    assert not any(s.startswith("SELECT site_publication.id") for s in sent[1:]), sent
+    assert not any("site_publication" in s for s in sent[1:]), sent
     # a new publication: the next page is of it
     item = demo_site / "schema" / "items" / "yb-ydaz.yaml"
     item.write_text(item.read_text(encoding="utf-8").replace("name: ", "name: 新", 1), encoding="utf-8")

@@ -5,18 +5,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zoneinfo
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Response, g, stream_with_context
+from flask import Response, stream_with_context
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.urltools import get_filter_args
-from flask_babel import get_timezone, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from portal.access.scope import current_scope
 from portal.core.spreadsheet import inert
+from portal.web.current import center_zone
 
 # the last row of every CSV: a file without it was cut off (a dropped connection, a killed worker)
 END_ROW = _l("End of export: %(rows)s records")
@@ -86,14 +86,6 @@ class CsvExport:
         return csv_response(f"{self.class_permission_name}.csv", labels, table())
 
 
-def _zone() -> zoneinfo.ZoneInfo:
-    """The zone of this request's times (Babel's, as the center declares it), found once."""
-    zone = g.get("portal_zone")
-    if zone is None:
-        zone = g.portal_zone = zoneinfo.ZoneInfo(str(get_timezone()))
-    return zone
-
-
 def cell(value: Any) -> str:
     """A value as a person reads it: 是/否, local time to the minute, lists joined, no 'None'."""
     if value is None:
@@ -102,7 +94,7 @@ def cell(value: Any) -> str:
         # (Babel's format_datetime parses its pattern on each call: 0.1 ms a cell; its
         # to_user_timezone, through pytz, 11 µs)
         aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-        return aware.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+        return aware.astimezone(center_zone()).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, (list, tuple)):

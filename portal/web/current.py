@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g, has_request_context
@@ -46,7 +46,7 @@ def current_site() -> Site | None:
         try:
             # on the connection: the scope rule, which reads the stamps, is not asked (nothing
             # here is scoped)
-            newest = db.session.connection().execute(_NEWEST).first()
+            newest = _newest(db.session.connection().execute(_NEWEST).one())
         except SQLAlchemyError:  # database not set up yet: the page says so instead of failing
             db.session.rollback()
             newest = None
@@ -74,15 +74,8 @@ def current_site() -> Site | None:
 _apps = itertools.count()
 
 
-# the page's first question: the newest publication, and the stamps of what a worker keeps
-# between page views (portal/access/stamps.py) — one statement, built once
-_NEWEST = (select(SitePublication.id, SitePublication.version_id, SECURITY_STAMP.label("security"),
-                  BRANCH_STAMP.label("branch"))
-           .order_by(SitePublication.id.desc()).limit(1))
-
-
 class Newest(NamedTuple):
-    """What the page's first question answers (``_NEWEST``)."""
+    """What the page's first question answers (``WITH_USER``)."""
 
     id: int
     version_id: int
@@ -90,18 +83,28 @@ class Newest(NamedTuple):
     branch: int | None
 
 
-_NEWEST_ID = select(SitePublication.id).order_by(SitePublication.id.desc()).limit(1)
-# the same question as columns of another statement: a signed-in page reads its user with them,
-# one statement where there were two (a round trip of PostgreSQL's on every page)
-WITH_USER = (_NEWEST_ID.scalar_subquery(),
-             select(SitePublication.version_id).order_by(SitePublication.id.desc()).limit(1)
-             .scalar_subquery(), SECURITY_STAMP, BRANCH_STAMP)
+def _newest_publication(column: Any) -> Any:
+    return select(column).order_by(SitePublication.id.desc()).limit(1).scalar_subquery()
 
 
-def read_with_user(values: tuple[object, ...]) -> None:
+# the page's first question: the newest publication, and the stamps of what a worker keeps
+# between page views (portal/access/stamps.py) — as columns, which a signed-in page reads with
+# its user (one statement where there were two: a round trip of PostgreSQL's on every page),
+# and any other page on their own (``_NEWEST``)
+WITH_USER = (_newest_publication(SitePublication.id), _newest_publication(SitePublication.version_id),
+             SECURITY_STAMP, BRANCH_STAMP)
+_NEWEST = select(*WITH_USER)
+
+
+def _newest(values: Sequence[Any]) -> Newest | None:
+    """The answer to ``WITH_USER`` (``None`` before the first publication)."""
+    return Newest(*values) if values[0] is not None else None
+
+
+def read_with_user(values: Sequence[Any]) -> None:
     """Take the answer to ``WITH_USER``, read with the signed-in user, as this page's."""
     if has_request_context() and "portal_site" not in g:
-        g.portal_newest = Newest(*values) if values[0] is not None else None  # type: ignore[arg-type]
+        g.portal_newest = _newest(values)
 
 
 class Stamps(NamedTuple):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import (
@@ -447,20 +448,13 @@ class PortalSecurityManager(SecurityManager):
 
     def public_permission_set(self) -> frozenset[tuple[str, str]]:
         """The public role's (permission, view) pairs, read once per request — and kept by the
-        worker while the security stamp stays the same, as a user's are (``permission_set``):
-        FAB reads the role, then each permission's name and view one lazy load at a time, a
-        third of the sign-in page and of every anonymous REST call."""
+        worker while the security stamp stays the same, as a user's are: FAB reads the role,
+        then each permission's name and view one lazy load at a time, a third of the sign-in
+        page and of every anonymous REST call."""
         public = g.get("portal_public_permissions")
-        if public is not None:
-            return public
-        stamps = page_stamps()
-        key = ("public", stamps.security) if stamps is not None and not self.builtin_roles else None
-        public = _kept_permissions.get(key) if key is not None else None
         if public is None:
-            public = frozenset((p.permission.name, p.view_menu.name) for p in self.get_public_permissions())
-            if key is not None:
-                _kept_permissions.put(key, public)
-        g.portal_public_permissions = public
+            public = g.portal_public_permissions = self._kept_pairs("public", lambda: (
+                (p.permission.name, p.view_menu.name) for p in self.get_public_permissions()))
         return public
 
     def permission_set(self, user: Any) -> frozenset[tuple[str, str]]:
@@ -471,16 +465,23 @@ class PortalSecurityManager(SecurityManager):
         cached = g.get("portal_permissions")
         if cached is not None and cached[0] == user.id:
             return cached[1]
+        signed_in = getattr(user, "is_authenticated", False)
+        pairs = self._kept_pairs(user.id if signed_in else None, lambda: self.get_user_permissions(user))
+        g.portal_permissions = (user.id, pairs)
+        return pairs
+
+    def _kept_pairs(self, owner: Any,
+                    read: Callable[[], Iterable[tuple[str, str]]]) -> frozenset[tuple[str, str]]:
+        """``owner``'s (permission, view) pairs as ``read`` finds them, kept by the security
+        stamp read at the start of the page (``owner`` ``None``: read each time)."""
         stamps = page_stamps()
-        key = None
-        if stamps is not None and not self.builtin_roles and getattr(user, "is_authenticated", False):
-            key = (user.id, stamps.security)
+        keep = owner is not None and stamps is not None and not self.builtin_roles
+        key = (owner, stamps.security) if keep else None
         pairs = _kept_permissions.get(key) if key is not None else None
         if pairs is None:
-            pairs = frozenset(self.get_user_permissions(user))
+            pairs = frozenset(read())
             if key is not None:
                 _kept_permissions.put(key, pairs)
-        g.portal_permissions = (user.id, pairs)
         return pairs
 
     def get_user_permissions(self, user: Any) -> set[tuple[str, str]]:

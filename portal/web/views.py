@@ -90,9 +90,9 @@ class Day:
 
 
 def clerk_day(site: Any, day: Day) -> dict[str, Any]:
-    cases, total = waiting(db.session, Filters(), SHOWN, total=day.waiting)
-    return {"lights": day.lights, "waiting": cases, "waiting_total": total,
-            "drafts": drafts(db.session, SHOWN), "appointments": appointments_today(day.today)}
+    return {"lights": day.lights, "waiting": waiting(db.session, Filters(), SHOWN),
+            "waiting_total": day.waiting, "drafts": drafts(db.session, SHOWN),
+            "appointments": appointments_today(day.today)}
 
 
 def appointments_today(today: dt.date) -> list[tuple[Any, int | None]]:

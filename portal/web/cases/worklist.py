@@ -155,7 +155,7 @@ class WorklistView(BaseView):
         counts, waiting_total = light_counts(db.session, th, filters)
         rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
         wpage = _id("wpage") or 0
-        waiting_cases, _ = waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE, waiting_total)
+        waiting_cases = waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE)
         tasks, tasks_total, tasks_overdue = follow_ups(db.session, th.today, FOLLOW_UPS_SHOWN)
         # 催办: the agency cases a village or town pressed (each row carries its own mark)
         pressed, pressed_total = agency.pressed(db.session, PRESSED_SHOWN)
