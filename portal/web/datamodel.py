@@ -10,7 +10,9 @@ page). Past that the count says so — "1,000+" — and paging goes on from wher
 
 from __future__ import annotations
 
+import enum
 import logging
+from operator import attrgetter
 from typing import Any
 
 from flask_appbuilder.exceptions import DatabaseException
@@ -76,6 +78,10 @@ def capped_count(query: Any, limit: int) -> Count:
     any bound value, and a bound LIMIT is taken for a small one, the window's rows then found by
     walking the whole primary key backwards (0.6 → 2.9 ms at 10,000 cases)."""
     return Count.of(query.limit(literal(limit + 1, literal_execute=True)).count(), limit)
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _joined_path(model: type, path: str) -> Any:
@@ -183,6 +189,27 @@ class SafeInterface(SQLAInterface):
         page = rows.offset(written("offset")).limit(written("limit")).statement
         made = self._kept_lists[key] = (kept(count), kept(page))
         return made
+
+    def get_values(self, lst: Any, list_columns: list[str]) -> Any:
+        """FAB's, each column read by a reader found once per list of columns: FAB asks of every
+        cell whether the record has the attribute, whether it is callable and whether it is an
+        enum (175 cells on a page of cases, a tenth of the list's time)."""
+        readers = self.__dict__.setdefault("_readers", {}).get(tuple(list_columns))
+        if readers is None:
+            readers = self._readers[tuple(list_columns)] = [(c, self._reader(c)) for c in list_columns]
+        for item in lst:
+            yield {c: read(item) for c, read in readers}
+
+    def _reader(self, column: str) -> Any:
+        """How FAB reads ``column`` of a record: a relationship plainly, a mapped column plainly
+        but an enum member's value (``StrEnum`` states are set as members); anything else (a
+        property, a method, a dotted path) as FAB does."""
+        mapper = sa_inspect(self.obj)
+        if column in mapper.relationships:
+            return attrgetter(column)
+        if column in mapper.column_attrs:
+            return lambda item: _enum_value(getattr(item, column))
+        return lambda item: self._get_attr_value(item, column)
 
     def _entities(self, rows: list[Any]) -> list[Any]:
         """The records of a page (FAB's query gives rows of several entities when it orders by a
