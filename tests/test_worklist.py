@@ -193,6 +193,34 @@ def test_the_pages_place_is_written_into_their_sql(lit) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", note)
     waiting = [s for s in sent if "ORDER BY cases.updated_at" in s and not s.startswith("SELECT count")]
-    listed_ = [s for s in sent if s.startswith("SELECT cases.id, cases.number, cases.item_id")]
+    listed_ = [s for s in sent if s.startswith("SELECT cases.id, cases.number, ")]
     assert waiting[0].endswith("LIMIT 10 OFFSET 0") and waiting[1].endswith("LIMIT 10 OFFSET 10"), waiting
     assert re.search(r"LIMIT 2 OFFSET 2\)?$", listed_[-1]), listed_
+
+
+def test_follow_ups_and_pressed_cases_are_listed_only_when_counted(lit) -> None:
+    """How many follow-ups are open and cases pressed (催办) rides in the light counts'
+    statement: a worklist with none of either asks for neither list (a round trip less each,
+    on most pages of most users)."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def note(_c, _cur, statement, _p, _ctx, _m) -> None:
+        sent.append(" ".join(statement.split()))
+
+    client = lit.test_client()
+    login(client, "ws-clerk")
+    with lit.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert 'data-testid="worklist"' in client.get("/worklist/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    counted = [s for s in sent if "UNION ALL" in s]
+    assert len(counted) == 1 and "FROM follow_up" in counted[0] and "FROM case_agency" in counted[0]
+    # (each scoped inside: the clerk's own cases)
+    assert "follow_up.window_id IN" in counted[0] and "scope_own_cases.window_id IN" in counted[0], counted
+    listed = [s for s in sent if s.startswith(("SELECT follow_up", "SELECT case_agency"))]
+    assert not listed, listed

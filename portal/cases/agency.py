@@ -359,12 +359,15 @@ _PRESSED_PAGE = kept(_PRESSED.order_by(CaseAgency.reminded_at.desc(), CaseAgency
                      .limit(bindparam("limit")))
 
 
+# how many undecided cases in scope were pressed (for ``light_counts``' ``also``)
+PRESSED_COUNT = select(func.count()).select_from(_PRESSED.with_only_columns(CaseAgency.id).subquery())
+
+
 def pressed(session: Session, limit: int) -> tuple[list[tuple[CaseAgency, Any]], int]:
     """The undecided cases in scope that were pressed (催办), latest reminder first (``limit``
     of them), and how many there are: the deciding window's and its manager's worklist."""
     rows = list(session.execute(_PRESSED_PAGE, {"limit": limit}))
     if len(rows) < limit:
         return [(r[0], r[1:]) for r in rows], len(rows)
-    total = session.scalar(select(func.count()).select_from(_PRESSED.with_only_columns(CaseAgency.id)
-                                                            .subquery())) or 0
+    total = session.scalar(PRESSED_COUNT) or 0
     return [(r[0], r[1:]) for r in rows], total

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -210,18 +210,32 @@ def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[in
 
 
 @lru_cache(maxsize=64)
-def _counts_statement(shape: tuple[Any, ...]) -> Any:
+def _counts_statement(shape: tuple[Any, ...], also: tuple[Select, ...] = ()) -> Any:
     lights = _narrowed(select(literal_column("0"), Case.sub_center_id, Case.due_date, func.count()), shape)
     # and the cases waiting for the window's decision, a row of their own in the same statement
-    # (a round trip less on every worklist and home page)
+    # (a round trip less on every worklist and home page); then each count of ``also``
     waiting_ = _waiting_of(select(literal_column("1"), null(), null(), func.count()).select_from(Case), shape)
-    return kept(union_all(lights.group_by(Case.sub_center_id, Case.due_date), waiting_))
+    others = [select(literal_column(str(2 + i)), null(), null(), count.scalar_subquery())
+              for i, count in enumerate(also)]
+    return kept(union_all(lights.group_by(Case.sub_center_id, Case.due_date), waiting_, *others))
 
 
-def light_counts(session: Session, th: Thresholds,
-                 filters: Filters) -> tuple[dict[int, dict[str, int]], int]:
-    """Per sub-center id: how many open cases show each light; and how many cases wait for
-    the window's decision (``waiting``'s count).
+class Counts(NamedTuple):
+    """What ``light_counts`` counts: per sub-center id, how many open cases show each light; how
+    many cases wait for the window's decision; and the count of each statement asked ``also``."""
+
+    lights: dict[int, dict[str, int]]
+    waiting: int
+    also: tuple[int, ...]
+
+
+def light_counts(session: Session, th: Thresholds, filters: Filters,
+                 also: tuple[Select, ...] = ()) -> Counts:
+    """Per sub-center id: how many open cases show each light; how many cases wait for the
+    window's decision (``waiting``'s count); and what each statement of ``also`` counts (kept
+    ``select(func.count())`` statements, through the scope rule as the rest): the page's other
+    counts ride in the same statement, each a round trip less — a page asks for a list only
+    when its count says there is something to list.
 
     The database counts per sub-center and due date (the partial index ``ix_cases_open_sub``
     holds that, and the window and key a clerk's scope tests, so it is read in order without
@@ -229,16 +243,19 @@ def light_counts(session: Session, th: Thresholds,
     here.
     """
     out: dict[int, dict[str, int]] = {}
-    waiting_total = 0
-    for kind, sub_center_id, due, count in session.execute(_counts_statement(filters.shape()),
+    waiting_total, others = 0, [0] * len(also)
+    for kind, sub_center_id, due, count in session.execute(_counts_statement(filters.shape(), also),
                                                            filters.params(th)):
         if kind == 1:
             waiting_total = count
             continue
+        if kind > 1:
+            others[kind - 2] = count or 0
+            continue
         light = th.light(CaseState.ACCEPTED if due is not None else CaseState.PAUSED, due)
         counts = out.setdefault(sub_center_id, dict.fromkeys(LIGHTS, 0))
         counts[light] += count  # type: ignore[index]
-    return out, waiting_total
+    return Counts(out, waiting_total, tuple(others))
 
 
 # cases waiting for the window's decision: submitted (new, or brought back complete after a
@@ -346,6 +363,10 @@ _OPEN_FOLLOW_UPS = kept(
     .join(Case, Case.id == FollowUp.case_id).join(Evaluation, Evaluation.id == FollowUp.evaluation_id)
     .join(Window, Window.id == FollowUp.window_id)
     .order_by(FollowUp.due_date, FollowUp.id).limit(_PAGE["limit"]))
+
+
+# how many 回访整改 tasks are open in scope (for ``light_counts``' ``also``)
+OPEN_FOLLOW_UPS = select(func.count()).select_from(FollowUp).where(FollowUp.closed_at.is_(None))
 
 
 def follow_ups(session: Session, today: dt.date, limit: int) -> tuple[list[OpenFollowUp], int, int]:

@@ -83,7 +83,7 @@ class Day:
     @classmethod
     def of(cls, site: Any) -> Day:
         th = thresholds(site)
-        counts, waiting_total = light_counts(db.session, th, Filters())
+        counts, waiting_total, _ = light_counts(db.session, th, Filters())
         today = center_today()
         return cls(th, counts, {light: sum(c[light] for c in counts.values()) for light in LIGHTS},
                    waiting_total, today, Month(today.year, today.month))

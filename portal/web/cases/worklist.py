@@ -20,6 +20,7 @@ from portal.access.scope import current_scope
 from portal.cases import agency, lifecycle
 from portal.cases.supervision import (
     LIGHTS,
+    OPEN_FOLLOW_UPS,
     OPEN_STATES,
     RED,
     Filters,
@@ -152,13 +153,17 @@ class WorklistView(BaseView):
                           state=request.args.get("state") or None,
                           light=request.args.get("light") or None)
         page = _id("page") or 0
-        counts, waiting_total = light_counts(db.session, th, filters)
+        # how many follow-ups are open and cases pressed, counted with the lights: listed only
+        # when there are some (most days none, for most users)
+        counts, waiting_total, (open_tasks, pressed_cases) = light_counts(
+            db.session, th, filters, also=(OPEN_FOLLOW_UPS, agency.PRESSED_COUNT))
         rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
         wpage = _id("wpage") or 0
         waiting_cases = waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE)
-        tasks, tasks_total, tasks_overdue = follow_ups(db.session, th.today, FOLLOW_UPS_SHOWN)
+        tasks, tasks_total, tasks_overdue = (follow_ups(db.session, th.today, FOLLOW_UPS_SHOWN)
+                                             if open_tasks else ([], 0, 0))
         # 催办: the agency cases a village or town pressed (each row carries its own mark)
-        pressed, pressed_total = agency.pressed(db.session, PRESSED_SHOWN)
+        pressed, pressed_total = agency.pressed(db.session, PRESSED_SHOWN) if pressed_cases else ([], 0)
         subs, options = _choices()
         calendar = lifecycle.calendar_of(site)
         by_id = {s.id: s for s in subs}
