@@ -403,3 +403,24 @@ def test_the_lean_list_widget_reads_as_fabs(portal, monkeypatch, user, path) -> 
     monkeypatch.setattr(view, "list_widget", ListWidget)
     theirs = client.get(path).get_data(as_text=True)
     assert _shape(ours.get_data(as_text=True)) == _shape(theirs)
+
+
+@pytest.mark.parametrize(("user", "what"), [
+    ("ws-clerk", "cases"), ("mz-manager", "cases"), ("center-auditor", "cases"), ("mz-clerk", "items"),
+    ("admin", "users"), ("mz-manager", "windows")])
+def test_the_lean_show_widget_reads_as_fabs(portal, monkeypatch, user, what) -> None:
+    """The show widget joined in Python (portal/web/listing.py) shows what FAB's shows: each
+    column's label and value as the view formats it, the actions the user may take, the back
+    button — for a clerk's own case, a manager's and an auditor's, a site record, a user."""
+    from flask_appbuilder.widgets import ShowWidget
+
+    client = portal.test_client()
+    login(client, user)
+    listed = client.get(f"/{what}/list/").get_data(as_text=True)
+    pk = re.search(rf'href="/{what}/show/(\d+)', listed).group(1)
+    ours = client.get(f"/{what}/show/{pk}")
+    assert ours.status_code == 200
+    view = next(v for v in portal.appbuilder.baseviews if getattr(v, "route_base", None) == f"/{what}")
+    monkeypatch.setattr(view, "show_widget", ShowWidget)
+    theirs = client.get(f"/{what}/show/{pk}").get_data(as_text=True)
+    assert _shape(ours.get_data(as_text=True)) == _shape(theirs)

@@ -14,7 +14,7 @@ from portal.access.roles import WRITE, permission
 from portal.cases import audit
 from portal.models import db
 from portal.web.csv_export import CsvExport
-from portal.web.listing import LeanListWidget
+from portal.web.listing import LeanListWidget, LeanShowWidget
 from portal.web.routes import SafeRoutes
 from portal.web.search import CachedSearchWidget
 
@@ -36,6 +36,7 @@ class PortalModelView(SafeRoutes, CsvExport, ModelView):
     list_template = "portal/list.html"
     search_widget = CachedSearchWidget
     list_widget = LeanListWidget
+    show_widget = LeanShowWidget
     page_size = 25
     # what the show page needs beyond the record (the generator sets it per entity): the view
     # works it out and hands it over as ``page``; templates never query
