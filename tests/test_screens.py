@@ -424,3 +424,20 @@ def test_the_lean_show_widget_reads_as_fabs(portal, monkeypatch, user, what) -> 
     monkeypatch.setattr(view, "show_widget", ShowWidget)
     theirs = client.get(f"/{what}/show/{pk}").get_data(as_text=True)
     assert _shape(ours.get_data(as_text=True)) == _shape(theirs)
+
+
+def test_the_session_cookie_is_sent_again_only_when_the_back_history_changes(portal) -> None:
+    """FAB keeps the back button's history in the session and wrote it on every list and show
+    page, so the session cookie was signed and sent again with each one. It is written only
+    when the history changes — and the back button still goes back."""
+    client = portal.test_client()
+    login(client, "ws-clerk")
+    first = client.get("/cases/list/")
+    assert first.headers.getlist("Set-Cookie")  # a page the history did not hold yet
+    again = client.get("/cases/list/")
+    assert not again.headers.getlist("Set-Cookie")
+    pk = re.search(r'href="/cases/show/(\d+)', first.get_data(as_text=True)).group(1)
+    assert client.get(f"/cases/show/{pk}").headers.getlist("Set-Cookie")
+    assert not client.get(f"/cases/show/{pk}").headers.getlist("Set-Cookie")
+    back = client.get("/back")
+    assert back.status_code == 302 and back.headers["Location"].endswith("/cases/list/")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, request, url_for
+from flask import abort, redirect, request, session, url_for
 from flask_appbuilder import expose, has_access
-from flask_appbuilder.urltools import get_order_args
+from flask_appbuilder.urltools import Stack, get_order_args
 from flask_babel import gettext
 
 from portal.web.errors import writable_or_403
@@ -39,6 +39,17 @@ class SafeRoutes:
             self.order()
         return super()._get_list_widget(filters, order_column=order_column,
                                          order_direction=order_direction, **kwargs)
+
+    def update_redirect(self) -> None:
+        """FAB's back history (the page addresses the back button returns through), written to
+        the session only when it changes: FAB assigns it on every list and show page, which
+        makes Flask sign and send the session cookie again each time (a tenth of a list's
+        response), though a user paging through one list mostly adds nothing to it."""
+        history = Stack(session.get("page_history", []))
+        before = list(history.data)
+        history.push(request.url)
+        if history.data != before:
+            session["page_history"] = history.to_json()
 
     def _writable(self, pk: Any) -> None:
         item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
