@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from flask_appbuilder import AppBuilder
 from flask_babel import get_babel
 from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -100,6 +100,7 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     reads.init_app(app)  # after db: its commit runs before the session is closed
     Migrate(app, db, directory=str(MIGRATIONS))
     CSRFProtect(app)  # before AppBuilder: its login API needs it (docs/stack-notes.md)
+    app.jinja_env.globals["csrf_token"] = _csrf_token
 
 
     ops.init_app(app)  # first: the request id names everything the request logs
@@ -138,6 +139,13 @@ def create_app(config: dict[str, Any] | object | None = None) -> Flask:
     get_babel(app).timezone_selector = _page_zone
     i18n.init_app(app)  # after AppBuilder's Babel: each request finds its translations once
     return app
+
+
+def _csrf_token() -> str:
+    """The templates' ``csrf_token()``: the token Flask-WTF keeps for the request in ``g``
+    (under its field's name), else Flask-WTF's ``generate_csrf``, which reads its settings
+    again on every call to find it there (7 µs; a case's page has a form per action)."""
+    return g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) or generate_csrf()
 
 
 def _engine_options(app: Flask) -> None:

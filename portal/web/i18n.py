@@ -14,8 +14,12 @@ from typing import Any
 
 from flask import Flask, g
 from flask_babel import Domain, get_babel, get_locale
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 KEPT = "_portal_translations"  # in g: (the locale, its translations)
+KEPT_WORDS = "_portal_words"  # in a locale's translations: each message as a template shows it
 
 
 class RequestDomain(Domain):
@@ -49,3 +53,29 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: domain.get_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+        """A template's ``_()`` and ``{% trans %}``: Jinja's newstyle gettext, answered from the
+        locale's kept words. Jinja's goes through two context calls, the lambda above and
+        the catalog, then marks the words safe and formats them (even without variables):
+        6.5 µs a call, and a page makes forty or fifty."""
+        translations = domain.get_translations()
+        if not eval_ctx.autoescape:
+            return translations.ugettext(string) % variables
+        kept = translations.__dict__.get(KEPT_WORDS)
+        if kept is None:
+            kept = translations.__dict__[KEPT_WORDS] = {}
+        words = kept.get(string)
+        if words is None:
+            words = kept[string] = Markup(translations.ugettext(string))
+        if variables:
+            return words % variables
+        # formatted even without variables, as Jinja's ("%%" reads "%"): kept so
+        plain = kept.get((string,))
+        if plain is None:
+            plain = kept[(string,)] = words % variables
+        return plain
+
+    # in place of Jinja's wrapper, and of its alias ``_`` (which looked ``gettext`` up and called it)
+    app.jinja_env.globals.update(gettext=gettext, _=gettext)
