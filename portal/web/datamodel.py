@@ -241,8 +241,10 @@ class SafeInterface(SQLAInterface):
         except (TypeError, ValueError, NotImplementedError):
             return None
         if "_one" not in self.__dict__:  # built once, the key bound (``kept``)
-            options = [joinedload(getattr(self.obj, c)) for c in self.shown_one
-                       if self.is_relation_many_to_one(c)] + [
+            # (the related records' JSON columns — an item's whole declaration, a form's
+            # schema — left unread: the page names them; a part that reads one loads it then)
+            options = [joinedload(getattr(self.obj, c)).options(*_json_deferred(self.get_related_model(c)))
+                       for c in self.shown_one if self.is_relation_many_to_one(c)] + [
                       _joined_path(self.obj, path) for path in self.joined_one]
             self._one = kept(select(self.obj).options(*options)
                              .where(getattr(self.obj, keys[0].key) == bindparam("portal_key")))
