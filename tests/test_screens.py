@@ -441,3 +441,23 @@ def test_the_session_cookie_is_sent_again_only_when_the_back_history_changes(por
     assert not client.get(f"/cases/show/{pk}").headers.getlist("Set-Cookie")
     back = client.get("/back")
     assert back.status_code == 302 and back.headers["Location"].endswith("/cases/list/")
+
+
+@pytest.mark.parametrize("query", ["", "?sub_center=3&light=red", "?item=2&state=中文 %26&page=1",
+                                   "?a=1&a=2"])
+def test_a_pages_own_links_are_url_fors(portal, query) -> None:
+    """The worklist's links to itself and to each case are made from addresses asked once per
+    request (portal/web/listing.py ``here``, ``record_href``): each is the address ``url_for``
+    makes, whatever the page's arguments."""
+    from flask import request, url_for
+
+    from portal.web import listing
+
+    with portal.test_request_context("/worklist/" + query):
+        request.url_rule, request.view_args = portal.create_url_adapter(request).match(return_rule=True)
+        args = {k: v for k, v in request.args.items() if k not in ("page", "wpage") and v}
+        for params in ({}, {**args, "sub_center": 7, "light": "yellow"}, {"page": 2, "wpage": 0, **args},
+                       {"wpage": 1, "page": None, **args}):
+            assert listing.here(**params) == url_for("WorklistView.index", **params)
+        for endpoint, pk in (("CaseScreen.show", 12), ("FollowupsScreen.edit", 3), ("CaseScreen.show", 40)):
+            assert listing.record_href(endpoint, pk) == url_for(endpoint, pk=pk)

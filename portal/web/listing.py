@@ -181,14 +181,43 @@ def _crud(view: str, filters: Any, can_show: bool, can_edit: bool, can_delete: b
 SAFE = "!$'()*,/:;?@"  # what Werkzeug leaves unquoted in a query
 
 
-def _link(**changed: Any) -> str:
+def _base() -> tuple[str, dict[str, str]]:
+    """This page's address without its arguments, and its arguments (asked once per request)."""
     base = g.get("portal_list_base")
     if base is None:
         base = g.portal_list_base = (url_for(request.endpoint, **(request.view_args or {})),
                                      request.args.to_dict())
-    address, args = base
-    args = {**args, **changed}
-    return f"{address}?{urlencode(list(args.items()), safe=SAFE)}" if args else address
+    return base
+
+
+def _address(address: str, args: dict[str, Any]) -> str:
+    """``address`` with ``args`` as Werkzeug's ``url_for`` adds them (in their order, without
+    those that are ``None``)."""
+    pairs = [(k, v) for k, v in args.items() if v is not None]
+    return f"{address}?{urlencode(pairs, safe=SAFE)}" if pairs else address
+
+
+def _link(**changed: Any) -> str:
+    address, args = _base()
+    return _address(address, {**args, **changed})
+
+
+def here(**args: Any) -> str:
+    """This page's address with exactly ``args`` (``url_for`` of the page's own endpoint, its
+    address asked once per request): a page's pages, filters and summary links."""
+    return _address(_base()[0], args)
+
+
+def record_href(endpoint: str, pk: int) -> str:
+    """The address of record ``pk`` at ``endpoint`` (``url_for(endpoint, pk=pk)``), asked of
+    ``url_for`` once per request and endpoint: a page that links each of its rows."""
+    made = g.get("portal_record_hrefs")
+    if made is None:
+        made = g.portal_record_hrefs = {}
+    href = made.get(endpoint)
+    if href is None:
+        href = made[endpoint] = url_for(endpoint, pk=KEY_MARK)
+    return href.replace(KEY_MARK, str(int(pk)))
 
 
 def link_page(page: int, view: str) -> str:
@@ -222,4 +251,5 @@ def init_app(app: Flask) -> None:
     """Put the list links above in place of FAB's (after AppBuilder has set its own), and find
     views by name through a dict."""
     app.jinja_env.filters.update(link_page=link_page, link_page_size=link_page_size, link_order=link_order)
+    app.jinja_env.globals.update(portal_here=here, portal_record_href=record_href)
     TemplateFilters.find_views_by_name = staticmethod(_view_named)
