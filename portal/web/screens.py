@@ -16,7 +16,7 @@ from portal.models import db
 from portal.web.csv_export import CsvExport
 from portal.web.listing import LeanListWidget, LeanShowWidget
 from portal.web.routes import SafeRoutes
-from portal.web.search import CachedSearchWidget
+from portal.web.search import CachedSearchWidget, LaterForm
 
 
 class LoggedEdits:
@@ -57,6 +57,10 @@ class PortalModelView(SafeRoutes, CsvExport, ModelView):
                 formatters_columns=self.formatters_columns, actions=actions or self.actions,
                 fieldsets=show_fieldsets or self.show_fieldsets, modelview_name=type(self).__name__)
         return widgets
+
+    def _init_forms(self) -> None:
+        super()._init_forms()
+        self.search_form = LaterForm(self.search_form)  # made only when not kept
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
