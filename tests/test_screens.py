@@ -166,6 +166,10 @@ def test_a_long_list_counts_only_ahead_of_the_page_and_says_so(portal, monkeypat
     assert api["count"] == 3 and len(api["ids"]) == 2
     monkeypatch.setattr(datamodel, "COUNT_AHEAD", total + 5)
     assert client.get("/api/v1/cases/?q=(page:0,page_size:2)").get_json()["count"] == total
+    # the count rides with the page's rows; a page past the end, with none, is counted alone
+    past = client.get("/cases/list/?psize_CaseScreen=2&page_CaseScreen=999").get_data(as_text=True)
+    assert re.search(rf"记录数目:</strong>\s*{total}\b", past)
+    assert not re.findall(r"[A-Z]{2}\d\d-2026-\d{5}", past)
 
 
 def test_a_clerks_list_counts_their_own_cases_only(portal) -> None:
