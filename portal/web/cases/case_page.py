@@ -7,12 +7,13 @@ What the signed-in user may do is the lifecycle's one decision (portal/cases/act
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, NamedTuple
 
 from flask import Flask
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, null, select, union_all
 
 from portal.access.roles import ROLE_NAMES
 from portal.access.scope import kept, may_write
@@ -42,8 +43,7 @@ def case_page(case: Case) -> dict[str, Any]:
             "writable": may_write(case),  # else seen for a branch: no print buttons
             "process": _process(site, case, actions, who.works_at(case.sub_center_id)),
             "materials": _materials(site, case) if "notice" in actions else [],
-            "documents": _documents(site, case),
-            "events": _events(case), "sections": case_sections(case),
+            **_on_record(site, case), "sections": case_sections(case),
             "agency": case_panel(case),  # 代办: where it is, its hand-overs, what one may record
             # a PDF or a picture among the materials: the page shows them in its viewer
             "viewer": any(viewable(meta) is not None for meta in files_of(case.data).values())}
@@ -54,13 +54,50 @@ def _materials(site: Any, case: Case) -> list[str]:
     return [m["name"] for m in offering.item.data.get("materials", ())] if offering else []
 
 
-# the page's own statements, built once, the case bound (``kept``)
-_EVENTS = kept(select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.seq))
-_ISSUED = kept(select(IssuedDocument).where(IssuedDocument.case_id == bindparam("case_id")))
+class Event(NamedTuple):
+    """An event of the case, as its page lists it."""
+
+    seq: int
+    at: dt.datetime
+    kind: str
+    by: str
+    data: dict[str, Any]
 
 
-def _events(case: Case) -> list[CaseEvent]:
-    return list(db.session.scalars(_EVENTS, {"case_id": case.id}))
+class Issued(NamedTuple):
+    """A document issued for the case, as its page names it (its PDF is not read)."""
+
+    number: str
+    kind: str
+    issued_at: dt.datetime
+    issued_by: str
+    sha256: str
+
+
+# the page's own statement, built once, the case bound (``kept``): the case's events and its
+# issued documents, one list after the other (a statement, and a round trip, less than two)
+_ON_RECORD = kept(union_all(
+    select(literal_column("0"), CaseEvent.seq, CaseEvent.at, CaseEvent.kind, CaseEvent.by, CaseEvent.data,
+           null(), null()).where(CaseEvent.case_id == bindparam("case_id")),
+    select(literal_column("1"), null(), IssuedDocument.issued_at, IssuedDocument.kind,
+           IssuedDocument.issued_by, null(), IssuedDocument.number, IssuedDocument.sha256)
+    .where(IssuedDocument.case_id == bindparam("case_id"))))
+
+
+def _on_record(site: Any, case: Case) -> dict[str, Any]:
+    """The case's events, in their order, and its documents: each one the case has now, with
+    its issued copy if any."""
+    events, issued = [], {}
+    for tag, seq, at, kind, by, data, number, sha256 in db.session.execute(_ON_RECORD, {"case_id": case.id}):
+        if tag == 0:
+            events.append(Event(seq, at, kind, by, data))
+        else:
+            issued[kind] = Issued(number, kind, at, by, sha256)
+    events.sort(key=lambda e: e.seq)
+    documents = [] if site is None else [
+        {"kind": kind, "title": issuing.title_of(site, case, kind) or kind, "issued": issued.get(kind)}
+        for kind in issuing.available(case)]
+    return {"events": events, "documents": documents}
 
 
 def _process(site: Any, case: Case, actions: frozenset[str], home: bool) -> dict[str, Any]:
@@ -90,15 +127,6 @@ def _process(site: Any, case: Case, actions: frozenset[str], home: bool) -> dict
         "extension_waiting": case.extension_asked if case.state == CaseState.ACCEPTED else None,
         "approver": ROLE_NAMES[approver_of(case)] if allowance else None,
     }
-
-
-def _documents(site: Any, case: Case) -> list[dict[str, Any]]:
-    """The documents the case has now, each with its stored copy if issued."""
-    if site is None:
-        return []
-    issued = {d.kind: d for d in db.session.scalars(_ISSUED, {"case_id": case.id})}
-    return [{"kind": kind, "title": issuing.title_of(site, case, kind) or kind,
-             "issued": issued.get(kind)} for kind in issuing.available(case)]
 
 
 EVENT_KINDS = {
