@@ -465,3 +465,26 @@ def test_a_pages_own_links_are_url_fors(portal, query) -> None:
             assert listing.here(**params) == url_for("WorklistView.index", **params)
         for endpoint, pk in (("CaseScreen.show", 12), ("FollowupsScreen.edit", 3), ("CaseScreen.show", 40)):
             assert listing.record_href(endpoint, pk) == url_for(endpoint, pk=pk)
+
+
+@pytest.mark.parametrize(("user", "path"), [
+    ("ws-clerk", "/cases/list/"), ("admin", "/cases/list/?psize_CaseScreen=3&page_CaseScreen=2"),
+    ("admin", "/cases/list/?_oc_CaseScreen=applicant_name&_od_CaseScreen=asc"),
+    ("mz-manager", "/windows/list/"), ("mz-manager", "/offerings/list/"), ("admin", "/items/list/"),
+    ("center-auditor", "/branches/list/")])
+def test_a_lists_plain_rows_read_as_its_records(portal, monkeypatch, user, path) -> None:
+    """A list reads its page as plain rows — the columns it shows, and the names of the records
+    it names (portal/web/datamodel.py ``_light_rows``) — and the page reads exactly as when
+    its records are made."""
+    client = portal.test_client()
+    login(client, user)
+    light = client.get(path)
+    assert light.status_code == 200, path
+    view = next(v for v in portal.appbuilder.baseviews
+                if getattr(v, "route_base", None) == "/" + path.split("/")[1])
+    monkeypatch.setattr(view.datamodel, "light_rows", False)
+    view.datamodel.__dict__.pop("_kept_lists", None)
+    records = client.get(path).get_data(as_text=True)
+    view.datamodel.__dict__.pop("_kept_lists", None)
+    assert _shape(light.get_data(as_text=True)) == _shape(records)
+    assert re.search(r"<tbody>|<td>", records)

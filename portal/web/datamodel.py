@@ -80,6 +80,22 @@ def capped_count(query: Any, limit: int) -> Count:
     return Count.of(query.limit(literal(limit + 1, literal_execute=True)).count(), limit)
 
 
+def _named_class(model: type, label: tuple[str, ...]) -> type:
+    """A plain class holding the columns ``model``'s name is made of, named by its ``__str__``."""
+    made = _NAMED.get(model)
+    if made is None:
+        def init(self: Any, *values: Any) -> None:
+            for name, value in zip(label, values, strict=True):
+                setattr(self, name, value)
+
+        made = _NAMED[model] = type(f"{model.__name__}Name", (), {
+            "__slots__": label, "__init__": init, "__str__": model.__str__})
+    return made
+
+
+_NAMED: dict[type, type] = {}
+
+
 def _enum_value(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
@@ -137,11 +153,11 @@ class SafeInterface(SQLAInterface):
             # a list as it first opens, or paged or sorted (no search): statements kept
             # the count rides with the page's rows (a statement less); a page past the end
             # has no row to carry it, and is counted on its own
-            counted, rows = self._kept_list(order_column, order_direction)
+            counted, rows, made = self._kept_list(order_column, order_direction)
             params = {"cap": limit + 1, "offset": (page or 0) * page_size, "limit": page_size}
             found = self.session.execute(rows, params).all()
-            found_count = found[0][1] if found else self.session.scalar(counted, params)
-            return Count.of(found_count or 0, limit), [row[0] for row in found]
+            found_count = found[0][-1] if found else self.session.scalar(counted, params)
+            return Count.of(found_count or 0, limit), made(found)
         query = self.session.query(self.obj)
         counted = self._counted(query, filters, select_columns)
         count = capped_count(counted, limit)
@@ -188,12 +204,78 @@ class SafeInterface(SQLAInterface):
         # the cap written into the SQL, as ``capped_count`` writes it, and the page's place too
         count = select(func.count()).select_from(
             self._counted(query, None).limit(written("cap")).subquery())
-        related, unread = self._shown_options()
-        rows = self.apply_all(query.options(*related, *unread), None, order_column, order_direction)
-        page = (rows.offset(written("offset")).limit(written("limit")).statement
-                .add_columns(count.scalar_subquery()))
-        made = self._kept_lists[key] = (kept(count), kept(page))
+        light = self._light_rows(order_column, order_direction) if self.light_rows else None
+        if light is not None:
+            rows, make = light
+        else:
+            related, unread = self._shown_options()
+            rows = self.apply_all(query.options(*related, *unread), None, order_column,
+                                  order_direction).statement
+
+            def make(found: list[Any]) -> list[Any]:
+                return [row[0] for row in found]
+        page = rows.offset(written("offset")).limit(written("limit")).add_columns(count.scalar_subquery())
+        made = self._kept_lists[key] = (kept(count), kept(page), make)
         return made
+
+    # a list's rows read as plain rows where it can (``_light_rows``); off: as records
+    light_rows = True
+
+    def _light_rows(self, order_column: str, order_direction: str) -> tuple[Any, Any] | None:
+        """The page's rows as the list shows them, without making records: the columns it shows
+        and, for each related record it names, the columns its name is made of (``named_by``),
+        joined. Each row becomes a plain object with those attributes, a related record one
+        named by its model's own ``__str__``: making 25 cases and their items, sub-centers and
+        windows as records (each unread column given a loader) was a seventh of the list.
+        ``None`` when a shown column is anything else (a property, a collection, a related
+        record not named by columns) or the list is sorted by a related record: then records."""
+        mapper = sa_inspect(self.obj)
+        keys = mapper.primary_key
+        if not self.shown or len(keys) != 1 or (order_column and order_column not in mapper.column_attrs):
+            return None
+        names = [keys[0].key, *(c for c in self.shown if c in mapper.column_attrs)]
+        columns = [getattr(self.obj, n) for n in names]  # the record's own first, then each named
+        joins, named = [], []
+        for c in self.shown:
+            if c in mapper.column_attrs:
+                continue
+            relation = mapper.relationships.get(c)
+            model = relation.mapper.class_ if relation is not None else None
+            label = getattr(model, "named_by", None)
+            if relation is None or relation.uselist or not label or len(relation.local_remote_pairs) != 1:
+                return None
+            local, remote = relation.local_remote_pairs[0]
+            if any(other is model for other, _ in joins):  # joined once only (unaliased: the
+                return None                                # scope rule's criteria name the table)
+            other = model
+            joins.append((other, local == getattr(other, remote.key)))
+            start = len(columns)
+            columns += [getattr(other, remote.key), *(getattr(other, n) for n in label)]
+            named.append((c, start, len(label), _named_class(model, label)))
+        statement = select(*columns)
+        for other, on in joins:
+            statement = statement.outerjoin(other, on)
+        if order_column:
+            by = getattr(self.obj, order_column)
+            statement = statement.order_by(by.asc() if order_direction == "asc" else by.desc())
+        row_class = type(f"{self.obj.__name__}Row", (), {"__slots__": (*names, *(c for c, *_ in named))})
+
+        def make(found: list[Any]) -> list[Any]:
+            out, kept_names = [], {}
+            for row in found:
+                record = row_class()
+                for name, value in zip(names, row, strict=False):
+                    setattr(record, name, value)
+                for column, start, size, named_class in named:
+                    key = (column, row[start])
+                    value = kept_names.get(key)
+                    if value is None and row[start] is not None:
+                        value = kept_names[key] = named_class(*row[start + 1:start + 1 + size])
+                    setattr(record, column, value)
+                out.append(record)
+            return out
+
+        return statement, make
 
     def get_values(self, lst: Any, list_columns: list[str]) -> Any:
         """FAB's, each column read by a reader found once per list of columns: FAB asks of every
