@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -120,9 +121,10 @@ class Site:
     def name(self) -> str:
         return self.center["name"]
 
-    @property
+    @functools.cached_property
     def zone(self) -> ZoneInfo:
-        """The center's time zone: its calendar days, months and due dates."""
+        """The center's time zone: its calendar days, months and due dates (worked out once:
+        every time a page shows is put in it)."""
         return ZoneInfo(self.center.get("time_zone") or DEFAULT_ZONE)
 
     @property

@@ -161,7 +161,9 @@ class WorklistView(BaseView):
             db.session, th, filters, also=(OPEN_FOLLOW_UPS, agency.PRESSED_COUNT))
         rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
         wpage = _id("wpage") or 0
-        waiting_cases = waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE)
+        # (counted with the lights: a page of them asked for only when there is one)
+        waiting_cases = (waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE)
+                         if waiting_total > wpage * WAITING_PAGE else [])
         tasks, tasks_total, tasks_overdue = (follow_ups(db.session, th.today, FOLLOW_UPS_SHOWN)
                                              if open_tasks else ([], 0, 0))
         # 催办: the agency cases a village or town pressed (each row carries its own mark)
