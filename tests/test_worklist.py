@@ -140,17 +140,22 @@ def test_the_worklist_shows_what_waits_for_the_windows_decision(lit) -> None:
     assert "已提交或已一次性告知：0 件" in manager.get(f"/worklist/?window={mz02}").get_data(as_text=True)
 
 
-def test_the_waiting_cases_are_paged_oldest_first(lit) -> None:
-    with lit.app_context():
+def _queue(app, n: int) -> None:
+    """A busy morning: ``n`` more applications waiting at MZ01."""
+    with app.app_context():
         first = db.session.scalars(select(Case).where(Case.number == "MZ-WAITING")).one()
-        for n in range(12):  # a busy morning: twelve more applications waiting at MZ01
+        for i in range(n):
             db.session.add(Case(
-                number=f"MZ-Q{n:02d}", item_id=first.item_id, sub_center_id=first.sub_center_id,
+                number=f"MZ-Q{i:02d}", item_id=first.item_id, sub_center_id=first.sub_center_id,
                 window_id=first.window_id, site_version_id=first.site_version_id,
-                applicant_name=f"排队{n}", applicant_id_type="居民身份证",
+                applicant_name=f"排队{i}", applicant_id_type="居民身份证",
                 applicant_id_number="11010519491231002X", data={}, state="submitted"))
             db.session.flush()
         db.session.commit()
+
+
+def test_the_waiting_cases_are_paged_oldest_first(lit) -> None:
+    _queue(lit, 12)
     clerk = lit.test_client()
     login(clerk, "mz-clerk")
 
@@ -182,6 +187,7 @@ def test_the_pages_place_is_written_into_their_sql(lit) -> None:
     def note(_c, _cur, statement, _p, _ctx, _m) -> None:
         sent.append(" ".join(statement.split()))
 
+    _queue(lit, 12)
     client = lit.test_client()
     login(client, "center-auditor")
     with lit.app_context():
