@@ -20,6 +20,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    cast,
     exists,
     func,
     literal_column,
@@ -185,7 +186,8 @@ def _lines_statement(shape: tuple[Any, ...], dated: bool) -> Select:
 
 
 def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[int, dict[str, int]],
-             page: int, size: int) -> tuple[list[tuple[Line, str]], int]:
+             page: int, size: int, dated_lines: list[Line] | None = None,
+             ) -> tuple[list[tuple[Line, str]], int]:
     """One page of open cases with their lights, overdue first, then by due date, paused cases
     last; and how many there are (from ``counts``, the page's light counts).
 
@@ -200,8 +202,9 @@ def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[in
     rows: list[tuple[Line, str]] = []
     shape, params = filters.shape(), filters.params(th)
     if offset < dated:
-        found = session.execute(_lines_statement(shape, True), {**params, "offset": offset, "limit": size})
-        rows += [(c, th.light(c.state, c.due_date) or PAUSED_LIGHT) for c in (Line(*row) for row in found)]
+        lines = read if (read := dated_lines) is not None else (Line(*row) for row in session.execute(
+            _lines_statement(shape, True), {**params, "offset": offset, "limit": size}))
+        rows += [(c, th.light(c.state, c.due_date) or PAUSED_LIGHT) for c in lines]
     if len(rows) < size and paused:
         found = session.execute(_lines_statement(shape, False), {
             **params, "offset": max(offset - dated, 0), "limit": size - len(rows)})
@@ -296,6 +299,96 @@ def _waiting_page(shape: tuple[Any, ...]) -> Select:
         _WINDOWS.c.code, PRESSED), shape)
         .join(Item, Item.id == Case.item_id).join(_WINDOWS, _WINDOWS.c.id == Case.window_id)
         .order_by(Case.updated_at, Case.id).offset(_PAGE["offset"]).limit(_PAGE["limit"]))
+
+
+# the worklist's page in one statement (``worklist_day``): the light counts, the waiting count
+# and the counts asked ``also`` (``light_counts``), then a page of the dated open cases and a
+# page of the waiting cases, each a subquery with its own order and place — the rows of all
+# padded to one shape: (kind, sub-center id, due date, count, then a line's and a waiting
+# case's columns). Types of the first part's padding are the columns', for reading them back.
+_LINE_ROWS, _WAITING_ROWS = 10, 11
+_TAIL = (Case.id, Case.number, Case.state, Case.accepted_at, Case.applicant_name, Case.step, Case.plan,
+         Item.name, _SUB_CENTERS.c.name, _WINDOWS.c.code, PRESSED, Case.updated_at, Case.channel)
+
+
+def _padding() -> list[Any]:
+    """The first part's padding: typed NULLs (PostgreSQL takes an untyped one for text)."""
+    return [cast(null(), column.type) for column in _TAIL]
+
+
+@lru_cache(maxsize=64)
+def _day_statement(shape: tuple[Any, ...], also: tuple[Select, ...]) -> Any:
+    lights = _narrowed(select(literal_column("0"), Case.sub_center_id, Case.due_date, func.count(),
+                              *_padding()), shape).group_by(Case.sub_center_id, Case.due_date)
+    nothing = [null()] * len(_TAIL)
+    waiting_ = _waiting_of(select(literal_column("1"), null(), null(), func.count(), *nothing)
+                           .select_from(Case), shape)
+    others = [select(literal_column(str(2 + i)), null(), null(), count.scalar_subquery(), *nothing)
+              for i, count in enumerate(also)]
+    dated = (with_names(_narrowed(select(*LINE, Case.updated_at, Case.channel), shape)
+                        .where(Case.due_date.is_not(None)))
+             .order_by(Case.due_date, Case.id).offset(_PAGE["offset"]).limit(_PAGE["limit"]).subquery())
+    lines = select(literal_column(str(_LINE_ROWS)), null(), dated.c.due_date, null(),
+                   *(dated.c[c] for c in _tail_names(dated)))
+    page = (_waiting_of(select(*LINE, Case.updated_at, Case.channel), shape)
+            .join(Item, Item.id == Case.item_id).join(_SUB_CENTERS, _SUB_CENTERS.c.id == Case.sub_center_id)
+            .join(_WINDOWS, _WINDOWS.c.id == Case.window_id)
+            .order_by(Case.updated_at, Case.id).offset(written("woffset")).limit(written("wlimit"))
+            .subquery())
+    waits = select(literal_column(str(_WAITING_ROWS)), null(), page.c.due_date, null(),
+                   *(page.c[c] for c in _tail_names(page)))
+    return kept(union_all(lights, waiting_, *others, lines, waits))
+
+
+def _tail_names(sub: Any) -> list[str]:
+    """The names of ``_TAIL``'s columns in a subquery of ``LINE`` + updated_at, channel."""
+    names = list(sub.c.keys())
+    # LINE's order: id, number, state, due_date, accepted_at, applicant_name, step, plan, item
+    # name, sub-center name, window code, pressed; then updated_at, channel
+    order = [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+    return [names[i] for i in order]
+
+
+class Day(NamedTuple):
+    """The worklist's page as ``worklist_day`` reads it."""
+
+    counts: Counts
+    dated: list[Line]  # the first page's dated open cases (from ``page * size``)
+    waiting: list[Waiting]
+
+
+def worklist_day(session: Session, th: Thresholds, filters: Filters, page: int, size: int,
+                 wlimit: int, woffset: int, also: tuple[Select, ...] = ()) -> Day:
+    """``light_counts``, the dated open cases of the page (``page`` of ``size``) and a page of
+    the waiting cases (``wlimit`` from ``woffset``), in one statement: the worklist's four
+    round trips in one (its paused cases, past the dated ones, are read on their own —
+    ``worklist`` given these lines)."""
+    out: dict[int, dict[str, int]] = {}
+    waiting_total, others = 0, [0] * len(also)
+    dated, waits = [], []
+    params = {**filters.params(th), "offset": page * size, "limit": size,
+              "woffset": woffset, "wlimit": wlimit}
+    for row in session.execute(_day_statement(filters.shape(), also), params):
+        kind, sub_center_id, due, count = row[:4]
+        (id_, number, state, accepted_at, applicant_name, step, plan, item_name, sub_name, window_code,
+         pressed, updated_at, channel) = row[4:]
+        if kind == _LINE_ROWS:
+            dated.append(Line(id_, number, state, due, accepted_at, applicant_name, step, plan, item_name,
+                              sub_name, window_code, bool(pressed)))
+        elif kind == _WAITING_ROWS:
+            waits.append(Waiting(id_, number, state, applicant_name, updated_at, channel, item_name,
+                                 window_code, bool(pressed)))
+        elif kind == 1:
+            waiting_total = count
+        elif kind > 1:
+            others[kind - 2] = count or 0
+        else:
+            light = th.light(CaseState.ACCEPTED if due is not None else CaseState.PAUSED, due)
+            counts = out.setdefault(sub_center_id, dict.fromkeys(LIGHTS, 0))
+            counts[light] += count  # type: ignore[index]
+    dated.sort(key=lambda c: (c.due_date, c.id))
+    waits.sort(key=lambda c: (c.updated_at, c.id))
+    return Day(Counts(out, waiting_total, tuple(others)), dated, waits)
 
 
 def waiting(session: Session, filters: Filters, limit: int, offset: int = 0) -> list[Waiting]:

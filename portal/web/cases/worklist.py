@@ -27,9 +27,8 @@ from portal.cases.supervision import (
     Line,
     Thresholds,
     follow_ups,
-    light_counts,
-    waiting,
     worklist,
+    worklist_day,
 )
 from portal.core.recent import Recent
 from portal.core.workdays import Calendar
@@ -154,16 +153,15 @@ class WorklistView(BaseView):
         filters = Filters(sub_center=_id("sub_center"), window=_id("window"), item=_id("item"),
                           state=request.args.get("state") or None,
                           light=request.args.get("light") or None)
-        page = _id("page") or 0
-        # how many follow-ups are open and cases pressed, counted with the lights: listed only
-        # when there are some (most days none, for most users)
-        counts, waiting_total, (open_tasks, pressed_cases) = light_counts(
-            db.session, th, filters, also=(OPEN_FOLLOW_UPS, agency.PRESSED_COUNT))
-        rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE)
-        wpage = _id("wpage") or 0
-        # (counted with the lights: a page of them asked for only when there is one)
-        waiting_cases = (waiting(db.session, filters, WAITING_PAGE, wpage * WAITING_PAGE)
-                         if waiting_total > wpage * WAITING_PAGE else [])
+        page, wpage = _id("page") or 0, _id("wpage") or 0
+        # the lights, the page's dated open cases and its waiting cases in one statement; with
+        # them how many follow-ups are open and cases pressed: listed only when there are some
+        # (most days none, for most users)
+        day = worklist_day(db.session, th, filters, page, PAGE_SIZE, WAITING_PAGE, wpage * WAITING_PAGE,
+                           also=(OPEN_FOLLOW_UPS, agency.PRESSED_COUNT))
+        counts, waiting_total, (open_tasks, pressed_cases) = day.counts
+        rows, total = worklist(db.session, filters, th, counts, page, PAGE_SIZE, dated_lines=day.dated)
+        waiting_cases = day.waiting
         tasks, tasks_total, tasks_overdue = (follow_ups(db.session, th.today, FOLLOW_UPS_SHOWN)
                                              if open_tasks else ([], 0, 0))
         # 催办: the agency cases a village or town pressed (each row carries its own mark)
