@@ -378,6 +378,17 @@ class _Shape(HTMLParser):
             self.out.append(("", re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+", "…", words)))
 
 
+def _signed_in_view(portal, user: str, path: str):
+    """A client signed in as ``user``, the page at ``path`` as it answers, and its view."""
+    client = portal.test_client()
+    login(client, user)
+    page = client.get(path)
+    assert page.status_code == 200, path
+    view = next(v for v in portal.appbuilder.baseviews
+                if getattr(v, "route_base", None) == "/" + path.split("/")[1])
+    return client, page.get_data(as_text=True), view
+
+
 def _shape(html: str) -> list[tuple]:
     parser = _Shape()
     parser.feed(html)
@@ -398,15 +409,9 @@ def test_the_lean_list_widget_reads_as_fabs(portal, monkeypatch, user, path) -> 
     managers, center-wide users, paged, sorted, searched with no match."""
     from flask_appbuilder.widgets import ListWidget
 
-    client = portal.test_client()
-    login(client, user)
-    ours = client.get(path)
-    assert ours.status_code == 200, path
-    view = next(v for v in portal.appbuilder.baseviews
-                if getattr(v, "route_base", None) == "/" + path.split("/")[1])
+    client, ours, view = _signed_in_view(portal, user, path)
     monkeypatch.setattr(view, "list_widget", ListWidget)
-    theirs = client.get(path).get_data(as_text=True)
-    assert _shape(ours.get_data(as_text=True)) == _shape(theirs)
+    assert _shape(ours) == _shape(client.get(path).get_data(as_text=True))
 
 
 @pytest.mark.parametrize(("user", "what"), [
@@ -418,13 +423,10 @@ def test_the_lean_show_widget_reads_as_fabs(portal, monkeypatch, user, what) -> 
     button — for a clerk's own case, a manager's and an auditor's, a site record, a user."""
     from flask_appbuilder.widgets import ShowWidget
 
-    client = portal.test_client()
-    login(client, user)
-    listed = client.get(f"/{what}/list/").get_data(as_text=True)
+    client, listed, view = _signed_in_view(portal, user, f"/{what}/list/")
     pk = re.search(rf'href="/{what}/show/(\d+)', listed).group(1)
     ours = client.get(f"/{what}/show/{pk}")
     assert ours.status_code == 200
-    view = next(v for v in portal.appbuilder.baseviews if getattr(v, "route_base", None) == f"/{what}")
     monkeypatch.setattr(view, "show_widget", ShowWidget)
     theirs = client.get(f"/{what}/show/{pk}").get_data(as_text=True)
     assert _shape(ours.get_data(as_text=True)) == _shape(theirs)
@@ -476,15 +478,10 @@ def test_a_lists_plain_rows_read_as_its_records(portal, monkeypatch, user, path)
     """A list reads its page as plain rows — the columns it shows, and the names of the records
     it names (portal/web/datamodel.py ``_light_rows``) — and the page reads exactly as when
     its records are made."""
-    client = portal.test_client()
-    login(client, user)
-    light = client.get(path)
-    assert light.status_code == 200, path
-    view = next(v for v in portal.appbuilder.baseviews
-                if getattr(v, "route_base", None) == "/" + path.split("/")[1])
+    client, light, view = _signed_in_view(portal, user, path)
     monkeypatch.setattr(view.datamodel, "light_rows", False)
     view.datamodel.__dict__.pop("_kept_lists", None)
     records = client.get(path).get_data(as_text=True)
     view.datamodel.__dict__.pop("_kept_lists", None)
-    assert _shape(light.get_data(as_text=True)) == _shape(records)
+    assert _shape(light) == _shape(records)
     assert re.search(r"<tbody>|<td>", records)

@@ -174,12 +174,8 @@ def test_the_waiting_cases_are_paged_oldest_first(lit) -> None:
     assert shown("?wpage=5") == [] and "已提交或已一次性告知：13 件" in past
 
 
-def test_the_pages_place_is_written_into_their_sql(lit) -> None:
-    """The LIMIT and OFFSET of a page of cases are written into the SQL, not bound: PostgreSQL
-    plans a prepared statement with a bound LIMIT for any value, found that plan dearer than
-    each run's own, and so planned the waiting cases' page again on every view (0.5 ms of
-    planning to 0.1 of running). The pages read as before: the second page of the waiting
-    cases is not the first."""
+def _sent(app, user: str, paths: tuple[str, ...]) -> list[str]:
+    """The statements sent while ``user`` opens ``paths``, each on one line."""
     from sqlalchemy import event
 
     sent: list[str] = []
@@ -187,17 +183,28 @@ def test_the_pages_place_is_written_into_their_sql(lit) -> None:
     def note(_c, _cur, statement, _p, _ctx, _m) -> None:
         sent.append(" ".join(statement.split()))
 
-    _queue(lit, 12)
-    client = lit.test_client()
-    login(client, "center-auditor")
-    with lit.app_context():
+    client = app.test_client()
+    login(client, user)
+    with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", note)
     try:
-        for path in ("/worklist/", "/worklist/?wpage=1", "/cases/list/?page_CaseScreen=1&psize_CaseScreen=2"):
-            assert client.get(path).status_code == 200
+        for path in paths:
+            assert client.get(path).status_code == 200, path
     finally:
         event.remove(engine, "before_cursor_execute", note)
+    return sent
+
+
+def test_the_pages_place_is_written_into_their_sql(lit) -> None:
+    """The LIMIT and OFFSET of a page of cases are written into the SQL, not bound: PostgreSQL
+    plans a prepared statement with a bound LIMIT for any value, found that plan dearer than
+    each run's own, and so planned the waiting cases' page again on every view (0.5 ms of
+    planning to 0.1 of running). The pages read as before: the second page of the waiting
+    cases is not the first."""
+    _queue(lit, 12)
+    sent = _sent(lit, "center-auditor",
+                 ("/worklist/", "/worklist/?wpage=1", "/cases/list/?page_CaseScreen=1&psize_CaseScreen=2"))
     waiting = [s for s in sent if "ORDER BY cases.updated_at" in s and not s.startswith("SELECT count")]
     listed_ = [s for s in sent if s.startswith("SELECT cases.id, cases.number, ")]
     # (the waiting cases' page rides in the worklist's one statement, a subquery of its own)
@@ -211,22 +218,7 @@ def test_follow_ups_and_pressed_cases_are_listed_only_when_counted(lit) -> None:
     """How many follow-ups are open and cases pressed (催办) rides in the light counts'
     statement: a worklist with none of either asks for neither list (a round trip less each,
     on most pages of most users)."""
-    from sqlalchemy import event
-
-    sent: list[str] = []
-
-    def note(_c, _cur, statement, _p, _ctx, _m) -> None:
-        sent.append(" ".join(statement.split()))
-
-    client = lit.test_client()
-    login(client, "ws-clerk")
-    with lit.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        assert 'data-testid="worklist"' in client.get("/worklist/").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    sent = _sent(lit, "ws-clerk", ("/worklist/",))
     counted = [s for s in sent if "UNION ALL" in s]
     assert len(counted) == 1 and "FROM follow_up" in counted[0] and "FROM case_agency" in counted[0]
     # (each scoped inside: the clerk's own cases)

@@ -46,13 +46,19 @@ class RequestDomain(Domain):
         translations = self.get_translations()
         if variables:
             return translations.ugettext(string) % variables
-        kept = translations.__dict__.get(KEPT_TEXTS)
-        if kept is None:
-            kept = translations.__dict__[KEPT_TEXTS] = {}
+        kept = _kept_in(translations, KEPT_TEXTS)
         text = kept.get(string)
         if text is None:
             text = kept[string] = translations.ugettext(string)
         return text
+
+
+def _kept_in(translations: Any, name: str) -> dict[Any, Any]:
+    """What is kept under ``name`` for a locale's translations (made with them, dropped with them)."""
+    kept = translations.__dict__.get(name)
+    if kept is None:
+        kept = translations.__dict__[name] = {}
+    return kept
 
 
 _babel_get_domain = flask_babel.get_domain
@@ -94,9 +100,7 @@ def init_app(app: Flask) -> None:
         translations = domain.get_translations()
         if not eval_ctx.autoescape:
             return translations.ugettext(string) % variables
-        kept = translations.__dict__.get(KEPT_WORDS)
-        if kept is None:
-            kept = translations.__dict__[KEPT_WORDS] = {}
+        kept = _kept_in(translations, KEPT_WORDS)
         words = kept.get(string)
         if words is None:
             words = kept[string] = Markup(translations.ugettext(string))
