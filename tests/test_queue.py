@@ -100,7 +100,11 @@ def test_a_worker_killed_in_the_middle_of_a_batch_leaves_it_to_another_which_fin
     finally:
         second.stop()
     assert status["state"] == "done" and status["done"] == 12 and status["attempts"] == 2, second.output()
-    assert "fell silent; queued again" in second.output()
+    # a worker said the job had fallen silent and queued it again: mostly the second, after the
+    # kill; but a first worker slow to start (the full suite's load) finds the job queued for
+    # longer than the stale period before it takes the message, and queues it again itself —
+    # the second then takes that message, and the claim runs the job once all the same
+    assert "fell silent; queued again" in first.output() + second.output()
     with queued.app_context():
         documents = db.session.execute(select(IssuedDocument.case_id, IssuedDocument.number).where(
             IssuedDocument.kind == "certificate")).all()
