@@ -212,15 +212,45 @@ def worklist(session: Session, filters: Filters, th: Thresholds, counts: dict[in
     return rows, total
 
 
+def _count_parts(shape: tuple[Any, ...], also: tuple[Select, ...], first: tuple[Any, ...] = (),
+                 then: tuple[Any, ...] = ()) -> list[Select]:
+    """The parts of a counts statement: the light counts per sub-center and due date (kind 0),
+    the cases waiting for the window's decision, a row of their own (kind 1: a round trip less
+    on every worklist and home page), then each count of ``also`` (kinds 2, …) — the first part
+    padded with ``first``, the others with ``then``."""
+    lights = _narrowed(select(literal_column("0"), Case.sub_center_id, Case.due_date, func.count(),
+                              *first), shape).group_by(Case.sub_center_id, Case.due_date)
+    waiting_ = _waiting_of(select(literal_column("1"), null(), null(), func.count(), *then)
+                           .select_from(Case), shape)
+    return [lights, waiting_, *(select(literal_column(str(2 + i)), null(), null(), count.scalar_subquery(),
+                                       *then) for i, count in enumerate(also))]
+
+
 @lru_cache(maxsize=64)
 def _counts_statement(shape: tuple[Any, ...], also: tuple[Select, ...] = ()) -> Any:
-    lights = _narrowed(select(literal_column("0"), Case.sub_center_id, Case.due_date, func.count()), shape)
-    # and the cases waiting for the window's decision, a row of their own in the same statement
-    # (a round trip less on every worklist and home page); then each count of ``also``
-    waiting_ = _waiting_of(select(literal_column("1"), null(), null(), func.count()).select_from(Case), shape)
-    others = [select(literal_column(str(2 + i)), null(), null(), count.scalar_subquery())
-              for i, count in enumerate(also)]
-    return kept(union_all(lights.group_by(Case.sub_center_id, Case.due_date), waiting_, *others))
+    return kept(union_all(*_count_parts(shape, also)))
+
+
+class _Tally:
+    """The counts' rows of a counts statement, added up as ``light_counts`` answers them."""
+
+    def __init__(self, th: Thresholds, also: int) -> None:
+        self.th = th
+        self.lights: dict[int, dict[str, int]] = {}
+        self.waiting, self.also = 0, [0] * also
+
+    def add(self, kind: int, sub_center_id: int | None, due: dt.date | None, count: int) -> None:
+        if kind == 1:
+            self.waiting = count
+        elif kind > 1:
+            self.also[kind - 2] = count or 0
+        else:
+            light = self.th.light(CaseState.ACCEPTED if due is not None else CaseState.PAUSED, due)
+            counts = self.lights.setdefault(sub_center_id, dict.fromkeys(LIGHTS, 0))
+            counts[light] += count  # type: ignore[index]
+
+    def counts(self) -> Counts:
+        return Counts(self.lights, self.waiting, tuple(self.also))
 
 
 class Counts(NamedTuple):
@@ -245,20 +275,10 @@ def light_counts(session: Session, th: Thresholds, filters: Filters,
     touching the table); the few hundred (sub-center, due date) groups then get their light
     here.
     """
-    out: dict[int, dict[str, int]] = {}
-    waiting_total, others = 0, [0] * len(also)
-    for kind, sub_center_id, due, count in session.execute(_counts_statement(filters.shape(), also),
-                                                           filters.params(th)):
-        if kind == 1:
-            waiting_total = count
-            continue
-        if kind > 1:
-            others[kind - 2] = count or 0
-            continue
-        light = th.light(CaseState.ACCEPTED if due is not None else CaseState.PAUSED, due)
-        counts = out.setdefault(sub_center_id, dict.fromkeys(LIGHTS, 0))
-        counts[light] += count  # type: ignore[index]
-    return Counts(out, waiting_total, tuple(others))
+    tally = _Tally(th, len(also))
+    for row in session.execute(_counts_statement(filters.shape(), also), filters.params(th)):
+        tally.add(*row)
+    return tally.counts()
 
 
 # cases waiting for the window's decision: submitted (new, or brought back complete after a
@@ -311,42 +331,28 @@ _TAIL = (Case.id, Case.number, Case.state, Case.accepted_at, Case.applicant_name
          Item.name, _SUB_CENTERS.c.name, _WINDOWS.c.code, PRESSED, Case.updated_at, Case.channel)
 
 
-def _padding() -> list[Any]:
+def _padding() -> tuple[Any, ...]:
     """The first part's padding: typed NULLs (PostgreSQL takes an untyped one for text)."""
-    return [cast(null(), column.type) for column in _TAIL]
+    return tuple(cast(null(), column.type) for column in _TAIL)
 
 
 @lru_cache(maxsize=64)
 def _day_statement(shape: tuple[Any, ...], also: tuple[Select, ...]) -> Any:
-    lights = _narrowed(select(literal_column("0"), Case.sub_center_id, Case.due_date, func.count(),
-                              *_padding()), shape).group_by(Case.sub_center_id, Case.due_date)
-    nothing = [null()] * len(_TAIL)
-    waiting_ = _waiting_of(select(literal_column("1"), null(), null(), func.count(), *nothing)
-                           .select_from(Case), shape)
-    others = [select(literal_column(str(2 + i)), null(), null(), count.scalar_subquery(), *nothing)
-              for i, count in enumerate(also)]
-    dated = (with_names(_narrowed(select(*LINE, Case.updated_at, Case.channel), shape)
-                        .where(Case.due_date.is_not(None)))
+    rows = select(*LINE, Case.updated_at, Case.channel)
+    dated = (with_names(_narrowed(rows, shape).where(Case.due_date.is_not(None)))
              .order_by(Case.due_date, Case.id).offset(_PAGE["offset"]).limit(_PAGE["limit"]).subquery())
-    lines = select(literal_column(str(_LINE_ROWS)), null(), dated.c.due_date, null(),
-                   *(dated.c[c] for c in _tail_names(dated)))
-    page = (_waiting_of(select(*LINE, Case.updated_at, Case.channel), shape)
-            .join(Item, Item.id == Case.item_id).join(_SUB_CENTERS, _SUB_CENTERS.c.id == Case.sub_center_id)
-            .join(_WINDOWS, _WINDOWS.c.id == Case.window_id)
-            .order_by(Case.updated_at, Case.id).offset(written("woffset")).limit(written("wlimit"))
-            .subquery())
-    waits = select(literal_column(str(_WAITING_ROWS)), null(), page.c.due_date, null(),
-                   *(page.c[c] for c in _tail_names(page)))
-    return kept(union_all(lights, waiting_, *others, lines, waits))
+    page = (with_names(_waiting_of(rows, shape)).order_by(Case.updated_at, Case.id)
+            .offset(written("woffset")).limit(written("wlimit")).subquery())
+    pages = [select(literal_column(str(kind)), null(), sub.c.due_date, null(), *_tail(sub))
+             for kind, sub in ((_LINE_ROWS, dated), (_WAITING_ROWS, page))]
+    return kept(union_all(*_count_parts(shape, also, _padding(), (null(),) * len(_TAIL)), *pages))
 
 
-def _tail_names(sub: Any) -> list[str]:
-    """The names of ``_TAIL``'s columns in a subquery of ``LINE`` + updated_at, channel."""
-    names = list(sub.c.keys())
-    # LINE's order: id, number, state, due_date, accepted_at, applicant_name, step, plan, item
-    # name, sub-center name, window code, pressed; then updated_at, channel
-    order = [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
-    return [names[i] for i in order]
+def _tail(sub: Any) -> list[Any]:
+    """``_TAIL``'s columns of a subquery of ``LINE`` + updated_at, channel: all but the due date
+    (LINE's fourth), which the rows carry in the counts' due-date column."""
+    columns = list(sub.c)
+    return columns[:3] + columns[4:]
 
 
 class Day(NamedTuple):
@@ -363,8 +369,7 @@ def worklist_day(session: Session, th: Thresholds, filters: Filters, page: int, 
     the waiting cases (``wlimit`` from ``woffset``), in one statement: the worklist's four
     round trips in one (its paused cases, past the dated ones, are read on their own —
     ``worklist`` given these lines)."""
-    out: dict[int, dict[str, int]] = {}
-    waiting_total, others = 0, [0] * len(also)
+    tally = _Tally(th, len(also))
     dated, waits = [], []
     params = {**filters.params(th), "offset": page * size, "limit": size,
               "woffset": woffset, "wlimit": wlimit}
@@ -378,17 +383,11 @@ def worklist_day(session: Session, th: Thresholds, filters: Filters, page: int, 
         elif kind == _WAITING_ROWS:
             waits.append(Waiting(id_, number, state, applicant_name, updated_at, channel, item_name,
                                  window_code, bool(pressed)))
-        elif kind == 1:
-            waiting_total = count
-        elif kind > 1:
-            others[kind - 2] = count or 0
         else:
-            light = th.light(CaseState.ACCEPTED if due is not None else CaseState.PAUSED, due)
-            counts = out.setdefault(sub_center_id, dict.fromkeys(LIGHTS, 0))
-            counts[light] += count  # type: ignore[index]
+            tally.add(kind, sub_center_id, due, count)
     dated.sort(key=lambda c: (c.due_date, c.id))
     waits.sort(key=lambda c: (c.updated_at, c.id))
-    return Day(Counts(out, waiting_total, tuple(others)), dated, waits)
+    return Day(tally.counts(), dated, waits)
 
 
 def waiting(session: Session, filters: Filters, limit: int, offset: int = 0) -> list[Waiting]:

@@ -56,7 +56,7 @@ class LeanListWidget(ListWidget):
             sizes=[(s, link_page_size(s, view)) for s in range(25, 125, 25) if page * s <= count],
             add_href=_path(f"{view}.add", filters) if visible("can_add", view) else None,
             action_href=_safe_url_for(f"{view}.action_post") if actions else None,
-            back_href=url_for("UtilView.back"))
+            back=_back())
         return current_app.jinja_env.get_template(self.template).render(args)
 
 
@@ -79,7 +79,7 @@ class LeanShowWidget(ShowWidget):
         shown = current_app.jinja_env.filters["get_actions_on_show"](args.get("actions") or {}, view)
         args["actions"] = [(href, action) for action in shown.values()
                            if (href := _safe_url_for(f"{view}.action", name=action.name, pk=pk))]
-        args.update(nonce=getattr(request, "csp_nonce", ""), back_href=url_for("UtilView.back"))
+        args.update(nonce=getattr(request, "csp_nonce", ""), back=_back())
         return current_app.jinja_env.get_template(self.template).render(args)
 
 
@@ -139,12 +139,7 @@ def _safe_url_for(endpoint: str, **values: Any) -> str | None:
 def _path(endpoint: str, filters: Any, **values: Any) -> str | None:
     """The endpoint's address with the list's related-view filters (FAB's ``set_link_filters``)."""
     path = _safe_url_for(endpoint, **values)
-    if path is None:
-        return None
-    for flt, value in filters.get_filters_values():
-        if flt.is_related_view:
-            path += f"{'&' if '?' in path else '?'}_flt_0_{flt.column_name}={value}"
-    return path
+    return None if path is None else current_app.jinja_env.filters["set_link_filters"](path, filters)
 
 
 BUTTON = ('<a href="{href}" class="btn btn-sm btn-default" data-toggle="tooltip" rel="tooltip" '
@@ -154,6 +149,13 @@ DELETE = ('<a id="btn-delete-{href}" href="#" class="btn btn-sm btn-default conf
           '<script nonce="{nonce}">document.getElementById("btn-delete-{href}")\n.addEventListener('
           '"click", function () {{ const adminAction = new AdminActions(); return '
           "adminAction.execute_single_delete('{href}','{sure}'); }})</script>")
+
+
+def _back() -> Markup:
+    """FAB's back button (``lnk_back``), as the list and show widgets end their bars."""
+    back = escape(gettext("Back"))
+    return Markup(BUTTON.format(href=escape(url_for("UtilView.back")), title=back, name=back,
+                                icon="fa-arrow-left"))
 
 
 def _crud(view: str, filters: Any, can_show: bool, can_edit: bool, can_delete: bool) -> Markup | str:
